@@ -1,0 +1,97 @@
+// Command sandrun runs snippets of code in a Linux sandbox, from the terminal, an editor (LSP),
+// a browser or over TCP. main only picks the subcommand; each lives in its own file.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// command is one subcommand: run gets the arguments after the subcommand's name.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string) error
+}
+
+// commands is the whole CLI. Each entry's function lives in <name>.go.
+var commands = map[string]command{
+	"run":       {"compile and run a file in the sandbox", runCmd},
+	"languages": {"list languages and whether their toolchain is installed", languagesCmd},
+	"version":   {"print sandrun's version", versionCmd},
+	"watch":     {"re-run a file every time it is saved", watchCmd},
+	"serve":     {"serve the browser page and the HTTP API", serveCmd},
+	"lsp":       {"speak LSP on stdio (for the VS Code extension)", lspCmd},
+	"executor":  {"serve the local sandbox to remote clients over TCP", executorCmd},
+}
+
+// exitError carries an exit code out of a subcommand without printing anything more.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func main() {
+	if maybeSandboxInit() {
+		return
+	}
+	os.Exit(mainExit(os.Args[1:]))
+}
+
+func mainExit(args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage()
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	if args[0] == "--version" || args[0] == "-v" {
+		args[0] = "version"
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "sandrun: unknown command %q; run \"sandrun help\" to list the commands\n", args[0])
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := cmd.run(ctx, args[1:])
+	var ee exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(os.Stderr, "sandrun %s: %v\n", args[0], err)
+		return 2
+	default:
+		fmt.Fprintf(os.Stderr, "sandrun %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+// errUsage marks errors in how a command was called (exit code 2).
+var errUsage = errors.New("usage")
+
+// usageError returns an error that prints msg and exits 2.
+func usageError(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{errUsage}, args...)...)
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: sandrun COMMAND [flags]\n\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(os.Stderr, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(os.Stderr, "\nrun \"sandrun COMMAND -h\" for a command's flags")
+}

@@ -1,0 +1,148 @@
+// Package executor holds the one interface every front end talks to: a Request goes in, streamed
+// Events and one Result come out. It also holds the local executor (scheduler + sandbox).
+//
+// It is not for transports (see executor/remote, lsp, web) and knows nothing of who asked.
+package executor
+
+import (
+	"context"
+	"time"
+)
+
+// Status is a run's outcome class. A program's outcome is data, never a Go error.
+type Status string
+
+// The statuses of a Result, as in DESIGN.md. Add, never rename.
+const (
+	StatusOK            Status = "ok"
+	StatusRuntimeError  Status = "runtime_error"  // exited with a non-zero code
+	StatusSignaled      Status = "signaled"       // killed by a signal it did not ask for by a limit
+	StatusTimeLimit     Status = "time_limit"     // CPU or wall-clock limit
+	StatusMemoryLimit   Status = "memory_limit"   // cgroup OOM kill or allocation failure under the limit
+	StatusOutputLimit   Status = "output_limit"   // stdout or stderr passed Limits.OutputBytes
+	StatusCompileError  Status = "compile_error"  // the compile stage did not end ok
+	StatusInternalError Status = "internal_error" // the sandbox or executor itself failed
+)
+
+// File is one source file of a Request. Name is relative, with no "..", no leading "/".
+type File struct {
+	Name    string `json:"name"`
+	Content []byte `json:"content"`
+}
+
+// Limits bound one stage (compile or run). A zero field means "the language's default, else the
+// executor's default". Times are milliseconds and sizes bytes so the JSON needs no custom types.
+type Limits struct {
+	CPUTimeMs   int64 `json:"cpu_time_ms,omitempty"`
+	WallTimeMs  int64 `json:"wall_time_ms,omitempty"` // default 2×CPU+1s
+	MemoryBytes int64 `json:"memory_bytes,omitempty"`
+	Processes   int   `json:"processes,omitempty"`    // pids limit
+	OutputBytes int64 `json:"output_bytes,omitempty"` // per stream (stdout, stderr each)
+	FileBytes   int64 `json:"file_bytes,omitempty"`   // RLIMIT_FSIZE and the work tmpfs size
+}
+
+// CPUTime returns the CPU limit as a Duration.
+func (l Limits) CPUTime() time.Duration { return time.Duration(l.CPUTimeMs) * time.Millisecond }
+
+// WallTime returns the wall-clock limit as a Duration.
+func (l Limits) WallTime() time.Duration { return time.Duration(l.WallTimeMs) * time.Millisecond }
+
+// Request is everything needed to compile and run one program. Front ends build it; the
+// executor validates it (errors of type *RequestError) before any work.
+type Request struct {
+	Language string `json:"language"`          // id or alias, e.g. "python", "py", "c++"
+	Version  string `json:"version,omitempty"` // "" or "*" for whatever is installed
+	Files    []File `json:"files"`
+	// Main names the file to run among Files; "" means Files[0].
+	Main  string   `json:"main,omitempty"`
+	Stdin []byte   `json:"stdin,omitempty"`
+	Args  []string `json:"args,omitempty"`
+	// Limits apply to the run stage, CompileLimits to the compile stage (if the language has one).
+	Limits        Limits `json:"limits"`
+	CompileLimits Limits `json:"compile_limits"`
+}
+
+// Result is what a run produced. Its JSON is a public contract (DESIGN.md): add fields, never
+// rename. Stdout and Stderr are valid UTF-8 (invalid bytes replaced with U+FFFD).
+type Result struct {
+	Language        string  `json:"language"`
+	Version         string  `json:"version"`
+	Status          Status  `json:"status"`
+	ExitCode        int     `json:"exit_code"`
+	Signal          string  `json:"signal"` // e.g. "SIGSEGV", "" if none
+	Stdout          string  `json:"stdout"`
+	Stderr          string  `json:"stderr"`
+	StdoutTruncated bool    `json:"stdout_truncated"`
+	StderrTruncated bool    `json:"stderr_truncated"`
+	CPUTimeMs       int64   `json:"cpu_time_ms"`
+	WallTimeMs      int64   `json:"wall_time_ms"`
+	MemoryKiB       int64   `json:"memory_kib"` // peak
+	Message         string  `json:"message"`    // human sentence when Status != ok
+	Compile         *Result `json:"compile"`    // nil for interpreted languages
+	// Cached is set on a Compile result that came from the compile cache.
+	Cached bool `json:"cached,omitempty"`
+}
+
+// Stage names the part of a Request that an Event belongs to.
+type Stage string
+
+// Stages of a run.
+const (
+	StageCompile Stage = "compile"
+	StageRun     Stage = "run"
+)
+
+// Stream names an output stream.
+type Stream string
+
+// Output streams.
+const (
+	Stdout Stream = "stdout"
+	Stderr Stream = "stderr"
+)
+
+// Event is one chunk of output, delivered while the program runs, in the order it was read.
+// Data may end in the middle of a UTF-8 sequence.
+type Event struct {
+	Stage  Stage  `json:"stage"`
+	Stream Stream `json:"stream"`
+	Data   []byte `json:"data"`
+}
+
+// LanguageInfo describes one language as an executor offers it.
+type LanguageInfo struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	Version    string   `json:"version"` // "" when not installed
+	Aliases    []string `json:"aliases"`
+	Extensions []string `json:"extensions"`
+	VSCodeID   string   `json:"vscode_id,omitempty"`
+	Compiled   bool     `json:"compiled"`
+	Available  bool     `json:"available"`
+	// Missing says how to install the toolchain when Available is false.
+	Missing string `json:"missing,omitempty"`
+}
+
+// Capacity reports an executor's load, for health checks and back-pressure.
+type Capacity struct {
+	Slots    int    `json:"slots"`     // runs that may execute at once
+	Running  int    `json:"running"`   // runs executing now
+	Queued   int    `json:"queued"`    // runs waiting for a slot
+	QueueMax int    `json:"queue_max"` // Run fails fast with ErrBusy beyond this
+	Version  string `json:"version"`   // sandrun version
+}
+
+// Executor runs Requests. Implementations: Local (this package), remote.Client (tcp://).
+//
+// Run blocks until the program ends, calling onEvent (which may be nil) from one goroutine at a
+// time, in order, before Run returns. A program's outcome, including compile errors and limits,
+// is in the Result; a non-nil error means the request was invalid (*RequestError), the executor is
+// busy (ErrBusy), ctx ended (ctx.Err(), the run killed), or the machinery failed.
+type Executor interface {
+	Run(ctx context.Context, req Request, onEvent func(Event)) (Result, error)
+	Languages(ctx context.Context) ([]LanguageInfo, error)
+	Capacity(ctx context.Context) (Capacity, error)
+}
+
+// Version is sandrun's version, set at build time with -ldflags "-X ...executor.Version=v1.2.3".
+var Version = "0.1.0-dev"

@@ -1,0 +1,32 @@
+//go:build !linux
+
+package sandbox
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrUnsupported is returned on every OS but Linux: the sandbox needs Linux namespaces.
+var ErrUnsupported = errors.New("sandbox: not supported on this OS: sandrun needs Linux namespaces; use --executor tcp://HOST:PORT to run on a Linux executor")
+
+// Sandbox is unavailable here.
+type Sandbox struct{}
+
+// New returns ErrUnsupported.
+func New(ctx context.Context, cfg Config) (*Sandbox, error) { return nil, ErrUnsupported }
+
+// WriteFiles returns ErrUnsupported.
+func (s *Sandbox) WriteFiles(files []File) error { return ErrUnsupported }
+
+// Run returns ErrUnsupported.
+func (s *Sandbox) Run(ctx context.Context, cmd Cmd) (Outcome, error) {
+	return Outcome{}, ErrUnsupported
+}
+
+// ReadFile returns ErrUnsupported.
+func (s *Sandbox) ReadFile(path string, max int64) ([]byte, error) { return nil, ErrUnsupported }
+
+// Close does nothing.
+func (s *Sandbox) Close() error { return nil }
+func maybeInit() bool           { return false }
