@@ -117,6 +117,9 @@ func (l *Local) prepare(ctx context.Context, req Request) (plan, error) {
 	if err != nil {
 		return plan{}, err
 	}
+	if err := checkCases(req); err != nil {
+		return plan{}, err
+	}
 	p := plan{lang: lang, version: tc.Version, main: main}
 	if p.limits, err = resolveLimits("limits", req.Limits, DefaultLimits, lang.Limits, false); err != nil {
 		return plan{}, err
@@ -175,7 +178,16 @@ func (l *Local) Run(ctx context.Context, req Request, onEvent func(Event)) (Resu
 			return res, nil
 		}
 	}
-	r, err := stage(ctx, sb, out, StageRun, append(expand(p.lang.Run, p.main), req.Args...), env, req.Stdin, p.limits)
+	argv := append(expand(p.lang.Run, p.main), req.Args...)
+	runStage := func(stdin []byte) (Result, error) {
+		return stage(ctx, sb, out, StageRun, argv, env, stdin, p.limits)
+	}
+	var r Result
+	if len(req.Cases) > 0 {
+		r, err = runCases(ctx, req, runStage)
+	} else {
+		r, err = runStage(req.Stdin)
+	}
 	if err != nil {
 		return internalError(res, ctx, "sandbox: run: %v", err)
 	}
