@@ -68,12 +68,14 @@ func (s *frameStream) Read(ctx context.Context) (jsonrpc2.Message, int64, error)
 		if err != nil {
 			if errors.Is(err, errFrame) {
 				s.answer(jsonrpc2.ParseError, err.Error())
+				s.linger()
 			}
 			return nil, total, err
 		}
 		if length > s.opts.maxMessage {
 			err := fmt.Errorf("message of %d bytes is over the limit of %d bytes", length, s.opts.maxMessage)
 			s.answer(CodeTooLarge, err.Error())
+			s.linger()
 			return nil, total, err
 		}
 		data := make([]byte, length)
@@ -91,6 +93,7 @@ func (s *frameStream) Read(ctx context.Context) (jsonrpc2.Message, int64, error)
 		err = fmt.Errorf("message is not JSON-RPC 2.0: %w", err)
 		s.answer(jsonrpc2.InvalidRequest, err.Error())
 		if s.opts.keepGoing == nil || !s.opts.keepGoing() {
+			s.linger()
 			return nil, total, err
 		}
 	}
@@ -167,6 +170,20 @@ func (s *frameStream) answer(code jsonrpc2.Code, msg string) {
 		return
 	}
 	_, _ = s.writeFrame(body)
+}
+
+// linger, before a connection is dropped for a bad frame, shuts down the sending side and reads
+// (and drops) what the peer still sends for a moment, so that the error answer reaches it
+// instead of being lost to a reset. It only ever holds a small buffer.
+func (s *frameStream) linger() {
+	if !s.opts.answerErrors {
+		return
+	}
+	if cw, ok := s.conn.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	}
+	_ = s.conn.SetReadDeadline(time.Now().Add(250 * time.Millisecond))
+	_, _ = io.CopyN(io.Discard, s.in, 4<<20)
 }
 
 // Write implements jsonrpc2.Stream. A write that fails or passes the write timeout closes the

@@ -28,7 +28,9 @@ var errConnClosed = errors.New("connection closed by the executor")
 // serverConn is one client connection: its authentication state and its runs in flight.
 type serverConn struct {
 	srv    *Server
-	nc     net.Conn
+	raw    net.Conn // the TCP connection, closed to end everything
+	nc     net.Conn // what the stream reads: raw, or TLS over it
+	stream *frameStream
 	rpc    jsonrpc2.Conn
 	ctx    context.Context // ends when the connection ends; parent of its runs
 	cancel context.CancelFunc
@@ -44,7 +46,7 @@ type serverConn struct {
 
 func newServerConn(s *Server, nc net.Conn) *serverConn {
 	ctx, cancel := context.WithCancel(s.runCtx)
-	c := &serverConn{srv: s, nc: nc, ctx: ctx, cancel: cancel, done: make(chan struct{}), runs: map[string]context.CancelFunc{}}
+	c := &serverConn{srv: s, raw: nc, nc: nc, ctx: ctx, cancel: cancel, done: make(chan struct{}), runs: map[string]context.CancelFunc{}}
 	if s.opts.Token == "" {
 		c.authed.Store(true)
 	}
@@ -58,7 +60,7 @@ func (c *serverConn) touch() { c.lastActive.Store(time.Now().UnixNano()) }
 func (c *serverConn) serve() {
 	defer close(c.done)
 	defer c.srv.removeConn(c)
-	log := c.srv.opts.Log.With("remote", c.nc.RemoteAddr().String())
+	log := c.srv.opts.Log.With("remote", c.raw.RemoteAddr().String())
 
 	if c.srv.opts.TLS != nil {
 		tc := tls.Server(c.nc, c.srv.opts.TLS)
@@ -72,14 +74,14 @@ func (c *serverConn) serve() {
 		}
 		c.nc = tc
 	}
-	stream := newFrameStream(c.nc, frameOptions{
+	c.stream = newFrameStream(c.nc, frameOptions{
 		maxMessage:   c.srv.opts.MaxMessageBytes,
 		writeTimeout: c.srv.opts.WriteTimeout,
 		answerErrors: true,
 		keepGoing:    c.authed.Load,
 		onMessage:    c.touch,
 	})
-	c.rpc = jsonrpc2.NewConn(stream)
+	c.rpc = jsonrpc2.NewConn(c.stream)
 	c.rpc.Go(c.ctx, c.handle)
 	go c.watch()
 	<-c.rpc.Done()
@@ -93,7 +95,7 @@ func (c *serverConn) serve() {
 // close ends the connection; serve then cancels its runs.
 func (c *serverConn) close() {
 	c.cancel()
-	c.nc.Close()
+	c.raw.Close()
 }
 
 // watch closes the connection when it does not authenticate in time, or sits idle too long.
@@ -107,7 +109,7 @@ func (c *serverConn) watch() {
 			return
 		case now := <-tick.C:
 			if !c.authed.Load() && now.Sub(start) > c.srv.opts.AuthTimeout {
-				c.srv.opts.Log.Info("connection closed: no authentication in time", "remote", c.nc.RemoteAddr().String())
+				c.srv.opts.Log.Info("connection closed: no authentication in time", "remote", c.raw.RemoteAddr().String())
 				c.close()
 				return
 			}
@@ -127,13 +129,27 @@ func (c *serverConn) inFlight() int {
 }
 
 // handle is the connection's jsonrpc2.Handler. It runs on the read loop, so anything that can
-// block goes to a goroutine. Returning an error closes the connection.
+// block goes to a goroutine. It closes the connection itself when dispatch fails: jsonrpc2 v0.10
+// panics when a handler error and a read error of another type both end one connection.
 func (c *serverConn) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
+	if err := c.dispatch(ctx, reply, req); err != nil {
+		c.close()
+	}
+	return nil
+}
+
+// dispatch answers one message; an error means the connection must end.
+func (c *serverConn) dispatch(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
 	if req.Method() == MethodAuthenticate {
 		return c.authenticate(ctx, reply, req)
 	}
 	if !c.authed.Load() {
-		_ = reply(ctx, nil, jsonrpc2.NewError(CodeUnauthorized, fmt.Sprintf("call %q first with the executor's token; %q before it closes the connection", MethodAuthenticate, req.Method())))
+		msg := fmt.Sprintf("call %q first with the executor's token; %q before it closes the connection", MethodAuthenticate, req.Method())
+		if _, isCall := req.(*jsonrpc2.Call); isCall {
+			_ = reply(ctx, nil, jsonrpc2.NewError(CodeUnauthorized, msg))
+		} else {
+			c.stream.answer(CodeUnauthorized, msg) // a notification has no id to answer to
+		}
 		return errConnClosed
 	}
 	switch req.Method() {
@@ -172,7 +188,7 @@ func (c *serverConn) authenticate(ctx context.Context, reply jsonrpc2.Replier, r
 			if p.Token == "" {
 				msg = "this executor needs a token; pass --token-file with the file the executor was started with"
 			}
-			c.srv.opts.Log.Warn("authentication failed", "remote", c.nc.RemoteAddr().String())
+			c.srv.opts.Log.Warn("authentication failed", "remote", c.raw.RemoteAddr().String())
 			_ = reply(ctx, nil, jsonrpc2.NewError(CodeUnauthorized, msg))
 			return errConnClosed
 		}

@@ -65,8 +65,11 @@ func dialSession(ctx context.Context, addr string, opts Options) (*session, erro
 	var ar AuthResult
 	if err := s.call(ctx, MethodAuthenticate, AuthParams{Token: opts.Token}, &ar); err != nil {
 		s.fail(errors.New("authentication failed"))
-		if errors.Is(err, context.DeadlineExceeded) {
-			err = fmt.Errorf("no answer within %s; is %s a sandrun executor (not TLS when the client expects plain TCP, or the reverse)?", opts.DialTimeout, addr)
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			err = fmt.Errorf("no answer within %s; is %s a sandrun executor?", opts.DialTimeout, addr)
+		case errors.Is(err, ErrDisconnected) && opts.TLS == nil:
+			err = fmt.Errorf("%w (if the executor was started with --tls-cert, pass --tls-ca)", err)
 		}
 		return nil, fmt.Errorf("remote: authenticate with executor %s: %w", addr, err)
 	}
@@ -127,8 +130,11 @@ func (s *session) inFlight() int {
 
 // handle receives the executor's notifications: output events of runs in flight.
 func (s *session) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
+	// Errors are never returned: jsonrpc2 v0.10 panics when a handler error and a read error of
+	// another type both end one connection.
 	if req.Method() != MethodOutput {
-		return reply(ctx, nil, jsonrpc2.NewError(jsonrpc2.MethodNotFound, fmt.Sprintf("client: unknown method %q", req.Method())))
+		_ = reply(ctx, nil, jsonrpc2.NewError(jsonrpc2.MethodNotFound, fmt.Sprintf("client: unknown method %q", req.Method())))
+		return nil
 	}
 	var p OutputParams
 	if err := json.Unmarshal(req.Params(), &p); err != nil {
