@@ -22,10 +22,11 @@ import (
 type OpenFunc func(ctx context.Context, cfg ExecutorConfig) (ex executor.Executor, close func() error, err error)
 
 // ExecutorConfig names an executor: Spec is "local" or "tcp://host:port"; TokenFile holds the
-// shared token of a remote executor.
+// shared token of a remote executor and TLSCA the CA certificate it is verified with over TLS.
 type ExecutorConfig struct {
 	Spec      string
 	TokenFile string
+	TLSCA     string
 }
 
 // Options configure a Server.

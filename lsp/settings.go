@@ -16,12 +16,13 @@ import (
 type Settings struct {
 	Executor    string        // "local" or "tcp://host:port"
 	TokenFile   string        // token of a remote executor
+	TLSCA       string        // CA certificate (PEM) of a remote executor that speaks TLS
 	TimeLimit   time.Duration // CPU limit of a run; 0 means the language's default
 	MemoryLimit int64         // bytes; 0 means the language's default
 }
 
 func (st Settings) executorConfig() ExecutorConfig {
-	return ExecutorConfig{Spec: st.Executor, TokenFile: st.TokenFile}
+	return ExecutorConfig{Spec: st.Executor, TokenFile: st.TokenFile, TLSCA: st.TLSCA}
 }
 
 // settingsStore holds the settings in force.
@@ -95,8 +96,14 @@ func (s *Server) applySettings(raw stdjson.RawMessage) []string {
 		switch strings.ToLower(key) {
 		case "executor":
 			next.Executor, err = settingString(v, s.settings.defaults.Executor)
+			if err == nil && next.Executor != "local" && !strings.HasPrefix(next.Executor, "tcp://") {
+				err = fmt.Errorf("%q is not an executor; use \"local\" or \"tcp://HOST:PORT\"", next.Executor)
+				next.Executor = s.settings.defaults.Executor
+			}
 		case "tokenfile":
 			next.TokenFile, err = settingString(v, s.settings.defaults.TokenFile)
+		case "tlsca":
+			next.TLSCA, err = settingString(v, s.settings.defaults.TLSCA)
 		case "timelimit":
 			next.TimeLimit, err = parseTimeLimit(v)
 		case "memorylimit":
@@ -126,7 +133,7 @@ func sandrunSection(raw stdjson.RawMessage) (section map[string]any, found bool)
 	for k, v := range m {
 		section[strings.TrimPrefix(k, "sandrun.")] = v
 	}
-	for _, k := range []string{"executor", "tokenFile", "timeLimit", "memoryLimit"} {
+	for _, k := range []string{"executor", "tokenFile", "tlsCA", "timeLimit", "memoryLimit"} {
 		if _, ok := section[k]; ok {
 			return section, true
 		}
