@@ -183,8 +183,8 @@ func newTestServer(t *testing.T, exec executor.Executor, opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if opts.RatePerMinute == 0 {
-		opts.RatePerMinute = -1
+	if opts.Rate.N == 0 {
+		opts.Rate.N = -1
 	}
 	s, err := New(opts)
 	if err != nil {

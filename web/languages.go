@@ -50,7 +50,8 @@ func (s *Server) resolveLanguage(ctx context.Context, name, selector string) (ex
 	case !ok:
 		return info, executor.Invalid("language", "unknown language %q; GET /api/v1/languages lists the languages", name)
 	case !info.Available:
-		return info, executor.Invalid("language", "%s is not installed on this server: %s", info.Name, info.Missing)
+		return info, executor.Invalid("language", "%s is not installed on this server: %s", info.Name,
+			cmpOr(info.Missing, "its toolchain was not found"))
 	}
 	if selector == "" || selector == "*" {
 		return info, nil

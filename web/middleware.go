@@ -151,7 +151,7 @@ func (s *Server) rateLimit(next http.HandlerFunc) http.HandlerFunc {
 			secs := int(wait/time.Second) + 1
 			w.Header().Set("Retry-After", fmt.Sprint(secs))
 			writeError(w, r, http.StatusTooManyRequests, "",
-				fmt.Sprintf("too many runs from %s: at most %d a minute; try again in %d s", clientIP(r), s.opts.RatePerMinute, secs))
+				fmt.Sprintf("too many runs from %s: at most %s; try again in %d s", clientIP(r), s.opts.Rate, secs))
 			return
 		}
 		next(w, r)

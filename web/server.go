@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,9 +28,9 @@ type Options struct {
 	// CORSOrigins lists the origins (e.g. "https://example.com", or "*") allowed to call the API
 	// from a browser page served elsewhere. Empty means no cross-origin access.
 	CORSOrigins []string
-	// RatePerMinute is how many runs one client IP may start per minute (burst of the same size).
-	// 0 means DefaultRatePerMinute; negative means unlimited.
-	RatePerMinute int
+	// Rate is how many runs one client IP may start per period (a token bucket: bursts of up to
+	// N, refilled evenly). The zero value means DefaultRate; a negative N means unlimited.
+	Rate Rate
 	// MaxBodyBytes bounds a request body and a WebSocket message. 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// MaxLimits are the largest limits a request may ask for. Zero fields take DefaultMaxLimits'.
@@ -40,10 +42,43 @@ type Options struct {
 }
 
 // Defaults for Options.
-const (
-	DefaultRatePerMinute = 120
-	DefaultMaxBodyBytes  = 4 << 20
-)
+const DefaultMaxBodyBytes = 4 << 20
+
+// DefaultRate is the runs one client may start, unless Options say otherwise.
+var DefaultRate = Rate{N: 120, Per: time.Minute}
+
+// Rate is "N runs per period".
+type Rate struct {
+	N   int
+	Per time.Duration
+}
+
+func (r Rate) String() string {
+	switch r.Per {
+	case time.Second:
+		return fmt.Sprintf("%d/s", r.N)
+	case time.Minute:
+		return fmt.Sprintf("%d/min", r.N)
+	case time.Hour:
+		return fmt.Sprintf("%d/h", r.N)
+	}
+	return fmt.Sprintf("%d per %s", r.N, r.Per)
+}
+
+// ParseRate reads "N/s", "N/min", "N/h", "N" (per minute), or "off" (unlimited: N = -1).
+func ParseRate(s string) (Rate, error) {
+	if s == "off" || s == "0" {
+		return Rate{N: -1, Per: time.Minute}, nil
+	}
+	num, unit, _ := strings.Cut(s, "/")
+	n, err := strconv.Atoi(num)
+	per := map[string]time.Duration{"": time.Minute, "s": time.Second, "sec": time.Second, "m": time.Minute,
+		"min": time.Minute, "h": time.Hour, "hour": time.Hour}[unit]
+	if err != nil || n < 0 || per == 0 {
+		return Rate{}, fmt.Errorf("rate %q: write it as N/s, N/min or N/h (e.g. 120/min), or off", s)
+	}
+	return Rate{N: n, Per: per}, nil
+}
 
 // DefaultMaxLimits bound what a request may ask for, per stage, unless Options say otherwise.
 var DefaultMaxLimits = executor.Limits{
@@ -81,8 +116,8 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: new: %w", err)
 	}
-	if opts.RatePerMinute == 0 {
-		opts.RatePerMinute = DefaultRatePerMinute
+	if opts.Rate.N == 0 || opts.Rate.Per <= 0 {
+		opts.Rate = DefaultRate
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
@@ -102,8 +137,8 @@ func New(opts Options) (*Server, error) {
 		registry: prometheus.NewRegistry(),
 		done:     make(chan struct{}),
 	}
-	if opts.RatePerMinute > 0 {
-		s.limiter = newRateLimiter(opts.RatePerMinute, time.Minute)
+	if opts.Rate.N > 0 {
+		s.limiter = newRateLimiter(opts.Rate.N, opts.Rate.Per)
 	}
 	s.metrics = newMetrics(s.registry, s.exec)
 	s.handler = s.routes()

@@ -223,7 +223,7 @@ func TestCORS(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	s := newTestServer(t, nil, Options{RatePerMinute: 2})
+	s := newTestServer(t, nil, Options{Rate: Rate{N: 2, Per: time.Minute}})
 	send := func(ip string) *http.Response {
 		req := newChunkedRequest("/api/v1/run", `{"language":"python","source":"out hi"}`)
 		req.RemoteAddr = ip + ":1234"
@@ -316,5 +316,22 @@ func TestServeShutdown(t *testing.T) {
 	}
 	if _, err := net.Dial("tcp", ln.Addr().String()); err == nil {
 		t.Error("still listening after shutdown")
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	for in, want := range map[string]Rate{
+		"120/min": {120, time.Minute}, "5/s": {5, time.Second}, "1000/h": {1000, time.Hour}, "30": {30, time.Minute},
+		"off": {-1, time.Minute}, "0": {-1, time.Minute},
+	} {
+		got, err := ParseRate(in)
+		if err != nil || got != want {
+			t.Errorf("ParseRate(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "fast", "5/fortnight", "-3/s", "x/min"} {
+		if _, err := ParseRate(bad); err == nil {
+			t.Errorf("ParseRate(%q): no error", bad)
+		}
 	}
 }
