@@ -1,5 +1,9 @@
 module github.com/sandrun/sandrun
 
-go 1.26
+go 1.26.0
 
-require github.com/BurntSushi/toml v1.6.0 // indirect
+require (
+	github.com/BurntSushi/toml v1.6.0
+	github.com/google/go-cmp v0.7.0
+	golang.org/x/sys v0.50.0
+)
