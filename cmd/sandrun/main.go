@@ -27,6 +27,7 @@ var commands = map[string]command{
 	"serve":     {"serve the browser page and the HTTP API", serveCmd},
 	"lsp":       {"speak LSP on stdio (for the VS Code extension)", lspCmd},
 	"executor":  {"serve the local sandbox to remote clients over TCP", executorCmd},
+	"doctor":    {"report what the sandbox can enforce on this host", doctorCmd},
 }
 
 // exitError carries an exit code out of a subcommand without printing anything more.

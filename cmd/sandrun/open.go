@@ -2,24 +2,22 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"strings"
+	"errors"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/remote"
 )
 
-// openExecutor returns the executor a front end should use: spec "" or "local" is the sandbox on
-// this machine; "tcp://host:port" is a remote executor. close releases it.
+// openExecutor returns the executor a front end should use (see remote.Open): spec "" or "local"
+// is the sandbox on this machine; "tcp://host:port" is a remote executor. close releases it.
 func openExecutor(ctx context.Context, spec, tokenFile, tlsCA string) (ex executor.Executor, close func() error, err error) {
-	switch {
-	case spec == "" || spec == "local":
-		l, err := executor.NewLocal(executor.LocalOptions{})
-		if err != nil {
-			return nil, nil, err
-		}
-		return l, l.Close, nil
-	case strings.HasPrefix(spec, "tcp://"):
-		return nil, nil, fmt.Errorf("remote executors (%s) are not available in this build yet", spec)
+	ex, closer, err := remote.Open(ctx, spec, tokenFile, tlsCA)
+	var se *remote.SpecError
+	if errors.As(err, &se) {
+		return nil, nil, usageError("%s", se.Msg)
 	}
-	return nil, nil, usageError("--executor %q: use \"local\" or tcp://HOST:PORT", spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ex, closer.Close, nil
 }
