@@ -1,7 +1,7 @@
 # The browser page (web/ui → web/static) and its browser test. See docs/web-ui.md.
 #   make web            rebuild web/static from web/ui (needs Node and npm; commit the result)
 #   make web-check      fail when web/static differs from a fresh build of web/ui
-#   make test-web-unit  unit tests of the page's helpers (Node only, no npm packages)
+#   make test-web-unit  unit tests of the page's helpers and highlighters (Node)
 #   make test-web-e2e   drive bin/sandrun serve in headless Chromium (needs chromium, playwright-core)
 .PHONY: web web-check test-web-unit test-web-e2e
 
@@ -27,7 +27,7 @@ web-check: $(WEB_UI)/node_modules/.package-lock.json
 	  echo "web/static is stale: run 'make web' and commit web/static"; exit 1; \
 	fi && echo "web-check: web/static matches a fresh build of web/ui"
 
-test-web-unit:
+test-web-unit: $(WEB_UI)/node_modules/.package-lock.json
 	node --test web/ui/test/
 
 test-web-e2e: build $(WEB_E2E)/node_modules/.package-lock.json
