@@ -12,7 +12,7 @@ import (
 )
 
 // newSession starts a server with a fake executor and does the handshake.
-func newSession(t *testing.T, caps any) (*client, *fake) {
+func newSession(t testing.TB, caps any) (*client, *fake) {
 	t.Helper()
 	f := newFake()
 	o := &fakeOpener{f: f}
@@ -39,7 +39,7 @@ func TestInitializeAdvertises(t *testing.T) {
 }
 
 // normalize re-encodes JSON with sorted keys.
-func normalize(t *testing.T, data []byte) string {
+func normalize(t testing.TB, data []byte) string {
 	var v any
 	if err := json.Unmarshal(data, &v); err != nil {
 		t.Fatal(err)
