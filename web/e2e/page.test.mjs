@@ -179,7 +179,7 @@ async function runAndWait({ click = true } = {}) {
 
 function assertOkBadge(r) {
   assert.equal(r.status, "ok", `status badge: ${r.badge}\noutput:\n${r.output}`);
-  assert.match(r.badge, /^ok exit 0 CPU \d+(\.\d+)? m?s wall \d+(\.\d+)? m?s memory \d+(\.\d)? (KiB|MiB)$/);
+  assert.match(r.badge, /^ok exit 0 CPU \d+(\.\d+)? m?s wall \d+(\.\d+)? m?s memory \d+(\.\d)? (KiB|MiB)( compile (\d+(\.\d+)? m?s|cached))?$/);
   assert.doesNotMatch(r.badge, /memory 0 KiB/, "peak memory is reported");
 }
 
@@ -219,6 +219,7 @@ test("C: compiled, reads stdin, runs with Ctrl+Enter", async (t) => {
   await page.getByTestId("editor").click();
   const r = await runAndWait({ click: false });
   assertOkBadge(r);
+  assert.match(r.badge, / compile /, "the badge tells the compile time");
   assert.equal(r.stdout, "sum=42\n");
 });
 
@@ -230,6 +231,7 @@ test("C: a compile error shows the compiler's message", async (t) => {
   assert.equal(r.status, "compile_error", r.badge);
   assert.match(r.badge, /^compile error/);
   assert.match(r.output, /missing/);
+  assert.match(r.output, /Compilation failed\./);
 });
 
 test("JavaScript: reads stdin and exits non-zero", async (t) => {
