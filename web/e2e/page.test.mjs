@@ -126,8 +126,13 @@ function lang(id) {
   return languages.find((l) => l.id === id);
 }
 
-// missing skips t, saying why, when the server cannot run language id.
+// missing skips t, saying why, when the server cannot run language id. Python is required: the
+// page must work for it on any machine sandrun supports.
 function missing(t, id) {
+  if (id === "python") {
+    assert.ok(lang("python")?.available, `python must be available: ${JSON.stringify(lang("python"))}`);
+    return false;
+  }
   const l = lang(id);
   const why = !l ? `the server has no language "${id}"` : !l.available ? `${id} is not installed here: ${l.missing}` : "";
   if (why) t.skip(why);
@@ -165,7 +170,7 @@ async function runAndWait({ click = true } = {}) {
   else await page.keyboard.press("Control+Enter");
   await page.waitForFunction(() => {
     const s = document.querySelector('[data-testid="status"]').dataset.status;
-    return s !== "running" && s !== "idle";
+    return !["loading", "idle", "running"].includes(s);
   }, null, { timeout: 60_000 });
   const output = page.getByTestId("output");
   return {
