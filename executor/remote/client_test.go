@@ -17,7 +17,7 @@ import (
 const testToken = "s3cret-token-for-tests"
 
 // startServer serves exec on 127.0.0.1:0 with opts (Token defaults to testToken) until the test ends.
-func startServer(t *testing.T, exec executor.Executor, opts ServerOptions) (string, *Server) {
+func startServer(t testing.TB, exec executor.Executor, opts ServerOptions) (string, *Server) {
 	t.Helper()
 	if opts.Token == "" {
 		opts.Token = testToken
@@ -39,7 +39,7 @@ func startServer(t *testing.T, exec executor.Executor, opts ServerOptions) (stri
 }
 
 // dial connects a Client (Token defaults to testToken) closed when the test ends.
-func dial(t *testing.T, addr string, opts Options) *Client {
+func dial(t testing.TB, addr string, opts Options) *Client {
 	t.Helper()
 	if opts.Token == "" {
 		opts.Token = testToken

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,7 +43,13 @@ type serverConn struct {
 
 	runsMu sync.Mutex
 	runs   map[string]context.CancelFunc // run id → cancel
+	// early holds ids canceled before their run arrived (a client may send cancel right after
+	// run, and its messages may reach us in either order); oldest first, at most maxEarly.
+	early []string
 }
+
+// maxEarly bounds the ids remembered by serverConn.early.
+const maxEarly = 256
 
 func newServerConn(s *Server, nc net.Conn) *serverConn {
 	ctx, cancel := context.WithCancel(s.runCtx)
@@ -100,7 +107,7 @@ func (c *serverConn) close() {
 
 // watch closes the connection when it does not authenticate in time, or sits idle too long.
 func (c *serverConn) watch() {
-	tick := time.NewTicker(min(c.srv.opts.AuthTimeout, c.srv.opts.IdleTimeout) / 4)
+	tick := time.NewTicker(max(min(c.srv.opts.AuthTimeout, c.srv.opts.IdleTimeout)/4, 10*time.Millisecond))
 	defer tick.Stop()
 	start := time.Now()
 	for {
@@ -264,6 +271,10 @@ func (c *serverConn) addRun(id string, cancel context.CancelFunc) error {
 	if _, dup := c.runs[id]; dup {
 		return executor.Invalid("run_id", "run %q is already in flight on this connection; pick a new id", id)
 	}
+	if i := slices.Index(c.early, id); i >= 0 {
+		c.early = slices.Delete(c.early, i, i+1)
+		return context.Canceled
+	}
 	if len(c.runs) >= c.srv.opts.MaxRunsPerConn {
 		return &kindError{msg: fmt.Sprintf("this connection already has %d runs in flight, the most it may have; wait for one to end", len(c.runs)), kind: executor.ErrBusy}
 	}
@@ -277,10 +288,17 @@ func (c *serverConn) removeRun(id string) {
 	delete(c.runs, id)
 }
 
-// cancelRun cancels the run id and reports whether it was in flight.
+// cancelRun cancels the run id and reports whether it was in flight. An id not in flight is
+// remembered, so that its run, if it comes later, ends canceled at once.
 func (c *serverConn) cancelRun(id string) bool {
 	c.runsMu.Lock()
 	cancel, ok := c.runs[id]
+	if !ok && id != "" && len(id) <= maxRunIDLen {
+		if len(c.early) == maxEarly {
+			c.early = c.early[1:]
+		}
+		c.early = append(c.early, id)
+	}
 	c.runsMu.Unlock()
 	if ok {
 		cancel()

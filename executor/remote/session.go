@@ -56,7 +56,10 @@ func dialSession(ctx context.Context, addr string, opts Options) (*session, erro
 	go func() {
 		<-s.rpc.Done()
 		err := s.rpc.Err()
-		if err == nil || isClosedConn(err) {
+		var orphan *errOrphan
+		if errors.As(err, &orphan) {
+			err = orphan
+		} else if err == nil || isClosedConn(err) {
 			err = errors.New("the executor closed the connection")
 		}
 		s.fail(err)
@@ -184,6 +187,9 @@ func (s *session) call(ctx context.Context, method string, params, result any) e
 // run runs req remotely under a fresh run id. When ctx ends first it sends cancel and waits
 // (up to opts.CancelWait) for the executor to confirm the run ended, then returns ctx.Err().
 func (s *session) run(ctx context.Context, req executor.Request, onEvent func(executor.Event)) (executor.Result, error) {
+	if err := ctx.Err(); err != nil {
+		return executor.Result{}, err
+	}
 	id := "r" + strconv.FormatUint(s.nextID.Add(1), 10)
 	ev := newEvents(onEvent)
 	s.runsMu.Lock()
