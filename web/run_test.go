@@ -167,3 +167,18 @@ func TestRunBodyTooLarge(t *testing.T) {
 		}
 	})
 }
+
+// TestRunCases: cases reach the executor as given.
+func TestRunCases(t *testing.T) {
+	exec := &fakeExec{}
+	s := newTestServer(t, exec, Options{})
+	w := do(t, s, "POST", "/api/v1/run", `{"language":"python","source":"stdin","cases":[{"stdin":"1\n","expected_output":"1"},{"stdin":"2\n"}]}`)
+	if w.Code != 200 {
+		t.Fatalf("status %d: %s", w.Code, w.Body)
+	}
+	one := "1"
+	want := []executor.Case{{Stdin: []byte("1\n"), Expected: &one}, {Stdin: []byte("2\n")}}
+	if diff := cmp.Diff(want, exec.lastRequest(t).Cases); diff != "" {
+		t.Errorf("cases (-want +got):\n%s", diff)
+	}
+}
