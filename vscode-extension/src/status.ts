@@ -1,7 +1,7 @@
 // The status-bar item: a spinner while a run is in flight, else the last run's status; "watch" in
 // front while the active document runs on save. Clicking stops a run, or shows the output.
 import * as vscode from 'vscode';
-import { statusIcon, statusText } from './format';
+import { footer, statusIcon, statusText } from './format';
 import type { Result } from './protocol';
 
 export class StatusBar implements vscode.Disposable {
@@ -65,7 +65,7 @@ export class StatusBar implements vscode.Disposable {
     if (last === 'error' || (typeof last === 'object' && last.status !== 'ok')) {
       it.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
     }
-    it.tooltip = 'Show the Sandrun output';
+    it.tooltip = `Sandrun: ${typeof last === 'object' ? footer(last) : last}. Click to show the output.`;
     it.command = 'sandrun.showOutput';
   }
 
