@@ -28,6 +28,8 @@ type session struct {
 	failErr error         // why; set before dead is closed
 	once    sync.Once
 
+	maxSend int64 // the server's MaxMessage; 0 when it did not say
+
 	nextID atomic.Uint64
 	runsMu sync.Mutex
 	runs   map[string]*events
@@ -76,6 +78,7 @@ func dialSession(ctx context.Context, addr string, opts Options) (*session, erro
 		}
 		return nil, fmt.Errorf("remote: authenticate with executor %s: %w", addr, err)
 	}
+	s.maxSend = ar.MaxMessage
 	if ar.Protocol != ProtocolVersion {
 		s.fail(errors.New("protocol mismatch"))
 		return nil, fmt.Errorf("remote: executor %s speaks protocol %d (sandrun %s), this client speaks %d; use the same sandrun version on both sides", addr, ar.Protocol, ar.Version, ProtocolVersion)
@@ -191,6 +194,16 @@ func (s *session) run(ctx context.Context, req executor.Request, onEvent func(ex
 		return executor.Result{}, err
 	}
 	id := "r" + strconv.FormatUint(s.nextID.Add(1), 10)
+	params, err := json.Marshal(RunParams{RunID: id, Request: req})
+	if err != nil {
+		return executor.Result{}, fmt.Errorf("encode request: %w", err)
+	}
+	// The frame also holds the envelope: {"jsonrpc":"2.0","method":"run","params":…,"id":N}.
+	if size := int64(len(params)) + 64; s.maxSend > 0 && size > s.maxSend {
+		return executor.Result{}, &executor.RequestError{Msg: fmt.Sprintf(
+			"the request is %s encoded (sources and stdin travel in base64); the executor at %s accepts at most %s",
+			executor.FormatBytes(size), s.addr, executor.FormatBytes(s.maxSend))}
+	}
 	ev := newEvents(onEvent)
 	s.runsMu.Lock()
 	s.runs[id] = ev
@@ -208,7 +221,7 @@ func (s *session) run(ctx context.Context, req executor.Request, onEvent func(ex
 	answered := make(chan answer, 1)
 	go func() {
 		var a answer
-		a.err = s.call(context.Background(), MethodRun, RunParams{RunID: id, Request: req}, &a.res)
+		a.err = s.call(context.Background(), MethodRun, json.RawMessage(params), &a.res)
 		answered <- a
 	}()
 
