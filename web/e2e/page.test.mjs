@@ -290,6 +290,16 @@ test("a share link reproduces language, code and stdin", async (t) => {
   assert.equal(r.stdout, "hello\n");
 });
 
+test("a broken share link says what is wrong and the page still works", async () => {
+  const other = await context.newPage();
+  other.on("pageerror", (e) => problems.push(`page error (broken link): ${e.message}`));
+  await other.goto(base + "#lang=klingon&code=eA");
+  await other.locator('[data-testid="language-select"]:enabled').waitFor();
+  assert.match(await other.locator("#notice").innerText(), /language "klingon", which this server does not know/);
+  assert.equal(await other.getByTestId("run-button").isEnabled(), true);
+  await other.close();
+});
+
 test("the theme toggles between dark and light", async () => {
   const html = page.locator("html");
   const before = await html.getAttribute("data-theme");
