@@ -60,6 +60,23 @@ type Request struct {
 	// Limits apply to the run stage, CompileLimits to the compile stage (if the language has one).
 	Limits        Limits `json:"limits"`
 	CompileLimits Limits `json:"compile_limits"`
+	// Cases, when given, run the program once per case (compiled once), each with its own stdin
+	// and optional expected output; Stdin must then be empty. Results are in Result.Cases.
+	Cases []Case `json:"cases,omitempty"`
+}
+
+// Case is one input of a multi-case Request.
+type Case struct {
+	Stdin []byte `json:"stdin"`
+	// Expected, when set, is compared with the case's stdout (trailing white space on each line
+	// and trailing blank lines ignored); the outcome is CaseResult.Passed.
+	Expected *string `json:"expected_output,omitempty"`
+}
+
+// CaseResult is the Result of one Case.
+type CaseResult struct {
+	Result
+	Passed *bool `json:"passed,omitempty"` // nil when the case had no expected output
 }
 
 // Result is what a run produced. Its JSON is a public contract (DESIGN.md): add fields, never
@@ -81,6 +98,10 @@ type Result struct {
 	Compile         *Result `json:"compile"`    // nil for interpreted languages
 	// Cached is set on a Compile result that came from the compile cache.
 	Cached bool `json:"cached,omitempty"`
+	// Cases holds one Result per Request.Cases entry, in order. Then Status is ok only when
+	// every case ended ok (and passed, where expected output was given), CPU and wall times are
+	// sums, memory the peak, and Stdout/Stderr are empty.
+	Cases []CaseResult `json:"cases,omitempty"`
 }
 
 // Stage names the part of a Request that an Event belongs to.

@@ -3,8 +3,126 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/remote"
 )
 
+// executorCmd serves the local sandbox over TCP until SIGTERM or Ctrl-C, then shuts down
+// gracefully: no new connections or runs, runs in flight get --grace to finish, then are killed.
 func executorCmd(ctx context.Context, args []string) error {
-	return errors.New("not implemented yet")
+	fs := flag.NewFlagSet("executor", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:7070", "TCP address to listen on, HOST:PORT (a non-loopback host needs --token-file)")
+	tokenFile := fs.String("token-file", "", "file holding the shared token clients must present")
+	tlsCert := fs.String("tls-cert", "", "TLS certificate (PEM); with --tls-key, clients connect with --tls-ca")
+	tlsKey := fs.String("tls-key", "", "TLS private key (PEM)")
+	slots := fs.Int("slots", 0, "runs at once (default: the number of CPUs)")
+	queue := fs.Int("queue", 0, "runs that may wait for a slot before clients get \"executor busy\" (default 4×slots; 0 when given means no queue)")
+	perConn := fs.Int("max-runs-per-conn", 0, "runs in flight on one connection (default 64)")
+	maxMsg := fs.String("max-message", "16MiB", "largest message a client may send")
+	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long runs in flight may go on before they are killed")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument %q; the executor takes only flags", fs.Arg(0))
+	}
+	queueSet := false
+	fs.Visit(func(f *flag.Flag) { queueSet = queueSet || f.Name == "queue" })
+	if *slots < 0 || *queue < 0 || *perConn < 0 || *grace < 0 {
+		return usageError("--slots, --queue, --max-runs-per-conn and --grace must not be negative")
+	}
+	msgBytes, err := parseBytes(*maxMsg)
+	if err != nil || msgBytes < 1<<10 {
+		return usageError("--max-message %q: want a size of at least 1KiB, e.g. 16MiB", *maxMsg)
+	}
+
+	opts := remote.ServerOptions{
+		MaxMessageBytes: msgBytes,
+		MaxRunsPerConn:  *perConn,
+		Log:             slog.New(slog.NewTextHandler(os.Stderr, nil)),
+	}
+	if *tokenFile != "" {
+		if opts.Token, err = remote.ReadToken(*tokenFile); err != nil {
+			return usageError("--token-file: %v", err)
+		}
+	}
+	if err := remote.CheckListenAddr(*listen, opts.Token != ""); err != nil {
+		return usageError("%v", err)
+	}
+	if *tlsCert != "" || *tlsKey != "" {
+		if opts.TLS, err = remote.ServerTLS(*tlsCert, *tlsKey); err != nil {
+			return usageError("%v", err)
+		}
+	}
+
+	lo := executor.LocalOptions{Slots: *slots, QueueMax: *queue}
+	if queueSet && *queue == 0 {
+		lo.QueueMax = -1
+	}
+	local, err := executor.NewLocal(lo)
+	if err != nil {
+		return err
+	}
+	defer local.Close()
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := remote.NewServer(local, opts)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	cp, _ := local.Capacity(ctx)
+	mode := "plain TCP"
+	if opts.TLS != nil {
+		mode = "TLS"
+	}
+	auth := "token required"
+	if opts.Token == "" {
+		auth = "no token: any local process may run code"
+	}
+	fmt.Fprintf(os.Stderr, "sandrun executor %s listening on tcp://%s (%s, %s; %d slots, queue %d)\n",
+		executor.Version, ln.Addr(), mode, auth, cp.Slots, cp.QueueMax)
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	return shutdown(srv, *grace)
+}
+
+// shutdown stops srv within grace; a second SIGTERM or Ctrl-C kills the runs at once.
+func shutdown(srv *remote.Server, grace time.Duration) error {
+	fmt.Fprintf(os.Stderr, "sandrun executor: shutting down; runs in flight have %s to finish (signal again to kill them now)\n", grace)
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(again)
+	go func() {
+		select {
+		case <-again:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	if err := srv.Shutdown(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "sandrun executor: runs still in flight were killed")
+		return nil
+	}
+	fmt.Fprintln(os.Stderr, "sandrun executor: stopped")
+	return nil
 }

@@ -2,9 +2,60 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
 )
 
 func languagesCmd(ctx context.Context, args []string) error {
-	return errors.New("not implemented yet")
+	fs := flag.NewFlagSet("languages", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print the list as JSON")
+	installed := fs.Bool("installed", false, "list only languages whose toolchain is installed here")
+	execSpec := fs.String("executor", "local", "where to ask: local, or tcp://HOST:PORT")
+	tokenFile := fs.String("token-file", "", "file holding the remote executor's token")
+	tlsCA := fs.String("tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError("%v", err)
+	}
+	ex, closeEx, err := openExecutor(ctx, *execSpec, *tokenFile, *tlsCA)
+	if err != nil {
+		return err
+	}
+	defer closeEx()
+	langs, err := ex.Languages(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(langs)
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tVERSION\tEXTENSIONS\tALIASES")
+	n := 0
+	for _, l := range langs {
+		if !l.Available && *installed {
+			continue
+		}
+		v := l.Version
+		if !l.Available {
+			v = "not installed"
+		} else {
+			n++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.ID, l.Name, v, strings.Join(l.Extensions, " "), strings.Join(l.Aliases, " "))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "%d of %d languages installed here\n", n, len(langs))
+	return nil
 }

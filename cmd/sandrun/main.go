@@ -27,6 +27,7 @@ var commands = map[string]command{
 	"serve":     {"serve the browser page and the HTTP API", serveCmd},
 	"lsp":       {"speak LSP on stdio (for the VS Code extension)", lspCmd},
 	"executor":  {"serve the local sandbox to remote clients over TCP", executorCmd},
+	"doctor":    {"report what the sandbox can enforce on this host", doctorCmd},
 }
 
 // exitError carries an exit code out of a subcommand without printing anything more.
@@ -66,7 +67,7 @@ func mainExit(args []string) int {
 		return 0
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.Is(err, errUsage):
+	case errors.As(err, new(usageErr)):
 		fmt.Fprintf(os.Stderr, "sandrun %s: %v\n", args[0], err)
 		return 2
 	default:
@@ -75,12 +76,14 @@ func mainExit(args []string) int {
 	}
 }
 
-// errUsage marks errors in how a command was called (exit code 2).
-var errUsage = errors.New("usage")
+// usageErr is a mistake in how a command was called or what it was given (exit code 2).
+type usageErr struct{ msg string }
 
-// usageError returns an error that prints msg and exits 2.
+func (e usageErr) Error() string { return e.msg }
+
+// usageError returns an error that prints its message and exits 2.
 func usageError(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{errUsage}, args...)...)
+	return usageErr{fmt.Sprintf(format, args...)}
 }
 
 func usage() {

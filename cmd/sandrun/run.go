@@ -2,9 +2,222 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+	"golang.org/x/term"
+
+	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/languages"
 )
 
+// runFlags are the flags of `sandrun run` (and `sandrun watch`, which shares them).
+type runFlags struct {
+	lang, stdinFile          string
+	timeLimit, wallLimit     time.Duration
+	memoryLimit              string
+	execSpec, tokenFile, tca string
+	json                     bool
+}
+
+func (f *runFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.lang, "lang", "", "language id or alias (default: from the extension or #! line)")
+	fs.StringVar(&f.stdinFile, "stdin", "", "file to give the program as stdin (default: sandrun's stdin when it is not a terminal)")
+	fs.DurationVar(&f.timeLimit, "time-limit", 0, "CPU time limit, e.g. 2s (default 2s, or the language's)")
+	fs.DurationVar(&f.wallLimit, "wall-limit", 0, "wall-clock limit, e.g. 5s (default 2×CPU+1s)")
+	fs.StringVar(&f.memoryLimit, "memory-limit", "", "memory limit, e.g. 256MiB (default 256MiB, or the language's)")
+	fs.StringVar(&f.execSpec, "executor", "local", "where to run: local, or tcp://HOST:PORT")
+	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the remote executor's token")
+	fs.StringVar(&f.tca, "tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
+	fs.BoolVar(&f.json, "json", false, "print one Result JSON object instead of the live output")
+}
+
+// limits turns the flags into run-stage limits (zero fields mean defaults).
+func (f *runFlags) limits() (executor.Limits, error) {
+	var l executor.Limits
+	if f.timeLimit < 0 || f.wallLimit < 0 {
+		return l, usageError("limits must be positive")
+	}
+	l.CPUTimeMs = f.timeLimit.Milliseconds()
+	if f.timeLimit > 0 && l.CPUTimeMs == 0 {
+		l.CPUTimeMs = 1
+	}
+	l.WallTimeMs = f.wallLimit.Milliseconds()
+	if f.memoryLimit != "" {
+		n, err := parseBytes(f.memoryLimit)
+		if err != nil {
+			return l, usageError("--memory-limit: %v", err)
+		}
+		l.MemoryBytes = n
+	}
+	return l, nil
+}
+
+// parseInterleaved parses flags that may come before or after positional arguments; everything
+// after a "--" is returned as passthrough.
+func parseInterleaved(fs *flag.FlagSet, args []string) (positional, passthrough []string, err error) {
+	for i, a := range args {
+		if a == "--" {
+			args, passthrough = args[:i], args[i+1:]
+			break
+		}
+	}
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, nil, usageError("%v", err)
+		}
+		if fs.NArg() == 0 {
+			return positional, passthrough, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
 func runCmd(ctx context.Context, args []string) error {
-	return errors.New("not implemented yet")
+	var f runFlags
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: sandrun run [flags] FILE [-- ARGS…]")
+		fs.PrintDefaults()
+	}
+	f.register(fs)
+	pos, progArgs, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return usageError("give exactly one FILE (program arguments go after --)")
+	}
+	set, err := languages.Load()
+	if err != nil {
+		return err
+	}
+	req, err := f.request(set, pos[0], progArgs)
+	if err != nil {
+		return err
+	}
+	ex, closeEx, err := openExecutor(ctx, f.execSpec, f.tokenFile, f.tca)
+	if err != nil {
+		return err
+	}
+	defer closeEx()
+	return runOnce(ctx, ex, req, f.json, os.Stdout, os.Stderr)
+}
+
+// request builds the Request for file from the flags.
+func (f *runFlags) request(set *languages.Set, file string, progArgs []string) (executor.Request, error) {
+	lang, src, err := readSource(set, file, f.lang)
+	if err != nil {
+		return executor.Request{}, err
+	}
+	lim, err := f.limits()
+	if err != nil {
+		return executor.Request{}, err
+	}
+	stdin, err := f.readStdin()
+	if err != nil {
+		return executor.Request{}, err
+	}
+	return executor.Request{Language: lang.ID, Files: []executor.File{src}, Stdin: stdin, Args: progArgs, Limits: lim}, nil
+}
+
+// readStdin returns the program's stdin: --stdin FILE, else sandrun's own stdin when it is not
+// a terminal, else nothing.
+func (f *runFlags) readStdin() ([]byte, error) {
+	var r io.Reader
+	switch {
+	case f.stdinFile != "":
+		file, err := os.Open(f.stdinFile)
+		if err != nil {
+			return nil, fmt.Errorf("--stdin: %w", err)
+		}
+		defer file.Close()
+		r = file
+	case !term.IsTerminal(int(os.Stdin.Fd())):
+		r = os.Stdin
+	default:
+		return nil, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(r, executor.MaxStdinSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read stdin: %w", err)
+	}
+	if len(data) > executor.MaxStdinSize {
+		return nil, fmt.Errorf("stdin is larger than %s, the most a run accepts", executor.FormatBytes(executor.MaxStdinSize))
+	}
+	return data, nil
+}
+
+// runOnce runs req and reports it: live output and a status line, or one JSON Result. It
+// returns an exitError carrying the program's exit code.
+func runOnce(ctx context.Context, ex executor.Executor, req executor.Request, asJSON bool, stdout, stderr io.Writer) error {
+	var onEvent func(executor.Event)
+	var sp *spinner
+	if !asJSON {
+		sp = startSpinner(stderr)
+		onEvent = func(ev executor.Event) {
+			sp.stop()
+			w := stdout
+			if ev.Stream == executor.Stderr || ev.Stage == executor.StageCompile {
+				w = stderr
+			}
+			w.Write(ev.Data)
+		}
+	}
+	res, err := ex.Run(ctx, req, onEvent)
+	sp.stop()
+	if err != nil {
+		if executor.IsRequestError(err) {
+			return usageError("%v", err)
+		}
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(res)
+	}
+	if res.Status != executor.StatusOK {
+		fmt.Fprintf(stderr, "sandrun: %s: %s (%s)\n", res.Status, res.Message, resourceLine(res))
+	}
+	if code := exitCode(res); code != 0 {
+		return exitError{code}
+	}
+	return nil
+}
+
+// resourceLine sums up a Result's measurements: "exit 0 · cpu 12 ms · wall 30 ms · mem 8.1 MiB".
+func resourceLine(r executor.Result) string {
+	return fmt.Sprintf("exit %d · cpu %d ms · wall %d ms · mem %s", r.ExitCode, r.CPUTimeMs, r.WallTimeMs, executor.FormatBytes(r.MemoryKiB*1024))
+}
+
+// exitCode is what `sandrun run` exits with: the program's code, 128+signal when a signal
+// ended it, 1 for a compile error or a limit with no signal, 125 when the sandbox failed.
+func exitCode(r executor.Result) int {
+	switch {
+	case r.Status == executor.StatusOK:
+		return 0
+	case r.Status == executor.StatusInternalError:
+		return 125
+	case r.Signal != "":
+		if s := unix.SignalNum(r.Signal); s != 0 {
+			return 128 + int(s)
+		}
+		return 128 + int(syscall.SIGKILL)
+	case r.Status == executor.StatusRuntimeError && r.ExitCode > 0:
+		return r.ExitCode
+	}
+	return 1
 }

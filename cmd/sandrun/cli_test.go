@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/sandbox"
+)
+
+// TestMain lets the test binary act as sandrun itself: as the sandbox init when re-executed by
+// the sandbox, and as the CLI when SANDRUN_CLI_TEST is set (see sandrunCLI).
+func TestMain(m *testing.M) {
+	if sandbox.MaybeInit() {
+		return
+	}
+	if os.Getenv("SANDRUN_CLI_TEST") == "1" {
+		os.Exit(mainExit(os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+// sandrunCLI runs "sandrun args…" (this test binary in CLI mode) with stdin and returns its
+// stdout, stderr and exit code.
+func sandrunCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "SANDRUN_CLI_TEST=1")
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run sandrun %v: %v", args, err)
+	}
+	return out.String(), errb.String(), code
+}
+
+func hello(name string) string { return filepath.Join("..", "..", "testdata", "hello", name) }
+
+// TestRunBadInput: each mistake is one sentence naming the input, and a non-zero exit.
+func TestRunBadInput(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "garbage.py")
+	if err := os.WriteFile(bin, []byte("\x7fELF\x00\x00\x01"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{"missing file", []string{"run", filepath.Join(dir, "nope.py")}, 1, "no such file"},
+		{"directory", []string{"run", dir}, 1, "is a directory"},
+		{"binary", []string{"run", bin}, 1, "looks binary"},
+		{"unknown extension", []string{"run", hello("notes.xyz")}, 2, "pass --lang"},
+		{"unknown language", []string{"run", "--lang", "klingon", hello("hello.py")}, 2, `unknown language "klingon"`},
+		{"bad memory", []string{"run", "--memory-limit", "lots", hello("hello.py")}, 2, "256MiB"},
+		{"limit out of range", []string{"run", "--time-limit", "10m", hello("hello.py")}, 2, "out of range"},
+		{"no file", []string{"run"}, 2, "exactly one FILE"},
+		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"bad executor", []string{"run", "--executor", "udp://x", hello("hello.py")}, 2, "tcp://HOST:PORT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr, code := sandrunCLI(t, "", tt.args...)
+			if code != tt.wantCode || !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, stderr, tt.wantCode, tt.wantErr)
+			}
+			if n := strings.Count(strings.TrimSpace(stderr), "\n"); tt.name != "no file" && n > 0 {
+				t.Errorf("stderr has %d lines, want one sentence: %q", n+1, stderr)
+			}
+		})
+	}
+}
+
+// requireSandbox skips when this host cannot run the sandbox at all; on CI (root, Linux) it runs.
+func requireSandbox(t *testing.T) {
+	t.Helper()
+	_, stderr, code := sandrunCLI(t, "", "run", "--json", hello("hello.py"))
+	if code != 0 {
+		t.Fatalf("sandbox unusable: %s", stderr)
+	}
+}
+
+func TestRunLive(t *testing.T) {
+	requireSandbox(t)
+	stdout, stderr, code := sandrunCLI(t, "Ada\n", "run", hello("hello.py"))
+	if code != 0 || stdout != "Hello, Ada!\n" || stderr != "" {
+		t.Fatalf("got exit %d stdout %q stderr %q; want 0, %q, nothing", code, stdout, stderr, "Hello, Ada!\n")
+	}
+	stdout, _, code = sandrunCLI(t, "", "run", hello("args.py"), "--", "a", "--json", "c")
+	if code != 3 || stdout != "a --json c\n" {
+		t.Fatalf("args: exit %d stdout %q; want 3 and %q", code, stdout, "a --json c\n")
+	}
+	stdout, _, code = sandrunCLI(t, "", "run", hello("script"))
+	if code != 0 || !strings.Contains(stdout, "shebang") {
+		t.Fatalf("shebang: exit %d stdout %q", code, stdout)
+	}
+	stdinFile := filepath.Join(t.TempDir(), "in.txt")
+	os.WriteFile(stdinFile, []byte("file\n"), 0o644)
+	stdout, _, _ = sandrunCLI(t, "pipe\n", "run", "--stdin", stdinFile, hello("hello.py"))
+	if stdout != "Hello, file!\n" {
+		t.Fatalf("--stdin: stdout %q, want the file to win over the pipe", stdout)
+	}
+}
+
+func TestRunJSONStatuses(t *testing.T) {
+	requireSandbox(t)
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		status executor.Status
+		check  func(r executor.Result) string
+	}{
+		{"ok", []string{hello("hello.py")}, executor.StatusOK, func(r executor.Result) string {
+			if r.Stdout != "Hello, world!\n" || r.Language != "python" || r.Version == "" || r.Compile != nil {
+				return "wrong fields"
+			}
+			return ""
+		}},
+		{"exit 3", []string{write("exit.py", "import sys; sys.exit(3)")}, executor.StatusRuntimeError, func(r executor.Result) string {
+			if r.ExitCode != 3 {
+				return "exit code not 3"
+			}
+			return ""
+		}},
+		{"invalid utf-8", []string{write("bytes.py", "import sys; sys.stdout.buffer.write(b'ok\\xff\\xfe\\n')")}, executor.StatusOK, func(r executor.Result) string {
+			if r.Stdout != "ok\uFFFD\uFFFD\n" {
+				return "invalid bytes not replaced"
+			}
+			return ""
+		}},
+		{"cpu", []string{"--time-limit", "300ms", write("spin.py", "while True: pass")}, executor.StatusTimeLimit, nil},
+		{"wall", []string{"--wall-limit", "300ms", write("sleep.py", "import time; time.sleep(30)")}, executor.StatusTimeLimit, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := sandrunCLI(t, "", append([]string{"run", "--json"}, tt.args...)...)
+			if code != 0 {
+				t.Fatalf("--json exit %d (stderr %q), want 0 whenever a Result is printed", code, stderr)
+			}
+			var r executor.Result
+			if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+				t.Fatalf("stdout is not one Result: %v\n%s", err, stdout)
+			}
+			if r.Status != tt.status {
+				t.Fatalf("status %s (%s), want %s", r.Status, r.Message, tt.status)
+			}
+			if tt.status != executor.StatusOK && r.Message == "" {
+				t.Errorf("no message for status %s", r.Status)
+			}
+			if tt.check != nil {
+				if msg := tt.check(r); msg != "" {
+					t.Errorf("%s: %+v", msg, r)
+				}
+			}
+		})
+	}
+}
+
+// TestRunStatusLine: without --json a limit gives one status line on stderr and 128+signal.
+func TestRunStatusLine(t *testing.T) {
+	requireSandbox(t)
+	p := filepath.Join(t.TempDir(), "spin.py")
+	os.WriteFile(p, []byte("print('start', flush=True)\nwhile True: pass\n"), 0o644)
+	stdout, stderr, code := sandrunCLI(t, "", "run", "--time-limit", "200ms", p)
+	if stdout != "start\n" || !strings.Contains(stderr, "time_limit") || code != 137 {
+		t.Fatalf("stdout %q stderr %q exit %d; want the output, a time_limit line, exit 137", stdout, stderr, code)
+	}
+}

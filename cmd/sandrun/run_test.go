@@ -1,0 +1,62 @@
+package main
+
+import (
+	"flag"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sandrun/sandrun/executor"
+)
+
+func TestParseBytes(t *testing.T) {
+	for in, want := range map[string]int64{"256MiB": 256 << 20, "1GiB": 1 << 30, "512K": 512 << 10, "4096": 4096, "1.5M": 3 << 19, "10MB": 10e6} {
+		got, err := parseBytes(in)
+		if err != nil || got != want {
+			t.Errorf("parseBytes(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "lots", "-1M", "12XB"} {
+		if _, err := parseBytes(bad); err == nil {
+			t.Errorf("parseBytes(%q) succeeded, want an error", bad)
+		}
+	}
+}
+
+func TestParseInterleaved(t *testing.T) {
+	var f runFlags
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	f.register(fs)
+	pos, pass, err := parseInterleaved(fs, []string{"--lang", "py", "hello.py", "--json", "--", "a", "--json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"hello.py"}, pos); d != "" {
+		t.Errorf("positional (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"a", "--json"}, pass); d != "" {
+		t.Errorf("passthrough (-want +got):\n%s", d)
+	}
+	if !f.json || f.lang != "py" {
+		t.Errorf("flags = %+v, want json and lang py", f)
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	tests := []struct {
+		r    executor.Result
+		want int
+	}{
+		{executor.Result{Status: executor.StatusOK}, 0},
+		{executor.Result{Status: executor.StatusRuntimeError, ExitCode: 3}, 3},
+		{executor.Result{Status: executor.StatusSignaled, Signal: "SIGSEGV", ExitCode: -1}, 139},
+		{executor.Result{Status: executor.StatusTimeLimit, Signal: "SIGKILL"}, 137},
+		{executor.Result{Status: executor.StatusCompileError}, 1},
+		{executor.Result{Status: executor.StatusInternalError}, 125},
+	}
+	for _, tt := range tests {
+		if got := exitCode(tt.r); got != tt.want {
+			t.Errorf("exitCode(%s) = %d, want %d", tt.r.Status, got, tt.want)
+		}
+	}
+}

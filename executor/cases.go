@@ -1,0 +1,81 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// MaxCases bounds Request.Cases.
+const MaxCases = 64
+
+func checkCases(req Request) error {
+	switch {
+	case len(req.Cases) == 0:
+		return nil
+	case len(req.Cases) > MaxCases:
+		return Invalid("cases", "%d cases sent; at most %d are accepted", len(req.Cases), MaxCases)
+	case len(req.Stdin) > 0:
+		return Invalid("stdin", "give either stdin or cases, not both")
+	}
+	total := 0
+	for _, c := range req.Cases {
+		total += len(c.Stdin)
+	}
+	if total > MaxStdinSize {
+		return Invalid("cases", "the cases' stdin is %s together; at most %s is accepted", FormatBytes(int64(total)), FormatBytes(MaxStdinSize))
+	}
+	return nil
+}
+
+// runCases runs the program once per case and folds the results into one.
+func runCases(ctx context.Context, req Request, run func(stdin []byte) (Result, error)) (Result, error) {
+	var res Result
+	passed := 0
+	for i, c := range req.Cases {
+		r, err := run(c.Stdin)
+		if err != nil {
+			return Result{}, err
+		}
+		cr := CaseResult{Result: r}
+		if c.Expected != nil {
+			ok := r.Status == StatusOK && sameOutput(r.Stdout, *c.Expected)
+			cr.Passed = &ok
+		}
+		if r.Status == StatusOK && (cr.Passed == nil || *cr.Passed) {
+			passed++
+		} else if res.Status == "" {
+			res.Status, res.ExitCode, res.Signal = r.Status, r.ExitCode, r.Signal
+			res.Message = fmt.Sprintf("case %d: %s", i+1, r.Message)
+			if r.Status == StatusOK {
+				res.Status, res.Message = StatusRuntimeError, fmt.Sprintf("case %d: the output differs from the expected output", i+1)
+			}
+		}
+		res.CPUTimeMs += r.CPUTimeMs
+		res.WallTimeMs += r.WallTimeMs
+		res.MemoryKiB = max(res.MemoryKiB, r.MemoryKiB)
+		res.Cases = append(res.Cases, cr)
+		if ctx.Err() != nil {
+			return Result{}, ctx.Err()
+		}
+	}
+	if res.Status == "" {
+		res.Status = StatusOK
+	} else {
+		res.Message = fmt.Sprintf("%d of %d cases passed; first failure: %s", passed, len(req.Cases), res.Message)
+	}
+	return res, nil
+}
+
+// sameOutput compares program output with expected output, ignoring trailing white space on
+// each line and trailing blank lines (the usual judge rule).
+func sameOutput(got, want string) bool {
+	norm := func(s string) string {
+		lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+		for i, l := range lines {
+			lines[i] = strings.TrimRight(l, " \t")
+		}
+		return strings.TrimRight(strings.Join(lines, "\n"), "\n")
+	}
+	return norm(got) == norm(want)
+}

@@ -1,0 +1,188 @@
+package remote
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sandrun/sandrun/executor"
+)
+
+// Options shape a Client. Zero fields take the defaults named on each.
+type Options struct {
+	// Token is the shared secret; TokenFile, when Token is empty, names a file holding it
+	// (surrounding white space ignored). Tokens never come from a flag value.
+	Token     string
+	TokenFile string
+	// TLSCA names a PEM file of CA certificates; setting it turns TLS on and verifies the
+	// executor's certificate against them. TLS, when set, is used as is instead.
+	TLSCA string
+	TLS   *tls.Config
+
+	DialTimeout time.Duration // connect, TLS handshake and authentication; default 5s
+	// Heartbeat is how often the client checks, while runs are in flight, that the executor
+	// still answers; a check unanswered within HeartbeatTimeout ends the connection and fails
+	// its runs. Defaults 2s and 5s.
+	Heartbeat        time.Duration
+	HeartbeatTimeout time.Duration
+	CancelWait       time.Duration // how long Run waits for the executor to confirm a cancel; default 2s
+	MaxMessageBytes  int64         // largest frame accepted from the executor; default 256 MiB
+}
+
+func (o *Options) setDefaults() {
+	defDur := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defDur(&o.DialTimeout, 5*time.Second)
+	defDur(&o.Heartbeat, 2*time.Second)
+	defDur(&o.HeartbeatTimeout, 5*time.Second)
+	defDur(&o.CancelWait, 2*time.Second)
+	if o.MaxMessageBytes <= 0 {
+		o.MaxMessageBytes = 256 << 20
+	}
+}
+
+// Client is an executor.Executor that runs every request on a remote `sandrun executor`. It
+// keeps one connection, multiplexes runs over it, and dials again on the next call when the
+// connection was lost. It is safe for concurrent use.
+type Client struct {
+	addr string // host:port
+	opts Options
+
+	mu     sync.Mutex
+	sess   *session
+	closed bool
+}
+
+var _ executor.Executor = (*Client)(nil)
+
+// Dial connects and authenticates to the executor at addr ("tcp://host:port" or "host:port"),
+// so that an unreachable executor or a wrong token is reported at once.
+func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
+	hostport, err := parseAddr(addr)
+	if err != nil {
+		return nil, err
+	}
+	opts.setDefaults()
+	if opts.Token == "" && opts.TokenFile != "" {
+		if opts.Token, err = ReadToken(opts.TokenFile); err != nil {
+			return nil, err
+		}
+	}
+	if opts.TLS == nil && opts.TLSCA != "" {
+		host, _, _ := net.SplitHostPort(hostport)
+		if opts.TLS, err = ClientTLS(opts.TLSCA, host); err != nil {
+			return nil, err
+		}
+	}
+	c := &Client{addr: hostport, opts: opts}
+	if _, err := c.session(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// parseAddr accepts "tcp://host:port" and "host:port".
+func parseAddr(addr string) (string, error) {
+	hp := strings.TrimPrefix(addr, "tcp://")
+	host, port, err := net.SplitHostPort(hp)
+	if err != nil || host == "" || port == "" || strings.Contains(hp, "/") {
+		return "", fmt.Errorf("remote: executor address %q: want tcp://HOST:PORT, e.g. tcp://127.0.0.1:7070", addr)
+	}
+	return hp, nil
+}
+
+// ReadToken reads a token file: its content with surrounding white space removed, not empty.
+func ReadToken(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("remote: token file: %w", err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("remote: token file %s is empty; put a secret in it, e.g. \"openssl rand -hex 32 > %s\"", path, path)
+	}
+	return tok, nil
+}
+
+// session returns the live connection, dialing a new one when there is none.
+func (c *Client) session(ctx context.Context) (*session, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, errors.New("remote: client is closed")
+	}
+	if c.sess != nil && c.sess.alive() {
+		return c.sess, nil
+	}
+	s, err := dialSession(ctx, c.addr, c.opts)
+	if err != nil {
+		return nil, err
+	}
+	c.sess = s
+	return s, nil
+}
+
+// Run implements executor.Executor: the request runs on the remote executor, its output
+// arrives through onEvent in order, and canceling ctx cancels the remote run. When the
+// connection is lost mid-run, Run returns an error wrapping ErrDisconnected within seconds.
+func (c *Client) Run(ctx context.Context, req executor.Request, onEvent func(executor.Event)) (executor.Result, error) {
+	s, err := c.session(ctx)
+	if err != nil {
+		return executor.Result{}, err
+	}
+	res, err := s.run(ctx, req, onEvent)
+	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) &&
+		!executor.IsRequestError(err) && !errors.Is(err, executor.ErrBusy) {
+		err = fmt.Errorf("remote: run on %s: %w", c.addr, err)
+	}
+	return res, err
+}
+
+// Languages implements executor.Executor with the remote executor's languages and versions.
+func (c *Client) Languages(ctx context.Context) ([]executor.LanguageInfo, error) {
+	s, err := c.session(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var langs []executor.LanguageInfo
+	if err := s.call(ctx, MethodLanguages, nil, &langs); err != nil {
+		return nil, fmt.Errorf("remote: languages from %s: %w", c.addr, err)
+	}
+	return langs, nil
+}
+
+// Capacity implements executor.Executor with the remote executor's load.
+func (c *Client) Capacity(ctx context.Context) (executor.Capacity, error) {
+	s, err := c.session(ctx)
+	if err != nil {
+		return executor.Capacity{}, err
+	}
+	var cp executor.Capacity
+	if err := s.call(ctx, MethodHealth, nil, &cp); err != nil {
+		return executor.Capacity{}, fmt.Errorf("remote: health of %s: %w", c.addr, err)
+	}
+	return cp, nil
+}
+
+// Addr returns the executor's host:port.
+func (c *Client) Addr() string { return c.addr }
+
+// Close closes the connection; runs in flight fail. Later calls fail.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	if c.sess != nil {
+		c.sess.fail(errors.New("client closed"))
+	}
+	return nil
+}

@@ -1,0 +1,295 @@
+package remote
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.lsp.dev/jsonrpc2"
+
+	"github.com/sandrun/sandrun/executor"
+)
+
+// keepAlive probes an idle TCP peer so a half-open connection is noticed within ~30s.
+var keepAlive = net.KeepAliveConfig{Enable: true, Idle: 15 * time.Second, Interval: 5 * time.Second, Count: 3}
+
+// errConnClosed ends a connection from a handler (jsonrpc2.Conn closes it on a handler error).
+var errConnClosed = errors.New("connection closed by the executor")
+
+// serverConn is one client connection: its authentication state and its runs in flight.
+type serverConn struct {
+	srv    *Server
+	raw    net.Conn // the TCP connection, closed to end everything
+	nc     net.Conn // what the stream reads: raw, or TLS over it
+	stream *frameStream
+	rpc    jsonrpc2.Conn
+	ctx    context.Context // ends when the connection ends; parent of its runs
+	cancel context.CancelFunc
+	done   chan struct{} // closed when serve returns
+
+	authed     atomic.Bool
+	lastActive atomic.Int64 // unix nanoseconds of the last message read
+	runWG      sync.WaitGroup
+
+	runsMu sync.Mutex
+	runs   map[string]context.CancelFunc // run id → cancel
+}
+
+func newServerConn(s *Server, nc net.Conn) *serverConn {
+	ctx, cancel := context.WithCancel(s.runCtx)
+	c := &serverConn{srv: s, raw: nc, nc: nc, ctx: ctx, cancel: cancel, done: make(chan struct{}), runs: map[string]context.CancelFunc{}}
+	if s.opts.Token == "" {
+		c.authed.Store(true)
+	}
+	c.touch()
+	return c
+}
+
+func (c *serverConn) touch() { c.lastActive.Store(time.Now().UnixNano()) }
+
+// serve runs the connection until it ends, then cancels its runs and waits for them.
+func (c *serverConn) serve() {
+	defer close(c.done)
+	defer c.srv.removeConn(c)
+	log := c.srv.opts.Log.With("remote", c.raw.RemoteAddr().String())
+
+	if c.srv.opts.TLS != nil {
+		tc := tls.Server(c.nc, c.srv.opts.TLS)
+		ctx, cancel := context.WithTimeout(c.ctx, c.srv.opts.AuthTimeout)
+		err := tc.HandshakeContext(ctx)
+		cancel()
+		if err != nil {
+			log.Info("TLS handshake failed", "err", err)
+			c.nc.Close()
+			return
+		}
+		c.nc = tc
+	}
+	c.stream = newFrameStream(c.nc, frameOptions{
+		maxMessage:   c.srv.opts.MaxMessageBytes,
+		writeTimeout: c.srv.opts.WriteTimeout,
+		answerErrors: true,
+		keepGoing:    c.authed.Load,
+		onMessage:    c.touch,
+	})
+	c.rpc = jsonrpc2.NewConn(c.stream)
+	c.rpc.Go(c.ctx, c.handle)
+	go c.watch()
+	<-c.rpc.Done()
+	c.cancel()
+	c.runWG.Wait()
+	if err := c.rpc.Err(); err != nil && !isClosedConn(err) {
+		log.Info("connection ended", "err", err)
+	}
+}
+
+// close ends the connection; serve then cancels its runs.
+func (c *serverConn) close() {
+	c.cancel()
+	c.raw.Close()
+}
+
+// watch closes the connection when it does not authenticate in time, or sits idle too long.
+func (c *serverConn) watch() {
+	tick := time.NewTicker(min(c.srv.opts.AuthTimeout, c.srv.opts.IdleTimeout) / 4)
+	defer tick.Stop()
+	start := time.Now()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case now := <-tick.C:
+			if !c.authed.Load() && now.Sub(start) > c.srv.opts.AuthTimeout {
+				c.srv.opts.Log.Info("connection closed: no authentication in time", "remote", c.raw.RemoteAddr().String())
+				c.close()
+				return
+			}
+			idle := now.Sub(time.Unix(0, c.lastActive.Load()))
+			if idle > c.srv.opts.IdleTimeout && c.inFlight() == 0 {
+				c.close()
+				return
+			}
+		}
+	}
+}
+
+func (c *serverConn) inFlight() int {
+	c.runsMu.Lock()
+	defer c.runsMu.Unlock()
+	return len(c.runs)
+}
+
+// handle is the connection's jsonrpc2.Handler. It runs on the read loop, so anything that can
+// block goes to a goroutine. It closes the connection itself when dispatch fails: jsonrpc2 v0.10
+// panics when a handler error and a read error of another type both end one connection.
+func (c *serverConn) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
+	if err := c.dispatch(ctx, reply, req); err != nil {
+		c.close()
+	}
+	return nil
+}
+
+// dispatch answers one message; an error means the connection must end.
+func (c *serverConn) dispatch(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
+	if req.Method() == MethodAuthenticate {
+		return c.authenticate(ctx, reply, req)
+	}
+	if !c.authed.Load() {
+		msg := fmt.Sprintf("call %q first with the executor's token; %q before it closes the connection", MethodAuthenticate, req.Method())
+		if _, isCall := req.(*jsonrpc2.Call); isCall {
+			_ = reply(ctx, nil, jsonrpc2.NewError(CodeUnauthorized, msg))
+		} else {
+			c.stream.answer(CodeUnauthorized, msg) // a notification has no id to answer to
+		}
+		return errConnClosed
+	}
+	switch req.Method() {
+	case MethodRun:
+		return c.startRun(ctx, reply, req)
+	case MethodCancel:
+		var p CancelParams
+		if err := json.Unmarshal(req.Params(), &p); err != nil {
+			return reply(ctx, nil, badParams(req, err))
+		}
+		return reply(ctx, CancelResult{Canceled: c.cancelRun(p.RunID)}, nil)
+	case MethodLanguages:
+		c.goAnswer(reply, func(ctx context.Context) (any, error) { return c.srv.exec.Languages(ctx) })
+		return nil
+	case MethodHealth:
+		c.goAnswer(reply, func(ctx context.Context) (any, error) { return c.srv.exec.Capacity(ctx) })
+		return nil
+	default:
+		return reply(ctx, nil, jsonrpc2.NewError(jsonrpc2.MethodNotFound, fmt.Sprintf(
+			"unknown method %q; the executor knows %s, %s, %s, %s and %s",
+			req.Method(), MethodAuthenticate, MethodRun, MethodCancel, MethodLanguages, MethodHealth)))
+	}
+}
+
+// authenticate checks the token in constant time. A wrong token closes the connection.
+func (c *serverConn) authenticate(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
+	var p AuthParams
+	if err := json.Unmarshal(req.Params(), &p); err != nil {
+		_ = reply(ctx, nil, jsonrpc2.NewError(CodeUnauthorized, fmt.Sprintf("%s params: %v; want {\"token\": \"...\"}", MethodAuthenticate, err)))
+		return errConnClosed
+	}
+	if c.srv.opts.Token != "" {
+		got := sha256.Sum256([]byte(p.Token))
+		if subtle.ConstantTimeCompare(got[:], c.srv.tokenHash[:]) != 1 {
+			msg := "wrong token"
+			if p.Token == "" {
+				msg = "this executor needs a token; pass --token-file with the file the executor was started with"
+			}
+			c.srv.opts.Log.Warn("authentication failed", "remote", c.raw.RemoteAddr().String())
+			_ = reply(ctx, nil, jsonrpc2.NewError(CodeUnauthorized, msg))
+			return errConnClosed
+		}
+	}
+	c.authed.Store(true)
+	return reply(ctx, AuthResult{Protocol: ProtocolVersion, Version: executor.Version}, nil)
+}
+
+// goAnswer answers a call from a goroutine, so a slow executor never blocks the read loop.
+func (c *serverConn) goAnswer(reply jsonrpc2.Replier, f func(context.Context) (any, error)) {
+	c.runWG.Add(1)
+	go func() {
+		defer c.runWG.Done()
+		res, err := f(c.ctx)
+		if err != nil {
+			_ = reply(context.Background(), nil, toWire(err))
+			return
+		}
+		_ = reply(context.Background(), res, nil)
+	}()
+}
+
+func badParams(req jsonrpc2.Request, err error) error {
+	return jsonrpc2.NewError(jsonrpc2.InvalidParams, fmt.Sprintf("%s params: %v", req.Method(), err))
+}
+
+// startRun checks the run's params and limits, then runs it in its own goroutine, streaming
+// its events as output notifications and answering with its Result.
+func (c *serverConn) startRun(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
+	if _, isCall := req.(*jsonrpc2.Call); !isCall {
+		return nil // a run nobody waits for is dropped
+	}
+	var p RunParams
+	if err := json.Unmarshal(req.Params(), &p); err != nil {
+		return reply(ctx, nil, badParams(req, err))
+	}
+	if p.RunID == "" || len(p.RunID) > maxRunIDLen {
+		return reply(ctx, nil, toWire(executor.Invalid("run_id", "run_id must be 1 to %d characters, unique among the connection's runs in flight", maxRunIDLen)))
+	}
+	runCtx, cancel := context.WithCancel(c.ctx)
+	if err := c.addRun(p.RunID, cancel); err != nil {
+		cancel()
+		return reply(ctx, nil, toWire(err))
+	}
+	if err := c.srv.acquireRun(); err != nil {
+		c.removeRun(p.RunID)
+		cancel()
+		return reply(ctx, nil, toWire(err))
+	}
+	c.runWG.Add(1)
+	go func() {
+		defer c.runWG.Done()
+		defer c.srv.releaseRun()
+		defer c.removeRun(p.RunID)
+		defer cancel()
+		res, err := c.srv.exec.Run(runCtx, p.Request, func(ev executor.Event) {
+			// A failed write closes the connection, which cancels runCtx.
+			_ = c.rpc.Notify(context.Background(), MethodOutput, OutputParams{RunID: p.RunID, Event: ev})
+		})
+		if err != nil {
+			_ = reply(context.Background(), nil, toWire(err))
+			return
+		}
+		_ = reply(context.Background(), res, nil)
+	}()
+	return nil
+}
+
+// addRun registers a run id, or says why it may not start on this connection.
+func (c *serverConn) addRun(id string, cancel context.CancelFunc) error {
+	c.runsMu.Lock()
+	defer c.runsMu.Unlock()
+	if _, dup := c.runs[id]; dup {
+		return executor.Invalid("run_id", "run %q is already in flight on this connection; pick a new id", id)
+	}
+	if len(c.runs) >= c.srv.opts.MaxRunsPerConn {
+		return &kindError{msg: fmt.Sprintf("this connection already has %d runs in flight, the most it may have; wait for one to end", len(c.runs)), kind: executor.ErrBusy}
+	}
+	c.runs[id] = cancel
+	return nil
+}
+
+func (c *serverConn) removeRun(id string) {
+	c.runsMu.Lock()
+	defer c.runsMu.Unlock()
+	delete(c.runs, id)
+}
+
+// cancelRun cancels the run id and reports whether it was in flight.
+func (c *serverConn) cancelRun(id string) bool {
+	c.runsMu.Lock()
+	cancel, ok := c.runs[id]
+	c.runsMu.Unlock()
+	if ok {
+		cancel()
+	}
+	return ok
+}
+
+// isClosedConn reports whether err is the ordinary end of a connection.
+func isClosedConn(err error) bool {
+	return errors.Is(err, net.ErrClosed) || errors.Is(err, errConnClosed) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, io.EOF)
+}

@@ -1,0 +1,50 @@
+package sandbox
+
+// Host is what this machine offers the sandbox, as `sandrun doctor` reports it. Probing changes
+// nothing on the host: namespaces are tried in a throw-away child, cgroups are only read.
+type Host struct {
+	OS       string `json:"os"`
+	Arch     string `json:"arch"`
+	Kernel   string `json:"kernel"`
+	UID      int    `json:"uid"`
+	Rootless bool   `json:"rootless"` // not root: unprivileged user namespaces, uid mapped to the caller
+
+	Namespaces []Feature `json:"namespaces"` // user, mount, pid, net, ipc, uts, cgroup
+	Cgroup     Cgroups   `json:"cgroup"`
+	Seccomp    Feature   `json:"seccomp"`
+	Limits     []Limit   `json:"limits"`
+	// Problems are sentences saying what keeps the sandbox from working fully here.
+	Problems []string `json:"problems"`
+}
+
+// Feature is one capability: whether it works here, and details or why not.
+type Feature struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Cgroups describes the host's cgroup setup.
+type Cgroups struct {
+	// Version is "v2" (unified), "v1", "hybrid" (v1 controllers plus a cgroup2 mount) or
+	// "none".
+	Version     string       `json:"version"`
+	Unified     string       `json:"unified,omitempty"` // the cgroup2 mount point, if any
+	Controllers []Controller `json:"controllers"`       // memory, pids, cpu, cpuacct (v1) / memory, pids, cpu (v2)
+}
+
+// Controller is one cgroup controller the sandbox uses.
+type Controller struct {
+	Name     string `json:"name"`
+	Version  string `json:"version"`        // "v1" or "v2"
+	Path     string `json:"path,omitempty"` // this process's cgroup dir for it
+	Writable bool   `json:"writable"`       // a sandbox could make child cgroups here
+	Detail   string `json:"detail,omitempty"`
+}
+
+// Limit says whether one kind of limit is enforced here, and by what.
+type Limit struct {
+	Name     string `json:"name"`
+	Enforced bool   `json:"enforced"`
+	By       string `json:"by"` // e.g. "cgroup v1 memory", or why it is not enforced
+}

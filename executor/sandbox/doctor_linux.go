@@ -1,0 +1,298 @@
+//go:build linux
+
+package sandbox
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sandrun/sandrun/executor/sandbox/seccomp"
+)
+
+// ProbeHost reports what this machine offers the sandbox. It changes nothing on the host.
+func ProbeHost(ctx context.Context) Host {
+	h := Host{OS: runtime.GOOS, Arch: runtime.GOARCH, UID: os.Geteuid()}
+	h.Rootless = h.UID != 0
+	var u unix.Utsname
+	if unix.Uname(&u) == nil {
+		h.Kernel = unix.ByteSliceToString(u.Release[:])
+	}
+	h.Namespaces = probeNamespaces(ctx, h.Rootless)
+	for _, ns := range h.Namespaces {
+		if !ns.OK {
+			h.Problems = append(h.Problems, fmt.Sprintf("the %s namespace cannot be created: %s", ns.Name, ns.Detail))
+		}
+	}
+	h.Cgroup = probeCgroups()
+	h.Seccomp = Feature{Name: "seccomp", OK: true,
+		Detail: fmt.Sprintf("%d rules: dangerous calls fail with EPERM, non-native ABIs (int 0x80, x32) are killed", len(seccomp.Policy()))}
+	if err := seccomp.Available(); err != nil {
+		h.Seccomp = Feature{Name: "seccomp", Detail: err.Error()}
+		h.Problems = append(h.Problems, "seccomp filters are unavailable: "+err.Error())
+	}
+	h.Limits, h.Problems = limitsFor(h.Cgroup, h.Rootless, h.Problems)
+	return h
+}
+
+// namespaceFlags are the namespaces a sandbox makes, in report order.
+var namespaceFlags = []struct {
+	name, file string // file is the name under /proc/self/ns
+	flag       uintptr
+}{
+	{"user", "user", syscall.CLONE_NEWUSER},
+	{"mount", "mnt", syscall.CLONE_NEWNS},
+	{"pid", "pid", syscall.CLONE_NEWPID},
+	{"net", "net", syscall.CLONE_NEWNET},
+	{"ipc", "ipc", syscall.CLONE_NEWIPC},
+	{"uts", "uts", syscall.CLONE_NEWUTS},
+	{"cgroup", "cgroup", syscall.CLONE_NEWCGROUP},
+}
+
+// probeNamespaces starts /bin/true in each new namespace (inside a new user namespace when
+// rootless, as the sandbox does).
+func probeNamespaces(ctx context.Context, rootless bool) []Feature {
+	trueBin, err := exec.LookPath("true")
+	if err != nil {
+		trueBin = "/bin/true"
+	}
+	var out []Feature
+	for _, ns := range namespaceFlags {
+		f := Feature{Name: ns.name}
+		if _, err := os.Stat("/proc/self/ns/" + ns.file); err != nil {
+			f.Detail = "the kernel does not have it"
+			out = append(out, f)
+			continue
+		}
+		attr := &syscall.SysProcAttr{Cloneflags: ns.flag}
+		if rootless || ns.flag == syscall.CLONE_NEWUSER {
+			attr.Cloneflags |= syscall.CLONE_NEWUSER
+			attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Geteuid(), Size: 1}}
+			attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getegid(), Size: 1}}
+			attr.GidMappingsEnableSetgroups = false
+		}
+		cmd := exec.CommandContext(ctx, trueBin)
+		cmd.SysProcAttr = attr
+		if err := cmd.Run(); err != nil {
+			f.Detail = err.Error()
+			if ns.name == "user" {
+				f.Detail += userNSHint()
+			}
+		} else {
+			f.OK = true
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// userNSHint names the sysctl that is blocking unprivileged user namespaces, if any.
+func userNSHint() string {
+	for _, s := range []struct{ file, bad, fix string }{
+		{"/proc/sys/kernel/unprivileged_userns_clone", "0", "sysctl -w kernel.unprivileged_userns_clone=1"},
+		{"/proc/sys/user/max_user_namespaces", "0", "sysctl -w user.max_user_namespaces=15000"},
+		{"/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "1", "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile for sandrun"},
+	} {
+		if b, err := os.ReadFile(s.file); err == nil && strings.TrimSpace(string(b)) == s.bad {
+			return fmt.Sprintf(" (%s is %s; as root: %s)", s.file, s.bad, s.fix)
+		}
+	}
+	return ""
+}
+
+// cgMount is one cgroup mount from /proc/self/mountinfo.
+type cgMount struct {
+	root, point string
+	v2          bool
+	controllers []string // v1 only
+}
+
+func cgroupMounts() []cgMount {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var out []cgMount
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		pre, post, ok := strings.Cut(sc.Text(), " - ")
+		a, b := strings.Fields(pre), strings.Fields(post)
+		if !ok || len(a) < 5 || len(b) < 3 {
+			continue
+		}
+		switch b[0] {
+		case "cgroup2":
+			out = append(out, cgMount{root: a[3], point: a[4], v2: true})
+		case "cgroup":
+			m := cgMount{root: a[3], point: a[4]}
+			for _, o := range strings.Split(b[2], ",") {
+				if o != "rw" && o != "ro" && !strings.Contains(o, "=") {
+					m.controllers = append(m.controllers, o)
+				}
+			}
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// ownCgroups maps "" (v2) and each v1 controller to this process's cgroup path.
+func ownCgroups() map[string]string {
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		parts := strings.SplitN(line, ":", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		if parts[0] == "0" && parts[1] == "" {
+			out[""] = parts[2]
+			continue
+		}
+		for _, c := range strings.Split(parts[1], ",") {
+			out[c] = parts[2]
+		}
+	}
+	return out
+}
+
+// cgroupDir joins a mount point and a cgroup path seen from a mount whose root is root.
+func cgroupDir(m cgMount, path string) string {
+	rel, err := filepath.Rel(m.root, path)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		rel = "."
+	}
+	return filepath.Join(m.point, rel)
+}
+
+func probeCgroups() Cgroups {
+	own := ownCgroups()
+	var cg Cgroups
+	var v1 []Controller
+	v1Seen := map[string]bool{}
+	var v2 *cgMount
+	for _, m := range cgroupMounts() {
+		if m.v2 {
+			if v2 == nil || m.point == "/sys/fs/cgroup" {
+				m := m
+				v2 = &m
+			}
+			continue
+		}
+		for _, c := range m.controllers {
+			if v1Seen[c] || !wantedV1[c] {
+				continue
+			}
+			v1Seen[c] = true
+			dir := cgroupDir(m, own[c])
+			ctl := Controller{Name: c, Version: "v1", Path: dir, Writable: unix.Access(dir, unix.W_OK) == nil}
+			if c == "memory" {
+				if _, err := os.Stat(filepath.Join(dir, "memory.memsw.limit_in_bytes")); err != nil {
+					ctl.Detail = "swap is not accounted (no memory.memsw.*): a program could use swap beyond the limit"
+				} else {
+					ctl.Detail = "swap accounted (memory.memsw.*)"
+				}
+			}
+			v1 = append(v1, ctl)
+		}
+	}
+	cg.Controllers = v1
+	switch {
+	case v2 != nil && len(v1) == 0:
+		cg.Version = "v2"
+	case v2 != nil:
+		cg.Version = "hybrid"
+	case len(v1) > 0:
+		cg.Version = "v1"
+	default:
+		cg.Version = "none"
+	}
+	if v2 != nil {
+		cg.Unified = v2.point
+		dir := cgroupDir(*v2, own[""])
+		b, _ := os.ReadFile(filepath.Join(dir, "cgroup.controllers"))
+		avail := strings.Fields(string(b))
+		for _, c := range []string{"memory", "pids", "cpu"} {
+			if v1Seen[c] || (c == "cpu" && v1Seen["cpuacct"]) {
+				continue // the controller is bound to a v1 hierarchy
+			}
+			ctl := Controller{Name: c, Version: "v2", Path: dir}
+			if !contains(avail, c) {
+				ctl.Detail = "not enabled in " + filepath.Join(dir, "cgroup.controllers")
+			} else {
+				ctl.Writable = unix.Access(dir, unix.W_OK) == nil
+				if !ctl.Writable {
+					ctl.Detail = "not writable by uid " + fmt.Sprint(os.Geteuid()) + " (no delegation)"
+				}
+			}
+			cg.Controllers = append(cg.Controllers, ctl)
+		}
+	}
+	return cg
+}
+
+// wantedV1 are the v1 controllers the sandbox uses.
+var wantedV1 = map[string]bool{"memory": true, "pids": true, "cpu": true, "cpuacct": true}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// limitsFor says which limits hold, given the cgroups, and adds the problems.
+func limitsFor(cg Cgroups, rootless bool, problems []string) ([]Limit, []string) {
+	usable := func(name string) (Controller, bool) {
+		for _, c := range cg.Controllers {
+			if c.Name == name && c.Writable {
+				return c, true
+			}
+		}
+		return Controller{}, false
+	}
+	var out []Limit
+	if c, ok := usable("memory"); ok {
+		out = append(out, Limit{Name: "memory", Enforced: true, By: "cgroup " + c.Version + " memory controller"})
+	} else {
+		out = append(out, Limit{Name: "memory", By: "not enforced: no writable memory cgroup (RLIMIT_AS would break runtimes that reserve address space)"})
+		problems = append(problems, "memory limits are not enforced: no writable cgroup memory controller")
+	}
+	if c, ok := usable("pids"); ok {
+		out = append(out, Limit{Name: "processes", Enforced: true, By: "cgroup " + c.Version + " pids controller, RLIMIT_NPROC as a backstop"})
+	} else if !rootless {
+		out = append(out, Limit{Name: "processes", Enforced: true, By: "RLIMIT_NPROC only (each slot runs as its own uid)"})
+	} else {
+		out = append(out, Limit{Name: "processes", Enforced: true, By: "RLIMIT_NPROC only, counted for the caller's uid (so it also counts the caller's own processes)"})
+		problems = append(problems, "the process limit is only RLIMIT_NPROC of the caller's uid: no writable cgroup pids controller")
+	}
+	cpu := "RLIMIT_CPU, measured with rusage"
+	if c, ok := usable("cpuacct"); ok {
+		cpu = "RLIMIT_CPU, measured by cgroup " + c.Version + " cpuacct"
+	} else if c, ok := usable("cpu"); ok && c.Version == "v2" {
+		cpu = "RLIMIT_CPU, measured by cgroup v2 cpu.stat"
+	}
+	out = append(out,
+		Limit{Name: "cpu time", Enforced: true, By: cpu},
+		Limit{Name: "wall time", Enforced: true, By: "sandrun kills the run's PID namespace"},
+		Limit{Name: "output", Enforced: true, By: "sandrun counts the bytes it reads from the pipes"},
+		Limit{Name: "file size", Enforced: true, By: "RLIMIT_FSIZE and size-capped tmpfs for /work, /tmp and /dev/shm"},
+		Limit{Name: "open files", Enforced: true, By: "RLIMIT_NOFILE"},
+		Limit{Name: "network", Enforced: true, By: "empty network namespace (only lo)"},
+	)
+	return out, problems
+}

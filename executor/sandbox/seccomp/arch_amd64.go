@@ -1,0 +1,19 @@
+//go:build linux
+
+package seccomp
+
+import "golang.org/x/sys/unix"
+
+// auditArch is the only seccomp_data.arch the filter lets through.
+const auditArch = unix.AUDIT_ARCH_X86_64
+
+// x32Bit marks x32-ABI calls on x86_64 (same audit arch, nr | 0x40000000); they are killed.
+const x32Bit = 0x40000000
+
+// archRules are the x86-only calls denied on top of commonRules: port I/O, LDT, uselib.
+var archRules = []Rule{
+	deny("iopl", unix.SYS_IOPL),
+	deny("ioperm", unix.SYS_IOPERM),
+	deny("modify_ldt", unix.SYS_MODIFY_LDT),
+	deny("uselib", unix.SYS_USELIB),
+}

@@ -1,0 +1,127 @@
+package executor
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sandrun/sandrun/executor/sandbox"
+)
+
+// output fans a run's output chunks out to onEvent one at a time, in arrival order.
+type output struct {
+	mu      sync.Mutex
+	onEvent func(Event)
+}
+
+func (o *output) emit(stage Stage, stream Stream, p []byte) {
+	if o.onEvent == nil {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.onEvent(Event{Stage: stage, Stream: stream, Data: bytes.Clone(p)})
+}
+
+// capture keeps what one stream wrote and forwards each chunk as an Event. The sandbox caps how
+// much it writes, so buf stays bounded by the output limit.
+type capture struct {
+	out    *output
+	stage  Stage
+	stream Stream
+	buf    bytes.Buffer
+}
+
+func (c *capture) Write(p []byte) (int, error) {
+	c.buf.Write(p)
+	c.out.emit(c.stage, c.stream, p)
+	return len(p), nil
+}
+
+func (c *capture) String() string { return strings.ToValidUTF8(c.buf.String(), "\uFFFD") }
+
+// stage runs one command in sb and shapes its Outcome into a Result (without language fields).
+func stage(ctx context.Context, sb *sandbox.Sandbox, out *output, st Stage, argv, env []string, stdin []byte, lim Limits) (Result, error) {
+	stdout := &capture{out: out, stage: st, stream: Stdout}
+	stderr := &capture{out: out, stage: st, stream: Stderr}
+	oc, err := sb.Run(ctx, sandbox.Cmd{
+		Args:   argv,
+		Env:    env,
+		Stdin:  bytes.NewReader(stdin),
+		Stdout: stdout,
+		Stderr: stderr,
+		Limits: sandbox.Limits{
+			CPUTime:   lim.CPUTime(),
+			WallTime:  lim.WallTime(),
+			Memory:    lim.MemoryBytes,
+			Processes: lim.Processes,
+			Output:    lim.OutputBytes,
+			FileSize:  lim.FileBytes,
+		},
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return Result{}, ctx.Err()
+		}
+		return Result{}, err
+	}
+	r := Result{
+		ExitCode:        oc.ExitCode,
+		Stdout:          stdout.String(),
+		Stderr:          stderr.String(),
+		StdoutTruncated: oc.StdoutTruncated,
+		StderrTruncated: oc.StderrTruncated,
+		CPUTimeMs:       oc.CPUTime.Milliseconds(),
+		WallTimeMs:      oc.WallTime.Milliseconds(),
+		MemoryKiB:       oc.MemoryPeak / kib,
+	}
+	if oc.Signal != 0 {
+		r.Signal = unix.SignalName(oc.Signal)
+		if r.Signal == "" {
+			r.Signal = fmt.Sprintf("SIG%d", int(oc.Signal))
+		}
+	}
+	r.Status, r.Message = classify(oc, lim, r.Signal)
+	return r, nil
+}
+
+// classify names how a command ended. When several limits fire at once, the first in this
+// order wins: output, memory, CPU time, wall time, signal, exit code.
+func classify(oc sandbox.Outcome, lim Limits, sig string) (Status, string) {
+	switch {
+	case oc.OutputLimit:
+		which := "stdout"
+		if oc.StderrTruncated && !oc.StdoutTruncated {
+			which = "stderr"
+		}
+		return StatusOutputLimit, fmt.Sprintf("%s passed the output limit of %s; the program was stopped", which, FormatBytes(lim.OutputBytes))
+	case oc.MemoryLimit:
+		return StatusMemoryLimit, fmt.Sprintf("the program used more than its memory limit of %s and was stopped", FormatBytes(lim.MemoryBytes))
+	case oc.TimeLimit:
+		return StatusTimeLimit, fmt.Sprintf("the program used more than its CPU time limit of %s and was stopped", fmtMs(lim.CPUTimeMs))
+	case oc.WallLimit:
+		return StatusTimeLimit, fmt.Sprintf("the program ran longer than its wall-clock limit of %s and was stopped", fmtMs(lim.WallTimeMs))
+	case oc.Signal != 0:
+		msg := fmt.Sprintf("the program was killed by %s (%s)", sig, signalText(oc.Signal))
+		if oc.Signal == syscall.SIGSYS && oc.SeccompSyscall != "" {
+			msg = fmt.Sprintf("the program was killed by the sandbox for calling %s, which is not allowed", oc.SeccompSyscall)
+		}
+		return StatusSignaled, msg
+	case oc.ExitCode != 0:
+		return StatusRuntimeError, fmt.Sprintf("the program exited with code %d", oc.ExitCode)
+	}
+	return StatusOK, ""
+}
+
+func signalText(s syscall.Signal) string {
+	switch s {
+	case syscall.SIGSYS:
+		return "a forbidden system call"
+	}
+	return s.String()
+}

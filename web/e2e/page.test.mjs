@@ -1,0 +1,285 @@
+// Browser test of sandrun's page: starts the real `sandrun serve` on a free 127.0.0.1 port, drives
+// the page in headless Chromium like a person would (pick a language, type code and stdin, Run),
+// and checks the output, the status badge, that the page raised no JavaScript error, and that it
+// made no request to another origin. Saves screenshots in test-artifacts/.
+//
+// Environment: SANDRUN_BIN (default ../../bin/sandrun), CHROMIUM (default /usr/bin/chromium),
+// SANDRUN_URL (drive a server that is already running instead of starting one).
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const artifacts = join(repo, "test-artifacts");
+const bin = process.env.SANDRUN_BIN || join(repo, "bin", "sandrun");
+
+let server; // the sandrun serve child process, when this test started it
+let base; // the page's URL
+let languages; // /api/v1/languages
+let context; // the browser
+let page;
+let profile; // the browser's fresh user data dir
+const problems = []; // JavaScript errors and requests to other origins, checked at the end
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = net.createServer();
+    s.on("error", fail);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+async function waitUntilServing(url, child) {
+  const deadline = Date.now() + 30_000;
+  let last;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`sandrun serve exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(url + "api/v1/languages");
+      if (res.ok) return;
+      last = new Error(`GET /api/v1/languages answered ${res.status}`);
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`sandrun serve did not answer within 30s: ${last?.message}`);
+}
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  if (process.env.SANDRUN_URL) {
+    base = new URL(process.env.SANDRUN_URL).href;
+  } else {
+    const addr = `127.0.0.1:${await freePort()}`;
+    server = spawn(bin, ["serve", "--addr", addr], { stdio: ["ignore", "inherit", "inherit"] });
+    base = `http://${addr}/`;
+  }
+  await waitUntilServing(base, server);
+  languages = await (await fetch(base + "api/v1/languages")).json();
+
+  profile = mkdtempSync(join(tmpdir(), "sandrun-e2e-"));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    viewport: { width: 1280, height: 760 },
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  const origin = new URL(base).origin;
+  const wsOrigin = origin.replace(/^http/, "ws");
+  context.on("request", (r) => {
+    const u = new URL(r.url());
+    if (u.origin !== origin && u.protocol !== "data:" && u.protocol !== "blob:") {
+      problems.push(`request to another origin: ${r.url()}`);
+    }
+  });
+  page = context.pages()[0] || (await context.newPage());
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+  });
+  page.on("websocket", (ws) => {
+    if (new URL(ws.url()).origin !== wsOrigin) problems.push(`WebSocket to another origin: ${ws.url()}`);
+  });
+  await page.goto(base);
+});
+
+after(async () => {
+  await context?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+  if (server && server.exitCode === null) {
+    server.kill("SIGTERM");
+    const killer = setTimeout(() => server.kill("SIGKILL"), 10_000);
+    await new Promise((r) => server.once("exit", r));
+    clearTimeout(killer);
+  }
+});
+
+function lang(id) {
+  return languages.find((l) => l.id === id);
+}
+
+// missing skips t, saying why, when the server cannot run language id.
+function missing(t, id) {
+  const l = lang(id);
+  const why = !l ? `the server has no language "${id}"` : !l.available ? `${id} is not installed here: ${l.missing}` : "";
+  if (why) t.skip(why);
+  return why !== "";
+}
+
+async function pick(id) {
+  const select = page.getByTestId("language-select");
+  await page.locator(`[data-testid="language-select"]:enabled option[value="${id}"]`).waitFor({ state: "attached" });
+  await select.selectOption(id);
+}
+
+// replaceCode empties the editor and types code; insert pastes it instead, for code whose
+// braces and newlines the editor would auto-close or auto-indent while typing.
+async function replaceCode(code, { insert = false } = {}) {
+  await page.getByTestId("editor").click();
+  await page.keyboard.press("ControlOrMeta+A");
+  await page.keyboard.press("Backspace");
+  if (insert) await page.keyboard.insertText(code);
+  else await page.keyboard.type(code);
+}
+
+// editorText reads the code as the editor shows it (every line is rendered for short code).
+async function editorText(p = page) {
+  return p.locator('[data-testid="editor"] .cm-content').evaluate((el) =>
+    Array.from(el.querySelectorAll(".cm-line"), (line) => line.textContent).join("\n"),
+  );
+}
+
+// runAndWait presses Run and waits for the badge to leave "running"; it returns the badge's
+// status, its text, and the output's stdout and stderr text.
+async function runAndWait({ click = true } = {}) {
+  const status = page.getByTestId("status");
+  if (click) await page.getByTestId("run-button").click();
+  else await page.keyboard.press("Control+Enter");
+  await page.waitForFunction(() => {
+    const s = document.querySelector('[data-testid="status"]').dataset.status;
+    return s !== "running" && s !== "idle";
+  }, null, { timeout: 60_000 });
+  const output = page.getByTestId("output");
+  return {
+    status: await status.getAttribute("data-status"),
+    badge: (await status.innerText()).replace(/\s+/g, " "),
+    output: await output.innerText(),
+    stdout: (await output.locator("span.stdout:not(.compile)").allInnerTexts()).join(""),
+    stderr: (await output.locator("span.stderr:not(.compile)").allInnerTexts()).join(""),
+  };
+}
+
+function assertOkBadge(r) {
+  assert.equal(r.status, "ok", `status badge: ${r.badge}\noutput:\n${r.output}`);
+  assert.match(r.badge, /^ok exit 0 CPU \d+(\.\d+)? m?s wall \d+(\.\d+)? m?s memory \d+(\.\d)? (KiB|MiB)$/);
+  assert.doesNotMatch(r.badge, /memory 0 KiB/, "peak memory is reported");
+}
+
+test("the page lists the languages and shows a hello-world example", async () => {
+  const python = lang("python");
+  assert.ok(python, "the server lists python");
+  const options = await page.getByTestId("language-select").locator("option").allInnerTexts();
+  assert.equal(options.length, languages.length, `options: ${options}`);
+  for (const l of languages.filter((l) => !l.available)) {
+    assert.equal(await page.locator(`option[value="${l.id}"]`).isDisabled(), true, `${l.id} is disabled`);
+  }
+  await pick("python");
+  assert.ok(python.hello, "the API gives python's hello-world example");
+  assert.equal(await editorText(), python.hello);
+});
+
+test("Python: typed code reads stdin, stdout and stderr are told apart", async (t) => {
+  if (missing(t, "python")) return;
+  await pick("python");
+  await replaceCode('import sys\nname = sys.stdin.readline().strip()\nprint("Hello, " + name + "!")\nprint("warning: done", file=sys.stderr)\n');
+  await page.getByTestId("stdin").fill("sandrun");
+  const r = await runAndWait();
+  await page.screenshot({ path: join(artifacts, "web-e2e.png") });
+  assertOkBadge(r);
+  assert.equal(r.stdout, "Hello, sandrun!\n");
+  assert.equal(r.stderr, "warning: done\n");
+});
+
+test("C: compiled, reads stdin, runs with Ctrl+Enter", async (t) => {
+  if (missing(t, "c")) return;
+  await pick("c");
+  await replaceCode(
+    '#include <stdio.h>\n\nint main(void) {\n    int a, b;\n    if (scanf("%d %d", &a, &b) != 2) return 1;\n    printf("sum=%d\\n", a + b);\n    return 0;\n}\n',
+    { insert: true },
+  );
+  await page.getByTestId("stdin").fill("40 2\n");
+  await page.getByTestId("editor").click();
+  const r = await runAndWait({ click: false });
+  assertOkBadge(r);
+  assert.equal(r.stdout, "sum=42\n");
+});
+
+test("C: a compile error shows the compiler's message", async (t) => {
+  if (missing(t, "c")) return;
+  await pick("c");
+  await replaceCode("int main(void) { return missing; }\n", { insert: true });
+  const r = await runAndWait();
+  assert.equal(r.status, "compile_error", r.badge);
+  assert.match(r.badge, /^compile error/);
+  assert.match(r.output, /missing/);
+});
+
+test("JavaScript: reads stdin and exits non-zero", async (t) => {
+  if (missing(t, "javascript")) return;
+  await pick("javascript");
+  await replaceCode(
+    'const input = require("fs").readFileSync(0, "utf8");\nconsole.log(input.trim().toUpperCase());\nconsole.error("oops");\nprocess.exitCode = 3;\n',
+    { insert: true },
+  );
+  await page.getByTestId("stdin").fill("shout");
+  const r = await runAndWait();
+  await page.screenshot({ path: join(artifacts, "web-e2e-javascript.png") });
+  assert.equal(r.status, "runtime_error", r.badge);
+  assert.match(r.badge, /exit 3 /);
+  assert.equal(r.stdout, "SHOUT\n");
+  assert.equal(r.stderr, "oops\n");
+});
+
+test("Stop kills a run that would never end", async (t) => {
+  if (missing(t, "python")) return;
+  await pick("python");
+  await replaceCode('print("started", flush=True)\nwhile True:\n    pass\n', { insert: true });
+  await page.getByTestId("run-button").click();
+  await page.getByTestId("output").getByText("started").waitFor({ timeout: 30_000 });
+  await page.getByRole("button", { name: "Stop" }).click();
+  assert.equal(await page.getByTestId("status").getAttribute("data-status"), "stopped");
+  assert.equal(await page.getByTestId("run-button").isEnabled(), true, "Run is enabled again");
+});
+
+test("a share link reproduces language, code and stdin", async (t) => {
+  if (missing(t, "python")) return;
+  await pick("python");
+  await replaceCode('print(input()[::-1])  # ünïcode\n', { insert: true });
+  await page.getByTestId("stdin").fill("olleh");
+  await page.getByRole("button", { name: "Share" }).click();
+  const url = page.url();
+  assert.match(url, /#lang=python&code=[A-Za-z0-9_-]+&stdin=[A-Za-z0-9_-]+$/);
+  const other = await context.newPage();
+  other.on("pageerror", (e) => problems.push(`page error (shared link): ${e.message}`));
+  await other.goto(url);
+  await other.locator('[data-testid="language-select"]:enabled').waitFor();
+  assert.equal(await other.getByTestId("language-select").inputValue(), "python");
+  assert.equal(await other.getByTestId("stdin").inputValue(), "olleh");
+  assert.equal(await editorText(other), 'print(input()[::-1])  # ünïcode\n');
+  await other.close();
+  const r = await runAndWait();
+  assertOkBadge(r);
+  assert.equal(r.stdout, "hello\n");
+});
+
+test("the theme toggles between dark and light", async () => {
+  const html = page.locator("html");
+  const before = await html.getAttribute("data-theme");
+  await page.getByRole("button", { name: /Switch to (dark|light) theme/ }).click();
+  const afterToggle = await html.getAttribute("data-theme");
+  assert.notEqual(afterToggle, before);
+  await page.screenshot({ path: join(artifacts, `web-e2e-${afterToggle}.png`) });
+});
+
+test("the page raised no JavaScript error and asked no other origin", () => {
+  assert.deepEqual(problems, []);
+});

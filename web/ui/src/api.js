@@ -1,0 +1,116 @@
+// Talks to sandrun's /api/v1: the language list, and runs — streamed over a WebSocket, or with
+// one POST when the WebSocket cannot connect (a proxy that does not pass upgrades, say).
+
+// fetchLanguages resolves to the array of /api/v1/languages or rejects with a readable Error.
+export async function fetchLanguages() {
+  const res = await fetch("api/v1/languages", { headers: { Accept: "application/json" } });
+  if (!res.ok) throw new Error(await errorText(res));
+  return res.json();
+}
+
+async function errorText(res) {
+  try {
+    const body = await res.json();
+    if (body && body.error) return body.error;
+  } catch {
+    // not JSON: fall through
+  }
+  return `the server answered ${res.status} ${res.statusText}`;
+}
+
+function streamURL() {
+  const u = new URL("api/v1/run/stream", location.href);
+  u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
+  return u.href;
+}
+
+// startRun runs req ({language, source, stdin, args}) and reports through the callbacks:
+// onEvent(stage, stream, text) while it runs, then exactly one of onResult(result) or
+// onError(message). stop() kills the run; after it no callback fires.
+export function startRun(req, { onEvent, onResult, onError }) {
+  let done = false;
+  let ws = null;
+  let abort = null;
+  const finish = (fn, arg) => {
+    if (done) return;
+    done = true;
+    if (ws) ws.close(1000);
+    fn(arg);
+  };
+  const post = async () => {
+    abort = new AbortController();
+    try {
+      const res = await fetch("api/v1/run", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(req),
+        signal: abort.signal,
+      });
+      if (!res.ok) return finish(onError, await errorText(res));
+      finish(onResult, await res.json());
+    } catch (e) {
+      if (!done && e.name !== "AbortError") finish(onError, `the run request failed: ${e.message}`);
+    }
+  };
+
+  let opened = false;
+  try {
+    ws = new WebSocket(streamURL());
+  } catch {
+    ws = null;
+    post();
+  }
+  if (ws) {
+    ws.onopen = () => {
+      opened = true;
+      ws.send(JSON.stringify({ type: "run", ...req }));
+    };
+    ws.onmessage = (m) => {
+      if (done) return;
+      let msg;
+      try {
+        msg = JSON.parse(m.data);
+      } catch {
+        return finish(onError, "the server sent a message that is not JSON");
+      }
+      handleMessage(msg, { onEvent, finish, onResult, onError });
+    };
+    ws.onclose = (e) => {
+      if (done) return;
+      if (!opened) {
+        // Never connected: fall back to a plain POST.
+        ws = null;
+        post();
+        return;
+      }
+      finish(onError, `the connection closed before the result arrived${e.reason ? ": " + e.reason : ""}`);
+    };
+  }
+
+  return {
+    stop() {
+      if (done) return;
+      done = true;
+      if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "stop" }));
+      if (ws) ws.close(1000, "stopped");
+      if (abort) abort.abort();
+    },
+  };
+}
+
+// handleMessage applies one server message of the stream protocol (documented in web/stream.go):
+// {"type":"started"}, {"type":"output","stage","stream","data"} with data as text,
+// {"type":"result","result"}, {"type":"error","error","field","code"}.
+function handleMessage(msg, { onEvent, finish, onResult, onError }) {
+  switch (msg.type) {
+    case "output":
+      onEvent(msg.stage || "run", msg.stream || "stdout", msg.data || "");
+      break;
+    case "result":
+      finish(onResult, msg.result);
+      break;
+    case "error":
+      finish(onError, msg.error || "the server reported an error");
+      break;
+  }
+}

@@ -1,0 +1,304 @@
+// The page: wires the editor, the language picker, input, Run/Stop, output and status together.
+import { fetchLanguages, startRun } from "./api.js";
+import { Editor } from "./editor.js";
+import { loadMode } from "./modes.js";
+import { Output, Status } from "./output.js";
+import { parseFragment, shareFragment } from "./share.js";
+import * as store from "./store.js";
+import { splitWords } from "./words.js";
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  select: $("language"),
+  example: $("example"),
+  share: $("share"),
+  theme: $("theme"),
+  notice: $("notice"),
+  hint: $("hint"),
+  stdin: $("stdin"),
+  args: $("args"),
+  run: $("run"),
+  stop: $("stop"),
+  clear: $("clear"),
+};
+const output = new Output($("output"));
+const status = new Status($("status"));
+const isMac = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+
+let langs = new Map(); // id -> language info from /api/v1/languages
+let current = ""; // selected language id
+let dirty = false; // the user edited the code since it was last loaded
+let fromLink = false; // the code came from a share link that the URL still holds
+let running = null; // the run in flight, with stop()
+let saveTimer = 0;
+
+const editor = new Editor($("editor"), { onRun: run, onChange: edited });
+
+function notice(text) {
+  ui.notice.textContent = text;
+  ui.notice.hidden = !text;
+}
+
+// --- theme ---------------------------------------------------------------------------------
+
+function applyTheme(theme) {
+  document.documentElement.dataset.theme = theme;
+  editor.setDark(theme === "dark");
+  const other = theme === "dark" ? "light" : "dark";
+  ui.theme.setAttribute("aria-label", `Switch to ${other} theme`);
+  ui.theme.title = `Switch to ${other} theme`;
+}
+
+ui.theme.addEventListener("click", () => {
+  const next = document.documentElement.dataset.theme === "dark" ? "light" : "dark";
+  store.save("theme", next);
+  applyTheme(next);
+});
+matchMedia("(prefers-color-scheme: dark)").addEventListener("change", (e) => {
+  if (!store.load("theme")) applyTheme(e.matches ? "dark" : "light");
+});
+applyTheme(document.documentElement.dataset.theme === "dark" ? "dark" : "light");
+
+// --- code, kept per language ---------------------------------------------------------------
+
+function hello(id) {
+  return langs.get(id)?.hello || "";
+}
+
+function storedCode(id) {
+  return store.load("code." + id);
+}
+
+function edited() {
+  dirty = true;
+  if (fromLink) {
+    // The code no longer is what the link says: drop the fragment so a reload keeps the edits.
+    fromLink = false;
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(saveCode, 300);
+}
+
+function saveCode() {
+  clearTimeout(saveTimer);
+  if (!current) return;
+  const text = editor.text;
+  store.save("code." + current, text === hello(current) ? null : text);
+}
+
+function loadCode(text) {
+  editor.setText(text);
+  dirty = false;
+}
+
+// --- languages -----------------------------------------------------------------------------
+
+function lookup(name) {
+  if (!name) return null;
+  const n = name.toLowerCase();
+  if (langs.has(n)) return langs.get(n);
+  for (const l of langs.values()) if ((l.aliases || []).some((a) => a.toLowerCase() === n)) return l;
+  return null;
+}
+
+function fillPicker(list) {
+  const groups = [
+    ["Installed", list.filter((l) => l.available)],
+    ["Not installed on this server", list.filter((l) => !l.available)],
+  ];
+  const nodes = [];
+  for (const [label, items] of groups) {
+    if (!items.length) continue;
+    const g = document.createElement("optgroup");
+    g.label = label;
+    for (const l of items) {
+      const o = document.createElement("option");
+      o.value = l.id;
+      o.textContent = l.available ? `${l.name} ${l.version}`.trim() : `${l.name} — ${l.missing || "not installed"}`;
+      o.disabled = !l.available;
+      if (!l.available) o.title = l.missing || "";
+      g.appendChild(o);
+    }
+    nodes.push(g);
+  }
+  ui.select.replaceChildren(...nodes);
+  ui.select.disabled = false;
+}
+
+// selectLanguage makes id current. Unless the user has edited the code, the editor shows that
+// language's saved code, else its hello-world example.
+function selectLanguage(id, { keepCode = dirty } = {}) {
+  if (current) saveCode();
+  current = id;
+  const lang = langs.get(id);
+  ui.select.value = id;
+  store.save("lang", id);
+  if (!keepCode) loadCode(storedCode(id) ?? hello(id));
+  else if (dirty) saveCode();
+  loadMode(lang).then((ext) => {
+    if (current === id) editor.setMode(ext, { tabs: ["go"].includes(lang.id) });
+  });
+  ui.run.disabled = !!running || !lang.available;
+  ui.example.disabled = !lang.hello;
+  if (!lang.available) notice(`${lang.name} is not installed on this server. ${lang.missing || ""}`.trim());
+  else notice("");
+}
+
+ui.select.addEventListener("change", () => selectLanguage(ui.select.value));
+ui.example.addEventListener("click", () => {
+  loadCode(hello(current));
+  saveCode();
+  editor.focus();
+});
+
+// --- share links ---------------------------------------------------------------------------
+
+// applyLink loads the snippet in the URL fragment, if any. It reports whether it did.
+function applyLink() {
+  let snip;
+  try {
+    snip = parseFragment(location.hash);
+  } catch (e) {
+    notice(e.message);
+    return false;
+  }
+  if (!snip) return false;
+  const lang = lookup(snip.lang);
+  if (!lang) {
+    notice(`The shared link asks for the language "${snip.lang}", which this server does not know.`);
+    return false;
+  }
+  selectLanguage(lang.id, { keepCode: true });
+  loadCode(snip.code);
+  ui.stdin.value = snip.stdin;
+  ui.args.value = snip.args;
+  fromLink = true;
+  if (lang.available) notice("");
+  return true;
+}
+
+window.addEventListener("hashchange", () => {
+  if (langs.size) applyLink();
+});
+
+ui.share.addEventListener("click", async () => {
+  const frag = shareFragment({ lang: current, code: editor.text, stdin: ui.stdin.value, args: ui.args.value });
+  history.replaceState(null, "", frag);
+  fromLink = true;
+  const url = location.href;
+  try {
+    await navigator.clipboard.writeText(url);
+    flash(ui.share, "Link copied");
+  } catch {
+    // No clipboard (plain http on another host): the link is in the address bar.
+    flash(ui.share, "Link in address bar");
+  }
+});
+
+function flash(button, text) {
+  const old = button.dataset.label || button.textContent;
+  button.dataset.label = old;
+  button.textContent = text;
+  setTimeout(() => (button.textContent = old), 1800);
+}
+
+// --- input fields --------------------------------------------------------------------------
+
+ui.stdin.value = store.load("stdin") || "";
+ui.args.value = store.load("args") || "";
+ui.stdin.addEventListener("input", () => store.save("stdin", ui.stdin.value || null));
+ui.args.addEventListener("input", () => store.save("args", ui.args.value || null));
+
+// --- running -------------------------------------------------------------------------------
+
+function run() {
+  if (running || !current || ui.run.disabled) return;
+  let args;
+  try {
+    args = splitWords(ui.args.value);
+  } catch (e) {
+    status.error();
+    output.clear();
+    output.note(e.message, true);
+    return;
+  }
+  saveCode();
+  output.clear();
+  status.running();
+  setRunning(true);
+  const req = { language: current, source: editor.text, stdin: ui.stdin.value, args };
+  running = startRun(req, {
+    onEvent: (stage, stream, text) => output.append(stage, stream, text),
+    onResult: (r) => {
+      setRunning(false);
+      output.showResult(r);
+      status.result(r);
+    },
+    onError: (msg) => {
+      setRunning(false);
+      output.note(msg, true);
+      status.error();
+    },
+  });
+}
+
+function stop() {
+  if (!running) return;
+  running.stop();
+  setRunning(false);
+  output.note("Stopped.");
+  status.stopped();
+}
+
+function setRunning(on) {
+  if (!on) running = null;
+  ui.run.disabled = on || !langs.get(current)?.available;
+  ui.stop.disabled = !on;
+  ui.select.disabled = on;
+}
+
+ui.run.addEventListener("click", run);
+ui.stop.addEventListener("click", stop);
+ui.clear.addEventListener("click", () => {
+  output.clear();
+  if (!running) status.idle();
+});
+// Ctrl/Cmd+Enter runs from anywhere on the page (the editor binds it itself).
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !e.defaultPrevented) {
+    e.preventDefault();
+    run();
+  }
+});
+$("run-keys").textContent = isMac ? "⌘↵" : "Ctrl+Enter";
+ui.hint.textContent = `· ${isMac ? "⌘" : "Ctrl"}+Enter runs · Esc then Tab leaves the editor`;
+window.addEventListener("beforeunload", saveCode);
+
+// --- start ---------------------------------------------------------------------------------
+
+async function start() {
+  status.idle();
+  let list;
+  try {
+    list = await fetchLanguages();
+  } catch (e) {
+    notice(`Could not load the language list: ${e.message}. Reload the page to try again.`);
+    ui.select.replaceChildren(new Option("unavailable"));
+    status.error();
+    return;
+  }
+  langs = new Map(list.map((l) => [l.id, l]));
+  if (!list.length) {
+    notice("This server offers no languages.");
+    return;
+  }
+  fillPicker(list);
+  if (applyLink()) return;
+  const saved = lookup(store.load("lang"));
+  const first = list.find((l) => l.available) || list[0];
+  const pick = saved?.available ? saved : lookup("python")?.available ? lookup("python") : first;
+  selectLanguage(pick.id, { keepCode: false });
+}
+
+start();

@@ -1,0 +1,165 @@
+// The output pane and the status badge.
+
+// At most this many characters are kept in the page; the server caps what a run may print, but a
+// browser tab should stay responsive whatever the cap is.
+const maxChars = 2_000_000;
+
+// Output appends streamed text to a <pre>, one <span> per run of the same stage and stream.
+export class Output {
+  constructor(pre) {
+    this.pre = pre;
+    this.clear();
+  }
+
+  clear() {
+    this.pre.textContent = "";
+    this.last = null;
+    this.chars = 0;
+    this.full = false;
+    this.seen = { compile: false, run: false };
+  }
+
+  // append adds text from a stage ("compile" | "run") and stream ("stdout" | "stderr").
+  append(stage, stream, text) {
+    if (!text) return;
+    this.seen[stage] = true;
+    if (this.full) return;
+    if (this.chars + text.length > maxChars) {
+      text = text.slice(0, maxChars - this.chars);
+      this.full = true;
+    }
+    this.chars += text.length;
+    const cls = (stage === "compile" ? "compile " : "") + stream;
+    const stick = this.pre.scrollTop + this.pre.clientHeight >= this.pre.scrollHeight - 4;
+    if (this.last && this.last.className === cls) {
+      this.last.firstChild.appendData(text);
+    } else {
+      this.last = document.createElement("span");
+      this.last.className = cls;
+      this.last.appendChild(document.createTextNode(text));
+      this.pre.appendChild(this.last);
+    }
+    if (this.full) this.note("The page shows the first 2 million characters only.");
+    if (stick) this.pre.scrollTop = this.pre.scrollHeight;
+  }
+
+  // note adds a line of explanation (not program output) below the output.
+  note(text, bad = false) {
+    const el = document.createElement("span");
+    el.className = bad ? "note bad" : "note";
+    el.textContent = text;
+    this.pre.appendChild(el);
+    this.last = null;
+    this.pre.scrollTop = this.pre.scrollHeight;
+  }
+
+  // showResult fills in what a Result holds but events did not bring (the POST fallback, or a
+  // server that sends no events), then explains a non-ok outcome.
+  showResult(r) {
+    const c = r.compile;
+    if (c && !this.seen.compile) {
+      this.append("compile", "stdout", c.stdout);
+      this.append("compile", "stderr", c.stderr);
+    }
+    if (!this.seen.run) {
+      this.append("run", "stdout", r.stdout);
+      this.append("run", "stderr", r.stderr);
+    }
+    if (r.stdout_truncated || r.stderr_truncated) {
+      const which = [r.stdout_truncated && "stdout", r.stderr_truncated && "stderr"].filter(Boolean).join(" and ");
+      this.note(`The program's ${which} was cut at the output limit.`);
+    }
+    if (r.status !== "ok" && r.message) this.note(r.message, true);
+  }
+}
+
+const labels = {
+  ok: "ok",
+  runtime_error: "runtime error",
+  signaled: "signaled",
+  time_limit: "time limit",
+  memory_limit: "memory limit",
+  output_limit: "output limit",
+  compile_error: "compile error",
+  internal_error: "internal error",
+};
+
+export function formatMs(ms) {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
+}
+
+export function formatKiB(kib) {
+  if (kib < 1024) return `${kib} KiB`;
+  if (kib < 1024 * 1024) return `${(kib / 1024).toFixed(1)} MiB`;
+  return `${(kib / 1024 / 1024).toFixed(2)} GiB`;
+}
+
+// Status renders the badge: idle, running (with elapsed time), a Result, stopped, or an error.
+export class Status {
+  constructor(el) {
+    this.el = el;
+    this.timer = 0;
+  }
+
+  set(status, label, metrics = [], tone = "") {
+    clearInterval(this.timer);
+    this.el.dataset.status = status;
+    this.el.className = "status" + (tone ? " " + tone : "");
+    const badge = document.createElement("span");
+    badge.className = "badge";
+    badge.textContent = label;
+    const parts = [badge];
+    for (const [name, value] of metrics) {
+      const m = document.createElement("span");
+      m.className = "metric";
+      m.append(name + " ");
+      const b = document.createElement("b");
+      b.textContent = value;
+      m.append(b);
+      parts.push(m);
+    }
+    this.el.replaceChildren(...parts);
+  }
+
+  idle() {
+    this.set("idle", "ready");
+  }
+
+  running() {
+    const start = performance.now();
+    this.set("running", "running");
+    const tick = () => {
+      const s = (performance.now() - start) / 1000;
+      this.el.querySelector(".badge").textContent = s < 1 ? "running" : `running ${s.toFixed(0)} s`;
+    };
+    this.timer = setInterval(tick, 1000);
+  }
+
+  result(r) {
+    // A compile error's numbers are the compiler's; otherwise the program's.
+    const s = r.status === "compile_error" && r.compile ? r.compile : r;
+    let label = labels[r.status] || r.status;
+    if (r.signal) label += ` (${r.signal})`;
+    const tone = r.status === "ok" ? "" : r.status === "runtime_error" ? "warn" : "bad";
+    this.set(
+      r.status,
+      label,
+      [
+        ["exit", String(s.exit_code)],
+        ["CPU", formatMs(s.cpu_time_ms)],
+        ["wall", formatMs(s.wall_time_ms)],
+        ["memory", formatKiB(s.memory_kib)],
+      ],
+      tone,
+    );
+    this.el.title = r.compile ? `compiled in ${formatMs(r.compile.wall_time_ms)}${r.compile.cached ? " (cached)" : ""}` : "";
+  }
+
+  stopped() {
+    this.set("stopped", "stopped", [], "warn");
+  }
+
+  error() {
+    this.set("error", "error", [], "bad");
+  }
+}

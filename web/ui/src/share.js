@@ -1,0 +1,47 @@
+// Share links: a snippet (language, code, stdin, args) in the URL fragment, so it never reaches
+// the server and works offline. Format: #lang=ID&code=B64&stdin=B64&args=B64, where B64 is the
+// UTF-8 text in unpadded base64url (RFC 4648 §5). Empty fields are left out.
+
+export function encodeB64url(text) {
+  const bytes = new TextEncoder().encode(text);
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+// decodeB64url throws on text that is not base64url or not UTF-8.
+export function decodeB64url(s) {
+  const b64 = s.replace(/-/g, "+").replace(/_/g, "/");
+  const bin = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
+  const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+  return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+}
+
+// shareFragment returns "#lang=…&code=…" for a snippet.
+export function shareFragment({ lang, code, stdin, args }) {
+  const p = new URLSearchParams();
+  p.set("lang", lang);
+  p.set("code", encodeB64url(code));
+  if (stdin) p.set("stdin", encodeB64url(stdin));
+  if (args) p.set("args", encodeB64url(args));
+  return "#" + p.toString();
+}
+
+// parseFragment returns the snippet in a URL fragment, null when the fragment holds none, or
+// throws an Error that says which part is broken.
+export function parseFragment(hash) {
+  const p = new URLSearchParams(hash.replace(/^#/, ""));
+  if (!p.has("lang") && !p.has("code")) return null;
+  const field = (name) => {
+    const v = p.get(name);
+    if (!v) return "";
+    try {
+      return decodeB64url(v);
+    } catch {
+      throw new Error(`the shared link's ${name} is not valid base64url UTF-8 text`);
+    }
+  };
+  return { lang: p.get("lang") || "", code: field("code"), stdin: field("stdin"), args: field("args") };
+}
