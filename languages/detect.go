@@ -26,36 +26,22 @@ const (
 	detectParallel = 8
 )
 
-// Detect finds which toolchains exist on this host and their versions: every program a
-// language needs (Programs) must be an executable file in its SearchPath, and its version
-// command runs on the host, concurrently, each bounded by a timeout and by ctx. The first
-// complete detection is cached in the Set, so version commands run at most once per Set;
-// concurrent callers wait for it. When ctx ends first, the partial result is returned and not
-// cached. The map, keyed by language ID, is the caller's own.
-func (s *Set) Detect(ctx context.Context) map[string]Toolchain {
-	s.detectMu.Lock()
-	defer s.detectMu.Unlock()
-	if s.detected == nil {
-		found, complete := s.detect(ctx)
-		if !complete {
-			return found
-		}
-		s.detected = found
-	}
-	out := make(map[string]Toolchain, len(s.detected))
-	for k, v := range s.detected {
-		out[k] = v
-	}
-	return out
+// detection is one language's cached detection.
+type detection struct {
+	mu   sync.Mutex
+	done bool
+	tc   Toolchain
 }
 
-func (s *Set) detect(ctx context.Context) (map[string]Toolchain, bool) {
+// Detect finds which toolchains exist on this host and their versions (see Toolchain), for
+// every language at once, a few version commands at a time. The map, keyed by language ID, is
+// the caller's own.
+func (s *Set) Detect(ctx context.Context) map[string]Toolchain {
 	var (
-		mu       sync.Mutex
-		found    = make(map[string]Toolchain, len(s.all))
-		complete = true
-		wg       sync.WaitGroup
-		sem      = make(chan struct{}, detectParallel)
+		mu    sync.Mutex
+		found = make(map[string]Toolchain, len(s.all))
+		wg    sync.WaitGroup
+		sem   = make(chan struct{}, detectParallel)
 	)
 	for _, l := range s.all {
 		wg.Add(1)
@@ -66,17 +52,38 @@ func (s *Set) detect(ctx context.Context) (map[string]Toolchain, bool) {
 				defer func() { <-sem }()
 			case <-ctx.Done():
 			}
-			tc := detectOne(ctx, l)
+			tc := s.Toolchain(ctx, l.ID)
 			mu.Lock()
-			defer mu.Unlock()
 			found[l.ID] = tc
-			if ctx.Err() != nil {
-				complete = false
-			}
+			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	return found, complete
+	return found
+}
+
+// Toolchain finds whether the language id's toolchain exists on this host, and its version:
+// every program the language needs (Programs) must be an executable file in its SearchPath,
+// and its version command runs on the host, bounded by a timeout and by ctx. The answer is
+// cached in the Set, so each version command runs at most once per Set; concurrent callers
+// for the same language wait for the first. When ctx ends first, the partial answer is returned
+// and not cached. An unknown id is not available.
+func (s *Set) Toolchain(ctx context.Context, id string) Toolchain {
+	l, ok := s.Lookup(id)
+	if !ok {
+		return Toolchain{Missing: fmt.Sprintf("unknown language %q", id)}
+	}
+	d := s.detected[l.ID]
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.done {
+		return d.tc
+	}
+	tc := detectOne(ctx, l)
+	if ctx.Err() == nil {
+		d.done, d.tc = true, tc
+	}
+	return tc
 }
 
 // detectOne checks one language's programs and, when they are all there, asks its version.
@@ -114,6 +121,7 @@ func (l *Language) askVersion(ctx context.Context) (string, error) {
 	var out capped
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.WaitDelay = time.Second
+	ownGroup(cmd)
 	if err := cmd.Run(); err != nil {
 		first, _, _ := strings.Cut(strings.TrimSpace(out.String()), "\n")
 		if first != "" {

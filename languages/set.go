@@ -7,7 +7,6 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/BurntSushi/toml"
 )
@@ -16,7 +15,7 @@ import (
 var defs embed.FS
 
 // Set is every language definition, indexed for lookup. The definitions are read-only after
-// Load; Detect's results are cached in the Set. A Set is safe for concurrent use.
+// Load; Toolchain detection is cached in the Set. A Set is safe for concurrent use.
 type Set struct {
 	all       []*Language          // sorted by ID
 	byKey     map[string]*Language // id and aliases, lowercased
@@ -24,8 +23,7 @@ type Set struct {
 	byVSCode  map[string]*Language
 	byShebang map[string]*Language
 
-	detectMu sync.Mutex
-	detected map[string]Toolchain // nil until a Detect completes
+	detected map[string]*detection // by ID, one for each language
 }
 
 // Load reads the embedded definitions. An error means a definition is broken (a bug).
@@ -51,6 +49,7 @@ func LoadFS(fsys fs.FS) (*Set, error) {
 	s := &Set{
 		byKey: map[string]*Language{}, byExt: map[string]*Language{},
 		byVSCode: map[string]*Language{}, byShebang: map[string]*Language{},
+		detected: map[string]*detection{},
 	}
 	for _, f := range files {
 		l, err := decode(fsys, f)
@@ -61,6 +60,7 @@ func LoadFS(fsys fs.FS) (*Set, error) {
 			return nil, fmt.Errorf("languages: %s: %w", f, err)
 		}
 		s.all = append(s.all, l)
+		s.detected[l.ID] = new(detection)
 	}
 	sort.Slice(s.all, func(i, j int) bool { return s.all[i].ID < s.all[j].ID })
 	return s, nil
