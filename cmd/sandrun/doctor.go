@@ -23,12 +23,12 @@ type doctorReport struct {
 	sandbox.Host
 	Canary      *sandbox.Canary  `json:"canary"`       // nil when the sandbox did not start
 	CanaryError string           `json:"canary_error"` // why, then
-	Languages   []languageStatus `json:"languages"`
+	Languages   []doctorLanguage `json:"languages"`
 	OK          bool             `json:"ok"` // the sandbox works and isolates
 }
 
-// languageStatus is one language's toolchain and, with --run, whether hello-world ran.
-type languageStatus struct {
+// doctorLanguage is one language's toolchain and, with --run, whether hello-world ran.
+type doctorLanguage struct {
 	ID        string `json:"id"`
 	Available bool   `json:"available"`
 	Version   string `json:"version,omitempty"`
@@ -81,7 +81,7 @@ func doctorCmd(ctx context.Context, args []string) error {
 }
 
 // doctorLanguages detects every toolchain and, when run is set, runs its hello-world.
-func doctorLanguages(ctx context.Context, run bool) ([]languageStatus, error) {
+func doctorLanguages(ctx context.Context, run bool) ([]doctorLanguage, error) {
 	set, err := languages.Load()
 	if err != nil {
 		return nil, err
@@ -94,19 +94,19 @@ func doctorLanguages(ctx context.Context, run bool) ([]languageStatus, error) {
 		}
 		defer ex.Close()
 	}
-	var out []languageStatus
+	var out []doctorLanguage
 	for _, l := range set.All() {
 		tc := found[l.ID]
-		s := languageStatus{ID: l.ID, Available: tc.Available, Version: tc.Version, Missing: tc.Missing}
+		s := doctorLanguage{ID: l.ID, Available: tc.Available, Version: tc.Version, Missing: tc.Missing}
 		if ex != nil && tc.Available && l.Hello != "" {
-			s.Ran = runHello(ctx, ex, l)
+			s.Ran = doctorHello(ctx, ex, l)
 		}
 		out = append(out, s)
 	}
 	return out, nil
 }
 
-func runHello(ctx context.Context, ex executor.Executor, l *languages.Language) string {
+func doctorHello(ctx context.Context, ex executor.Executor, l *languages.Language) string {
 	name := l.SourceFile
 	if name == "" && len(l.Extensions) > 0 {
 		name = "main" + l.Extensions[0]
@@ -129,7 +129,7 @@ func printDoctor(w io.Writer, r doctorReport) {
 	fmt.Fprintf(w, "host        %s/%s, kernel %s, running as %s\n", r.OS, r.Arch, r.Kernel, mode)
 	var ns []string
 	for _, n := range r.Namespaces {
-		ns = append(ns, n.Name+" "+mark(n.OK))
+		ns = append(ns, n.Name+" "+doctorMark(n.OK))
 	}
 	fmt.Fprintf(w, "namespaces  %s\n", strings.Join(ns, ", "))
 	cg := r.Cgroup.Version
@@ -148,7 +148,7 @@ func printDoctor(w io.Writer, r doctorReport) {
 		}
 		fmt.Fprintln(w, line)
 	}
-	fmt.Fprintf(w, "seccomp     %s: %s\n", mark(r.Seccomp.OK), r.Seccomp.Detail)
+	fmt.Fprintf(w, "seccomp     %s: %s\n", doctorMark(r.Seccomp.OK), r.Seccomp.Detail)
 	fmt.Fprintln(w, "limits")
 	for _, l := range r.Limits {
 		fmt.Fprintf(w, "  %-10s %s: %s\n", l.Name, map[bool]string{true: "enforced", false: "NOT enforced"}[l.Enforced], l.By)
@@ -186,7 +186,7 @@ func printDoctor(w io.Writer, r doctorReport) {
 	}
 }
 
-func mark(ok bool) string {
+func doctorMark(ok bool) string {
 	if ok {
 		return "ok"
 	}

@@ -82,7 +82,7 @@ func (c *Canary) parse(out string) error {
 			c.Status[strings.TrimPrefix(k, "status.")] = v
 		case strings.HasPrefix(k, "ns."):
 			ns := strings.TrimPrefix(k, "ns.")
-			c.Namespaces[ns] = v != "" && v != hostNamespace(ns)
+			c.Namespaces[ns] = v != "" && v != probeHostNamespace(ns)
 		}
 	}
 	for _, k := range []string{"uid", "procs", "hostname", "status", "ns"} {

@@ -2,4 +2,4 @@
 
 package sandbox
 
-func hostNamespace(ns string) string { return "" }
+func probeHostNamespace(ns string) string { return "" }

@@ -18,7 +18,7 @@ func TestCanaryProblems(t *testing.T) {
 	}{
 		{"isolated", good, false, nil},
 		{"leaky", "uid=0\nprocs=120\niface=lo\niface=eth0\nhostname=h\nstatus.Seccomp=0\nstatus.NoNewPrivs=0\nstatus.CapEff=000001ffffffffff\n" +
-			"ns.pid=" + hostNamespace("pid") + "\nns.net=net:[2]\nns.mnt=mnt:[3]\nns.ipc=ipc:[4]\nns.uts=uts:[5]\nns.user=" + hostNamespace("user") + "\n", true,
+			"ns.pid=" + probeHostNamespace("pid") + "\nns.net=net:[2]\nns.mnt=mnt:[3]\nns.ipc=ipc:[4]\nns.uts=uts:[5]\nns.user=" + probeHostNamespace("user") + "\n", true,
 			[]string{
 				"the pid namespace is the host's",
 				"the user namespace is the host's",

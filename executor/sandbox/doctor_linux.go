@@ -39,12 +39,12 @@ func ProbeHost(ctx context.Context) Host {
 		h.Seccomp = Feature{Name: "seccomp", Detail: err.Error()}
 		h.Problems = append(h.Problems, "seccomp filters are unavailable: "+err.Error())
 	}
-	h.Limits, h.Problems = limitsFor(h.Cgroup, h.Rootless, h.Problems)
+	h.Limits, h.Problems = probeLimits(h.Cgroup, h.Rootless, h.Problems)
 	return h
 }
 
-// namespaceFlags are the namespaces a sandbox makes, in report order.
-var namespaceFlags = []struct {
+// probeNamespaceFlags are the namespaces a sandbox makes, in report order.
+var probeNamespaceFlags = []struct {
 	name, file string // file is the name under /proc/self/ns
 	flag       uintptr
 }{
@@ -65,7 +65,7 @@ func probeNamespaces(ctx context.Context, rootless bool) []Feature {
 		trueBin = "/bin/true"
 	}
 	var out []Feature
-	for _, ns := range namespaceFlags {
+	for _, ns := range probeNamespaceFlags {
 		f := Feature{Name: ns.name}
 		if _, err := os.Stat("/proc/self/ns/" + ns.file); err != nil {
 			f.Detail = "the kernel does not have it"
@@ -84,7 +84,7 @@ func probeNamespaces(ctx context.Context, rootless bool) []Feature {
 		if err := cmd.Run(); err != nil {
 			f.Detail = err.Error()
 			if ns.name == "user" {
-				f.Detail += userNSHint()
+				f.Detail += probeUserNSHint()
 			}
 		} else {
 			f.OK = true
@@ -94,8 +94,8 @@ func probeNamespaces(ctx context.Context, rootless bool) []Feature {
 	return out
 }
 
-// userNSHint names the sysctl that is blocking unprivileged user namespaces, if any.
-func userNSHint() string {
+// probeUserNSHint names the sysctl that is blocking unprivileged user namespaces, if any.
+func probeUserNSHint() string {
 	for _, s := range []struct{ file, bad, fix string }{
 		{"/proc/sys/kernel/unprivileged_userns_clone", "0", "sysctl -w kernel.unprivileged_userns_clone=1"},
 		{"/proc/sys/user/max_user_namespaces", "0", "sysctl -w user.max_user_namespaces=15000"},
@@ -108,20 +108,20 @@ func userNSHint() string {
 	return ""
 }
 
-// cgMount is one cgroup mount from /proc/self/mountinfo.
-type cgMount struct {
+// probeCgMount is one cgroup mount from /proc/self/mountinfo.
+type probeCgMount struct {
 	root, point string
 	v2          bool
 	controllers []string // v1 only
 }
 
-func cgroupMounts() []cgMount {
+func probeCgroupMounts() []probeCgMount {
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
 		return nil
 	}
 	defer f.Close()
-	var out []cgMount
+	var out []probeCgMount
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		pre, post, ok := strings.Cut(sc.Text(), " - ")
@@ -131,9 +131,9 @@ func cgroupMounts() []cgMount {
 		}
 		switch b[0] {
 		case "cgroup2":
-			out = append(out, cgMount{root: a[3], point: a[4], v2: true})
+			out = append(out, probeCgMount{root: a[3], point: a[4], v2: true})
 		case "cgroup":
-			m := cgMount{root: a[3], point: a[4]}
+			m := probeCgMount{root: a[3], point: a[4]}
 			for _, o := range strings.Split(b[2], ",") {
 				if o != "rw" && o != "ro" && !strings.Contains(o, "=") {
 					m.controllers = append(m.controllers, o)
@@ -145,8 +145,8 @@ func cgroupMounts() []cgMount {
 	return out
 }
 
-// ownCgroups maps "" (v2) and each v1 controller to this process's cgroup path.
-func ownCgroups() map[string]string {
+// probeOwnCgroups maps "" (v2) and each v1 controller to this process's cgroup path.
+func probeOwnCgroups() map[string]string {
 	b, err := os.ReadFile("/proc/self/cgroup")
 	if err != nil {
 		return nil
@@ -168,8 +168,8 @@ func ownCgroups() map[string]string {
 	return out
 }
 
-// cgroupDir joins a mount point and a cgroup path seen from a mount whose root is root.
-func cgroupDir(m cgMount, path string) string {
+// probeCgroupDir joins a mount point and a cgroup path seen from a mount whose root is root.
+func probeCgroupDir(m probeCgMount, path string) string {
 	rel, err := filepath.Rel(m.root, path)
 	if err != nil || strings.HasPrefix(rel, "..") {
 		rel = "."
@@ -178,12 +178,12 @@ func cgroupDir(m cgMount, path string) string {
 }
 
 func probeCgroups() Cgroups {
-	own := ownCgroups()
+	own := probeOwnCgroups()
 	var cg Cgroups
 	var v1 []Controller
 	v1Seen := map[string]bool{}
-	var v2 *cgMount
-	for _, m := range cgroupMounts() {
+	var v2 *probeCgMount
+	for _, m := range probeCgroupMounts() {
 		if m.v2 {
 			if v2 == nil || m.point == "/sys/fs/cgroup" {
 				m := m
@@ -192,11 +192,11 @@ func probeCgroups() Cgroups {
 			continue
 		}
 		for _, c := range m.controllers {
-			if v1Seen[c] || !wantedV1[c] {
+			if v1Seen[c] || !probeWantedV1[c] {
 				continue
 			}
 			v1Seen[c] = true
-			dir := cgroupDir(m, own[c])
+			dir := probeCgroupDir(m, own[c])
 			ctl := Controller{Name: c, Version: "v1", Path: dir, Writable: unix.Access(dir, unix.W_OK) == nil}
 			if c == "memory" {
 				if _, err := os.Stat(filepath.Join(dir, "memory.memsw.limit_in_bytes")); err != nil {
@@ -221,7 +221,7 @@ func probeCgroups() Cgroups {
 	}
 	if v2 != nil {
 		cg.Unified = v2.point
-		dir := cgroupDir(*v2, own[""])
+		dir := probeCgroupDir(*v2, own[""])
 		b, _ := os.ReadFile(filepath.Join(dir, "cgroup.controllers"))
 		avail := strings.Fields(string(b))
 		for _, c := range []string{"memory", "pids", "cpu"} {
@@ -229,7 +229,7 @@ func probeCgroups() Cgroups {
 				continue // the controller is bound to a v1 hierarchy
 			}
 			ctl := Controller{Name: c, Version: "v2", Path: dir}
-			if !contains(avail, c) {
+			if !probeContains(avail, c) {
 				ctl.Detail = "not enabled in " + filepath.Join(dir, "cgroup.controllers")
 			} else {
 				ctl.Writable = unix.Access(dir, unix.W_OK) == nil
@@ -243,10 +243,10 @@ func probeCgroups() Cgroups {
 	return cg
 }
 
-// wantedV1 are the v1 controllers the sandbox uses.
-var wantedV1 = map[string]bool{"memory": true, "pids": true, "cpu": true, "cpuacct": true}
+// probeWantedV1 are the v1 controllers the sandbox uses.
+var probeWantedV1 = map[string]bool{"memory": true, "pids": true, "cpu": true, "cpuacct": true}
 
-func contains(list []string, s string) bool {
+func probeContains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
 			return true
@@ -255,8 +255,8 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// limitsFor says which limits hold, given the cgroups, and adds the problems.
-func limitsFor(cg Cgroups, rootless bool, problems []string) ([]Limit, []string) {
+// probeLimits says which limits hold, given the cgroups, and adds the problems.
+func probeLimits(cg Cgroups, rootless bool, problems []string) ([]Limit, []string) {
 	usable := func(name string) (Controller, bool) {
 		for _, c := range cg.Controllers {
 			if c.Name == name && c.Writable {

@@ -5,27 +5,300 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
 )
 
-// errTODO marks the skeleton: the real implementation replaces this file.
-var errTODO = errors.New("sandbox: not implemented yet")
+// uidBase starts the range of host uids the sandboxes run commands as (root mode): uidBase plus
+// the host pid of the sandbox's init, so every live sandbox on the host has its own uid without
+// any coordination between sandrun processes. Far above any uid a host hands out.
+const uidBase = 1_500_000_000
 
-// Sandbox is one isolated environment (see the package doc).
-type Sandbox struct{}
+// ErrClosed is returned by every method of a Sandbox after Close.
+var ErrClosed = errors.New("sandbox: closed")
+
+// Sandbox is one isolated environment (see the package doc). Its methods may be called from any
+// goroutine; they run one at a time, except Close, which interrupts a running command.
+type Sandbox struct {
+	init     *exec.Cmd
+	ctl      *conn
+	uid, gid int
+	rootless bool
+	exited   chan struct{} // closed when the init has been reaped
+	initLog  *capped       // the init's stderr, for error messages
+
+	mu     sync.Mutex // serialises WriteFiles, ReadFile, Run and the end of Close
+	closed bool
+
+	closeOnce sync.Once
+	dying     chan struct{} // closed when Close starts
+}
 
 // New starts a sandbox: namespaces made, root filesystem mounted, /work and /tmp empty.
-func New(ctx context.Context, cfg Config) (*Sandbox, error) { return nil, errTODO }
+func New(ctx context.Context, cfg Config) (*Sandbox, error) {
+	binds, err := resolveBinds(cfg.Binds)
+	if err != nil {
+		return nil, err
+	}
+	pair, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_SEQPACKET|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: new: socketpair: %w", err)
+	}
+	hostEnd, initEnd := os.NewFile(uintptr(pair[0]), "control"), os.NewFile(uintptr(pair[1]), "control")
+	s := &Sandbox{rootless: os.Geteuid() != 0, exited: make(chan struct{}), dying: make(chan struct{}),
+		initLog: &capped{max: 16 << 10}}
+	s.init = &exec.Cmd{
+		Path:        "/proc/self/exe",
+		Args:        []string{initArg0},
+		Env:         []string{envRole + "=init"},
+		ExtraFiles:  []*os.File{initEnd},
+		Stderr:      s.initLog,
+		SysProcAttr: initAttr(s.rootless),
+	}
+	err = s.init.Start()
+	initEnd.Close()
+	if err != nil {
+		hostEnd.Close()
+		return nil, fmt.Errorf("sandbox: new: start init: %w (does this kernel allow %s?)", err, nsHint(s.rootless))
+	}
+	go func() {
+		_ = s.init.Wait()
+		close(s.exited)
+	}()
+	if s.ctl, err = newConn(hostEnd); err != nil {
+		s.kill()
+		return nil, fmt.Errorf("sandbox: new: %w", err)
+	}
+	if s.rootless {
+		s.uid, s.gid = os.Getuid(), os.Getgid()
+	} else {
+		s.uid, s.gid = uidBase+s.init.Process.Pid, uidBase+s.init.Process.Pid
+	}
+	setup := &setupSpec{Binds: binds, WorkSize: cfg.WorkSize, TmpSize: cfg.TmpSize, ShmSize: cfg.ShmSize,
+		UID: s.uid, GID: s.gid, Rootless: s.rootless}
+	if _, err := s.call(ctx, &msg{Op: "setup", Setup: setup}); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sandbox: new: %w", err)
+	}
+	return s, nil
+}
 
-// WriteFiles places files under /work. It must be called before the first Run.
-func (s *Sandbox) WriteFiles(files []File) error { return errTODO }
+// initAttr is how the init is cloned: every namespace, its own session, killed with its parent.
+func initAttr(rootless bool) *syscall.SysProcAttr {
+	a := &syscall.SysProcAttr{
+		Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWNET |
+			syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS | syscall.CLONE_NEWCGROUP,
+		Setsid:    true,
+		Pdeathsig: syscall.SIGKILL,
+	}
+	if rootless {
+		// The caller's uid maps to itself; the init keeps its capabilities inside the new user
+		// namespace as ambient ones, and drops them all for each command.
+		a.Cloneflags |= syscall.CLONE_NEWUSER
+		a.UidMappings = []syscall.SysProcIDMap{{ContainerID: os.Getuid(), HostID: os.Getuid(), Size: 1}}
+		a.GidMappings = []syscall.SysProcIDMap{{ContainerID: os.Getgid(), HostID: os.Getgid(), Size: 1}}
+		a.GidMappingsEnableSetgroups = false
+		for c := 0; c <= lastCap(); c++ {
+			a.AmbientCaps = append(a.AmbientCaps, uintptr(c))
+		}
+	}
+	return a
+}
 
-// Run runs cmd inside and waits for it and every process it started to end. When Run returns,
-// no process of cmd is left. A non-nil error means the sandbox failed, not the program.
-func (s *Sandbox) Run(ctx context.Context, cmd Cmd) (Outcome, error) { return Outcome{}, errTODO }
+func nsHint(rootless bool) string {
+	if rootless {
+		return "unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0)"
+	}
+	return "mount, PID, network, IPC, UTS and cgroup namespaces"
+}
 
-// ReadFile reads a regular file under /work (no link followed), at most max bytes.
-func (s *Sandbox) ReadFile(path string, max int64) ([]byte, error) { return nil, errTODO }
+// resolveBinds checks each bind on the host: the source must exist; links in it are resolved
+// here, so the init never follows one; the target must be absolute and not a sandbox-owned dir.
+func resolveBinds(binds []Bind) ([]Bind, error) {
+	out := make([]Bind, 0, len(binds))
+	for _, b := range binds {
+		if !filepath.IsAbs(b.Source) {
+			return nil, fmt.Errorf("sandbox: bind %q: the source must be an absolute host path", b.Source)
+		}
+		src, err := filepath.EvalSymlinks(b.Source)
+		if err != nil {
+			return nil, fmt.Errorf("sandbox: bind %q: %w", b.Source, err)
+		}
+		dst := b.Target
+		if dst == "" {
+			dst = b.Source
+		}
+		dst = filepath.Clean(dst)
+		if !filepath.IsAbs(dst) || dst == "/" {
+			return nil, fmt.Errorf("sandbox: bind target %q: want an absolute path other than /", b.Target)
+		}
+		for _, own := range []string{"/work", "/tmp", "/dev", "/proc", "/etc/passwd", "/etc/group"} {
+			if dst == own || strings.HasPrefix(dst, own+"/") {
+				return nil, fmt.Errorf("sandbox: bind target %q: %s belongs to the sandbox", dst, own)
+			}
+		}
+		out = append(out, Bind{Source: src, Target: dst})
+	}
+	return out, nil
+}
 
-// Close kills everything inside and frees the sandbox's resources. It is safe to call twice.
-func (s *Sandbox) Close() error { return nil }
-func maybeInit() bool           { return false }
+// call sends a request and waits for its answer (and the file it carries, if any).
+func (s *Sandbox) call(ctx context.Context, m *msg, files ...*os.File) (*os.File, error) {
+	if err := s.ctl.send(m, files...); err != nil {
+		return nil, s.deadErr(err)
+	}
+	if ctx == nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+	}
+	stop := context.AfterFunc(ctx, func() { _ = s.ctl.c.SetReadDeadline(time.Unix(1, 0)) })
+	reply, got, err := s.ctl.recv()
+	if !stop() {
+		_ = s.ctl.c.SetReadDeadline(time.Time{})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", m.Op, ctx.Err())
+		}
+	}
+	if err != nil {
+		return nil, s.deadErr(err)
+	}
+	if reply.Err != "" {
+		closeAll(got)
+		return nil, errors.New(reply.Err)
+	}
+	if len(got) > 1 {
+		closeAll(got[1:])
+	}
+	if len(got) > 0 {
+		return got[0], nil
+	}
+	return nil, nil
+}
+
+// deadErr explains a control-socket failure: usually the init died, and its stderr says why.
+func (s *Sandbox) deadErr(err error) error {
+	select {
+	case <-s.dying:
+		return ErrClosed
+	default:
+	}
+	if log := strings.TrimSpace(s.initLog.String()); log != "" {
+		return fmt.Errorf("sandbox init failed: %s", log)
+	}
+	return fmt.Errorf("sandbox init: %w", err)
+}
+
+// WriteFiles places files under /work, creating parent dirs. Call it before Run: the files are
+// created by the sandbox's init, which walks /work without following any link and never
+// replaces an existing file.
+func (s *Sandbox) WriteFiles(files []File) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	for _, f := range files {
+		if _, err := cleanRel(f.Path); err != nil {
+			return fmt.Errorf("sandbox: write files: %w", err)
+		}
+		fd, err := s.call(nil, &msg{Op: "create", Path: f.Path, Mode: uint32(f.Mode.Perm())})
+		if err != nil {
+			return fmt.Errorf("sandbox: write files: %w", err)
+		}
+		_, err = fd.Write(f.Data)
+		if cerr := fd.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("sandbox: write files: %s: %w", f.Path, err)
+		}
+	}
+	return nil
+}
+
+// ReadFile reads a regular file under /work, at most max bytes: a symbolic link anywhere on
+// the path, a device, a FIFO or a dir is refused, and so is a file longer than max.
+func (s *Sandbox) ReadFile(path string, max int64) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	if _, err := cleanRel(path); err != nil {
+		return nil, fmt.Errorf("sandbox: read file: %w", err)
+	}
+	f, err := s.call(nil, &msg{Op: "open", Path: path})
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: read file: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: read file %s: %w", path, err)
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("sandbox: read file %s: larger than %d bytes", path, max)
+	}
+	return data, nil
+}
+
+// Close kills everything inside (the whole PID namespace) and frees the sandbox's resources:
+// /work, /tmp and /dev/shm vanish with the last process. It interrupts a running command (whose
+// Run returns ErrClosed) and is safe to call twice.
+func (s *Sandbox) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.dying)
+		s.kill()
+	})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	select {
+	case <-s.exited:
+	case <-time.After(10 * time.Second):
+		return errors.New("sandbox: close: the init did not die within 10s of SIGKILL")
+	}
+	if s.ctl != nil {
+		s.ctl.close()
+	}
+	return nil
+}
+
+func (s *Sandbox) kill() {
+	if s.init != nil && s.init.Process != nil {
+		_ = s.init.Process.Signal(syscall.SIGKILL)
+	}
+}
+
+// capped keeps the first max bytes written to it and drops the rest.
+type capped struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if room := c.max - len(c.b); room > 0 {
+		c.b = append(c.b, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
+
+func (c *capped) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return string(c.b)
+}

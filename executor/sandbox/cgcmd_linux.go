@@ -1,0 +1,253 @@
+//go:build linux
+
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// cmdCgroup is one command's cgroup (a dir per v1 hierarchy, or one v2 dir).
+type cmdCgroup struct {
+	version int
+	dirs    map[string]string // v1: controller → dir; v2: "" → dir
+	procs   []*os.File        // cgroup.procs of each dir, for the stage-2 to join
+	memory  bool              // a memory limit is enforced here
+	cpu     bool              // CPU time can be read here
+}
+
+// newCmdCgroup makes the command's cgroup with its limits set, or returns nil when the host
+// has no usable cgroup (then rlimits are all there is).
+func newCmdCgroup(l Limits) (*cmdCgroup, error) {
+	h := hostCgroups()
+	if h.version == 0 {
+		return nil, nil
+	}
+	name := h.prefix + strconv.FormatInt(h.next.Add(1), 10)
+	c := &cmdCgroup{version: h.version, dirs: map[string]string{}}
+	fail := func(err error) (*cmdCgroup, error) {
+		c.closeProcs()
+		c.destroy()
+		return nil, fmt.Errorf("cgroup: %w", err)
+	}
+	if h.version == 2 {
+		dir := filepath.Join(h.v2, name)
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			return fail(err)
+		}
+		c.dirs[""] = dir
+		if slices.Contains(h.ctrls, "memory") && l.Memory > 0 {
+			if err := writeFile(dir, "memory.max", l.Memory); err != nil {
+				return fail(err)
+			}
+			_ = writeFile(dir, "memory.swap.max", 0) // absent without swap accounting
+			_ = writeFile(dir, "memory.oom.group", 1)
+			c.memory = true
+		}
+		if slices.Contains(h.ctrls, "pids") && l.Processes > 0 {
+			if err := writeFile(dir, "pids.max", int64(l.Processes)); err != nil {
+				return fail(err)
+			}
+		}
+		c.cpu = true // cpu.stat's usage_usec needs no controller
+	} else {
+		for _, ctrl := range h.ctrls {
+			dir := filepath.Join(h.v1[ctrl], name)
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				return fail(err)
+			}
+			c.dirs[ctrl] = dir
+		}
+		if dir, ok := c.dirs["memory"]; ok && l.Memory > 0 {
+			if err := writeFile(dir, "memory.limit_in_bytes", l.Memory); err != nil {
+				return fail(err)
+			}
+			if h.memsw {
+				if err := writeFile(dir, "memory.memsw.limit_in_bytes", l.Memory); err != nil {
+					return fail(err)
+				}
+			} else {
+				_ = writeFile(dir, "memory.swappiness", 0)
+			}
+			c.memory = true
+		}
+		if dir, ok := c.dirs["pids"]; ok && l.Processes > 0 {
+			if err := writeFile(dir, "pids.max", int64(l.Processes)); err != nil {
+				return fail(err)
+			}
+		}
+		_, c.cpu = c.dirs["cpuacct"]
+	}
+	for _, dir := range c.dirs {
+		f, err := os.OpenFile(filepath.Join(dir, "cgroup.procs"), os.O_WRONLY, 0)
+		if err != nil {
+			return fail(err)
+		}
+		c.procs = append(c.procs, f)
+	}
+	return c, nil
+}
+
+func writeFile(dir, name string, v int64) error {
+	return os.WriteFile(filepath.Join(dir, name), []byte(strconv.FormatInt(v, 10)), 0)
+}
+
+// closeProcs closes the cgroup.procs files once the stage-2 has them.
+func (c *cmdCgroup) closeProcs() {
+	closeAll(c.procs)
+	c.procs = nil
+}
+
+// cpuTime is the CPU time used so far by every process of the command.
+func (c *cmdCgroup) cpuTime() (time.Duration, bool) {
+	if c.version == 2 {
+		v, ok := keyedValue(filepath.Join(c.dirs[""], "cpu.stat"), "usage_usec")
+		return time.Duration(v) * time.Microsecond, ok
+	}
+	dir, ok := c.dirs["cpuacct"]
+	if !ok {
+		return 0, false
+	}
+	v, err := readInt(filepath.Join(dir, "cpuacct.usage"))
+	return time.Duration(v), err == nil
+}
+
+type cgStats struct {
+	cpu           time.Duration
+	peak          int64
+	oom           bool
+	cpuOK, peakOK bool
+}
+
+// stats reads what the command used once it is over.
+func (c *cmdCgroup) stats() cgStats {
+	var st cgStats
+	st.cpu, st.cpuOK = c.cpuTime()
+	if c.version == 2 {
+		dir := c.dirs[""]
+		p, err := readInt(filepath.Join(dir, "memory.peak"))
+		st.peak, st.peakOK = p, err == nil
+		n, _ := keyedValue(filepath.Join(dir, "memory.events"), "oom_kill")
+		st.oom = n > 0
+		return st
+	}
+	if dir, ok := c.dirs["memory"]; ok {
+		p, err := readInt(filepath.Join(dir, "memory.max_usage_in_bytes"))
+		st.peak, st.peakOK = p, err == nil
+		n, _ := keyedValue(filepath.Join(dir, "memory.oom_control"), "oom_kill")
+		st.oom = n > 0
+	}
+	return st
+}
+
+// destroy removes the command's cgroups (they are empty: the init reaped every process).
+func (c *cmdCgroup) destroy() error {
+	var errs []error
+	for _, dir := range c.dirs {
+		errs = append(errs, removeCgroup(dir))
+	}
+	return errors.Join(errs...)
+}
+
+func readInt(path string) (int64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+}
+
+// keyedValue reads "key value" lines (cpu.stat, memory.events, memory.oom_control).
+func keyedValue(path, key string) (int64, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, key+" "); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
+}
+
+// v2Wanted are the v2 controllers the command cgroups use; memory is required.
+var v2Wanted = []string{"memory", "pids", "cpu"}
+
+// prepareV2 finds or makes a v2 "sandrun" cgroup whose children may have memory (and pids,
+// cpu) limits: below this process's cgroup, enabling the controllers on the way. When this
+// process's own cgroup has processes (a v2 cgroup with processes cannot enable controllers for
+// its children) and they are only this process, it moves itself into a "sandrun-host" leaf
+// first, as delegated cgroups (systemd Delegate=yes) expect.
+func prepareV2(mount, own string) (string, []string, error) {
+	base := filepath.Join(mount, own)
+	avail, err := os.ReadFile(filepath.Join(base, "cgroup.controllers"))
+	if err != nil {
+		return "", nil, fmt.Errorf("cgroup v2: %w", err)
+	}
+	var ctrls []string
+	for _, c := range v2Wanted {
+		if slices.Contains(strings.Fields(string(avail)), c) {
+			ctrls = append(ctrls, c)
+		}
+	}
+	if !slices.Contains(ctrls, "memory") {
+		return "", nil, fmt.Errorf("cgroup v2: the memory controller is not available in %s (have: %s)", base, strings.TrimSpace(string(avail)))
+	}
+	if err := enableControllers(base, ctrls); err != nil {
+		if !errors.Is(err, syscall.EBUSY) {
+			return "", nil, err
+		}
+		procs, _ := os.ReadFile(filepath.Join(base, "cgroup.procs"))
+		if strings.TrimSpace(string(procs)) != strconv.Itoa(os.Getpid()) {
+			return "", nil, fmt.Errorf("cgroup v2: %s holds other processes, so it cannot give controllers to children; run sandrun in a cgroup of its own (e.g. systemd-run --user --scope -p Delegate=yes)", base)
+		}
+		leaf := filepath.Join(base, cgParent+"-host")
+		if err := os.MkdirAll(leaf, 0o755); err != nil {
+			return "", nil, fmt.Errorf("cgroup v2: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(leaf, "cgroup.procs"), []byte("0"), 0); err != nil {
+			return "", nil, fmt.Errorf("cgroup v2: move into %s: %w", leaf, err)
+		}
+		if err := enableControllers(base, ctrls); err != nil {
+			return "", nil, err
+		}
+	}
+	dir := filepath.Join(base, cgParent)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, fmt.Errorf("cgroup v2: %w", err)
+	}
+	if err := enableControllers(dir, ctrls); err != nil {
+		return "", nil, err
+	}
+	return dir, ctrls, nil
+}
+
+// enableControllers turns ctrls on in dir's cgroup.subtree_control (those already on stay).
+func enableControllers(dir string, ctrls []string) error {
+	cur, err := os.ReadFile(filepath.Join(dir, "cgroup.subtree_control"))
+	if err != nil {
+		return fmt.Errorf("cgroup v2: %w", err)
+	}
+	var add []string
+	for _, c := range ctrls {
+		if !slices.Contains(strings.Fields(string(cur)), c) {
+			add = append(add, "+"+c)
+		}
+	}
+	if len(add) == 0 {
+		return nil
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cgroup.subtree_control"), []byte(strings.Join(add, " ")), 0); err != nil {
+		return fmt.Errorf("cgroup v2: enable %s in %s: %w", strings.Join(add, " "), dir, err)
+	}
+	return nil
+}

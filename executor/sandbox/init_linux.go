@@ -1,0 +1,178 @@
+//go:build linux
+
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// The sandbox re-executes /proc/self/exe twice over: once as the init (pid 1 of the new
+// namespaces, one per Sandbox) and, for every command, as a short-lived stage-2 that drops
+// privileges and execve's the command. Both are recognised by argv[0] and an env var together,
+// so neither can be triggered by accident.
+const (
+	envRole    = "_SANDRUN_SANDBOX_ROLE"
+	initArg0   = "sandrun-sandbox-init"
+	stage2Arg0 = "sandrun-sandbox-exec"
+	ctlFd      = 3 // the init's control socket
+	specFd     = 3 // the stage-2's spec/error socket
+)
+
+func maybeInit() bool {
+	if len(os.Args) == 0 {
+		return false
+	}
+	switch {
+	case os.Args[0] == initArg0 && os.Getenv(envRole) == "init":
+		initMain()
+	case os.Args[0] == stage2Arg0 && os.Getenv(envRole) == "stage2":
+		stage2Main()
+	default:
+		return false
+	}
+	os.Exit(0)
+	return true
+}
+
+// initProc is the state of a sandbox's init.
+type initProc struct {
+	ctl   *conn
+	exe   *os.File // this binary, kept open to re-exec as stage-2 after pivot_root
+	setup *setupSpec
+}
+
+// initMain serves the host's requests until the control socket closes, then exits, which
+// kills every process left in the PID namespace.
+func initMain() {
+	// Signals from inside (rootless commands share the init's uid) must not end the init: the
+	// runtime handles them (and stage-2 children get default dispositions back).
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
+		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGPIPE, syscall.SIGALRM, syscall.SIGVTALRM,
+		syscall.SIGPROF, syscall.SIGXCPU, syscall.SIGXFSZ, syscall.SIGIO, syscall.SIGPWR,
+		syscall.SIGSTKFLT, syscall.SIGTRAP, syscall.SIGSYS)
+	go func() {
+		for range sigs {
+		}
+	}()
+	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+	ctl, err := newConn(os.NewFile(ctlFd, "control"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sandbox init:", err)
+		os.Exit(1)
+	}
+	in := &initProc{ctl: ctl}
+	if err := in.serve(); err != nil && !errors.Is(err, errPeerGone) {
+		fmt.Fprintln(os.Stderr, "sandbox init:", err)
+		os.Exit(1)
+	}
+}
+
+func (in *initProc) serve() error {
+	var running *initRun
+	for {
+		m, files, err := in.ctl.recv()
+		if err != nil {
+			return err
+		}
+		switch m.Op {
+		case "setup":
+			err := in.doSetup(m.Setup)
+			reply := &msg{Op: "setup"}
+			if err != nil {
+				reply.Err = err.Error()
+			}
+			if err := in.ctl.send(reply); err != nil {
+				return err
+			}
+			if reply.Err != "" {
+				return errors.New(reply.Err)
+			}
+		case "create", "open":
+			f, err := in.openWork(m)
+			reply := &msg{Op: m.Op}
+			if err != nil {
+				reply.Err = err.Error()
+				err = in.ctl.send(reply)
+			} else {
+				err = in.ctl.send(reply, f)
+				f.Close()
+			}
+			if err != nil {
+				return err
+			}
+		case "run":
+			if running != nil && !running.finished() {
+				closeAll(files)
+				if err := in.ctl.send(&msg{Op: "done", Done: &doneInfo{StartErr: "a command is already running"}}); err != nil {
+					return err
+				}
+				continue
+			}
+			running = in.startRun(m.Run, files)
+		case "kill":
+			killAll()
+		default:
+			closeAll(files)
+			return fmt.Errorf("unknown op %q", m.Op)
+		}
+		closeAll(files)
+	}
+}
+
+func (in *initProc) doSetup(s *setupSpec) error {
+	if s == nil {
+		return errors.New("setup: empty spec")
+	}
+	if in.setup != nil {
+		return errors.New("setup: already done")
+	}
+	in.setup = s
+	exe, err := os.Open("/proc/self/exe")
+	if err != nil {
+		return fmt.Errorf("setup: open own executable: %w", err)
+	}
+	// A high fd, so that the stage-2's fds (0…3+cgroups) never land on it before its execve.
+	hi, err := unix.FcntlInt(exe.Fd(), unix.F_DUPFD_CLOEXEC, 100)
+	exe.Close()
+	if err != nil {
+		return fmt.Errorf("setup: dup own executable: %w", err)
+	}
+	in.exe = os.NewFile(uintptr(hi), "exe")
+	if err := unix.Sethostname([]byte("sandrun")); err != nil {
+		return fmt.Errorf("setup: sethostname: %w", err)
+	}
+	if err := loopbackUp(); err != nil {
+		return fmt.Errorf("setup: bring lo up: %w", err)
+	}
+	return buildRoot(s)
+}
+
+// killAll kills every process of the namespace but the init (kill(-1) from pid 1).
+func killAll() { _ = syscall.Kill(-1, syscall.SIGKILL) }
+
+// loopbackUp brings up lo in the new network namespace: programs may talk to themselves over
+// 127.0.0.1, and nothing else exists.
+func loopbackUp() error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return err
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return err
+	}
+	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
+	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
+}

@@ -1,0 +1,189 @@
+//go:build linux
+
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A daemon (setsid, double fork) must not outlive the command that started it.
+func TestDaemonDies(t *testing.T) {
+	s := newSandbox(t, Config{})
+	r := run(t, s, Cmd{Args: sh(`setsid sh -c 'sleep 1000 & echo started' </dev/null; sleep 0.2`)})
+	if !strings.Contains(r.stdout, "started") {
+		t.Fatalf("daemon did not start: %q %q", r.stdout, r.stderr)
+	}
+	r = run(t, s, Cmd{Args: sh(`ls /proc | grep -c '^[0-9]'`)})
+	if got := strings.TrimSpace(r.stdout); got != "3" {
+		t.Errorf("the next command sees %s processes, want 3 (sh, ls, grep): the daemon survived", got)
+	}
+}
+
+func TestNoNetwork(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("host secret\n"))
+			c.Close()
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	s := newSandbox(t, Config{})
+	script := fmt.Sprintf(`
+import socket, sys
+try:
+    c = socket.create_connection(("127.0.0.1", %d), timeout=2)
+    print("connected:", c.recv(100))
+except OSError as e:
+    print("refused")
+try:
+    socket.create_connection(("1.1.1.1", 53), timeout=2)
+    print("public reachable")
+except OSError as e:
+    print("unreachable")
+print(sorted(l.split(":")[0].strip() for l in open("/proc/net/dev").readlines()[2:]))
+`, port)
+	r := run(t, s, Cmd{Args: []string{"python3", "-c", script}})
+	if want := "refused\nunreachable\n['lo']\n"; r.stdout != want {
+		t.Errorf("network from inside: got %q, want %q (stderr %q)", r.stdout, want, r.stderr)
+	}
+}
+
+func TestFiles(t *testing.T) {
+	s := newSandbox(t, Config{})
+	files := []File{
+		{Path: "a.txt", Data: []byte("alpha")},
+		{Path: "dir/sub/b.sh", Data: []byte("#!/bin/sh\necho from b\n"), Mode: 0o755},
+	}
+	if err := s.WriteFiles(files); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, s, Cmd{Args: sh(`cat a.txt; echo; ./dir/sub/b.sh; stat -c '%a %U' a.txt dir/sub/b.sh dir; ln -s /etc/hostname link; ln -s /etc sublink; echo out > made.txt`)})
+	want := "alpha\nfrom b\n644 sandbox\n755 sandbox\n755 sandbox\n"
+	if r.stdout != want {
+		t.Errorf("files inside: got %q, want %q (stderr %q)", r.stdout, want, r.stderr)
+	}
+	if got, err := s.ReadFile("made.txt", 100); err != nil || string(got) != "out\n" {
+		t.Errorf("ReadFile(made.txt) = %q, %v", got, err)
+	}
+	for _, p := range []string{"link", "sublink/hostname", "dir", "../etc/passwd", "/etc/passwd", "missing"} {
+		if got, err := s.ReadFile(p, 1<<20); err == nil {
+			t.Errorf("ReadFile(%q) = %q, want an error", p, got)
+		}
+	}
+	if _, err := s.ReadFile("made.txt", 2); err == nil {
+		t.Errorf("ReadFile(made.txt, 2): want an error for a file over the size limit")
+	}
+	// A planted link is not followed when writing either.
+	if err := s.WriteFiles([]File{{Path: "sublink/x", Data: []byte("x")}}); err == nil {
+		t.Errorf("WriteFiles through a planted link to /etc succeeded")
+	}
+	if err := s.WriteFiles([]File{{Path: "link", Data: []byte("x")}}); err == nil {
+		t.Errorf("WriteFiles over a planted link succeeded")
+	}
+	for _, p := range []string{"", "/abs", "a/../b", "./a", "a//b"} {
+		if err := s.WriteFiles([]File{{Path: p, Data: nil}}); err == nil {
+			t.Errorf("WriteFiles(%q) succeeded, want an error", p)
+		}
+	}
+}
+
+// Two live sandboxes see neither each other's files nor processes, and run as different uids.
+func TestTwoSandboxes(t *testing.T) {
+	a, b := newSandbox(t, Config{}), newSandbox(t, Config{})
+	if err := a.WriteFiles([]File{{Path: "secret", Data: []byte("a's")}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	started := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		var marker markerWriter
+		marker.seen = started
+		_, err := a.Run(ctx, Cmd{Args: sh(`echo > /tmp/a-was-here; echo ready; exec sleep 1000`), Env: testEnv,
+			Stdout: &marker, Limits: testLimits})
+		done <- err
+	}()
+	<-started
+	r := run(t, b, Cmd{Args: sh(`id -u; ls /work /tmp; ps -eo comm= 2>/dev/null || ls /proc`)})
+	if strings.Contains(r.stdout, "secret") || strings.Contains(r.stdout, "a-was-here") || strings.Contains(r.stdout, "sleep") {
+		t.Errorf("sandbox b sees a's files or processes:\n%s", r.stdout)
+	}
+	ra := strings.Fields(r.stdout)
+	if len(ra) == 0 || ra[0] == fmt.Sprint(a.uid) {
+		t.Errorf("both sandboxes run as uid %d", a.uid)
+	}
+	cancel()
+	if err := <-done; err != context.Canceled {
+		t.Errorf("Run after cancel = %v, want context.Canceled", err)
+	}
+}
+
+type markerWriter struct {
+	seen chan struct{}
+	once bool
+}
+
+func (m *markerWriter) Write(p []byte) (int, error) {
+	if !m.once {
+		m.once = true
+		close(m.seen)
+	}
+	return len(p), nil
+}
+
+// Cancelling ctx kills the command at once; the sandbox stays usable.
+func TestCancel(t *testing.T) {
+	s := newSandbox(t, Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := s.Run(ctx, Cmd{Args: []string{"sleep", "100"}, Env: testEnv, Limits: testLimits})
+	if err != context.DeadlineExceeded {
+		t.Errorf("Run = %v, want context.DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("cancel took %v", d)
+	}
+	if r := run(t, s, Cmd{Args: []string{"true"}}); r.ExitCode != 0 {
+		t.Errorf("after a cancel: exit %d", r.ExitCode)
+	}
+}
+
+// The host's files stay out of reach: only the listed system dirs and binds exist inside.
+func TestFilesystemView(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "tool"), []byte("toolchain"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := newSandbox(t, Config{Binds: []Bind{{Source: dir, Target: "/opt/toolchain"}}})
+	r := run(t, s, Cmd{Args: sh(`cat /opt/toolchain/tool; echo; ls /root /home /var 2>&1 | wc -l; test -e /etc/shadow || echo no-shadow;
+touch /usr/x 2>/dev/null || echo usr-ro; touch /opt/toolchain/x 2>/dev/null || echo bind-ro; touch /x 2>/dev/null || echo root-ro;
+echo ok > /tmp/t && cat /tmp/t; echo ok > /dev/shm/t && cat /dev/shm/t`)})
+	want := "toolchain\n3\nno-shadow\nusr-ro\nbind-ro\nroot-ro\nok\nok\n"
+	if r.stdout != want {
+		t.Errorf("got %q, want %q (stderr %q)", r.stdout, want, r.stderr)
+	}
+	if _, err := New(context.Background(), Config{Binds: []Bind{{Source: "/nonexistent/dir"}}}); err == nil {
+		t.Errorf("New with a missing bind source succeeded")
+	}
+	if _, err := New(context.Background(), Config{Binds: []Bind{{Source: dir, Target: "/work/x"}}}); err == nil {
+		t.Errorf("New with a bind into /work succeeded")
+	}
+}

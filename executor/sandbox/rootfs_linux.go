@@ -1,0 +1,353 @@
+//go:build linux
+
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// The root filesystem is built the way bubblewrap does it: a scratch tmpfs on /tmp becomes the
+// root for a moment, the host root is reachable under /oldroot while the sandbox's own root is
+// assembled in /newroot, then /newroot becomes / and the old root is detached.
+const (
+	scratch = "/tmp"
+	oldRoot = "/oldroot"
+	newRoot = "/newroot"
+)
+
+// systemDirs are bound read-only (or recreated as the symlinks they are on merged-/usr hosts).
+var systemDirs = []string{"/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin"}
+
+// etcEntries are the parts of the host's /etc programs need (glob patterns); everything else of
+// /etc stays hidden. passwd, group, hosts and hostname are generated instead.
+var etcEntries = []string{
+	"nsswitch.conf", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "ssl",
+	"ca-certificates", "ca-certificates.conf", "localtime", "timezone", "os-release",
+	"debian_version", "mime.types", "magic", "magic.mime", "protocols", "services",
+	"locale.alias", "locale.conf", "gai.conf", "host.conf", "inputrc", "bash.bashrc", "profile",
+	"java-*", "mono", "fpc.cfg", "fpc-*.cfg", "gnucobol", "nim", "R", "groovy", "octaverc",
+	"php", "php*", "perl", "python3*", "ruby*", "fonts", "gprolog", "swi-prolog", "ocaml*",
+	"ghc*", "dotnet", "npmrc", "gitconfig", "mercurial", "emacs", "scala*", "kotlin*",
+}
+
+const (
+	defaultWorkSize = 256 << 20
+	defaultTmpSize  = 64 << 20
+	defaultShmSize  = 16 << 20
+	maxInodes       = 16384
+)
+
+// buildRoot makes the sandbox's filesystem and pivots into it. It runs once, in the init.
+func buildRoot(s *setupSpec) error {
+	steps := []struct {
+		name string
+		fn   func() error
+	}{
+		{"make mounts private", func() error { return unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, "") }},
+		{"scratch root", func() error {
+			if err := unix.Mount("tmpfs", scratch, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0700,size=64k"); err != nil {
+				return err
+			}
+			for _, d := range []string{scratch + newRoot, scratch + oldRoot} {
+				if err := os.Mkdir(d, 0o755); err != nil {
+					return err
+				}
+			}
+			if err := unix.Chdir(scratch); err != nil {
+				return err
+			}
+			if err := unix.PivotRoot(".", "."+oldRoot); err != nil {
+				return fmt.Errorf("pivot_root: %w", err)
+			}
+			return unix.Chdir("/")
+		}},
+		{"new root", func() error {
+			return unix.Mount("tmpfs", newRoot, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755,size=1m,nr_inodes=4096")
+		}},
+		{"system dirs", func() error { return bindSystem() }},
+		{"binds", func() error { return bindExtra(s.Binds) }},
+		{"/etc", func() error { return buildEtc(s) }},
+		{"/work and /tmp", func() error { return buildScratchDirs(s) }},
+		{"/dev", func() error { return buildDev(s) }},
+		{"/proc", func() error { return buildProc() }},
+		{"read-only root", func() error {
+			return setattr(newRoot, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV, false)
+		}},
+		{"detach the host root", func() error {
+			if err := unix.Unmount(oldRoot, unix.MNT_DETACH); err != nil {
+				return err
+			}
+			if err := unix.Chdir(newRoot); err != nil {
+				return err
+			}
+			if err := unix.PivotRoot(".", "."); err != nil {
+				return fmt.Errorf("pivot_root: %w", err)
+			}
+			if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
+				return err
+			}
+			return unix.Chdir("/")
+		}},
+	}
+	for _, st := range steps {
+		if err := st.fn(); err != nil {
+			return fmt.Errorf("build root: %s: %w", st.name, err)
+		}
+	}
+	return nil
+}
+
+// setattr sets mount attributes on the mount at path (and, with recursive, every mount below).
+func setattr(path string, set uint64, recursive bool) error {
+	flags := unix.AT_SYMLINK_NOFOLLOW
+	if recursive {
+		flags |= unix.AT_RECURSIVE
+	}
+	if err := unix.MountSetattr(unix.AT_FDCWD, path, uint(flags), &unix.MountAttr{Attr_set: set}); err != nil {
+		return fmt.Errorf("mount_setattr %s: %w", path, err)
+	}
+	return nil
+}
+
+// bindRO binds the host path src (seen under /oldroot) at dst inside the new root, read-only,
+// nosuid, nodev, recursively. dst is created (as a dir or an empty file, like src).
+func bindRO(src, dst string) error {
+	fi, err := os.Stat(src)
+	if err != nil {
+		return err
+	}
+	if err := makeMountpoint(dst, fi.IsDir()); err != nil {
+		return err
+	}
+	if err := unix.Mount(src, dst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind %s: %w", strings.TrimPrefix(src, oldRoot), err)
+	}
+	return setattr(dst, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV, true)
+}
+
+// makeMountpoint creates dst (and its parents) inside the new root unless it exists.
+func makeMountpoint(dst string, dir bool) error {
+	if _, err := os.Stat(dst); err == nil {
+		return nil
+	}
+	if dir {
+		return os.MkdirAll(dst, 0o755)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// copyLink recreates the host symlink src at dst.
+func copyLink(src, dst string) error {
+	target, err := os.Readlink(src)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return os.Symlink(target, dst)
+}
+
+func bindSystem() error {
+	for _, d := range systemDirs {
+		src := oldRoot + d
+		fi, err := os.Lstat(src)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&os.ModeSymlink != 0 {
+			err = copyLink(src, newRoot+d)
+		} else {
+			err = bindRO(src, newRoot+d)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bindExtra binds the Config's dirs; their host paths were resolved (no links) by the host.
+func bindExtra(binds []Bind) error {
+	for _, b := range binds {
+		if err := bindRO(oldRoot+b.Source, newRoot+b.Target); err != nil {
+			return fmt.Errorf("%s: %w", b.Target, err)
+		}
+	}
+	return nil
+}
+
+func buildEtc(s *setupSpec) error {
+	etc := newRoot + "/etc"
+	if err := os.MkdirAll(etc, 0o755); err != nil {
+		return err
+	}
+	for _, pat := range etcEntries {
+		matches, _ := filepath.Glob(oldRoot + "/etc/" + pat)
+		for _, src := range matches {
+			dst := etc + strings.TrimPrefix(src, oldRoot+"/etc")
+			if _, err := os.Lstat(dst); err == nil {
+				continue
+			}
+			fi, err := os.Lstat(src)
+			if err != nil {
+				continue
+			}
+			if fi.Mode()&os.ModeSymlink != 0 {
+				err = copyLink(src, dst)
+			} else if fi.Mode().IsDir() || fi.Mode().IsRegular() {
+				err = bindRO(src, dst)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	user := fmt.Sprintf("sandbox:x:%d:%d:sandbox:/work:/bin/sh\n", s.UID, s.GID)
+	group := fmt.Sprintf("sandbox:x:%d:\n", s.GID)
+	if s.UID != 0 {
+		user = "root:x:0:0:root:/root:/bin/sh\n" + user
+		group = "root:x:0:\n" + group
+	}
+	files := map[string]string{
+		"passwd":   user + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+		"group":    group + "nogroup:x:65534:\n",
+		"hosts":    "127.0.0.1\tlocalhost sandrun\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+		"hostname": "sandrun\n",
+	}
+	for name, data := range files {
+		if err := os.WriteFile(etc+"/"+name, []byte(data), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sizeOr(n, def int64) int64 {
+	if n > 0 {
+		return n
+	}
+	return def
+}
+
+func buildScratchDirs(s *setupSpec) error {
+	flags := uintptr(unix.MS_NOSUID | unix.MS_NODEV)
+	for _, m := range []struct {
+		dir  string
+		opts string
+	}{
+		{"/work", fmt.Sprintf("mode=0755,uid=%d,gid=%d,size=%d,nr_inodes=%d", s.UID, s.GID, sizeOr(s.WorkSize, defaultWorkSize), maxInodes)},
+		{"/tmp", fmt.Sprintf("mode=1777,size=%d,nr_inodes=%d", sizeOr(s.TmpSize, defaultTmpSize), maxInodes)},
+	} {
+		if err := os.MkdirAll(newRoot+m.dir, 0o755); err != nil {
+			return err
+		}
+		if err := unix.Mount("tmpfs", newRoot+m.dir, "tmpfs", flags, m.opts); err != nil {
+			return fmt.Errorf("mount %s: %w", m.dir, err)
+		}
+	}
+	return nil
+}
+
+// buildDev makes a minimal /dev: the harmless character devices, the usual links into
+// /proc/self/fd, and a size-capped /dev/shm.
+func buildDev(s *setupSpec) error {
+	dev := newRoot + "/dev"
+	if err := os.MkdirAll(dev, 0o755); err != nil {
+		return err
+	}
+	if err := unix.Mount("tmpfs", dev, "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC, "mode=0755,size=64k,nr_inodes=64"); err != nil {
+		return err
+	}
+	for _, name := range []string{"null", "zero", "full", "random", "urandom"} {
+		if err := makeMountpoint(dev+"/"+name, false); err != nil {
+			return err
+		}
+		if err := unix.Mount(oldRoot+"/dev/"+name, dev+"/"+name, "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("bind /dev/%s: %w", name, err)
+		}
+		if err := setattr(dev+"/"+name, unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NOEXEC, false); err != nil {
+			return err
+		}
+	}
+	links := map[string]string{"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0",
+		"stdout": "/proc/self/fd/1", "stderr": "/proc/self/fd/2"}
+	for name, target := range links {
+		if err := os.Symlink(target, dev+"/"+name); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dev+"/shm", 0o755); err != nil {
+		return err
+	}
+	if err := unix.Mount("tmpfs", dev+"/shm", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC,
+		fmt.Sprintf("mode=1777,size=%d,nr_inodes=%d", sizeOr(s.ShmSize, defaultShmSize), maxInodes)); err != nil {
+		return fmt.Errorf("mount /dev/shm: %w", err)
+	}
+	return setattr(dev, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NOEXEC, false)
+}
+
+// maskedProc are hidden (files under /dev/null, dirs under an empty read-only tmpfs);
+// readonlyProc are made read-only. As runc does.
+var (
+	maskedProc = []string{"kcore", "keys", "timer_list", "sched_debug", "latency_stats",
+		"timer_stats", "acpi", "scsi", "asound", "kallsyms", "sysrq-trigger"}
+	readonlyProc = []string{"sys", "irq", "bus", "fs"}
+)
+
+func buildProc() error {
+	proc := newRoot + "/proc"
+	if err := os.MkdirAll(proc, 0o555); err != nil {
+		return err
+	}
+	flags := uintptr(unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
+	if err := unix.Mount("proc", proc, "proc", flags, "hidepid=invisible"); err != nil {
+		if err := unix.Mount("proc", proc, "proc", flags, "hidepid=2"); err != nil {
+			return fmt.Errorf("mount proc: %w", err)
+		}
+	}
+	for _, name := range maskedProc {
+		p := proc + "/" + name
+		fi, err := os.Lstat(p)
+		if err != nil {
+			continue
+		}
+		if fi.IsDir() {
+			err = unix.Mount("tmpfs", p, "tmpfs", unix.MS_RDONLY|flags, "size=0,nr_inodes=1")
+		} else {
+			err = unix.Mount(newRoot+"/dev/null", p, "", unix.MS_BIND, "")
+		}
+		if err != nil {
+			return fmt.Errorf("mask /proc/%s: %w", name, err)
+		}
+	}
+	for _, name := range readonlyProc {
+		p := proc + "/" + name
+		if _, err := os.Lstat(p); err != nil {
+			continue
+		}
+		if err := unix.Mount(p, p, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("bind /proc/%s: %w", name, err)
+		}
+		if err := setattr(p, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
