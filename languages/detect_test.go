@@ -86,7 +86,7 @@ func TestDetectFakePath(t *testing.T) {
 		"noexec.toml":  {Data: []byte(fakeDef("noexec", bin, "noexec", `["noexec"]`, ``))},
 		"broken.toml":  {Data: []byte(fakeDef("broken", bin, "broken", `["broken", "--version"]`, ``))},
 		// The version command is another program (like dpkg-query): failing it only loses the version.
-		"other.toml": {Data: []byte(fakeDef("other", bin, "fakerun", `["broken"]`, ``))},
+		"other.toml":   {Data: []byte(fakeDef("other", bin, "fakerun", `["broken"]`, ``))},
 		"nomatch.toml": {Data: []byte(fakeDef("nomatch", bin, "fakerun", `["fakerun"]`, `version ([0-9]+)`))},
 	}
 	s, err := LoadFS(fsys)
