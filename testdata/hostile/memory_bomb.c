@@ -5,7 +5,7 @@
 int main(void) {
 	for (int mib = 1; mib <= 4096; mib++) {
 		char *p = malloc(1 << 20);
-		if (!p) { printf("malloc failed after %d MiB\n", mib - 1); return 3; }
+		if (!p) { printf("malloc failed: mib=%d\n", mib - 1); return 3; }
 		memset(p, mib, 1 << 20);
 	}
 	puts("allocated 4 GiB");
