@@ -42,6 +42,9 @@ type initializeParams struct {
 func (c *call) initialize() {
 	s := c.s
 	var p initializeParams
+	if len(c.params) == 0 {
+		c.params = stdjson.RawMessage("{}")
+	}
 	if err := stdjson.Unmarshal(c.params, &p); err != nil {
 		c.answer(nil, invalidParams("initialize: params are not InitializeParams: %v", err))
 		return

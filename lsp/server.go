@@ -147,7 +147,13 @@ func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser) error {
 	}
 	s.teardown()
 	s.conn.Close()
-	<-s.conn.Done()
+	select {
+	case <-s.conn.Done():
+	case <-time.After(2 * time.Second):
+		// A reader whose Close does not interrupt a blocked Read (a blocking stdin) would keep
+		// the session from ending; the process is about to end anyway.
+		s.logf("the input could not be interrupted; ending without waiting for it")
+	}
 	return result
 }
 

@@ -188,7 +188,8 @@ func parseTimeLimit(v any) (time.Duration, error) {
 }
 
 // parseMemoryLimit reads a number of MiB (256, "256") or a size with a unit ("256MiB", "1G",
-// "512k"; units are binary: K=KiB, M=MiB, G=GiB). 0, "" and null mean the default.
+// "512k"; K, M, G are binary like KiB, MiB, GiB; KB, MB, GB decimal as in "sandrun run").
+// 0, "" and null mean the default.
 func parseMemoryLimit(v any) (int64, error) {
 	bad := fmt.Errorf("%v is not a memory limit; use a number of MiB (256) or a size (\"256MiB\", \"1GiB\")", v)
 	switch v := v.(type) {
@@ -210,7 +211,7 @@ func parseMemoryLimit(v any) (int64, error) {
 }
 
 // parseSize reads a size such as "256MiB", "1G", "512k", "100B" or a plain number (in units of
-// def bytes). Units are binary (K=KiB=KB, M=MiB=MB, G=GiB=GB). "" is 0.
+// def bytes). K, M, G and KiB, MiB, GiB are binary; KB, MB, GB decimal. "" is 0.
 func parseSize(s string, def int64) (int64, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -230,14 +231,20 @@ func parseSize(s string, def int64) (int64, error) {
 	case "":
 	case "b":
 		mult = 1
-	case "k", "kb", "kib":
+	case "k", "kib":
 		mult = 1 << 10
-	case "m", "mb", "mib":
+	case "m", "mib":
 		mult = 1 << 20
-	case "g", "gb", "gib":
+	case "g", "gib":
 		mult = 1 << 30
+	case "kb":
+		mult = 1000
+	case "mb":
+		mult = 1000 * 1000
+	case "gb":
+		mult = 1000 * 1000 * 1000
 	default:
-		return 0, fmt.Errorf("size %q: unknown unit %q; use B, KiB, MiB or GiB", s, unit)
+		return 0, fmt.Errorf("size %q: unknown unit %q; use B, KiB, MiB, GiB (or KB, MB, GB)", s, unit)
 	}
 	if f*float64(mult) > 1<<50 {
 		return 0, fmt.Errorf("size %q is too large", s)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/languages"
@@ -137,7 +138,7 @@ func sourceName(uri string, lang *languages.Language, set *languages.Set) string
 
 // validName accepts names the executor accepts: printable, no slash, not "." or "..".
 func validName(name string) bool {
-	if name == "." || name == ".." || len(name) > 255 || strings.ContainsAny(name, "/\\") {
+	if name == "." || name == ".." || len(name) > 255 || !utf8.ValidString(name) || strings.ContainsAny(name, "/\\") {
 		return false
 	}
 	for _, r := range name {

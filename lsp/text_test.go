@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sandrun/sandrun/languages"
 )
 
 func TestOffset(t *testing.T) {
@@ -88,6 +90,37 @@ func TestUTF8Stream(t *testing.T) {
 		got = append(got, u.flush())
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
+		}
+	}
+}
+
+func TestSourceName(t *testing.T) {
+	set, err := languages.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	py, _ := set.Lookup("python")
+	tests := []struct {
+		uri      string
+		wantName string
+		wantPath string
+		wantOK   bool
+	}{
+		{"file:///home/me/hello.py", "hello.py", "/home/me/hello.py", true},
+		{"file:///tmp/my%20dir/h%C3%A9llo.py", "héllo.py", "/tmp/my dir/héllo.py", true},
+		{"file:///tmp/notes.txt", "main.py", "/tmp/notes.txt", true},
+		{"file:///tmp/bad%FF.py", "main.py", "/tmp/bad\xff.py", true},
+		{"file:///tmp/.py", "main.py", "/tmp/.py", true},
+		{"untitled:Untitled-1", "main.py", "", false},
+		{"file://otherhost/x.py", "x.py", "", false},
+	}
+	for _, tt := range tests {
+		if got := sourceName(tt.uri, py, set); got != tt.wantName {
+			t.Errorf("sourceName(%s) = %q, want %q", tt.uri, got, tt.wantName)
+		}
+		p, ok := uriPath(tt.uri)
+		if p != tt.wantPath || ok != tt.wantOK {
+			t.Errorf("uriPath(%s) = %q, %v; want %q, %v", tt.uri, p, ok, tt.wantPath, tt.wantOK)
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"path"
 
 	"github.com/sandrun/sandrun/executor"
 )
@@ -152,15 +151,4 @@ func unitSuffix(u string) string {
 		return ""
 	}
 	return " " + u
-}
-
-// mainFile is the name of the file a request runs, for logs and Piston's answer.
-func mainFile(req executor.Request) string {
-	if req.Main != "" {
-		return req.Main
-	}
-	if len(req.Files) > 0 {
-		return path.Base(req.Files[0].Name)
-	}
-	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/remote"
@@ -61,7 +62,7 @@ func lspCmd(ctx context.Context, args []string) error {
 	// Keep the protocol's stdout to ourselves: whatever else prints goes to stderr.
 	out := os.Stdout
 	os.Stdout = os.Stderr
-	err = srv.Serve(ctx, stdio{in: os.Stdin, out: out})
+	err = srv.Serve(ctx, stdio{in: pollableStdin(), out: out})
 	switch {
 	case errors.Is(err, lsp.ErrExitWithoutShutdown):
 		return exitError{1}
@@ -82,6 +83,28 @@ func openForLSP(ctx context.Context, cfg lsp.ExecutorConfig) (executor.Executor,
 		return nil, nil, err
 	}
 	return ex, closer.Close, nil
+}
+
+// pollableStdin returns stdin as a file whose Close interrupts a blocked Read (so that "exit"
+// ends the session at once): in non-blocking mode, Go's poller waits for it. Close puts the
+// blocking mode back first, for whoever else shares the descriptor. Where that fails it returns
+// os.Stdin.
+func pollableStdin() io.ReadCloser {
+	fd := int(os.Stdin.Fd())
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		return os.Stdin
+	}
+	return restoringFile{os.NewFile(uintptr(fd), "stdin"), fd}
+}
+
+type restoringFile struct {
+	*os.File
+	fd int
+}
+
+func (f restoringFile) Close() error {
+	syscall.SetNonblock(f.fd, false)
+	return f.File.Close()
 }
 
 // stdio is stdin and stdout as one connection.

@@ -134,6 +134,10 @@ func testCancel(t *testing.T, ex executor.Executor) {
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("Run after cancel: got %v, want context.Canceled", err)
 		}
+		// The run is dead, and its slot free, by the time Run returns.
+		if cp, err := ex.Capacity(ctx); err != nil || cp.Running != 0 {
+			t.Errorf("Capacity right after the canceled Run returned: %+v, %v; want nothing running", cp, err)
+		}
 	case <-ctx.Done():
 		t.Fatal("Run did not return within 20s of its context being canceled")
 	}

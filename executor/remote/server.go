@@ -188,6 +188,10 @@ func (s *Server) accept(nc net.Conn) {
 		s.mu.Unlock()
 		if full {
 			s.opts.Log.Warn("connection refused: too many connections", "remote", nc.RemoteAddr(), "max", s.opts.MaxConns)
+			if s.opts.TLS == nil { // over TLS the answer would need a handshake first
+				fs := newFrameStream(nc, frameOptions{writeTimeout: time.Second, answerErrors: true})
+				fs.answer(CodeBusy, fmt.Sprintf("the executor has %d connections, the most it takes; try again shortly", s.opts.MaxConns))
+			}
 		}
 		nc.Close()
 		return

@@ -69,7 +69,8 @@ export class Output {
       const which = [r.stdout_truncated && "stdout", r.stderr_truncated && "stderr"].filter(Boolean).join(" and ");
       this.note(`The program's ${which} was cut at the output limit.`);
     }
-    if (r.status !== "ok" && r.message) this.note(r.message, true);
+    if (!this.chars && r.status === "ok") this.note("The program printed nothing.");
+    if (r.status !== "ok" && r.message) this.note(r.message, r.status !== "runtime_error");
   }
 }
 
