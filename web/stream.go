@@ -132,7 +132,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	case runCtx.Err() != nil:
 		// The client closed the socket: the run is killed and nobody is left to tell.
 	default:
-		st.failErr(err)
+		st.failErr(v1FieldError(err))
 	}
 }
 
