@@ -18,6 +18,7 @@ pids_max=${HOSTILE_PIDS:-2048}
 mem_max=${HOSTILE_MEMORY:-$((4 << 30))}
 name="sandrun-hostile-guard-$$"
 made=()
+leaf="" # v2: the cgroup.procs the test binary must be alone in
 
 # own_cgroup CONTROLLER: this shell's cgroup path in that v1 hierarchy ("" for v2).
 own_cgroup() {
@@ -27,7 +28,7 @@ own_cgroup() {
 cleanup() {
 	for d in "${made[@]}"; do
 		# Move this shell out, kill anything left, then remove the (now empty) cgroup tree.
-		echo $$ > "$(dirname "$d")/cgroup.procs" 2>/dev/null || true
+		echo $$ > "${d%/*}/cgroup.procs" 2>/dev/null || true
 		if [ -f "$d/cgroup.procs" ]; then
 			while read -r p; do kill -9 "$p" 2>/dev/null || true; done < <(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null)
 		fi
@@ -56,7 +57,9 @@ if [ -f /sys/fs/cgroup/pids/cgroup.procs ] && [ -f /sys/fs/cgroup/memory/cgroup.
 		echo $$ > "$d/cgroup.procs"
 	done
 elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-	# cgroup v2: a guard cgroup at the root (the root may enable controllers for children).
+	# cgroup v2: a guard cgroup at the root (the root may enable controllers for children),
+	# holding two leaves: "wrap" for this shell and unshare, "test" for the test binary alone
+	# (the sandbox needs a cgroup of its own to hand controllers to its runs).
 	for c in pids memory cpu; do echo "+$c" > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true; done
 	d="/sys/fs/cgroup/$name"
 	mkdir "$d"
@@ -64,7 +67,10 @@ elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then
 	echo "$pids_max" > "$d/pids.max"
 	echo "$mem_max" > "$d/memory.max"
 	echo 0 > "$d/memory.swap.max" 2>/dev/null || true
-	echo $$ > "$d/cgroup.procs"
+	mkdir "$d/wrap" "$d/test"
+	echo $$ > "$d/wrap/cgroup.procs"
+	for c in pids memory cpu; do echo "+$c" > "$d/cgroup.subtree_control" 2>/dev/null || true; done
+	leaf="$d/test/cgroup.procs"
 else
 	echo "guard.sh: no cgroup pids controller found: refusing to run hostile programs without a pids limit" >&2
 	exit 1
@@ -79,5 +85,7 @@ if [ -n "$user" ]; then
 	run=(setpriv --reuid="$uid" --regid="$gid" --clear-groups --inh-caps=-all --)
 fi
 status=0
-SANDRUN_HOSTILE_GUARD=1 unshare --pid --fork --mount-proc --kill-child "${run[@]}" "$@" || status=$?
+# pid 1 of the new namespace is a shell that moves into the test leaf (v2) and becomes the test.
+SANDRUN_HOSTILE_GUARD=1 unshare --pid --fork --mount-proc --kill-child \
+	/bin/sh -c 'if [ -n "$0" ]; then echo $$ > "$0"; fi; exec "$@"' "$leaf" "${run[@]}" "$@" || status=$?
 exit $status
