@@ -247,6 +247,7 @@ func TestHostile(t *testing.T) {
 		})
 	}
 	s.special(t)
+	t.Run("through the executor", s.frontDoor)
 	s.report(t)
 }
 
