@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -63,6 +64,12 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.streams.Done()
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		w.Header().Set("Upgrade", "websocket")
+		writeError(w, r, http.StatusUpgradeRequired, "",
+			"this route speaks WebSocket: connect with a WebSocket client, or POST the run to /api/v1/run")
+		return
+	}
 	opts := &websocket.AcceptOptions{}
 	if slices.Contains(s.opts.CORSOrigins, "*") {
 		opts.InsecureSkipVerify = true // every origin was allowed on purpose
