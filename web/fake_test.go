@@ -181,7 +181,7 @@ func newTestServer(t *testing.T, exec executor.Executor, opts Options) *Server {
 	}
 	opts.Executor = exec
 	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		opts.Logger = quietLogger()
 	}
 	if opts.Rate.N == 0 {
 		opts.Rate.N = -1
@@ -229,3 +229,6 @@ func serve(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
 	h.ServeHTTP(w, req)
 	return w
 }
+
+// quietLogger drops every log line.
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -130,17 +130,6 @@ func (s *Server) limitBody(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// requireJSON refuses a body that is not declared as JSON, as Piston does (415).
-func requireJSON(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-			writeError(w, r, http.StatusUnsupportedMediaType, "", "requests must be of type application/json")
-			return
-		}
-		next(w, r)
-	}
-}
-
 // rateLimit refuses a run past the client's budget with 429 and Retry-After.
 func (s *Server) rateLimit(next http.HandlerFunc) http.HandlerFunc {
 	if s.limiter == nil {

@@ -222,3 +222,21 @@ func TestRunsPerConnectionLimit(t *testing.T) {
 		t.Errorf("run on a second connection: %q, %v", res.Stdout, err)
 	}
 }
+
+// A request larger than the executor reads is refused by the client itself, as a request
+// error; the connection and its other runs go on.
+func TestRequestTooLarge(t *testing.T) {
+	addr, _ := startServer(t, newFake(2, 2), ServerOptions{MaxMessageBytes: 64 << 10})
+	c := dial(t, addr, Options{})
+	req := script("cat")
+	req.Stdin = make([]byte, 60<<10) // 80 KiB in base64
+	_, err := c.Run(context.Background(), req, nil)
+	var re *executor.RequestError
+	if !errors.As(err, &re) || !strings.Contains(re.Msg, "accepts at most 64.0 KiB") {
+		t.Fatalf("oversized request: got %v, want a *executor.RequestError naming the limit", err)
+	}
+	req.Stdin = make([]byte, 30<<10)
+	if res, err := c.Run(context.Background(), req, nil); err != nil || len(res.Stdout) != 30<<10 {
+		t.Errorf("request under the limit on the same connection: %d bytes, %v", len(res.Stdout), err)
+	}
+}

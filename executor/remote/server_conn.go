@@ -38,6 +38,7 @@ type serverConn struct {
 	done   chan struct{} // closed when serve returns
 
 	authed     atomic.Bool
+	pending    atomic.Int32 // languages and health calls being answered
 	lastActive atomic.Int64 // unix nanoseconds of the last message read
 	runWG      sync.WaitGroup
 
@@ -48,8 +49,12 @@ type serverConn struct {
 	early []string
 }
 
-// maxEarly bounds the ids remembered by serverConn.early.
-const maxEarly = 256
+// maxEarly bounds the ids remembered by serverConn.early; maxPendingCalls the languages and
+// health calls one connection may have waiting.
+const (
+	maxEarly        = 256
+	maxPendingCalls = 16
+)
 
 func newServerConn(s *Server, nc net.Conn) *serverConn {
 	ctx, cancel := context.WithCancel(s.runCtx)
@@ -169,11 +174,9 @@ func (c *serverConn) dispatch(ctx context.Context, reply jsonrpc2.Replier, req j
 		}
 		return reply(ctx, CancelResult{Canceled: c.cancelRun(p.RunID)}, nil)
 	case MethodLanguages:
-		c.goAnswer(reply, func(ctx context.Context) (any, error) { return c.srv.exec.Languages(ctx) })
-		return nil
+		return c.goAnswer(ctx, reply, func(ctx context.Context) (any, error) { return c.srv.exec.Languages(ctx) })
 	case MethodHealth:
-		c.goAnswer(reply, func(ctx context.Context) (any, error) { return c.srv.exec.Capacity(ctx) })
-		return nil
+		return c.goAnswer(ctx, reply, func(ctx context.Context) (any, error) { return c.srv.exec.Capacity(ctx) })
 	default:
 		return reply(ctx, nil, jsonrpc2.NewError(jsonrpc2.MethodNotFound, fmt.Sprintf(
 			"unknown method %q; the executor knows %s, %s, %s, %s and %s",
@@ -201,14 +204,20 @@ func (c *serverConn) authenticate(ctx context.Context, reply jsonrpc2.Replier, r
 		}
 	}
 	c.authed.Store(true)
-	return reply(ctx, AuthResult{Protocol: ProtocolVersion, Version: executor.Version}, nil)
+	return reply(ctx, AuthResult{Protocol: ProtocolVersion, Version: executor.Version, MaxMessage: c.srv.opts.MaxMessageBytes}, nil)
 }
 
-// goAnswer answers a call from a goroutine, so a slow executor never blocks the read loop.
-func (c *serverConn) goAnswer(reply jsonrpc2.Replier, f func(context.Context) (any, error)) {
+// goAnswer answers a call from a goroutine, so a slow executor never blocks the read loop. At
+// most maxPendingCalls such calls may wait at once per connection.
+func (c *serverConn) goAnswer(ctx context.Context, reply jsonrpc2.Replier, f func(context.Context) (any, error)) error {
+	if c.pending.Add(1) > maxPendingCalls {
+		c.pending.Add(-1)
+		return reply(ctx, nil, jsonrpc2.NewError(CodeBusy, fmt.Sprintf("this connection already waits for %d answers; wait for them", maxPendingCalls)))
+	}
 	c.runWG.Add(1)
 	go func() {
 		defer c.runWG.Done()
+		defer c.pending.Add(-1)
 		res, err := f(c.ctx)
 		if err != nil {
 			_ = reply(context.Background(), nil, toWire(err))
@@ -216,6 +225,7 @@ func (c *serverConn) goAnswer(reply jsonrpc2.Replier, f func(context.Context) (a
 		}
 		_ = reply(context.Background(), res, nil)
 	}()
+	return nil
 }
 
 func badParams(req jsonrpc2.Request, err error) error {

@@ -344,3 +344,22 @@ func TestTooManyConnections(t *testing.T) {
 		t.Errorf("the first connection stopped working: %v", err)
 	}
 }
+
+// Calls answered from goroutines (languages, health) are bounded per connection.
+func TestPendingCallsLimit(t *testing.T) {
+	f := newFake(1, 1)
+	f.langGate = make(chan struct{})
+	addr, _ := startServer(t, f, ServerOptions{})
+	r := rawDial(t, addr)
+	r.authenticate(testToken)
+	for i := range maxPendingCalls + 1 {
+		r.send(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"languages"}`, 100+i))
+	}
+	r.expectError(CodeBusy, fmt.Sprintf("already waits for %d answers", maxPendingCalls))
+	close(f.langGate)
+	for range maxPendingCalls {
+		if m, err := r.recv(); err != nil || m.Error != nil {
+			t.Fatalf("languages answer: %+v, %v", m, err)
+		}
+	}
+}
