@@ -16,8 +16,9 @@ import (
 	"github.com/sandrun/sandrun/executor"
 )
 
-// wait bounds every wait in these tests; it is a deadlock guard, never a speed assertion.
-const wait = 20 * time.Second
+// wait bounds every wait in these tests; it is a deadlock guard, never a speed assertion (the
+// first real run on a busy machine pays for toolchain detection).
+const wait = 90 * time.Second
 
 // wireMsg is any JSON-RPC message as it crossed the pipe.
 type wireMsg struct {

@@ -208,7 +208,7 @@ func TestRunErrors(t *testing.T) {
 		wantMsg  string
 	}{
 		{"unknown language", []any{map[string]any{"uri": "untitled:notes", "languageId": "plaintext", "text": "hello"}},
-			-32602, `cannot tell which language untitled:notes is in (languageId "plaintext", no file extension, no known shebang line): pass "languageId" (one of python`},
+			-32602, `cannot tell which language untitled:notes is in (languageId "plaintext", no file extension, no known shebang line): pass "languageId" (a VS Code language id or sandrun language such as python or cpp; "sandrun languages" lists them), give the file a known extension, or start it with a shebang line such as "#!/usr/bin/env python3"`},
 		{"unknown extension", []any{map[string]any{"uri": "file:///x/notes.txt", "text": "hello"}},
 			-32602, `extension ".txt"`},
 		{"no uri", []any{map[string]any{"text": "out x"}}, -32602, `"uri" is missing`},
