@@ -174,3 +174,33 @@ func TestLocalStream(t *testing.T) {
 		t.Errorf("result %+v", res)
 	}
 }
+
+// TestLocalStreamInteractive: with "interactive":true the program reads input sent while it
+// runs: it answers the first line before the second is sent, and "eof" ends its stdin.
+func TestLocalStreamInteractive(t *testing.T) {
+	needLocal(t, "python")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	srv, _ := localServer()
+	conn := dialStream(t, ctx, srv, nil)
+	wsjson.Write(ctx, conn, map[string]any{"language": "python", "interactive": true,
+		"source": "import sys\nname = input('name? ')\nprint('hi', name, flush=True)\nprint('rest', repr(sys.stdin.read()))"})
+	var m streamOut
+	if err := wsjson.Read(ctx, conn, &m); err != nil || m.Type != "started" {
+		t.Fatalf("first message %+v, %v", m, err)
+	}
+	wsjson.Write(ctx, conn, map[string]any{"type": "stdin", "data": "Ada\n"})
+	var out strings.Builder
+	for !strings.Contains(out.String(), "hi Ada\n") {
+		if err := wsjson.Read(ctx, conn, &m); err != nil {
+			t.Fatalf("waiting for the answer to the first line: %v (output so far %q)", err, out.String())
+		}
+		out.WriteString(m.Data)
+	}
+	wsjson.Write(ctx, conn, map[string]any{"type": "stdin", "data": "more", "eof": true})
+	msgs := readUntilClosed(t, ctx, conn)
+	res := msgs[len(msgs)-1].Result
+	if res == nil || res.Status != "ok" || res.Stdout != "name? hi Ada\nrest 'more'\n" {
+		t.Fatalf("result %+v: want ok and both inputs read", res)
+	}
+}

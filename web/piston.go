@@ -82,7 +82,7 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 	out := newOutputs()
 	res, err := s.run(r.Context(), req, out.add)
 	if err != nil {
-		s.writeRunError(w, r, err)
+		s.writeRunError(w, r, pistonFieldError(err))
 		return
 	}
 	writeJSON(w, http.StatusOK, pistonAnswer(res, out))
@@ -291,4 +291,25 @@ var signalNumbers = map[string]int{
 	"SIGHUP": 1, "SIGINT": 2, "SIGQUIT": 3, "SIGILL": 4, "SIGTRAP": 5, "SIGABRT": 6, "SIGBUS": 7,
 	"SIGFPE": 8, "SIGKILL": 9, "SIGUSR1": 10, "SIGSEGV": 11, "SIGUSR2": 12, "SIGPIPE": 13,
 	"SIGALRM": 14, "SIGTERM": 15, "SIGXCPU": 24, "SIGXFSZ": 25, "SIGSYS": 31,
+}
+
+// pistonFields names the executor's request fields as Piston's requests do.
+var pistonFields = map[string]string{
+	"limits.cpu_time_ms": "run_cpu_time", "limits.wall_time_ms": "run_timeout", "limits.memory_bytes": "run_memory_limit",
+	"compile_limits.cpu_time_ms": "compile_cpu_time", "compile_limits.wall_time_ms": "compile_timeout",
+	"compile_limits.memory_bytes": "compile_memory_limit",
+}
+
+// pistonFieldError puts the Piston field's name in front of an executor's *RequestError
+// sentence (Piston's sentences start with the field).
+func pistonFieldError(err error) error {
+	var re *executor.RequestError
+	if !errors.As(err, &re) {
+		return err
+	}
+	field := cmpOr(pistonFields[re.Field], re.Field)
+	if field == "" {
+		return err
+	}
+	return executor.Invalid(field, "%s: %s", field, re.Msg)
 }

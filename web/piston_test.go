@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"net/http"
@@ -13,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sandrun/sandrun/executor"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/ with what the server answers now")
@@ -152,5 +155,33 @@ func compareGolden(t *testing.T, file string, status int, body []byte) {
 	}
 	if diff := cmp.Diff(wantBody, gotBody); diff != "" {
 		t.Errorf("answer differs from %s (-want +got):\n%s", file, diff)
+	}
+}
+
+// TestPistonExecutorErrors: the executor's refusals keep Piston's shape and name Piston's field.
+func TestPistonExecutorErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		err    error
+		status int
+		want   string
+	}{
+		{"limit", executor.Invalid("limits.memory_bytes", "1000 B is out of range: it must be between 4 MiB and 8 GiB"), 400,
+			"run_memory_limit: 1000 B is out of range: it must be between 4 MiB and 8 GiB"},
+		{"file name", executor.Invalid("files[0].name", "file name \"../x\" is not accepted"), 400, "files[0].name: file name \"../x\" is not accepted"},
+		{"busy", executor.ErrBusy, 503, executor.ErrBusy.Error()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			exec := &fakeExec{run: func(ctx context.Context, req executor.Request, on func(executor.Event)) (executor.Result, error) {
+				return executor.Result{}, tc.err
+			}}
+			w := do(t, newTestServer(t, exec, Options{}), "POST", "/api/v2/execute",
+				`{"language":"python","version":"*","files":[{"content":"x"}],"run_memory_limit":1000}`)
+			var got pistonError
+			json.Unmarshal(w.Body.Bytes(), &got)
+			if w.Code != tc.status || got.Message != tc.want {
+				t.Errorf("status %d, message %q; want %d, %q", w.Code, got.Message, tc.status, tc.want)
+			}
+		})
 	}
 }

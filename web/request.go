@@ -22,6 +22,15 @@ type RunRequest struct {
 	// Limits bound the run stage, CompileLimits the compile stage. Absent fields take defaults.
 	Limits        *RunLimits `json:"limits,omitempty"`
 	CompileLimits *RunLimits `json:"compile_limits,omitempty"`
+	// Cases run the program once per case (compiled once), each with its own stdin and an
+	// optional expected output; stdin must then be left out. Results are in Result.Cases.
+	Cases []RunCase `json:"cases,omitempty"`
+}
+
+// RunCase is one input of a multi-case run.
+type RunCase struct {
+	Stdin          string  `json:"stdin"`
+	ExpectedOutput *string `json:"expected_output,omitempty"`
 }
 
 // RunFile is one source file. Encoding is "utf8" (the default), "base64" or "hex".
@@ -43,7 +52,10 @@ type RunLimits struct {
 // execRequest validates rr and turns it into an executor.Request. Errors are
 // *executor.RequestError naming the field.
 func (s *Server) execRequest(rr RunRequest) (executor.Request, error) {
-	req := executor.Request{Language: rr.Language, Version: rr.Version, Main: rr.Main, Args: rr.Args, Stdin: []byte(rr.Stdin)}
+	req := executor.Request{Language: rr.Language, Version: rr.Version, Main: rr.Main, Args: rr.Args}
+	if rr.Stdin != "" {
+		req.Stdin = []byte(rr.Stdin)
+	}
 	if rr.Language == "" {
 		return req, executor.Invalid("language", "is required; GET /api/v1/languages lists the languages")
 	}
@@ -64,6 +76,9 @@ func (s *Server) execRequest(rr RunRequest) (executor.Request, error) {
 			return req, executor.Invalid(fmt.Sprintf("files[%d].name", i), "is required, e.g. %q", s.sourceName(rr.Language))
 		}
 		req.Files = append(req.Files, executor.File{Name: f.Name, Content: content})
+	}
+	for _, c := range rr.Cases {
+		req.Cases = append(req.Cases, executor.Case{Stdin: []byte(c.Stdin), Expected: c.ExpectedOutput})
 	}
 	var err error
 	if req.Limits, err = s.limits("limits", rr.Limits); err != nil {

@@ -24,10 +24,27 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.run(r.Context(), req, nil)
 	if err != nil {
-		s.writeRunError(w, r, err)
+		s.writeRunError(w, r, v1FieldError(err))
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// v1Fields names the executor's request fields as /api/v1 requests do.
+var v1Fields = map[string]string{
+	"limits.memory_bytes": "limits.memory_mib", "limits.output_bytes": "limits.output_kib",
+	"compile_limits.memory_bytes": "compile_limits.memory_mib", "compile_limits.output_bytes": "compile_limits.output_kib",
+}
+
+// v1FieldError renames the field of an executor's *RequestError to the one the client sent.
+func v1FieldError(err error) error {
+	var re *executor.RequestError
+	if errors.As(err, &re) {
+		if f, ok := v1Fields[re.Field]; ok {
+			return &executor.RequestError{Field: f, Msg: re.Msg}
+		}
+	}
+	return err
 }
 
 // prepare validates a RunRequest, resolves its language and version, and returns the

@@ -94,6 +94,9 @@ func TestRunErrors(t *testing.T) {
 	refused := func(ctx context.Context, req executor.Request, on func(executor.Event)) (executor.Result, error) {
 		return executor.Result{}, executor.Invalid("files[0].name", "file name %q is not accepted", "../x")
 	}
+	tooSmall := func(ctx context.Context, req executor.Request, on func(executor.Event)) (executor.Result, error) {
+		return executor.Result{}, executor.Invalid("limits.memory_bytes", "1 MiB is out of range: it must be between 4 MiB and 8 GiB")
+	}
 	for _, tc := range []struct {
 		name   string
 		body   string
@@ -123,6 +126,7 @@ func TestRunErrors(t *testing.T) {
 		{"limit too high", `{"language":"python","source":"x","limits":{"memory_mib":999999}}`, nil, 400, "limits.memory_mib", "give 1 to 2048 MiB"},
 		{"limit negative", `{"language":"python","source":"x","compile_limits":{"cpu_time_ms":-5}}`, nil, 400, "compile_limits.cpu_time_ms", "-5 is out of range"},
 		{"executor refuses", `{"language":"python","source":"x"}`, refused, 400, "files[0].name", "not accepted"},
+		{"executor refuses a limit", `{"language":"python","source":"x","limits":{"memory_mib":1}}`, tooSmall, 400, "limits.memory_mib", "between 4 MiB"},
 		{"busy", `{"language":"python","source":"x"}`, busy, 503, "", "executor busy"},
 		{"machinery", `{"language":"python","source":"x"}`, broken, 500, "", "connection refused"},
 	} {
@@ -162,4 +166,19 @@ func TestRunBodyTooLarge(t *testing.T) {
 			t.Errorf("status %d, body %s; want 413 with an {error}", w.Code, w.Body)
 		}
 	})
+}
+
+// TestRunCases: cases reach the executor as given.
+func TestRunCases(t *testing.T) {
+	exec := &fakeExec{}
+	s := newTestServer(t, exec, Options{})
+	w := do(t, s, "POST", "/api/v1/run", `{"language":"python","source":"stdin","cases":[{"stdin":"1\n","expected_output":"1"},{"stdin":"2\n"}]}`)
+	if w.Code != 200 {
+		t.Fatalf("status %d: %s", w.Code, w.Body)
+	}
+	one := "1"
+	want := []executor.Case{{Stdin: []byte("1\n"), Expected: &one}, {Stdin: []byte("2\n")}}
+	if diff := cmp.Diff(want, exec.lastRequest(t).Cases); diff != "" {
+		t.Errorf("cases (-want +got):\n%s", diff)
+	}
 }

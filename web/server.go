@@ -116,8 +116,11 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: new: %w", err)
 	}
-	if opts.Rate.N == 0 || opts.Rate.Per <= 0 {
+	switch {
+	case opts.Rate.N == 0:
 		opts.Rate = DefaultRate
+	case opts.Rate.Per <= 0:
+		opts.Rate.Per = time.Minute
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes

@@ -335,3 +335,16 @@ func TestParseRate(t *testing.T) {
 		}
 	}
 }
+
+// TestRateOff: a negative rate means no limit at all (not the default).
+func TestRateOff(t *testing.T) {
+	s, err := New(Options{Executor: &fakeExec{}, Rate: Rate{N: -1}, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range DefaultRate.N + 5 {
+		if w := serve(s, newChunkedRequest("/api/v1/run", `{"language":"python","source":"out hi"}`)); w.Code != 200 {
+			t.Fatalf("run %d: status %d, want no limit", i, w.Code)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,7 +18,9 @@ import (
 // The WebSocket protocol of /api/v1/run/stream (one run per connection, JSON text messages):
 //
 //	client → server  {"type":"run", ...RunRequest fields}   first, within 10 s ("type" optional)
-//	                 {"type":"stdin","data":"..."}          (not yet: answered with an error)
+//	                 {"type":"stdin","data":"...","eof":false}  input while it runs; only when the
+//	                                                        run request had "interactive":true
+//	                                                        ("eof":true ends the program's stdin)
 //	                 {"type":"stop"}                        kill the run
 //	server → client  {"type":"started","language":"python","version":"3.11.2"}
 //	                 {"type":"output","stage":"run","stream":"stdout","data":"..."}   as it happens
@@ -31,11 +34,15 @@ import (
 type streamIn struct {
 	Type string `json:"type"`
 	Data string `json:"data"`
+	EOF  bool   `json:"eof"`
 }
 
 // streamStart is the first message: a RunRequest with an optional "type":"run".
 type streamStart struct {
 	Type string `json:"type"`
+	// Interactive keeps the program's stdin open after the request's stdin, fed by "stdin"
+	// messages until one carries "eof":true (or the run ends).
+	Interactive bool `json:"interactive"`
 	RunRequest
 }
 
@@ -63,6 +70,12 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.streams.Done()
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		w.Header().Set("Upgrade", "websocket")
+		writeError(w, r, http.StatusUpgradeRequired, "",
+			"this route speaks WebSocket: connect with a WebSocket client, or POST the run to /api/v1/run")
+		return
+	}
 	opts := &websocket.AcceptOptions{}
 	if slices.Contains(s.opts.CORSOrigins, "*") {
 		opts.InsecureSkipVerify = true // every origin was allowed on purpose
@@ -103,6 +116,12 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
+	if start.Interactive {
+		in := newStdinFeed()
+		defer in.close()
+		req.StdinStream = in.reader()
+		st.stdin = in
+	}
 	go st.readControl(runCtx, stop)
 	st.send(streamOut{Type: "started", Language: req.Language, Version: req.Version})
 
@@ -132,7 +151,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	case runCtx.Err() != nil:
 		// The client closed the socket: the run is killed and nobody is left to tell.
 	default:
-		st.failErr(err)
+		st.failErr(v1FieldError(err))
 	}
 }
 
@@ -151,6 +170,8 @@ func (s *Server) trackStream() bool {
 type stream struct {
 	conn *websocket.Conn
 	ctx  context.Context
+
+	stdin *stdinFeed // nil unless the run is interactive
 
 	stopMu    sync.Mutex
 	stopAsked bool
@@ -220,8 +241,14 @@ func (st *stream) readControl(ctx context.Context, stop context.CancelFunc) {
 			stop()
 			return
 		case "stdin":
-			st.send(streamOut{Type: "error", Field: "stdin", Code: http.StatusBadRequest,
-				Error: "stdin: this server takes stdin only in the run request for now; the run goes on without this input"})
+			if st.stdin == nil {
+				st.send(streamOut{Type: "error", Field: "stdin", Code: http.StatusBadRequest,
+					Error: "stdin: this run was not started with \"interactive\":true, so it takes stdin only in the run request; the run goes on without this input"})
+				continue
+			}
+			if err := st.stdin.feed(in.Data, in.EOF); err != nil {
+				st.send(streamOut{Type: "error", Field: "stdin", Code: http.StatusBadRequest, Error: "stdin: " + err.Error()})
+			}
 		default:
 			st.send(streamOut{Type: "error", Field: "type", Code: http.StatusBadRequest,
 				Error: "type: " + in.Type + " is not a message type here; send \"stdin\" or \"stop\""})

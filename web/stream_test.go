@@ -210,3 +210,10 @@ func TestStreamAuthAndOrigin(t *testing.T) {
 		t.Errorf("with the cookie: %+v; want a result", msgs)
 	}
 }
+
+func TestStreamPlainGET(t *testing.T) {
+	w := do(t, newTestServer(t, nil, Options{}), "GET", "/api/v1/run/stream", "")
+	if w.Code != http.StatusUpgradeRequired || !strings.Contains(w.Body.String(), "WebSocket") {
+		t.Errorf("status %d body %s; want 426 with an {error} saying to use WebSocket", w.Code, w.Body)
+	}
+}

@@ -7,7 +7,7 @@
 // SANDRUN_URL (drive a server that is already running instead of starting one).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -20,6 +20,8 @@ const artifacts = join(repo, "test-artifacts");
 const bin = process.env.SANDRUN_BIN || join(repo, "bin", "sandrun");
 
 let server; // the sandrun serve child process, when this test started it
+let serverLog; // its log file descriptor
+let spawnError; // why it could not start
 let base; // the page's URL
 let languages; // /api/v1/languages
 let context; // the browser
@@ -42,7 +44,10 @@ async function waitUntilServing(url, child) {
   const deadline = Date.now() + 30_000;
   let last;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`sandrun serve exited with code ${child.exitCode}`);
+    if (spawnError) throw new Error(`cannot start ${bin} (run make build): ${spawnError.message}`);
+    if (child && child.exitCode !== null) {
+      throw new Error(`sandrun serve exited with code ${child.exitCode}; see test-artifacts/web-e2e-server.log`);
+    }
     try {
       const res = await fetch(url + "api/v1/languages");
       if (res.ok) return;
@@ -52,7 +57,7 @@ async function waitUntilServing(url, child) {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`sandrun serve did not answer within 30s: ${last?.message}`);
+  throw new Error(`sandrun serve did not answer within 30s (see test-artifacts/web-e2e-server.log): ${last?.message}`);
 }
 
 before(async () => {
@@ -61,7 +66,10 @@ before(async () => {
     base = new URL(process.env.SANDRUN_URL).href;
   } else {
     const addr = `127.0.0.1:${await freePort()}`;
-    server = spawn(bin, ["serve", "--addr", addr], { stdio: ["ignore", "inherit", "inherit"] });
+    // The server's log goes to test-artifacts/web-e2e-server.log.
+    serverLog = openSync(join(artifacts, "web-e2e-server.log"), "w");
+    server = spawn(bin, ["serve", "--addr", addr], { stdio: ["ignore", serverLog, serverLog] });
+    server.on("error", (e) => (spawnError = e));
     base = `http://${addr}/`;
   }
   await waitUntilServing(base, server);
@@ -111,14 +119,20 @@ after(async () => {
     await new Promise((r) => server.once("exit", r));
     clearTimeout(killer);
   }
+  if (serverLog !== undefined) closeSync(serverLog);
 });
 
 function lang(id) {
   return languages.find((l) => l.id === id);
 }
 
-// missing skips t, saying why, when the server cannot run language id.
+// missing skips t, saying why, when the server cannot run language id. Python is required: the
+// page must work for it on any machine sandrun supports.
 function missing(t, id) {
+  if (id === "python") {
+    assert.ok(lang("python")?.available, `python must be available: ${JSON.stringify(lang("python"))}`);
+    return false;
+  }
   const l = lang(id);
   const why = !l ? `the server has no language "${id}"` : !l.available ? `${id} is not installed here: ${l.missing}` : "";
   if (why) t.skip(why);
@@ -156,7 +170,7 @@ async function runAndWait({ click = true } = {}) {
   else await page.keyboard.press("Control+Enter");
   await page.waitForFunction(() => {
     const s = document.querySelector('[data-testid="status"]').dataset.status;
-    return s !== "running" && s !== "idle";
+    return !["loading", "idle", "running"].includes(s);
   }, null, { timeout: 60_000 });
   const output = page.getByTestId("output");
   return {
@@ -170,7 +184,7 @@ async function runAndWait({ click = true } = {}) {
 
 function assertOkBadge(r) {
   assert.equal(r.status, "ok", `status badge: ${r.badge}\noutput:\n${r.output}`);
-  assert.match(r.badge, /^ok exit 0 CPU \d+(\.\d+)? m?s wall \d+(\.\d+)? m?s memory \d+(\.\d)? (KiB|MiB)$/);
+  assert.match(r.badge, /^ok exit 0 CPU \d+(\.\d+)? m?s wall \d+(\.\d+)? m?s memory \d+(\.\d)? (KiB|MiB)( compile (\d+(\.\d+)? m?s|cached))?$/);
   assert.doesNotMatch(r.badge, /memory 0 KiB/, "peak memory is reported");
 }
 
@@ -210,6 +224,7 @@ test("C: compiled, reads stdin, runs with Ctrl+Enter", async (t) => {
   await page.getByTestId("editor").click();
   const r = await runAndWait({ click: false });
   assertOkBadge(r);
+  assert.match(r.badge, / compile /, "the badge tells the compile time");
   assert.equal(r.stdout, "sum=42\n");
 });
 
@@ -221,6 +236,7 @@ test("C: a compile error shows the compiler's message", async (t) => {
   assert.equal(r.status, "compile_error", r.badge);
   assert.match(r.badge, /^compile error/);
   assert.match(r.output, /missing/);
+  assert.match(r.output, /Compilation failed\./);
 });
 
 test("JavaScript: reads stdin and exits non-zero", async (t) => {

@@ -133,6 +133,7 @@ function selectLanguage(id, { keepCode = dirty } = {}) {
   current = id;
   const lang = langs.get(id);
   ui.select.value = id;
+  document.title = `${lang.name} — sandrun`;
   store.save("lang", id);
   if (!keepCode) loadCode(storedCode(id) ?? hello(id));
   else if (dirty) saveCode();
@@ -278,7 +279,6 @@ window.addEventListener("beforeunload", saveCode);
 // --- start ---------------------------------------------------------------------------------
 
 async function start() {
-  status.idle();
   let list;
   try {
     list = await fetchLanguages();
@@ -294,6 +294,7 @@ async function start() {
     return;
   }
   fillPicker(list);
+  status.idle();
   if (applyLink()) return;
   const saved = lookup(store.load("lang"));
   const first = list.find((l) => l.available) || list[0];
