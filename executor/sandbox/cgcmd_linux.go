@@ -187,7 +187,7 @@ var v2Wanted = []string{"memory", "pids", "cpu"}
 // process's own cgroup has processes (a v2 cgroup with processes cannot enable controllers for
 // its children) and they are only this process, it moves itself into a "sandrun-host" leaf
 // first, as delegated cgroups (systemd Delegate=yes) expect.
-func prepareV2(mount, own string) (string, []string, error) {
+func prepareV2(mount, own, prefix string) (string, []string, error) {
 	base := filepath.Join(mount, own)
 	avail, err := os.ReadFile(filepath.Join(base, "cgroup.controllers"))
 	if err != nil {
@@ -227,6 +227,9 @@ func prepareV2(mount, own string) (string, []string, error) {
 	}
 	if err := enableControllers(dir, ctrls); err != nil {
 		return "", nil, err
+	}
+	if err := makeParent(dir, prefix); err != nil {
+		return "", nil, fmt.Errorf("cgroup v2: %w", err)
 	}
 	return dir, ctrls, nil
 }

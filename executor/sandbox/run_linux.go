@@ -68,7 +68,7 @@ func (s *Sandbox) Run(ctx context.Context, c Cmd) (Outcome, error) {
 		return Outcome{}, fmt.Errorf("sandbox: run: %w", err)
 	}
 	spec := &runSpec{Args: c.Args, Env: c.Env, Dir: c.Dir, UID: s.uid, GID: s.gid, Rootless: s.rootless,
-		Rlimits: rlimitsFor(lim, cg != nil)}
+		Rlimits: rlimitsFor(lim, cg != nil && cg.cpu)}
 	if cg == nil || !cg.memory {
 		spec.AddressSpace = uint64(max(lim.Memory, 0))
 	}
@@ -257,15 +257,20 @@ func stdinFile(r io.Reader) (rd, wr *os.File, err error) {
 	return rd, wr, err
 }
 
-// rlimitsFor turns Limits into the stage-2's setrlimit calls. With a cgroup the pids limit is
-// there; RLIMIT_NPROC is then only a backstop (per uid, and each sandbox has its own uid).
-func rlimitsFor(l Limits, cgroup bool) []rlimit {
+// rlimitsFor turns Limits into the stage-2's setrlimit calls. RLIMIT_NPROC counts the
+// processes of the command's uid (each root-mode sandbox has its own; rootless, those of the
+// caller's uid inside this sandbox's user namespace) and backs up the cgroup pids limit.
+func rlimitsFor(l Limits, cpuPolled bool) []rlimit {
 	var rl []rlimit
 	add := func(res int, v uint64) { rl = append(rl, rlimit{Resource: res, Cur: v, Max: v}) }
 	if l.CPUTime > 0 {
-		// Whole seconds: SIGXCPU a second after the limit, SIGKILL a second later. The parent
-		// normally ends the command first (cgroup CPU time, polled).
-		secs := uint64((l.CPUTime+time.Second-1)/time.Second) + 1
+		// Whole seconds, per process: SIGXCPU at the soft limit, SIGKILL a second later. When
+		// the parent polls the cgroup's CPU time it ends the command first, at the exact limit,
+		// and the rlimit is only a backstop a second later.
+		secs := uint64((l.CPUTime + time.Second - 1) / time.Second)
+		if cpuPolled {
+			secs++
+		}
 		rl = append(rl, rlimit{Resource: unix.RLIMIT_CPU, Cur: secs, Max: secs + 1})
 	}
 	if l.FileSize > 0 {
