@@ -33,6 +33,7 @@ const (
 func (s *Sandbox) Run(ctx context.Context, c Cmd) (Outcome, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.waitPending()
 	if s.closed {
 		return Outcome{}, ErrClosed
 	}
@@ -42,14 +43,32 @@ func (s *Sandbox) Run(ctx context.Context, c Cmd) (Outcome, error) {
 	if err := ctx.Err(); err != nil {
 		return Outcome{}, err
 	}
+	if s.broken != nil {
+		return Outcome{}, s.broken
+	}
 	lim := c.Limits
 
-	cg, err := newCmdCgroup(lim)
-	if err != nil {
-		return Outcome{}, fmt.Errorf("sandbox: run: %w", err)
-	}
+	// The cgroup the waiting stage-2 already joined. Once the command is over, this one is
+	// removed and the next command's made in the background (the next call waits for it).
+	cg := s.next
+	s.next = nil
+	defer func() {
+		done := make(chan struct{})
+		s.pending = done
+		go func() {
+			defer close(done)
+			if cg != nil {
+				cg.release()
+			}
+			if err := s.prepareNext(); err != nil {
+				s.broken = fmt.Errorf("sandbox: %w", err)
+			}
+		}()
+	}()
 	if cg != nil {
-		defer cg.destroy()
+		if err := cg.limit(lim); err != nil {
+			return Outcome{}, fmt.Errorf("sandbox: run: %w", err)
+		}
 	}
 	stdin, stdinW, err := stdinFile(c.Stdin)
 	if err != nil {
@@ -72,18 +91,10 @@ func (s *Sandbox) Run(ctx context.Context, c Cmd) (Outcome, error) {
 	if cg == nil || !cg.memory {
 		spec.AddressSpace = uint64(max(lim.Memory, 0))
 	}
-	files := []*os.File{stdin, outW, errW}
-	if cg != nil {
-		spec.NCgroup = len(cg.procs)
-		files = append(files, cg.procs...)
-	}
-	sendErr := s.ctl.send(&msg{Op: "run", Run: spec}, files...)
+	sendErr := s.ctl.send(&msg{Op: "run", Run: spec}, stdin, outW, errW)
 	stdin.Close()
 	outW.Close()
 	errW.Close()
-	if cg != nil {
-		cg.closeProcs()
-	}
 	if sendErr != nil {
 		outR.Close()
 		errR.Close()
