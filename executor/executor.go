@@ -6,6 +6,7 @@ package executor
 
 import (
 	"context"
+	"io"
 	"time"
 )
 
@@ -54,9 +55,13 @@ type Request struct {
 	Version  string `json:"version,omitempty"` // "" or "*" for whatever is installed
 	Files    []File `json:"files"`
 	// Main names the file to run among Files; "" means Files[0].
-	Main  string   `json:"main,omitempty"`
-	Stdin []byte   `json:"stdin,omitempty"`
-	Args  []string `json:"args,omitempty"`
+	Main  string `json:"main,omitempty"`
+	Stdin []byte `json:"stdin,omitempty"`
+	// StdinStream, when set, is read after Stdin while the program runs (interactive input from
+	// an editor panel or a WebSocket). It is not serialised; transports carry it their own way.
+	// The run does not wait for it to end: when the program exits, the rest is not read.
+	StdinStream io.Reader `json:"-"`
+	Args        []string  `json:"args,omitempty"`
 	// Limits apply to the run stage, CompileLimits to the compile stage (if the language has one).
 	Limits        Limits `json:"limits"`
 	CompileLimits Limits `json:"compile_limits"`

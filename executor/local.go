@@ -1,8 +1,10 @@
 package executor
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"runtime"
@@ -180,11 +182,13 @@ func (l *Local) Run(ctx context.Context, req Request, onEvent func(Event)) (Resu
 	}
 	argv := append(expand(p.lang.Run, p.main), req.Args...)
 	runStage := func(stdin []byte) (Result, error) {
-		return stage(ctx, sb, out, StageRun, argv, env, stdin, p.limits)
+		return stage(ctx, sb, out, StageRun, argv, env, bytes.NewReader(stdin), p.limits)
 	}
 	var r Result
 	if len(req.Cases) > 0 {
 		r, err = runCases(ctx, req, runStage)
+	} else if req.StdinStream != nil {
+		r, err = stage(ctx, sb, out, StageRun, argv, env, io.MultiReader(bytes.NewReader(req.Stdin), req.StdinStream), p.limits)
 	} else {
 		r, err = runStage(req.Stdin)
 	}

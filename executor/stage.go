@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"syscall"
@@ -46,13 +47,13 @@ func (c *capture) Write(p []byte) (int, error) {
 func (c *capture) String() string { return strings.ToValidUTF8(c.buf.String(), "\uFFFD") }
 
 // stage runs one command in sb and shapes its Outcome into a Result (without language fields).
-func stage(ctx context.Context, sb *sandbox.Sandbox, out *output, st Stage, argv, env []string, stdin []byte, lim Limits) (Result, error) {
+func stage(ctx context.Context, sb *sandbox.Sandbox, out *output, st Stage, argv, env []string, stdin io.Reader, lim Limits) (Result, error) {
 	stdout := &capture{out: out, stage: st, stream: Stdout}
 	stderr := &capture{out: out, stage: st, stream: Stderr}
 	oc, err := sb.Run(ctx, sandbox.Cmd{
 		Args:   argv,
 		Env:    env,
-		Stdin:  bytes.NewReader(stdin),
+		Stdin:  stdin,
 		Stdout: stdout,
 		Stderr: stderr,
 		Limits: sandbox.Limits{

@@ -4,31 +4,47 @@
 // It is not for running anything in a sandbox: it only says what to run (package executor does).
 package languages
 
+import (
+	"path"
+	"regexp"
+	"strings"
+)
+
+// DefaultPath is the PATH inside the sandbox, and the PATH in which Detect looks for a
+// toolchain, unless the language's Env sets PATH. In a definition's Env, "$PATH" stands for it:
+// "PATH=/usr/local/go/bin:$PATH".
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 // Language is one language definition, read from languages/defs/<id>.toml.
 //
 // Command templates (Compile, Run) are argv lists; these placeholders are replaced in each
 // element: {file} the main file's name relative to /work, {stem} that name without its extension.
-// The program's args are appended to Run.
+// The program's args are appended to Run. Compile and Run both start in /work, which is writable.
 type Language struct {
 	ID         string   `toml:"id"`         // "python"
 	Name       string   `toml:"name"`       // "Python"
 	Aliases    []string `toml:"aliases"`    // "py", "python3"
-	Extensions []string `toml:"extensions"` // ".py"
+	Extensions []string `toml:"extensions"` // ".py", lowercase
 	VSCodeID   string   `toml:"vscode_id"`  // VS Code languageId, "python"
 	Shebangs   []string `toml:"shebangs"`   // interpreter names in a #! line: "python3", "python"
 	// SourceFile is the main file's name when a request gives none ("main.py", "Main.java").
 	SourceFile string   `toml:"source_file"`
 	Compile    []string `toml:"compile"` // empty for interpreted languages
 	Run        []string `toml:"run"`
-	Version    []string `toml:"version"` // command printing the version (run on the host)
+	// Requires names programs the commands need beyond Compile[0] and Run[0] (a linker called
+	// from a shell line, the JVM behind a launcher script); Detect checks them too.
+	Requires []string `toml:"requires"`
+	Version  []string `toml:"version"` // command printing the version (run on the host)
 	// VersionRegex picks the version out of Version's output (first group); "" means first line.
 	VersionRegex string    `toml:"version_regex"`
-	Paths        []string  `toml:"paths"`   // toolchain dirs the sandbox must see (read-only), beyond /usr, /lib*, /bin, /etc
-	Env          []string  `toml:"env"`     // "KEY=value", added to the sandbox's minimal environment
+	Paths        []string  `toml:"paths"`   // toolchain dirs the sandbox must see (read-only), beyond /usr, /lib*, /bin, /etc; those missing on a host are skipped
+	Env          []string  `toml:"env"`     // "KEY=value", added to the sandbox's minimal environment; "$PATH" already expanded
 	Package      string    `toml:"package"` // how to install: "apt-get install python3"
 	Limits       Overrides `toml:"limits"`
 	// Hello is a hello-world program for the browser page and docs.
 	Hello string `toml:"hello"`
+
+	versionRe *regexp.Regexp
 }
 
 // Overrides raise or lower the executor's default limits for one language (JVMs need more
@@ -44,3 +60,49 @@ type Overrides struct {
 
 // Compiled reports whether the language has a compile stage.
 func (l *Language) Compiled() bool { return len(l.Compile) > 0 }
+
+// SearchPath is the PATH the language's commands run with: its Env's PATH, else DefaultPath.
+func (l *Language) SearchPath() string {
+	for _, kv := range l.Env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			return v
+		}
+	}
+	return DefaultPath
+}
+
+// Programs lists the programs that must exist for the language to work: Compile[0], Run[0]
+// and Requires, without duplicates, skipping the program being built ("./{stem}").
+func (l *Language) Programs() []string {
+	var out []string
+	add := func(p string) {
+		if p == "" || strings.Contains(p, "{") {
+			return
+		}
+		for _, o := range out {
+			if o == p {
+				return
+			}
+		}
+		out = append(out, p)
+	}
+	if l.Compiled() {
+		add(l.Compile[0])
+	}
+	add(l.Run[0])
+	for _, r := range l.Requires {
+		add(r)
+	}
+	return out
+}
+
+// Expand returns argv with {file} and {stem} replaced for the main file main (relative to /work).
+func Expand(argv []string, main string) []string {
+	stem := strings.TrimSuffix(main, path.Ext(main))
+	r := strings.NewReplacer("{file}", main, "{stem}", stem)
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		out[i] = r.Replace(a)
+	}
+	return out
+}

@@ -1,7 +1,6 @@
 package languages
 
 import (
-	"context"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -15,48 +14,113 @@ import (
 //go:embed defs/*.toml
 var defs embed.FS
 
-// Set is every language definition, indexed for lookup. It is read-only after Load.
+// Set is every language definition, indexed for lookup. The definitions are read-only after
+// Load; Toolchain detection is cached in the Set. A Set is safe for concurrent use.
 type Set struct {
-	all   []*Language          // sorted by ID
-	byKey map[string]*Language // id and aliases, lowercased
-	byExt map[string]*Language // ".py"
+	all       []*Language          // sorted by ID
+	byKey     map[string]*Language // id and aliases, lowercased
+	byExt     map[string]*Language // ".py"
+	byVSCode  map[string]*Language
+	byShebang map[string]*Language
+
+	detected map[string]*detection // by ID, one for each language
 }
 
 // Load reads the embedded definitions. An error means a definition is broken (a bug).
 func Load() (*Set, error) {
-	files, err := fs.Glob(defs, "defs/*.toml")
+	sub, err := fs.Sub(defs, "defs")
 	if err != nil {
 		return nil, err
 	}
-	s := &Set{byKey: map[string]*Language{}, byExt: map[string]*Language{}}
+	return LoadFS(sub)
+}
+
+// LoadFS reads every *.toml file at the root of fsys as a definition: for tests and for
+// definitions kept outside the binary. Each file must be valid on its own (see Validate) and no
+// two may claim the same id, alias, extension, shebang name or VS Code languageId.
+func LoadFS(fsys fs.FS) (*Set, error) {
+	files, err := fs.Glob(fsys, "*.toml")
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("languages: no definitions (*.toml) found")
+	}
+	s := &Set{
+		byKey: map[string]*Language{}, byExt: map[string]*Language{},
+		byVSCode: map[string]*Language{}, byShebang: map[string]*Language{},
+		detected: map[string]*detection{},
+	}
 	for _, f := range files {
-		data, err := defs.ReadFile(f)
+		l, err := decode(fsys, f)
 		if err != nil {
 			return nil, err
 		}
-		l := new(Language)
-		if _, err := toml.Decode(string(data), l); err != nil {
-			return nil, fmt.Errorf("languages: %s: %w", path.Base(f), err)
-		}
-		if l.ID == "" || len(l.Run) == 0 {
-			return nil, fmt.Errorf("languages: %s: id and run are required", path.Base(f))
-		}
-		for _, k := range append([]string{l.ID}, l.Aliases...) {
-			k = strings.ToLower(k)
-			if o, dup := s.byKey[k]; dup {
-				return nil, fmt.Errorf("languages: %s: name %q is taken by %s", path.Base(f), k, o.ID)
-			}
-			s.byKey[k] = l
-		}
-		for _, e := range l.Extensions {
-			if _, dup := s.byExt[strings.ToLower(e)]; !dup {
-				s.byExt[strings.ToLower(e)] = l
-			}
+		if err := s.index(l); err != nil {
+			return nil, fmt.Errorf("languages: %s: %w", f, err)
 		}
 		s.all = append(s.all, l)
+		s.detected[l.ID] = new(detection)
 	}
 	sort.Slice(s.all, func(i, j int) bool { return s.all[i].ID < s.all[j].ID })
 	return s, nil
+}
+
+func decode(fsys fs.FS, file string) (*Language, error) {
+	data, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		return nil, fmt.Errorf("languages: %w", err)
+	}
+	l := new(Language)
+	md, err := toml.Decode(string(data), l)
+	if err != nil {
+		return nil, fmt.Errorf("languages: %s: %w", file, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return nil, fmt.Errorf("languages: %s: unknown key %q", file, und[0].String())
+	}
+	for i, kv := range l.Env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == "PATH" {
+			l.Env[i] = "PATH=" + strings.ReplaceAll(v, "$PATH", DefaultPath)
+		}
+	}
+	if err := l.Validate(); err != nil {
+		return nil, fmt.Errorf("languages: %s: %w", file, err)
+	}
+	if want := l.ID + ".toml"; path.Base(file) != want {
+		return nil, fmt.Errorf("languages: %s: a definition with id %q must be named %s", file, l.ID, want)
+	}
+	return l, nil
+}
+
+// index adds l to the lookup maps, refusing any key another language already has.
+func (s *Set) index(l *Language) error {
+	claim := func(m map[string]*Language, what, key string) error {
+		if o, dup := m[key]; dup {
+			return fmt.Errorf("%s %q is taken by %s", what, key, o.ID)
+		}
+		m[key] = l
+		return nil
+	}
+	for _, k := range append([]string{l.ID}, l.Aliases...) {
+		if err := claim(s.byKey, "name", strings.ToLower(k)); err != nil {
+			return err
+		}
+	}
+	for _, e := range l.Extensions {
+		if err := claim(s.byExt, "extension", e); err != nil {
+			return err
+		}
+	}
+	for _, sb := range l.Shebangs {
+		if err := claim(s.byShebang, "shebang name", sb); err != nil {
+			return err
+		}
+	}
+	if l.VSCodeID != "" {
+		return claim(s.byVSCode, "vscode_id", l.VSCodeID)
+	}
+	return nil
 }
 
 // All returns every definition, sorted by ID.
@@ -68,23 +132,23 @@ func (s *Set) Lookup(name string) (*Language, bool) {
 	return l, ok
 }
 
-// ByExtension finds a language by a file name's extension (".py").
+// ByExtension finds a language by a file name's extension (".py"), case-insensitively.
 func (s *Set) ByExtension(filename string) (*Language, bool) {
 	l, ok := s.byExt[strings.ToLower(path.Ext(filename))]
 	return l, ok
 }
 
-// ByVSCodeID finds a language by VS Code languageId.
+// ByVSCodeID finds a language by VS Code languageId, falling back to ids and aliases.
 func (s *Set) ByVSCodeID(id string) (*Language, bool) {
-	for _, l := range s.all {
-		if l.VSCodeID == id {
-			return l, true
-		}
+	if l, ok := s.byVSCode[id]; ok {
+		return l, true
 	}
 	return s.Lookup(id)
 }
 
-// ByShebang finds a language from a source's first line ("#!/usr/bin/env python3").
+// ByShebang finds a language from a source's first line ("#!/usr/bin/env python3",
+// "#!/usr/bin/env -S deno run", "#!/bin/bash -e"). A versioned name such as "python3.11" or
+// "lua5.4" falls back to its unversioned stem when only that is known.
 func (s *Set) ByShebang(source []byte) (*Language, bool) {
 	line, _, _ := strings.Cut(string(source[:min(len(source), 256)]), "\n")
 	if !strings.HasPrefix(line, "#!") {
@@ -98,32 +162,15 @@ func (s *Set) ByShebang(source []byte) (*Language, bool) {
 	if name == "env" {
 		name = ""
 		for _, a := range f[1:] {
-			if !strings.HasPrefix(a, "-") {
+			if !strings.HasPrefix(a, "-") && !strings.Contains(a, "=") {
 				name = path.Base(a)
 				break
 			}
 		}
 	}
-	for _, l := range s.all {
-		for _, sb := range l.Shebangs {
-			if sb == name {
-				return l, true
-			}
-		}
+	if l, ok := s.byShebang[name]; ok {
+		return l, true
 	}
-	return nil, false
-}
-
-// Toolchain is what detection found for one language on this host.
-type Toolchain struct {
-	Available bool
-	Version   string
-	Missing   string // when !Available: what is missing and how to install it
-}
-
-// Detect finds which toolchains exist on this host and their versions. It runs each language's
-// version command at most once per Set (cached), concurrently, bounded by ctx.
-func (s *Set) Detect(ctx context.Context) map[string]Toolchain {
-	// Skeleton: replaced by the real detector.
-	return map[string]Toolchain{}
+	l, ok := s.byShebang[strings.TrimRight(name, "0123456789.")]
+	return l, ok
 }

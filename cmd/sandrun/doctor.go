@@ -136,7 +136,7 @@ func printDoctor(w io.Writer, r doctorReport) {
 	if r.Cgroup.Unified != "" {
 		cg += " (cgroup2 at " + r.Cgroup.Unified + ")"
 	}
-	fmt.Fprintf(w, "cgroups     %s\n", cg)
+	fmt.Fprintf(w, "cgroups     %s; sandbox uses %s\n", cg, r.Cgroup.InUse)
 	for _, c := range r.Cgroup.Controllers {
 		wr := "writable"
 		if !c.Writable {

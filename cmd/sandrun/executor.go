@@ -27,7 +27,7 @@ func executorCmd(ctx context.Context, args []string) error {
 	slots := fs.Int("slots", 0, "runs at once (default: the number of CPUs)")
 	queue := fs.Int("queue", 0, "runs that may wait for a slot before clients get \"executor busy\" (default 4×slots; 0 when given means no queue)")
 	perConn := fs.Int("max-runs-per-conn", 0, "runs in flight on one connection (default 64)")
-	maxMsg := fs.String("max-message", "16MiB", "largest message a client may send")
+	maxMsg := fs.String("max-message", "128MiB", "largest message a client may send (a request carries its sources and stdin in base64)")
 	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long runs in flight may go on before they are killed")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -45,7 +45,7 @@ func executorCmd(ctx context.Context, args []string) error {
 	}
 	msgBytes, err := parseBytes(*maxMsg)
 	if err != nil || msgBytes < 1<<10 {
-		return usageError("--max-message %q: want a size of at least 1KiB, e.g. 16MiB", *maxMsg)
+		return usageError("--max-message %q: want a size of at least 1KiB, e.g. 128MiB", *maxMsg)
 	}
 
 	opts := remote.ServerOptions{
@@ -56,6 +56,9 @@ func executorCmd(ctx context.Context, args []string) error {
 	if *tokenFile != "" {
 		if opts.Token, err = remote.ReadToken(*tokenFile); err != nil {
 			return usageError("--token-file: %v", err)
+		}
+		if fi, err := os.Stat(*tokenFile); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			fmt.Fprintf(os.Stderr, "sandrun executor: warning: other users can read the token file %s (mode %v); run \"chmod 600 %s\"\n", *tokenFile, fi.Mode().Perm(), *tokenFile)
 		}
 	}
 	if err := remote.CheckListenAddr(*listen, opts.Token != ""); err != nil {

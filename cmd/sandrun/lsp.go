@@ -3,8 +3,116 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+
+	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/remote"
+	"github.com/sandrun/sandrun/lsp"
 )
 
+// lspCmd speaks LSP on stdin/stdout for the VS Code extension (docs/lsp.md). stdout carries only
+// protocol frames: the log, and anything else that would print, goes to stderr.
 func lspCmd(ctx context.Context, args []string) error {
-	return errors.New("not implemented yet")
+	fs := flag.NewFlagSet("lsp", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: sandrun lsp [--stdio] [flags]\n\nSpeaks LSP on stdin/stdout. The client's settings (sandrun.executor, …) override these defaults.")
+		fs.PrintDefaults()
+	}
+	fs.Bool("stdio", true, "speak on stdin/stdout (the only transport; accepted because vscode-languageclient passes it)")
+	fs.Int("clientProcessId", 0, "the editor's process id (accepted for vscode-languageclient; initialize's processId is what is watched)")
+	execSpec := fs.String("executor", "local", "default executor: local, or tcp://HOST:PORT")
+	tokenFile := fs.String("token-file", "", "default token file of a remote executor")
+	tlsCA := fs.String("tls-ca", "", "default CA certificate (PEM) of a TLS remote executor")
+	timeLimit := fs.Duration("time-limit", 0, "default CPU time limit of a run, e.g. 2s (default: the language's)")
+	memoryLimit := fs.String("memory-limit", "", "default memory limit of a run, e.g. 256MiB (default: the language's)")
+	trace := fs.Bool("trace", false, "log every message's method and id to stderr")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument %q: sandrun lsp takes only flags", fs.Arg(0))
+	}
+	if *timeLimit < 0 {
+		return usageError("--time-limit must be positive")
+	}
+	var mem int64
+	if *memoryLimit != "" {
+		n, err := parseBytes(*memoryLimit)
+		if err != nil {
+			return usageError("--memory-limit: %v", err)
+		}
+		mem = n
+	}
+	srv, err := lsp.New(lsp.Options{
+		Open:     openForLSP,
+		Defaults: lsp.Settings{Executor: *execSpec, TokenFile: *tokenFile, TLSCA: *tlsCA, TimeLimit: *timeLimit, MemoryLimit: mem},
+		Log:      os.Stderr,
+		Trace:    *trace,
+	})
+	if err != nil {
+		return err
+	}
+	// Keep the protocol's stdout to ourselves: whatever else prints goes to stderr.
+	out := os.Stdout
+	os.Stdout = os.Stderr
+	err = srv.Serve(ctx, stdio{in: pollableStdin(), out: out})
+	switch {
+	case errors.Is(err, lsp.ErrExitWithoutShutdown):
+		return exitError{1}
+	case errors.Is(err, context.Canceled):
+		return nil // Ctrl-C or SIGTERM
+	}
+	return err
 }
+
+// openForLSP opens the executor the client's settings name. A token file or CA left in the
+// settings while the executor is local is ignored rather than refused.
+func openForLSP(ctx context.Context, cfg lsp.ExecutorConfig) (executor.Executor, func() error, error) {
+	if cfg.Spec == "" || cfg.Spec == "local" {
+		cfg.TokenFile, cfg.TLSCA = "", ""
+	}
+	ex, closer, err := remote.Open(ctx, cfg.Spec, cfg.TokenFile, cfg.TLSCA)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ex, closer.Close, nil
+}
+
+// pollableStdin returns stdin as a file whose Close interrupts a blocked Read (so that "exit"
+// ends the session at once): in non-blocking mode, Go's poller waits for it. Close puts the
+// blocking mode back first, for whoever else shares the descriptor. Where that fails it returns
+// os.Stdin.
+func pollableStdin() io.ReadCloser {
+	fd := int(os.Stdin.Fd())
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		return os.Stdin
+	}
+	return restoringFile{os.NewFile(uintptr(fd), "stdin"), fd}
+}
+
+type restoringFile struct {
+	*os.File
+	fd int
+}
+
+func (f restoringFile) Close() error {
+	syscall.SetNonblock(f.fd, false)
+	return f.File.Close()
+}
+
+// stdio is stdin and stdout as one connection.
+type stdio struct {
+	in  io.ReadCloser
+	out io.Writer
+}
+
+func (s stdio) Read(p []byte) (int, error)  { return s.in.Read(p) }
+func (s stdio) Write(p []byte) (int, error) { return s.out.Write(p) }
+func (s stdio) Close() error                { return s.in.Close() }

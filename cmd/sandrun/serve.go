@@ -3,8 +3,116 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/sandrun/sandrun/executor/remote"
+	"github.com/sandrun/sandrun/web"
 )
 
+// serveCmd serves the browser page and the HTTP API (see docs/http.md) until SIGTERM or Ctrl-C,
+// then shuts down gracefully: no new requests; runs in flight get --grace to finish.
 func serveCmd(ctx context.Context, args []string) error {
-	return errors.New("not implemented yet")
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8080", "HOST:PORT to listen on")
+	execSpec := fs.String("executor", "local", "where to run: local, or tcp://HOST:PORT")
+	tokenFile := fs.String("token-file", "", "file holding the remote executor's token (with --executor tcp://)")
+	tlsCA := fs.String("tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
+	apiTokenFile := fs.String("api-token-file", "", "file holding a token every API call must present (Authorization: Bearer); default: the API is open")
+	var origins multiFlag
+	fs.Var(&origins, "cors-origin", "origin allowed to call the API from its pages, e.g. https://example.com, or * (repeatable; default: none)")
+	rate := fs.String("rate", web.DefaultRate.String(), "runs one client IP may start, as N/s, N/min or N/h, or off")
+	maxBody := fs.String("max-body", "4MiB", "largest request body or WebSocket message")
+	logFormat := fs.String("log-format", "text", "request log format on stderr: text or json")
+	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long requests and runs in flight may go on")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument %q; serve takes only flags", fs.Arg(0))
+	}
+
+	opts := web.Options{CORSOrigins: origins, ShutdownGrace: *grace}
+	var err error
+	if opts.Rate, err = web.ParseRate(*rate); err != nil {
+		return usageError("--rate: %v", err)
+	}
+	if opts.MaxBodyBytes, err = parseBytes(*maxBody); err != nil || opts.MaxBodyBytes < 1<<10 {
+		return usageError("--max-body %q: want a size of at least 1KiB, e.g. 4MiB", *maxBody)
+	}
+	if *grace <= 0 {
+		return usageError("--grace must be positive, e.g. 30s")
+	}
+	switch *logFormat {
+	case "text":
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	case "json":
+		opts.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	default:
+		return usageError("--log-format %q: use text or json", *logFormat)
+	}
+	for _, o := range origins {
+		if o != "*" && !strings.Contains(o, "://") {
+			return usageError("--cors-origin %q: give an origin such as https://example.com, or *", o)
+		}
+	}
+	if *apiTokenFile != "" {
+		if opts.APIToken, err = remote.ReadToken(*apiTokenFile); err != nil {
+			return usageError("--api-token-file: %v", err)
+		}
+	}
+
+	exec, closeExec, err := openExecutor(ctx, *execSpec, *tokenFile, *tlsCA)
+	if err != nil {
+		return err
+	}
+	defer closeExec()
+	opts.Executor = exec
+	srv, err := web.New(opts)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if host, _, _ := net.SplitHostPort(*addr); opts.APIToken == "" && !isLoopback(host) {
+		opts.Logger.Warn("the API is open to anyone who can reach this address; --api-token-file closes it", "addr", *addr)
+	}
+	// Find the installed toolchains now, so that the first page load does not wait for it.
+	go exec.Languages(ctx)
+	opts.Logger.Info("serving", "url", "http://"+ln.Addr().String(), "executor", *execSpec, "rate", opts.Rate.String(),
+		"api_token", opts.APIToken != "", "cors", strings.Join(origins, ","))
+	return srv.Serve(ctx, ln)
+}
+
+// isLoopback reports whether host is a loopback name or address.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// multiFlag is a repeatable string flag; each value may also hold a comma-separated list.
+type multiFlag []string
+
+func (m *multiFlag) String() string { return strings.Join(*m, ",") }
+
+func (m *multiFlag) Set(v string) error {
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*m = append(*m, p)
+		}
+	}
+	return nil
 }

@@ -2,9 +2,192 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/languages"
+	"github.com/sandrun/sandrun/lsp/watch"
 )
 
+// watchCmd runs a file, then runs it again every time it is saved, until Ctrl-C. A save while a
+// run is still going stops that run and starts a new one.
 func watchCmd(ctx context.Context, args []string) error {
-	return errors.New("not implemented yet")
+	var f runFlags
+	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
+	clear := fs.Bool("clear", false, "clear the terminal before each run")
+	fs.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: sandrun watch [flags] FILE [-- ARGS…]\n\nRuns FILE, then again every time it changes on disk; Ctrl-C stops. Flags as for \"sandrun run\":")
+		fs.PrintDefaults()
+	}
+	f.register(fs)
+	pos, progArgs, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return usageError("give exactly one FILE (program arguments go after --)")
+	}
+	set, err := languages.Load()
+	if err != nil {
+		return err
+	}
+	// Build the first request now: a bad flag, file or language is an error before any watching.
+	first, err := f.request(set, pos[0], progArgs)
+	if err != nil {
+		return err
+	}
+	ex, closeEx, err := openExecutor(ctx, f.execSpec, f.tokenFile, f.tca)
+	if err != nil {
+		return err
+	}
+	defer closeEx()
+	w := watcher{ex: ex, set: set, file: pos[0], lang: f.lang, base: first, json: f.json, clear: *clear,
+		stdout: os.Stdout, stderr: os.Stderr}
+	return w.watch(ctx, 0)
+}
+
+// watcher runs one file on every change.
+type watcher struct {
+	ex     executor.Executor
+	set    *languages.Set
+	file   string
+	lang   string           // --lang
+	base   executor.Request // stdin, args and limits of every run (stdin is read once)
+	json   bool
+	clear  bool
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// watch runs the file now and after every change (debounced by delay; 0 means the default)
+// until ctx ends.
+func (w *watcher) watch(ctx context.Context, delay time.Duration) error {
+	changes := make(chan struct{}, 1)
+	fw, err := watch.New(watch.Options{
+		Delay: delay,
+		OnChange: func(string) {
+			select {
+			case changes <- struct{}{}:
+			default: // a change is already pending
+			}
+		},
+		OnError: func(err error) { fmt.Fprintf(w.stderr, "sandrun watch: %v\n", err) },
+	})
+	if err != nil {
+		return err
+	}
+	defer fw.Close()
+	if err := fw.Add(w.file); err != nil {
+		return err
+	}
+	return w.loop(ctx, changes)
+}
+
+// loop runs the file, then again on each value from changes, until ctx ends (nil error).
+func (w *watcher) loop(ctx context.Context, changes <-chan struct{}) error {
+	for n := 1; ; n++ {
+		changed := w.runOnce(ctx, n, changes)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if changed {
+			continue // the file changed during the run: run the new version at once
+		}
+		if !w.json {
+			fmt.Fprintf(w.stderr, "sandrun: watching %s for changes (Ctrl-C to stop)\n", w.file)
+		}
+		select {
+		case <-changes:
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// runOnce reads the file and runs it as run number n. It reports whether the file changed
+// before the run ended (the run is stopped then).
+func (w *watcher) runOnce(ctx context.Context, n int, changes <-chan struct{}) (changed bool) {
+	lang, src, err := readSource(w.set, w.file, w.lang)
+	if err != nil {
+		fmt.Fprintf(w.stderr, "sandrun: %v; waiting for the next change\n", err)
+		return false
+	}
+	req := w.base
+	req.Language, req.Files = lang.ID, []executor.File{src}
+	if w.clear && !w.json {
+		fmt.Fprint(w.stdout, "\x1b[H\x1b[2J")
+	}
+	if !w.json {
+		fmt.Fprintf(w.stderr, "── %s · %s · run %d · %s ──\n", filepath.Base(w.file), lang.Name, n, time.Now().Format("15:04:05"))
+	}
+	var onEvent func(executor.Event)
+	midLine := false // the output so far does not end with a newline
+	if !w.json {
+		onEvent = func(ev executor.Event) {
+			out := w.stdout
+			if ev.Stream == executor.Stderr || ev.Stage == executor.StageCompile {
+				out = w.stderr
+			}
+			if len(ev.Data) > 0 {
+				out.Write(ev.Data)
+				midLine = ev.Data[len(ev.Data)-1] != '\n'
+			}
+		}
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type outcome struct {
+		res executor.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := w.ex.Run(runCtx, req, onEvent)
+		done <- outcome{res, err}
+	}()
+	var o outcome
+	finish := func(out outcome) {
+		o = out
+		if midLine { // end the program's last line before a status line
+			fmt.Fprintln(w.stderr)
+		}
+	}
+	select {
+	case out := <-done:
+		finish(out)
+	case <-changes:
+		cancel()
+		finish(<-done)
+		fmt.Fprintf(w.stderr, "── stopped: %s changed ──\n", filepath.Base(w.file))
+		return true
+	case <-ctx.Done():
+		cancel()
+		finish(<-done)
+		fmt.Fprintln(w.stderr, "── stopped ──")
+		return false
+	}
+	switch {
+	case o.err != nil:
+		fmt.Fprintf(w.stderr, "sandrun: %v\n", o.err)
+	case w.json:
+		enc := json.NewEncoder(w.stdout)
+		enc.SetEscapeHTML(false)
+		enc.Encode(o.res)
+	case o.res.Status == executor.StatusOK:
+		fmt.Fprintf(w.stderr, "── ok · %s ──\n", resourceLine(o.res))
+	default:
+		fmt.Fprintf(w.stderr, "── %s: %s · %s ──\n", o.res.Status, o.res.Message, resourceLine(o.res))
+	}
+	return false
 }

@@ -32,7 +32,7 @@ type Options struct {
 	Heartbeat        time.Duration
 	HeartbeatTimeout time.Duration
 	CancelWait       time.Duration // how long Run waits for the executor to confirm a cancel; default 2s
-	MaxMessageBytes  int64         // largest frame accepted from the executor; default 256 MiB
+	MaxMessageBytes  int64         // largest frame accepted from the executor; default 1 GiB (a Result may hold 64 MiB per stream, escaped)
 }
 
 func (o *Options) setDefaults() {
@@ -46,7 +46,7 @@ func (o *Options) setDefaults() {
 	defDur(&o.HeartbeatTimeout, 5*time.Second)
 	defDur(&o.CancelWait, 2*time.Second)
 	if o.MaxMessageBytes <= 0 {
-		o.MaxMessageBytes = 256 << 20
+		o.MaxMessageBytes = 1 << 30
 	}
 }
 

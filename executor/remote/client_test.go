@@ -17,7 +17,7 @@ import (
 const testToken = "s3cret-token-for-tests"
 
 // startServer serves exec on 127.0.0.1:0 with opts (Token defaults to testToken) until the test ends.
-func startServer(t *testing.T, exec executor.Executor, opts ServerOptions) (string, *Server) {
+func startServer(t testing.TB, exec executor.Executor, opts ServerOptions) (string, *Server) {
 	t.Helper()
 	if opts.Token == "" {
 		opts.Token = testToken
@@ -39,7 +39,7 @@ func startServer(t *testing.T, exec executor.Executor, opts ServerOptions) (stri
 }
 
 // dial connects a Client (Token defaults to testToken) closed when the test ends.
-func dial(t *testing.T, addr string, opts Options) *Client {
+func dial(t testing.TB, addr string, opts Options) *Client {
 	t.Helper()
 	if opts.Token == "" {
 		opts.Token = testToken
@@ -220,5 +220,23 @@ func TestRunsPerConnectionLimit(t *testing.T) {
 	// Another connection is not limited by the first one's runs.
 	if res, err := dial(t, addr, Options{}).Run(context.Background(), script("out y"), nil); err != nil || res.Stdout != "y\n" {
 		t.Errorf("run on a second connection: %q, %v", res.Stdout, err)
+	}
+}
+
+// A request larger than the executor reads is refused by the client itself, as a request
+// error; the connection and its other runs go on.
+func TestRequestTooLarge(t *testing.T) {
+	addr, _ := startServer(t, newFake(2, 2), ServerOptions{MaxMessageBytes: 64 << 10})
+	c := dial(t, addr, Options{})
+	req := script("cat")
+	req.Stdin = make([]byte, 60<<10) // 80 KiB in base64
+	_, err := c.Run(context.Background(), req, nil)
+	var re *executor.RequestError
+	if !errors.As(err, &re) || !strings.Contains(re.Msg, "accepts at most 64.0 KiB") {
+		t.Fatalf("oversized request: got %v, want a *executor.RequestError naming the limit", err)
+	}
+	req.Stdin = make([]byte, 30<<10)
+	if res, err := c.Run(context.Background(), req, nil); err != nil || len(res.Stdout) != 30<<10 {
+		t.Errorf("request under the limit on the same connection: %d bytes, %v", len(res.Stdout), err)
 	}
 }

@@ -31,6 +31,8 @@ import (
 type fake struct {
 	sem   chan struct{} // slots + queue
 	slots int
+	// langGate, when set, makes Languages wait until it is closed (or ctx ends).
+	langGate chan struct{}
 
 	mu       sync.Mutex
 	started  int
@@ -126,6 +128,13 @@ func (f *fake) Run(ctx context.Context, req executor.Request, onEvent func(execu
 }
 
 func (f *fake) Languages(ctx context.Context) ([]executor.LanguageInfo, error) {
+	if f.langGate != nil {
+		select {
+		case <-f.langGate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	return []executor.LanguageInfo{{ID: "fake", Name: "Fake", Version: "1.0", Aliases: []string{"fk"}, Extensions: []string{".fake"}, Available: true}}, nil
 }
 

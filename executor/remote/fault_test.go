@@ -100,9 +100,10 @@ func TestExecutorKilledMidRun(t *testing.T) {
 		t.Fatalf("Run after the executor was killed: got %v, want an error wrapping ErrDisconnected", err)
 	}
 	t.Logf("client reported: %v", err)
-	// Later calls fail clearly too (the redial is refused), instead of hanging.
-	if _, err := c.Capacity(context.Background()); err == nil || !strings.Contains(err.Error(), "connect to executor") {
-		t.Errorf("Capacity after the executor died: got %v, want a connect error", err)
+	// Later calls fail too (the redial finds no executor), instead of hanging. The exact error
+	// depends on what holds the port now on a busy machine.
+	if _, err := c.Capacity(ctx); err == nil || errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Capacity after the executor died: got %v, want a prompt error", err)
 	}
 }
 

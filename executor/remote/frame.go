@@ -86,9 +86,13 @@ func (s *frameStream) Read(ctx context.Context) (jsonrpc2.Message, int64, error)
 		if s.opts.onMessage != nil {
 			s.opts.onMessage()
 		}
-		msg, err := jsonrpc2.DecodeMessage(data)
+		msg, err := decodeMessage(data)
 		if err == nil {
 			return msg, total, nil
+		}
+		var orphan *errOrphan
+		if errors.As(err, &orphan) {
+			return nil, total, err // the peer is about to close; its sentence ends the connection
 		}
 		err = fmt.Errorf("message is not JSON-RPC 2.0: %w", err)
 		s.answer(jsonrpc2.InvalidRequest, err.Error())

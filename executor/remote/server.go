@@ -24,7 +24,7 @@ type ServerOptions struct {
 	// TLS, when set, wraps every connection in TLS with this configuration (see ServerTLS).
 	TLS *tls.Config
 
-	MaxMessageBytes int64 // largest frame a client may send; default 16 MiB
+	MaxMessageBytes int64 // largest frame a client may send; default 128 MiB, room for the largest request the local executor accepts (sources and stdin are base64)
 	MaxRunsPerConn  int   // runs in flight on one connection; default 64
 	MaxRuns         int   // runs in flight on the whole server; default 512 (the executor's own queue bounds it further)
 	MaxConns        int   // connections at once; default 256
@@ -49,7 +49,7 @@ func (o *ServerOptions) setDefaults() {
 		}
 	}
 	if o.MaxMessageBytes <= 0 {
-		o.MaxMessageBytes = 16 << 20
+		o.MaxMessageBytes = 128 << 20
 	}
 	def(&o.MaxRunsPerConn, 64)
 	def(&o.MaxRuns, 512)
@@ -188,6 +188,10 @@ func (s *Server) accept(nc net.Conn) {
 		s.mu.Unlock()
 		if full {
 			s.opts.Log.Warn("connection refused: too many connections", "remote", nc.RemoteAddr(), "max", s.opts.MaxConns)
+			if s.opts.TLS == nil { // over TLS the answer would need a handshake first
+				fs := newFrameStream(nc, frameOptions{writeTimeout: time.Second, answerErrors: true})
+				fs.answer(CodeBusy, fmt.Sprintf("the executor has %d connections, the most it takes; try again shortly", s.opts.MaxConns))
+			}
 		}
 		nc.Close()
 		return

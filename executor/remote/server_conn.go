@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,12 +38,23 @@ type serverConn struct {
 	done   chan struct{} // closed when serve returns
 
 	authed     atomic.Bool
+	pending    atomic.Int32 // languages and health calls being answered
 	lastActive atomic.Int64 // unix nanoseconds of the last message read
 	runWG      sync.WaitGroup
 
 	runsMu sync.Mutex
 	runs   map[string]context.CancelFunc // run id → cancel
+	// early holds ids canceled before their run arrived (a client may send cancel right after
+	// run, and its messages may reach us in either order); oldest first, at most maxEarly.
+	early []string
 }
+
+// maxEarly bounds the ids remembered by serverConn.early; maxPendingCalls the languages and
+// health calls one connection may have waiting.
+const (
+	maxEarly        = 256
+	maxPendingCalls = 16
+)
 
 func newServerConn(s *Server, nc net.Conn) *serverConn {
 	ctx, cancel := context.WithCancel(s.runCtx)
@@ -100,7 +112,7 @@ func (c *serverConn) close() {
 
 // watch closes the connection when it does not authenticate in time, or sits idle too long.
 func (c *serverConn) watch() {
-	tick := time.NewTicker(min(c.srv.opts.AuthTimeout, c.srv.opts.IdleTimeout) / 4)
+	tick := time.NewTicker(max(min(c.srv.opts.AuthTimeout, c.srv.opts.IdleTimeout)/4, 10*time.Millisecond))
 	defer tick.Stop()
 	start := time.Now()
 	for {
@@ -162,11 +174,9 @@ func (c *serverConn) dispatch(ctx context.Context, reply jsonrpc2.Replier, req j
 		}
 		return reply(ctx, CancelResult{Canceled: c.cancelRun(p.RunID)}, nil)
 	case MethodLanguages:
-		c.goAnswer(reply, func(ctx context.Context) (any, error) { return c.srv.exec.Languages(ctx) })
-		return nil
+		return c.goAnswer(ctx, reply, func(ctx context.Context) (any, error) { return c.srv.exec.Languages(ctx) })
 	case MethodHealth:
-		c.goAnswer(reply, func(ctx context.Context) (any, error) { return c.srv.exec.Capacity(ctx) })
-		return nil
+		return c.goAnswer(ctx, reply, func(ctx context.Context) (any, error) { return c.srv.exec.Capacity(ctx) })
 	default:
 		return reply(ctx, nil, jsonrpc2.NewError(jsonrpc2.MethodNotFound, fmt.Sprintf(
 			"unknown method %q; the executor knows %s, %s, %s, %s and %s",
@@ -194,14 +204,20 @@ func (c *serverConn) authenticate(ctx context.Context, reply jsonrpc2.Replier, r
 		}
 	}
 	c.authed.Store(true)
-	return reply(ctx, AuthResult{Protocol: ProtocolVersion, Version: executor.Version}, nil)
+	return reply(ctx, AuthResult{Protocol: ProtocolVersion, Version: executor.Version, MaxMessage: c.srv.opts.MaxMessageBytes}, nil)
 }
 
-// goAnswer answers a call from a goroutine, so a slow executor never blocks the read loop.
-func (c *serverConn) goAnswer(reply jsonrpc2.Replier, f func(context.Context) (any, error)) {
+// goAnswer answers a call from a goroutine, so a slow executor never blocks the read loop. At
+// most maxPendingCalls such calls may wait at once per connection.
+func (c *serverConn) goAnswer(ctx context.Context, reply jsonrpc2.Replier, f func(context.Context) (any, error)) error {
+	if c.pending.Add(1) > maxPendingCalls {
+		c.pending.Add(-1)
+		return reply(ctx, nil, jsonrpc2.NewError(CodeBusy, fmt.Sprintf("this connection already waits for %d answers; wait for them", maxPendingCalls)))
+	}
 	c.runWG.Add(1)
 	go func() {
 		defer c.runWG.Done()
+		defer c.pending.Add(-1)
 		res, err := f(c.ctx)
 		if err != nil {
 			_ = reply(context.Background(), nil, toWire(err))
@@ -209,6 +225,7 @@ func (c *serverConn) goAnswer(reply jsonrpc2.Replier, f func(context.Context) (a
 		}
 		_ = reply(context.Background(), res, nil)
 	}()
+	return nil
 }
 
 func badParams(req jsonrpc2.Request, err error) error {
@@ -264,6 +281,10 @@ func (c *serverConn) addRun(id string, cancel context.CancelFunc) error {
 	if _, dup := c.runs[id]; dup {
 		return executor.Invalid("run_id", "run %q is already in flight on this connection; pick a new id", id)
 	}
+	if i := slices.Index(c.early, id); i >= 0 {
+		c.early = slices.Delete(c.early, i, i+1)
+		return context.Canceled
+	}
 	if len(c.runs) >= c.srv.opts.MaxRunsPerConn {
 		return &kindError{msg: fmt.Sprintf("this connection already has %d runs in flight, the most it may have; wait for one to end", len(c.runs)), kind: executor.ErrBusy}
 	}
@@ -277,10 +298,17 @@ func (c *serverConn) removeRun(id string) {
 	delete(c.runs, id)
 }
 
-// cancelRun cancels the run id and reports whether it was in flight.
+// cancelRun cancels the run id and reports whether it was in flight. An id not in flight is
+// remembered, so that its run, if it comes later, ends canceled at once.
 func (c *serverConn) cancelRun(id string) bool {
 	c.runsMu.Lock()
 	cancel, ok := c.runs[id]
+	if !ok && id != "" && len(id) <= maxRunIDLen {
+		if len(c.early) == maxEarly {
+			c.early = c.early[1:]
+		}
+		c.early = append(c.early, id)
+	}
 	c.runsMu.Unlock()
 	if ok {
 		cancel()

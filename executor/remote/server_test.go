@@ -314,3 +314,52 @@ func TestCancelByRunID(t *testing.T) {
 		t.Errorf("run answered %+v, want error code %d", got["2"], CodeCanceled)
 	}
 }
+
+// A cancel that overtakes its run (sent right after it, read first) still cancels it.
+func TestCancelBeforeRun(t *testing.T) {
+	f := newFake(4, 4)
+	addr, _ := startServer(t, f, ServerOptions{})
+	r := rawDial(t, addr)
+	r.authenticate(testToken)
+	r.send(`{"jsonrpc":"2.0","method":"cancel","params":{"run_id":"e1"}}`)
+	req, _ := json.Marshal(RunParams{RunID: "e1", Request: script("block")})
+	r.send(`{"jsonrpc":"2.0","id":2,"method":"run","params":` + string(req) + `}`)
+	r.expectError(CodeCanceled, "canceled")
+	if started, _ := f.stats(); started != 0 {
+		t.Errorf("the executor started %d runs, want 0", started)
+	}
+}
+
+func TestTooManyConnections(t *testing.T) {
+	addr, _ := startServer(t, newFake(1, 1), ServerOptions{MaxConns: 1})
+	first := dial(t, addr, Options{})
+	r := rawDial(t, addr)
+	r.expectError(CodeBusy, "the executor has 1 connections, the most it takes")
+	r.expectClosed()
+	_, err := Dial(context.Background(), addr, Options{Token: testToken})
+	if !errors.Is(err, ErrDisconnected) || !strings.Contains(err.Error(), "the executor said: the executor has 1 connections") {
+		t.Errorf("Dial to a full executor: got %v, want the executor's sentence", err)
+	}
+	if _, err := first.Capacity(context.Background()); err != nil {
+		t.Errorf("the first connection stopped working: %v", err)
+	}
+}
+
+// Calls answered from goroutines (languages, health) are bounded per connection.
+func TestPendingCallsLimit(t *testing.T) {
+	f := newFake(1, 1)
+	f.langGate = make(chan struct{})
+	addr, _ := startServer(t, f, ServerOptions{})
+	r := rawDial(t, addr)
+	r.authenticate(testToken)
+	for i := range maxPendingCalls + 1 {
+		r.send(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"languages"}`, 100+i))
+	}
+	r.expectError(CodeBusy, fmt.Sprintf("already waits for %d answers", maxPendingCalls))
+	close(f.langGate)
+	for range maxPendingCalls {
+		if m, err := r.recv(); err != nil || m.Error != nil {
+			t.Fatalf("languages answer: %+v, %v", m, err)
+		}
+	}
+}

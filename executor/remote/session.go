@@ -7,26 +7,33 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"go.lsp.dev/jsonrpc2"
-
-	"github.com/sandrun/sandrun/executor"
 )
 
-// session is one authenticated connection of a Client and the runs in flight on it.
+// session is one authenticated connection of a Client and the calls and runs in flight on it.
+//
+// It matches answers to calls itself rather than through jsonrpc2.Conn: when the executor
+// answers and then closes the connection (a refused token, a graceful shutdown), the answer
+// must win over the close, and jsonrpc2.Conn.Call picks between them at random.
 type session struct {
-	addr string
-	opts Options
-	nc   net.Conn
-	rpc  jsonrpc2.Conn
+	addr   string
+	opts   Options
+	nc     net.Conn
+	stream *frameStream
 
-	dead    chan struct{} // closed by fail
+	dead    chan struct{} // closed by fail, after every answer read has been delivered
 	failErr error         // why; set before dead is closed
 	once    sync.Once
+
+	maxSend int64 // the server's MaxMessage; 0 when it did not say
+
+	seq       atomic.Int32
+	pendingMu sync.Mutex
+	pending   map[jsonrpc2.ID]chan *jsonrpc2.Response
 
 	nextID atomic.Uint64
 	runsMu sync.Mutex
@@ -50,17 +57,14 @@ func dialSession(ctx context.Context, addr string, opts Options) (*session, erro
 		}
 		nc = tc
 	}
-	s := &session{addr: addr, opts: opts, nc: nc, dead: make(chan struct{}), runs: map[string]*events{}}
-	s.rpc = jsonrpc2.NewConn(newFrameStream(nc, frameOptions{maxMessage: opts.MaxMessageBytes, writeTimeout: opts.HeartbeatTimeout}))
-	s.rpc.Go(context.Background(), s.handle)
-	go func() {
-		<-s.rpc.Done()
-		err := s.rpc.Err()
-		if err == nil || isClosedConn(err) {
-			err = errors.New("the executor closed the connection")
-		}
-		s.fail(err)
-	}()
+	s := &session{
+		addr: addr, opts: opts, nc: nc,
+		stream:  newFrameStream(nc, frameOptions{maxMessage: opts.MaxMessageBytes, writeTimeout: opts.HeartbeatTimeout}),
+		dead:    make(chan struct{}),
+		pending: map[jsonrpc2.ID]chan *jsonrpc2.Response{},
+		runs:    map[string]*events{},
+	}
+	go s.read()
 
 	var ar AuthResult
 	if err := s.call(ctx, MethodAuthenticate, AuthParams{Token: opts.Token}, &ar); err != nil {
@@ -73,12 +77,64 @@ func dialSession(ctx context.Context, addr string, opts Options) (*session, erro
 		}
 		return nil, fmt.Errorf("remote: authenticate with executor %s: %w", addr, err)
 	}
+	s.maxSend = ar.MaxMessage
 	if ar.Protocol != ProtocolVersion {
 		s.fail(errors.New("protocol mismatch"))
 		return nil, fmt.Errorf("remote: executor %s speaks protocol %d (sandrun %s), this client speaks %d; use the same sandrun version on both sides", addr, ar.Protocol, ar.Version, ProtocolVersion)
 	}
 	go s.heartbeat()
 	return s, nil
+}
+
+// read is the connection's read loop: answers go to their calls, output events to their runs.
+// When the connection ends it fails the session, after every answer read was delivered.
+func (s *session) read() {
+	for {
+		msg, _, err := s.stream.Read(context.Background())
+		if err != nil {
+			var orphan *errOrphan
+			if !errors.As(err, &orphan) && (isClosedConn(err) || !s.alive()) {
+				err = errors.New("the executor closed the connection")
+			}
+			s.fail(err)
+			return
+		}
+		switch m := msg.(type) {
+		case *jsonrpc2.Response:
+			s.pendingMu.Lock()
+			ch := s.pending[m.ID()]
+			s.pendingMu.Unlock()
+			if ch != nil {
+				select {
+				case ch <- m:
+				default: // a second answer to one call is dropped
+				}
+			}
+		case *jsonrpc2.Notification:
+			s.output(m)
+		case *jsonrpc2.Call:
+			resp, _ := jsonrpc2.NewResponse(m.ID(), nil, jsonrpc2.NewError(jsonrpc2.MethodNotFound,
+				fmt.Sprintf("the client answers no calls (%q)", m.Method())))
+			_, _ = s.stream.Write(context.Background(), resp)
+		}
+	}
+}
+
+// output hands an output event to its run.
+func (s *session) output(n *jsonrpc2.Notification) {
+	if n.Method() != MethodOutput {
+		return
+	}
+	var p OutputParams
+	if err := json.Unmarshal(n.Params(), &p); err != nil {
+		return // an event we cannot read is dropped; its run's Result still comes
+	}
+	s.runsMu.Lock()
+	ev := s.runs[p.RunID]
+	s.runsMu.Unlock()
+	if ev != nil {
+		ev.push(p.Event)
+	}
 }
 
 func (s *session) alive() bool {
@@ -128,98 +184,60 @@ func (s *session) inFlight() int {
 	return len(s.runs)
 }
 
-// handle receives the executor's notifications: output events of runs in flight.
-func (s *session) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
-	// Errors are never returned: jsonrpc2 v0.10 panics when a handler error and a read error of
-	// another type both end one connection.
-	if req.Method() != MethodOutput {
-		_ = reply(ctx, nil, jsonrpc2.NewError(jsonrpc2.MethodNotFound, fmt.Sprintf("client: unknown method %q", req.Method())))
+// call sends a call and waits for its answer, ctx, or the end of the session. Error answers
+// become the Go errors the executor returned (fromWire).
+func (s *session) call(ctx context.Context, method string, params, result any) error {
+	id := jsonrpc2.NewNumberID(s.seq.Add(1))
+	msg, err := jsonrpc2.NewCall(id, method, params)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", method, err)
+	}
+	ch := make(chan *jsonrpc2.Response, 1)
+	s.pendingMu.Lock()
+	s.pending[id] = ch
+	s.pendingMu.Unlock()
+	defer func() {
+		s.pendingMu.Lock()
+		delete(s.pending, id)
+		s.pendingMu.Unlock()
+	}()
+	if _, err := s.stream.Write(ctx, msg); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		<-s.dead // a failed write closes the connection, which ends the read loop
+		return s.failErr
+	}
+	var resp *jsonrpc2.Response
+	select {
+	case resp = <-ch:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.dead:
+		select { // answers read before the end were delivered before dead was closed
+		case resp = <-ch:
+		default:
+			return s.failErr
+		}
+	}
+	if err := resp.Err(); err != nil {
+		return fromWire(err)
+	}
+	if result == nil || len(resp.Result()) == 0 {
 		return nil
 	}
-	var p OutputParams
-	if err := json.Unmarshal(req.Params(), &p); err != nil {
-		return nil // an event we cannot read is dropped; its run's Result still comes
-	}
-	s.runsMu.Lock()
-	ev := s.runs[p.RunID]
-	s.runsMu.Unlock()
-	if ev != nil {
-		ev.push(p.Event)
+	if err := json.Unmarshal(resp.Result(), result); err != nil {
+		return fmt.Errorf("decode the answer to %s: %w", method, err)
 	}
 	return nil
 }
 
-// call makes a call that fails as soon as the session dies, with the error mapped from the wire.
-func (s *session) call(ctx context.Context, method string, params, result any) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-s.dead:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	_, err := s.rpc.Call(ctx, method, params, result)
-	var we *jsonrpc2.Error
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &we):
-		return fromWire(err)
-	case !s.alive():
-		return s.failErr
-	case ctx.Err() != nil:
-		return ctx.Err()
-	}
-	// A failed write closes the connection; the session learns it a moment later.
-	select {
-	case <-s.dead:
-		return s.failErr
-	case <-time.After(time.Second):
+// notify sends a notification.
+func (s *session) notify(ctx context.Context, method string, params any) error {
+	msg, err := jsonrpc2.NewNotification(method, params)
+	if err != nil {
 		return err
 	}
-}
-
-// run runs req remotely under a fresh run id. When ctx ends first it sends cancel and waits
-// (up to opts.CancelWait) for the executor to confirm the run ended, then returns ctx.Err().
-func (s *session) run(ctx context.Context, req executor.Request, onEvent func(executor.Event)) (executor.Result, error) {
-	id := "r" + strconv.FormatUint(s.nextID.Add(1), 10)
-	ev := newEvents(onEvent)
-	s.runsMu.Lock()
-	s.runs[id] = ev
-	s.runsMu.Unlock()
-	defer func() {
-		s.runsMu.Lock()
-		delete(s.runs, id)
-		s.runsMu.Unlock()
-	}()
-
-	type answer struct {
-		res executor.Result
-		err error
-	}
-	answered := make(chan answer, 1)
-	go func() {
-		var a answer
-		a.err = s.call(context.Background(), MethodRun, RunParams{RunID: id, Request: req}, &a.res)
-		answered <- a
-	}()
-
-	select {
-	case a := <-answered:
-		ev.finish()
-		return a.res, a.err
-	case <-ctx.Done():
-	}
-	cctx, cancel := context.WithTimeout(context.Background(), s.opts.CancelWait)
-	defer cancel()
-	_ = s.rpc.Notify(cctx, MethodCancel, CancelParams{RunID: id})
-	select {
-	case <-answered:
-	case <-cctx.Done():
-	case <-s.dead:
-	}
-	ev.finish()
-	return executor.Result{}, ctx.Err()
+	_, err = s.stream.Write(ctx, msg)
+	return err
 }

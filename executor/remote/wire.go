@@ -35,6 +35,9 @@ type AuthParams struct {
 type AuthResult struct {
 	Protocol int    `json:"protocol"` // ProtocolVersion of the server
 	Version  string `json:"version"`  // sandrun version of the server
+	// MaxMessage is the largest frame body the server reads; a client refuses larger requests
+	// itself instead of losing its connection over them.
+	MaxMessage int64 `json:"max_message"`
 }
 
 // RunParams are the params of MethodRun. The client picks RunID, unique among its runs in flight

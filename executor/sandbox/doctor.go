@@ -1,7 +1,8 @@
 package sandbox
 
-// Host is what this machine offers the sandbox, as `sandrun doctor` reports it. Probing changes
-// nothing on the host: namespaces are tried in a throw-away child, cgroups are only read.
+// Host is what this machine offers the sandbox, as `sandrun doctor` reports it. Probing does what
+// starting a sandbox does and no more: namespaces are tried in a throw-away child, and the
+// sandbox's cgroup parents are made (and crashed runs' leftovers removed) as at any start.
 type Host struct {
 	OS       string `json:"os"`
 	Arch     string `json:"arch"`
@@ -28,9 +29,12 @@ type Feature struct {
 type Cgroups struct {
 	// Version is "v2" (unified), "v1", "hybrid" (v1 controllers plus a cgroup2 mount) or
 	// "none".
-	Version     string       `json:"version"`
-	Unified     string       `json:"unified,omitempty"` // the cgroup2 mount point, if any
-	Controllers []Controller `json:"controllers"`       // memory, pids, cpu, cpuacct (v1) / memory, pids, cpu (v2)
+	Version string `json:"version"`
+	Unified string `json:"unified,omitempty"` // the cgroup2 mount point, if any
+	// InUse is what the sandbox uses: "v1: memory, pids, cpuacct under …", or "none (rlimits
+	// only): why".
+	InUse       string       `json:"in_use"`
+	Controllers []Controller `json:"controllers"` // memory, pids, cpu, cpuacct (v1) / memory, pids, cpu (v2)
 }
 
 // Controller is one cgroup controller the sandbox uses.

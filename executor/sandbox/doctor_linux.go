@@ -18,7 +18,7 @@ import (
 	"github.com/sandrun/sandrun/executor/sandbox/seccomp"
 )
 
-// ProbeHost reports what this machine offers the sandbox. It changes nothing on the host.
+// ProbeHost reports what this machine offers the sandbox (see Host).
 func ProbeHost(ctx context.Context) Host {
 	h := Host{OS: runtime.GOOS, Arch: runtime.GOARCH, UID: os.Geteuid()}
 	h.Rootless = h.UID != 0
@@ -39,7 +39,12 @@ func ProbeHost(ctx context.Context) Host {
 		h.Seccomp = Feature{Name: "seccomp", Detail: err.Error()}
 		h.Problems = append(h.Problems, "seccomp filters are unavailable: "+err.Error())
 	}
-	h.Limits, h.Problems = probeLimits(h.Cgroup, h.Rootless, h.Problems)
+	cg := hostCgroups()
+	h.Cgroup.InUse = "none (rlimits only): " + cg.why
+	if cg.version != 0 {
+		h.Cgroup.InUse = fmt.Sprintf("v%d: %s under %s", cg.version, strings.Join(cg.ctrls, ", "), strings.Join(cg.parents(), ", "))
+	}
+	h.Limits, h.Problems = probeLimits(cg, h.Rootless, h.Problems)
 	return h
 }
 
@@ -255,39 +260,43 @@ func probeContains(list []string, s string) bool {
 	return false
 }
 
-// probeLimits says which limits hold, given the cgroups, and adds the problems.
-func probeLimits(cg Cgroups, rootless bool, problems []string) ([]Limit, []string) {
-	usable := func(name string) (Controller, bool) {
-		for _, c := range cg.Controllers {
-			if c.Name == name && c.Writable {
-				return c, true
-			}
-		}
-		return Controller{}, false
+// probeLimits says which limits hold, from the cgroups the sandbox itself will use (h), and
+// adds the problems.
+func probeLimits(h *cgHost, rootless bool, problems []string) ([]Limit, []string) {
+	has := map[string]bool{}
+	for _, c := range h.ctrls {
+		has[c] = true
+	}
+	cg := fmt.Sprintf("cgroup v%d ", h.version)
+	if h.version == 0 {
+		problems = append(problems, "no cgroup is usable, so limits fall back to rlimits: "+h.why)
 	}
 	var out []Limit
-	if c, ok := usable("memory"); ok {
-		out = append(out, Limit{Name: "memory", Enforced: true, By: "cgroup " + c.Version + " memory controller"})
-	} else {
-		out = append(out, Limit{Name: "memory", By: "not enforced: no writable memory cgroup (RLIMIT_AS would break runtimes that reserve address space)"})
-		problems = append(problems, "memory limits are not enforced: no writable cgroup memory controller")
+	switch {
+	case has["memory"] && h.version == 1 && !h.memsw:
+		out = append(out, Limit{Name: "memory", Enforced: true, By: cg + "memory controller (swap not accounted: no memory.memsw.*)"})
+	case has["memory"]:
+		out = append(out, Limit{Name: "memory", Enforced: true, By: cg + "memory controller"})
+	default:
+		out = append(out, Limit{Name: "memory", Enforced: true, By: "RLIMIT_AS only: allocations fail inside the program (its own error, not memory_limit), and runtimes that reserve address space need a higher limit"})
+		problems = append(problems, "the memory limit is only RLIMIT_AS (address space), not a cgroup")
 	}
-	if c, ok := usable("pids"); ok {
-		out = append(out, Limit{Name: "processes", Enforced: true, By: "cgroup " + c.Version + " pids controller, RLIMIT_NPROC as a backstop"})
-	} else if !rootless {
-		out = append(out, Limit{Name: "processes", Enforced: true, By: "RLIMIT_NPROC only (each slot runs as its own uid)"})
-	} else {
-		out = append(out, Limit{Name: "processes", Enforced: true, By: "RLIMIT_NPROC only, counted for the caller's uid (so it also counts the caller's own processes)"})
-		problems = append(problems, "the process limit is only RLIMIT_NPROC of the caller's uid: no writable cgroup pids controller")
+	switch {
+	case has["pids"]:
+		out = append(out, Limit{Name: "processes", Enforced: true, By: cg + "pids controller, RLIMIT_NPROC as a backstop"})
+	case !rootless:
+		out = append(out, Limit{Name: "processes", Enforced: true, By: "RLIMIT_NPROC only (each sandbox runs as its own uid)"})
+	default:
+		out = append(out, Limit{Name: "processes", Enforced: true, By: "RLIMIT_NPROC only, counted for the caller's uid (it also counts the caller's own processes)"})
+		problems = append(problems, "the process limit is only RLIMIT_NPROC of the caller's uid")
 	}
-	cpu := "RLIMIT_CPU, measured with rusage"
-	if c, ok := usable("cpuacct"); ok {
-		cpu = "RLIMIT_CPU, measured by cgroup " + c.Version + " cpuacct"
-	} else if c, ok := usable("cpu"); ok && c.Version == "v2" {
-		cpu = "RLIMIT_CPU, measured by cgroup v2 cpu.stat"
+	switch {
+	case has["cpuacct"] || (h.version == 2 && has["cpu"]):
+		out = append(out, Limit{Name: "cpu time", Enforced: true, By: "all processes of a run together, measured by " + cg + "CPU accounting; RLIMIT_CPU as a backstop"})
+	default:
+		out = append(out, Limit{Name: "cpu time", Enforced: true, By: "RLIMIT_CPU per process: a program that forks is stopped by the wall-clock limit instead"})
 	}
 	out = append(out,
-		Limit{Name: "cpu time", Enforced: true, By: cpu},
 		Limit{Name: "wall time", Enforced: true, By: "sandrun kills the run's PID namespace"},
 		Limit{Name: "output", Enforced: true, By: "sandrun counts the bytes it reads from the pipes"},
 		Limit{Name: "file size", Enforced: true, By: "RLIMIT_FSIZE and size-capped tmpfs for /work, /tmp and /dev/shm"},

@@ -7,7 +7,8 @@
 // SANDRUN_URL (drive a server that is already running instead of starting one).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -15,11 +16,14 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
+const require = createRequire(import.meta.url);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const artifacts = join(repo, "test-artifacts");
 const bin = process.env.SANDRUN_BIN || join(repo, "bin", "sandrun");
 
 let server; // the sandrun serve child process, when this test started it
+let serverLog; // its log file descriptor
+let spawnError; // why it could not start
 let base; // the page's URL
 let languages; // /api/v1/languages
 let context; // the browser
@@ -42,7 +46,10 @@ async function waitUntilServing(url, child) {
   const deadline = Date.now() + 30_000;
   let last;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`sandrun serve exited with code ${child.exitCode}`);
+    if (spawnError) throw new Error(`cannot start ${bin} (run make build): ${spawnError.message}`);
+    if (child && child.exitCode !== null) {
+      throw new Error(`sandrun serve exited with code ${child.exitCode}; see test-artifacts/web-e2e-server.log`);
+    }
     try {
       const res = await fetch(url + "api/v1/languages");
       if (res.ok) return;
@@ -52,7 +59,7 @@ async function waitUntilServing(url, child) {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`sandrun serve did not answer within 30s: ${last?.message}`);
+  throw new Error(`sandrun serve did not answer within 30s (see test-artifacts/web-e2e-server.log): ${last?.message}`);
 }
 
 before(async () => {
@@ -61,7 +68,10 @@ before(async () => {
     base = new URL(process.env.SANDRUN_URL).href;
   } else {
     const addr = `127.0.0.1:${await freePort()}`;
-    server = spawn(bin, ["serve", "--addr", addr], { stdio: ["ignore", "inherit", "inherit"] });
+    // The server's log goes to test-artifacts/web-e2e-server.log.
+    serverLog = openSync(join(artifacts, "web-e2e-server.log"), "w");
+    server = spawn(bin, ["serve", "--addr", addr], { stdio: ["ignore", serverLog, serverLog] });
+    server.on("error", (e) => (spawnError = e));
     base = `http://${addr}/`;
   }
   await waitUntilServing(base, server);
@@ -111,14 +121,20 @@ after(async () => {
     await new Promise((r) => server.once("exit", r));
     clearTimeout(killer);
   }
+  if (serverLog !== undefined) closeSync(serverLog);
 });
 
 function lang(id) {
   return languages.find((l) => l.id === id);
 }
 
-// missing skips t, saying why, when the server cannot run language id.
+// missing skips t, saying why, when the server cannot run language id. Python is required: the
+// page must work for it on any machine sandrun supports.
 function missing(t, id) {
+  if (id === "python") {
+    assert.ok(lang("python")?.available, `python must be available: ${JSON.stringify(lang("python"))}`);
+    return false;
+  }
   const l = lang(id);
   const why = !l ? `the server has no language "${id}"` : !l.available ? `${id} is not installed here: ${l.missing}` : "";
   if (why) t.skip(why);
@@ -156,7 +172,7 @@ async function runAndWait({ click = true } = {}) {
   else await page.keyboard.press("Control+Enter");
   await page.waitForFunction(() => {
     const s = document.querySelector('[data-testid="status"]').dataset.status;
-    return s !== "running" && s !== "idle";
+    return !["loading", "idle", "running"].includes(s);
   }, null, { timeout: 60_000 });
   const output = page.getByTestId("output");
   return {
@@ -170,13 +186,14 @@ async function runAndWait({ click = true } = {}) {
 
 function assertOkBadge(r) {
   assert.equal(r.status, "ok", `status badge: ${r.badge}\noutput:\n${r.output}`);
-  assert.match(r.badge, /^ok exit 0 CPU \d+(\.\d+)? m?s wall \d+(\.\d+)? m?s memory \d+(\.\d)? (KiB|MiB)$/);
+  assert.match(r.badge, /^ok exit 0 CPU \d+(\.\d+)? m?s wall \d+(\.\d+)? m?s memory \d+(\.\d)? (KiB|MiB)( compile (\d+(\.\d+)? m?s|cached))?$/);
   assert.doesNotMatch(r.badge, /memory 0 KiB/, "peak memory is reported");
 }
 
 test("the page lists the languages and shows a hello-world example", async () => {
   const python = lang("python");
   assert.ok(python, "the server lists python");
+  await page.locator('[data-testid="language-select"]:enabled').waitFor();
   const options = await page.getByTestId("language-select").locator("option").allInnerTexts();
   assert.equal(options.length, languages.length, `options: ${options}`);
   for (const l of languages.filter((l) => !l.available)) {
@@ -210,6 +227,7 @@ test("C: compiled, reads stdin, runs with Ctrl+Enter", async (t) => {
   await page.getByTestId("editor").click();
   const r = await runAndWait({ click: false });
   assertOkBadge(r);
+  assert.match(r.badge, / compile /, "the badge tells the compile time");
   assert.equal(r.stdout, "sum=42\n");
 });
 
@@ -221,6 +239,7 @@ test("C: a compile error shows the compiler's message", async (t) => {
   assert.equal(r.status, "compile_error", r.badge);
   assert.match(r.badge, /^compile error/);
   assert.match(r.output, /missing/);
+  assert.match(r.output, /Compilation failed\./);
 });
 
 test("JavaScript: reads stdin and exits non-zero", async (t) => {
@@ -271,6 +290,16 @@ test("a share link reproduces language, code and stdin", async (t) => {
   assert.equal(r.stdout, "hello\n");
 });
 
+test("a broken share link says what is wrong and the page still works", async () => {
+  const other = await context.newPage();
+  other.on("pageerror", (e) => problems.push(`page error (broken link): ${e.message}`));
+  await other.goto(base + "#lang=klingon&code=eA");
+  await other.locator('[data-testid="language-select"]:enabled').waitFor();
+  assert.match(await other.locator("#notice").innerText(), /language "klingon", which this server does not know/);
+  assert.equal(await other.getByTestId("run-button").isEnabled(), true);
+  await other.close();
+});
+
 test("the theme toggles between dark and light", async () => {
   const html = page.locator("html");
   const before = await html.getAttribute("data-theme");
@@ -278,6 +307,25 @@ test("the theme toggles between dark and light", async () => {
   const afterToggle = await html.getAttribute("data-theme");
   assert.notEqual(afterToggle, before);
   await page.screenshot({ path: join(artifacts, `web-e2e-${afterToggle}.png`) });
+});
+
+// axeViolations runs axe-core's WCAG 2 A/AA rules on the page, leaving out the colours of the
+// highlighted code (CodeMirror's themes), and returns one line per violation.
+async function axeViolations() {
+  // Evaluated through the DevTools protocol: the page's CSP rightly refuses inline scripts.
+  await page.evaluate(readFileSync(require.resolve("axe-core/axe.min.js"), "utf8"));
+  const result = await page.evaluate(() =>
+    window.axe.run({ exclude: [[".cm-line"]] }, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+  );
+  return result.violations.map((v) => `${v.id}: ${v.help}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+test("the page passes axe-core's accessibility rules in both themes", async () => {
+  for (let i = 0; i < 2; i++) {
+    const theme = await page.locator("html").getAttribute("data-theme");
+    assert.deepEqual(await axeViolations(), [], `${theme} theme`);
+    await page.getByRole("button", { name: /Switch to (dark|light) theme/ }).click();
+  }
 });
 
 test("the page raised no JavaScript error and asked no other origin", () => {

@@ -4,6 +4,9 @@ package seccomp
 
 import (
 	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -161,5 +164,18 @@ func TestFilterSize(t *testing.T) {
 	t.Logf("filter: %d rules, %d instructions", len(rules), len(prog))
 	if _, err := assemble([]insn{jeq(1, "nowhere", "")}); err == nil {
 		t.Error("assemble accepted a jump to an unknown label")
+	}
+}
+
+// TestDocsListThePolicy fails when docs/hardening.md misses a call the filter handles.
+func TestDocsListThePolicy(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "hardening.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range Policy() {
+		if !strings.Contains(string(doc), "`"+r.Syscall+"`") {
+			t.Errorf("docs/hardening.md does not list `%s` (%v)", r.Syscall, r.Action)
+		}
 	}
 }

@@ -26,7 +26,7 @@ var commonRules = []Rule{
 	deny("setns", unix.SYS_SETNS),
 	{Syscall: "clone", Nr: unix.SYS_CLONE, Action: Deny, When: "its flags create a namespace",
 		cond: &cond{Arg: 0, Mask: nsFlags}},
-	{Syscall: "clone3", Nr: unix.SYS_CLONE3, Action: NoSys, When: "always (libc falls back to clone)"},
+	{Syscall: "clone3", Nr: unix.SYS_CLONE3, Action: NoSys}, // libc falls back to clone
 	deny("mount", unix.SYS_MOUNT),
 	deny("umount2", unix.SYS_UMOUNT2),
 	deny("pivot_root", unix.SYS_PIVOT_ROOT),

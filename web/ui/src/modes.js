@@ -11,8 +11,8 @@ const clike = (name) => legacy(() => import("@codemirror/legacy-modes/mode/clike
 const scheme = legacy(() => import("@codemirror/legacy-modes/mode/scheme").then((m) => m.scheme));
 const mllike = (name) => legacy(() => import("@codemirror/legacy-modes/mode/mllike").then((m) => m[name]));
 
-// Keys are VS Code language ids, sandrun ids, aliases or extensions without the dot.
-const loaders = {
+// Keys are sandrun ids, VS Code language ids, aliases or extensions without the dot.
+export const loaders = {
   python: () => import("@codemirror/lang-python").then((m) => m.python()),
   javascript: javascript({}),
   js: javascript({}),
@@ -65,11 +65,28 @@ const loaders = {
   octave: legacy(() => import("@codemirror/legacy-modes/mode/octave").then((m) => m.octave)),
   elm: legacy(() => import("@codemirror/legacy-modes/mode/elm").then((m) => m.elm)),
   vb: legacy(() => import("@codemirror/legacy-modes/mode/vb").then((m) => m.vb)),
+  sml: mllike("sml"),
+  forth: legacy(() => import("@codemirror/legacy-modes/mode/forth").then((m) => m.forth)),
+  gas: legacy(() => import("@codemirror/legacy-modes/mode/gas").then((m) => m.gas)),
+  // Close relatives, better than plain text.
+  raku: legacy(() => import("@codemirror/legacy-modes/mode/perl").then((m) => m.perl)),
+  elixir: legacy(() => import("@codemirror/legacy-modes/mode/ruby").then((m) => m.ruby)),
+  vala: clike("csharp"),
+};
+
+// byExtension names the table key for file extensions that differ from every key.
+const byExtension = {
+  py: "python", mjs: "javascript", cjs: "javascript", mts: "typescript", cts: "typescript",
+  h: "c", cc: "cpp", cxx: "cpp", hpp: "cpp", hh: "cpp", rs: "rust", rb: "ruby", kt: "kotlin",
+  kts: "kotlin", cs: "csharp", hs: "haskell", pl: "perl", pm: "perl", ml: "ocaml", fs: "fsharp",
+  fsx: "fsharp", jl: "julia", clj: "clojure", scm: "scheme", rkt: "racket", f90: "fortran",
+  pas: "pascal", cr: "crystal", coffee: "coffeescript", ex: "elixir", exs: "elixir", bash: "bash",
 };
 
 // modeKey picks the table key for a language from /api/v1/languages, or "" for plain text.
 export function modeKey(lang) {
-  const keys = [lang.vscode_id, lang.id, ...(lang.aliases || []), ...(lang.extensions || []).map((e) => e.replace(/^\./, ""))];
+  const exts = (lang.extensions || []).map((e) => e.replace(/^\./, "").toLowerCase());
+  const keys = [lang.id, lang.vscode_id, ...(lang.aliases || []), ...exts, ...exts.map((e) => byExtension[e])];
   for (const k of keys) {
     if (k && Object.hasOwn(loaders, k.toLowerCase())) return k.toLowerCase();
   }

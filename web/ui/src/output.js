@@ -69,7 +69,9 @@ export class Output {
       const which = [r.stdout_truncated && "stdout", r.stderr_truncated && "stderr"].filter(Boolean).join(" and ");
       this.note(`The program's ${which} was cut at the output limit.`);
     }
-    if (r.status !== "ok" && r.message) this.note(r.message, true);
+    if (!this.chars && r.status === "ok") this.note("The program printed nothing.");
+    if (r.status === "compile_error" && this.seen.compile) this.note("Compilation failed.", true);
+    else if (r.status !== "ok" && r.message) this.note(r.message, r.status !== "runtime_error");
   }
 }
 
@@ -141,18 +143,16 @@ export class Status {
     let label = labels[r.status] || r.status;
     if (r.signal) label += ` (${r.signal})`;
     const tone = r.status === "ok" ? "" : r.status === "runtime_error" ? "warn" : "bad";
-    this.set(
-      r.status,
-      label,
-      [
-        ["exit", String(s.exit_code)],
-        ["CPU", formatMs(s.cpu_time_ms)],
-        ["wall", formatMs(s.wall_time_ms)],
-        ["memory", formatKiB(s.memory_kib)],
-      ],
-      tone,
-    );
-    this.el.title = r.compile ? `compiled in ${formatMs(r.compile.wall_time_ms)}${r.compile.cached ? " (cached)" : ""}` : "";
+    const metrics = [
+      ["exit", String(s.exit_code)],
+      ["CPU", formatMs(s.cpu_time_ms)],
+      ["wall", formatMs(s.wall_time_ms)],
+      ["memory", formatKiB(s.memory_kib)],
+    ];
+    if (r.compile && s !== r.compile) {
+      metrics.push(["compile", r.compile.cached ? "cached" : formatMs(r.compile.wall_time_ms)]);
+    }
+    this.set(r.status, label, metrics, tone);
   }
 
   stopped() {

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestServeBadFlags: each mistake is one sentence naming the flag, exit 2.
+func TestServeBadFlags(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"rate", []string{"serve", "--rate", "fast"}, "--rate"},
+		{"max body", []string{"serve", "--max-body", "huge"}, "--max-body"},
+		{"cors origin", []string{"serve", "--cors-origin", "example.com"}, "https://example.com"},
+		{"log format", []string{"serve", "--log-format", "xml"}, "text or json"},
+		{"argument", []string{"serve", "extra"}, `unexpected argument "extra"`},
+		{"api token file", []string{"serve", "--api-token-file", "/nonexistent/token"}, "--api-token-file"},
+		{"executor", []string{"serve", "--executor", "udp://x"}, "tcp://HOST:PORT"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr, code := sandrunCLI(t, "", tt.args...)
+			if code != 2 || !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("exit %d, stderr %q; want exit 2 and %q", code, stderr, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestServeFrontDoor starts `sandrun serve` on a free port with an API token, checks the page,
+// health and that the API needs the token, then stops it with SIGTERM: it must exit 0.
+func TestServeFrontDoor(t *testing.T) {
+	tokFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokFile, []byte("t0ken\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--api-token-file", tokFile, "--log-format", "json")
+	cmd.Env = append(os.Environ(), "SANDRUN_CLI_TEST=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := bufio.NewScanner(stderr)
+	base := ""
+	for base == "" && lines.Scan() {
+		if m := regexp.MustCompile(`"url":"(http://[^"]+)"`).FindStringSubmatch(lines.Text()); m != nil {
+			base = m[1]
+		}
+	}
+	if base == "" {
+		t.Fatal("serve never logged its URL")
+	}
+	go io.Copy(io.Discard, stderr)
+
+	for _, tc := range []struct {
+		path, auth string
+		want       int
+	}{
+		{"/", "", 200}, {"/healthz", "", 200}, {"/api/v1/languages", "", 401}, {"/api/v1/languages", "Bearer t0ken", 200},
+	} {
+		req, _ := http.NewRequest("GET", base+tc.path, nil)
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		if strings.HasPrefix(tc.path, "/api") && resp.StatusCode != 200 {
+			json.NewDecoder(resp.Body).Decode(&body)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("GET %s (auth %q): status %d, want %d (%v)", tc.path, tc.auth, resp.StatusCode, tc.want, body)
+		}
+	}
+
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("after SIGTERM: %v, want exit 0", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not exit after SIGTERM")
+	}
+}

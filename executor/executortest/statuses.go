@@ -1,0 +1,162 @@
+package executortest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/sandrun/sandrun/executor"
+)
+
+// statusCase is one program and what its Result must say.
+type statusCase struct {
+	name   string
+	req    executor.Request
+	status executor.Status
+	check  func(r executor.Result, c *collect) string // "" when fine
+}
+
+func withLimits(req executor.Request, l executor.Limits) executor.Request {
+	req.Limits = l
+	return req
+}
+
+func statusCases() []statusCase {
+	py := func(text string) executor.Request { return source("python", "main.py", text) }
+	return []statusCase{
+		{"hello world", py(`print("Hello, world!")`), executor.StatusOK, func(r executor.Result, c *collect) string {
+			if r.Stdout != "Hello, world!\n" || r.ExitCode != 0 || r.Language != "python" || r.Version == "" || r.Compile != nil {
+				return fmt.Sprintf("stdout %q exit %d language %q version %q compile %v", r.Stdout, r.ExitCode, r.Language, r.Version, r.Compile)
+			}
+			if got := c.text(executor.StageRun, executor.Stdout); got != r.Stdout {
+				return fmt.Sprintf("streamed stdout %q differs from the Result's %q", got, r.Stdout)
+			}
+			return ""
+		}},
+		{"stdin", func() executor.Request {
+			r := py("import sys\nfor line in sys.stdin: print(line.strip().upper())")
+			r.Stdin = []byte("one\ntwo\n")
+			return r
+		}(), executor.StatusOK, func(r executor.Result, _ *collect) string {
+			return want(r.Stdout, "ONE\nTWO\n")
+		}},
+		{"args", func() executor.Request {
+			r := py("import sys\nprint(sys.argv[1:])")
+			r.Args = []string{"a b", "--flag", "ü"}
+			return r
+		}(), executor.StatusOK, func(r executor.Result, _ *collect) string {
+			return want(r.Stdout, "['a b', '--flag', 'ü']\n")
+		}},
+		{"invalid UTF-8 is replaced", py(`import sys; sys.stdout.buffer.write(b"ok\xff\n")`), executor.StatusOK, func(r executor.Result, _ *collect) string {
+			return want(r.Stdout, "ok\uFFFD\n")
+		}},
+		{"compiled hello", source("c", "main.c", "#include <stdio.h>\nint main(void) { puts(\"hi from C\"); return 0; }\n"), executor.StatusOK, func(r executor.Result, _ *collect) string {
+			if r.Compile == nil || r.Compile.Status != executor.StatusOK {
+				return fmt.Sprintf("compile = %+v, want a compile Result with status ok", r.Compile)
+			}
+			return want(r.Stdout, "hi from C\n")
+		}},
+		{"compile error", source("c", "main.c", "int main(void) { return undefined_name; }\n"), executor.StatusCompileError, func(r executor.Result, c *collect) string {
+			if r.Compile == nil || !strings.Contains(r.Compile.Stderr, "undefined_name") {
+				return fmt.Sprintf("compile = %+v, want the compiler's message naming undefined_name", r.Compile)
+			}
+			if got := c.text(executor.StageCompile, executor.Stderr); got != r.Compile.Stderr {
+				return fmt.Sprintf("streamed compile stderr %q differs from the Result's %q", got, r.Compile.Stderr)
+			}
+			return ""
+		}},
+		{"runtime error", py("import sys\nprint('bye')\nsys.exit(3)"), executor.StatusRuntimeError, func(r executor.Result, _ *collect) string {
+			if r.ExitCode != 3 || r.Stdout != "bye\n" || r.Message == "" {
+				return fmt.Sprintf("exit %d stdout %q message %q, want exit 3, \"bye\\n\" and a message", r.ExitCode, r.Stdout, r.Message)
+			}
+			return ""
+		}},
+		{"SIGSEGV", source("c", "main.c", "int main(void) { volatile int *p = 0; return *p; }\n"), executor.StatusSignaled, func(r executor.Result, _ *collect) string {
+			return want(r.Signal, "SIGSEGV")
+		}},
+		{"CPU time limit", withLimits(py("while True: pass"), executor.Limits{CPUTimeMs: 300}), executor.StatusTimeLimit, func(r executor.Result, _ *collect) string {
+			if r.CPUTimeMs < 250 {
+				return fmt.Sprintf("cpu_time_ms %d, want about 300", r.CPUTimeMs)
+			}
+			return ""
+		}},
+		{"wall time limit", withLimits(py("import time\ntime.sleep(30)"), executor.Limits{WallTimeMs: 500}), executor.StatusTimeLimit, func(r executor.Result, _ *collect) string {
+			if r.WallTimeMs < 400 || r.CPUTimeMs > 400 {
+				return fmt.Sprintf("wall_time_ms %d cpu_time_ms %d, want wall about 500 and little CPU", r.WallTimeMs, r.CPUTimeMs)
+			}
+			return ""
+		}},
+		{"memory limit", withLimits(py("b = b'x' * (512 << 20)\nprint(len(b))"), executor.Limits{MemoryBytes: 64 << 20}), executor.StatusMemoryLimit, func(r executor.Result, _ *collect) string {
+			if strings.Contains(r.Stdout, "536870912") {
+				return "the program allocated 512 MiB under a 64 MiB limit"
+			}
+			return ""
+		}},
+		{"output limit", withLimits(py("while True: print('x' * 999)"), executor.Limits{OutputBytes: 64 << 10}), executor.StatusOutputLimit, func(r executor.Result, _ *collect) string {
+			if !r.StdoutTruncated || len(r.Stdout) > 64<<10 || len(r.Stdout) < 32<<10 {
+				return fmt.Sprintf("stdout_truncated %v with %d bytes, want true with at most 64 KiB", r.StdoutTruncated, len(r.Stdout))
+			}
+			return ""
+		}},
+	}
+}
+
+func want(got, want string) string {
+	if got != want {
+		return fmt.Sprintf("got %q, want %q", got, want)
+	}
+	return ""
+}
+
+// testStatuses runs every case, all at once, as a busy executor would see them.
+func testStatuses(t *testing.T, ex executor.Executor) {
+	for _, tc := range statusCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var c collect
+			var mu sync.Mutex
+			res, err := ex.Run(context.Background(), tc.req, func(ev executor.Event) { mu.Lock(); c.on(ev); mu.Unlock() })
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if res.Status != tc.status {
+				t.Fatalf("status %q (message %q, stderr %q), want %q", res.Status, res.Message, res.Stderr, tc.status)
+			}
+			if tc.status != executor.StatusOK && res.Message == "" {
+				t.Errorf("status %q without a message", res.Status)
+			}
+			if msg := tc.check(res, &c); msg != "" {
+				t.Error(msg)
+			}
+		})
+	}
+}
+
+// testConcurrent: Concurrent runs at once all get their own, correct Result.
+func testConcurrent(t *testing.T, ex executor.Executor) {
+	var wg sync.WaitGroup
+	errs := make(chan string, Concurrent)
+	for i := range Concurrent {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var c collect
+			var mu sync.Mutex
+			res, err := ex.Run(context.Background(), source("python", "main.py", fmt.Sprintf("print('run', %d)", i)), func(ev executor.Event) { mu.Lock(); c.on(ev); mu.Unlock() })
+			w := fmt.Sprintf("run %d\n", i)
+			switch {
+			case err != nil:
+				errs <- fmt.Sprintf("run %d: %v", i, err)
+			case res.Status != executor.StatusOK || res.Stdout != w || c.text(executor.StageRun, executor.Stdout) != w:
+				errs <- fmt.Sprintf("run %d: status %q stdout %q streamed %q, want ok %q", i, res.Status, res.Stdout, c.text(executor.StageRun, executor.Stdout), w)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}

@@ -1,0 +1,186 @@
+package languages
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Toolchain is what detection found for one language on this host.
+type Toolchain struct {
+	Available bool
+	Version   string // "" when unknown
+	Missing   string // when !Available: what is missing and how to install it
+}
+
+// detectTimeout bounds one version command; detectParallel bounds how many run at once.
+const (
+	detectTimeout  = 20 * time.Second
+	detectParallel = 8
+)
+
+// detection is one language's cached detection.
+type detection struct {
+	mu   sync.Mutex
+	done bool
+	tc   Toolchain
+}
+
+// Detect finds which toolchains exist on this host and their versions (see Toolchain), for
+// every language at once, a few version commands at a time. The map, keyed by language ID, is
+// the caller's own.
+func (s *Set) Detect(ctx context.Context) map[string]Toolchain {
+	var (
+		mu    sync.Mutex
+		found = make(map[string]Toolchain, len(s.all))
+		wg    sync.WaitGroup
+		sem   = make(chan struct{}, detectParallel)
+	)
+	for _, l := range s.all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+				defer func() { <-sem }()
+			case <-ctx.Done():
+			}
+			tc := s.Toolchain(ctx, l.ID)
+			mu.Lock()
+			found[l.ID] = tc
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return found
+}
+
+// Toolchain finds whether the language id's toolchain exists on this host, and its version:
+// every program the language needs (Programs) must be an executable file in its SearchPath,
+// and its version command runs on the host, bounded by a timeout and by ctx. The answer is
+// cached in the Set, so each version command runs at most once per Set; concurrent callers
+// for the same language wait for the first. When ctx ends first, the partial answer is returned
+// and not cached. An unknown id is not available.
+func (s *Set) Toolchain(ctx context.Context, id string) Toolchain {
+	l, ok := s.Lookup(id)
+	if !ok {
+		return Toolchain{Missing: fmt.Sprintf("unknown language %q", id)}
+	}
+	d := s.detected[l.ID]
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.done {
+		return d.tc
+	}
+	tc := detectOne(ctx, l)
+	if ctx.Err() == nil {
+		d.done, d.tc = true, tc
+	}
+	return tc
+}
+
+// detectOne checks one language's programs and, when they are all there, asks its version.
+func detectOne(ctx context.Context, l *Language) Toolchain {
+	searchPath := l.SearchPath()
+	for _, p := range l.Programs() {
+		if _, err := lookPath(p, searchPath); err != nil {
+			return Toolchain{Missing: fmt.Sprintf("%s was not found (searched %s); install with: %s", p, searchPath, l.Package)}
+		}
+	}
+	if ctx.Err() != nil {
+		return Toolchain{Available: true}
+	}
+	v, err := l.askVersion(ctx)
+	if err != nil && ctx.Err() == nil && contains(l.Programs(), l.Version[0]) {
+		// The toolchain's own program fails even to say its version: it is broken (a rustup
+		// proxy without a default toolchain, a launcher whose runtime is gone).
+		return Toolchain{Missing: fmt.Sprintf("%s is installed but does not work: %v; reinstall with: %s", l.Version[0], err, l.Package)}
+	}
+	return Toolchain{Available: true, Version: v}
+}
+
+// askVersion runs the version command with the language's env (PATH = SearchPath) on top of
+// this process's, and picks the version out of its output (stdout, then stderr).
+func (l *Language) askVersion(ctx context.Context) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, detectTimeout)
+	defer cancel()
+	prog, err := lookPath(l.Version[0], l.SearchPath())
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, prog, l.Version[1:]...)
+	cmd.Env = append(os.Environ(), append([]string{"PATH=" + l.SearchPath()}, l.Env...)...)
+	cmd.Stdin = nil
+	var out capped
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.WaitDelay = time.Second
+	ownGroup(cmd)
+	if err := cmd.Run(); err != nil {
+		first, _, _ := strings.Cut(strings.TrimSpace(out.String()), "\n")
+		if first != "" {
+			return "", fmt.Errorf("%s: %s", strings.Join(l.Version, " "), first)
+		}
+		return "", fmt.Errorf("%s: %w", strings.Join(l.Version, " "), err)
+	}
+	return l.ParseVersion(out.String()), nil
+}
+
+// ParseVersion picks the version out of the version command's output: VersionRegex's first
+// group, else the first non-empty line; "" when the regex does not match.
+func (l *Language) ParseVersion(output string) string {
+	if l.versionRe != nil {
+		m := l.versionRe.FindStringSubmatch(output)
+		if m == nil {
+			return ""
+		}
+		return strings.TrimSpace(m[1])
+	}
+	for _, line := range strings.Split(output, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			return line
+		}
+	}
+	return ""
+}
+
+// lookPath finds an executable file named prog in searchPath ("a:b:c"), or prog itself when it
+// contains a slash.
+func lookPath(prog, searchPath string) (string, error) {
+	if strings.Contains(prog, "/") {
+		if isExecutable(prog) {
+			return prog, nil
+		}
+		return "", fmt.Errorf("%s: not an executable file", prog)
+	}
+	for _, dir := range filepath.SplitList(searchPath) {
+		if dir == "" {
+			continue
+		}
+		if p := filepath.Join(dir, prog); isExecutable(p) {
+			return p, nil
+		}
+	}
+	return "", errors.New(prog + ": not found")
+}
+
+func isExecutable(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
+}
+
+// capped keeps the first 64 KiB written to it and drops the rest.
+type capped struct{ bytes.Buffer }
+
+func (c *capped) Write(p []byte) (int, error) {
+	if room := 64<<10 - c.Len(); room > 0 {
+		c.Buffer.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}

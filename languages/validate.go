@@ -1,0 +1,117 @@
+package languages
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+)
+
+var (
+	idRe          = regexp.MustCompile(`^[a-z][a-z0-9]*$`)
+	placeholderRe = regexp.MustCompile(`\{[^{}]*\}`)
+	envKeyRe      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// systemDirs are bound into every sandbox; a definition's Paths must lie outside them.
+var systemDirs = []string{"/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc"}
+
+// Validate checks one definition on its own: required fields, the shape of ids, extensions and
+// env, the placeholders in Compile and Run, toolchain paths and the version regex (compiled).
+func (l *Language) Validate() error {
+	switch {
+	case !idRe.MatchString(l.ID):
+		return fmt.Errorf("id %q must be lowercase letters and digits, starting with a letter", l.ID)
+	case l.Name == "":
+		return fmt.Errorf("name is required")
+	case len(l.Run) == 0 || l.Run[0] == "":
+		return fmt.Errorf("run is required")
+	case l.SourceFile == "" || l.SourceFile != path.Base(l.SourceFile):
+		return fmt.Errorf("source_file %q must be a plain file name such as main.py", l.SourceFile)
+	case l.Package == "":
+		return fmt.Errorf("package (how to install the toolchain) is required")
+	case l.Hello == "":
+		return fmt.Errorf("hello (a hello-world program) is required")
+	case len(l.Version) == 0:
+		return fmt.Errorf("version (a command printing the toolchain's version) is required")
+	}
+	for _, e := range l.Extensions {
+		if !strings.HasPrefix(e, ".") || len(e) < 2 || e != strings.ToLower(e) || strings.ContainsAny(e, "/ ") {
+			return fmt.Errorf("extension %q must be a lowercase suffix such as \".py\"", e)
+		}
+	}
+	if len(l.Extensions) > 0 && !contains(l.Extensions, strings.ToLower(path.Ext(l.SourceFile))) {
+		return fmt.Errorf("source_file %q does not end in one of the extensions %v", l.SourceFile, l.Extensions)
+	}
+	for _, a := range l.Aliases {
+		if a == "" || strings.ContainsAny(a, " \t") {
+			return fmt.Errorf("alias %q must be one word", a)
+		}
+	}
+	if err := checkArgv("compile", l.Compile); err != nil {
+		return err
+	}
+	if err := checkArgv("run", l.Run); err != nil {
+		return err
+	}
+	for _, p := range l.Paths {
+		if !path.IsAbs(p) || path.Clean(p) != p || p == "/" {
+			return fmt.Errorf("path %q must be an absolute, clean directory", p)
+		}
+		for _, d := range systemDirs {
+			if p == d || strings.HasPrefix(p, d+"/") {
+				return fmt.Errorf("path %q is inside %s, which every sandbox binds already", p, d)
+			}
+		}
+	}
+	for _, kv := range l.Env {
+		k, _, ok := strings.Cut(kv, "=")
+		if !ok || !envKeyRe.MatchString(k) {
+			return fmt.Errorf("env %q must be KEY=value", kv)
+		}
+	}
+	if l.VersionRegex != "" {
+		re, err := regexp.Compile(l.VersionRegex)
+		if err != nil {
+			return fmt.Errorf("version_regex: %w", err)
+		}
+		if re.NumSubexp() < 1 {
+			return fmt.Errorf("version_regex %q needs a group around the version", l.VersionRegex)
+		}
+		l.versionRe = re
+	}
+	return nil
+}
+
+// checkArgv checks a command template: only {file} and {stem}, and at least one of them, so that
+// the user's program is what runs.
+func checkArgv(field string, argv []string) error {
+	if len(argv) == 0 {
+		return nil
+	}
+	if argv[0] == "" {
+		return fmt.Errorf("%s: the program name is empty", field)
+	}
+	mentions := false
+	for _, a := range argv {
+		for _, ph := range placeholderRe.FindAllString(a, -1) {
+			if ph != "{file}" && ph != "{stem}" {
+				return fmt.Errorf("%s: unknown placeholder %s in %q (use {file} or {stem})", field, ph, a)
+			}
+		}
+		mentions = mentions || strings.Contains(a, "{file}") || strings.Contains(a, "{stem}")
+	}
+	if !mentions {
+		return fmt.Errorf("%s: %v never names the program ({file} or {stem})", field, argv)
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

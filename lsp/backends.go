@@ -1,0 +1,137 @@
+package lsp
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/sandrun/sandrun/executor"
+)
+
+// backends opens the configured executor lazily and keeps one that the settings replaced open
+// until the runs using it end.
+type backends struct {
+	open OpenFunc
+	logf func(format string, args ...any)
+
+	mu     sync.Mutex
+	cfg    ExecutorConfig
+	cur    *backend // nil until first use after a change, or after opening failed
+	closed bool
+}
+
+// backend is one opened executor.
+type backend struct {
+	cfg     ExecutorConfig
+	ex      executor.Executor
+	closeFn func() error
+	refs    int  // runs using it; guarded by backends.mu
+	retired bool // replaced by a newer configuration; guarded by backends.mu
+
+	langsMu sync.Mutex
+	langs   []executor.LanguageInfo // cached after the first success
+}
+
+func newBackends(open OpenFunc, logf func(string, ...any)) *backends {
+	return &backends{open: open, logf: logf}
+}
+
+// configure makes cfg the executor for later runs. Runs in flight keep theirs.
+func (b *backends) configure(cfg ExecutorConfig) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if cfg == b.cfg {
+		return
+	}
+	b.cfg = cfg
+	if old := b.retireLocked(); old != nil {
+		go b.closeBackend(old)
+	}
+}
+
+// retireLocked takes the current executor out of use and returns it if nothing uses it.
+func (b *backends) retireLocked() *backend {
+	old := b.cur
+	if old == nil {
+		return nil
+	}
+	b.cur = nil
+	old.retired = true
+	if old.refs > 0 {
+		return nil
+	}
+	return old
+}
+
+// acquire returns the current executor, opening it if needed. Call release when done.
+func (b *backends) acquire(ctx context.Context) (*backend, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, errSessionEnded
+	}
+	if b.cur == nil {
+		ex, closeFn, err := b.open(ctx, b.cfg)
+		if err != nil {
+			return nil, fmt.Errorf("cannot open executor %q: %w (check the sandrun.executor and sandrun.tokenFile settings)", b.cfg.Spec, err)
+		}
+		b.cur = &backend{cfg: b.cfg, ex: ex, closeFn: closeFn}
+	}
+	b.cur.refs++
+	return b.cur, nil
+}
+
+func (b *backends) release(be *backend) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	be.refs--
+	if be.retired && be.refs == 0 {
+		go b.closeBackend(be)
+	}
+}
+
+// close releases every executor; later acquires fail.
+func (b *backends) close() {
+	b.mu.Lock()
+	b.closed = true
+	old := b.retireLocked()
+	b.mu.Unlock()
+	if old != nil {
+		b.closeBackend(old)
+	}
+}
+
+func (b *backends) closeBackend(be *backend) {
+	if be.closeFn == nil {
+		return
+	}
+	if err := be.closeFn(); err != nil {
+		b.logf("close executor %q: %v", be.cfg.Spec, err)
+	}
+}
+
+// languages returns the executor's languages, cached after the first success.
+func (be *backend) languages(ctx context.Context) ([]executor.LanguageInfo, error) {
+	be.langsMu.Lock()
+	defer be.langsMu.Unlock()
+	if be.langs != nil {
+		return be.langs, nil
+	}
+	langs, err := be.ex.Languages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	be.langs = langs
+	return langs, nil
+}
+
+// version is the installed version of language id as the executor reports it, or "".
+func (be *backend) version(ctx context.Context, id string) string {
+	langs, _ := be.languages(ctx) // the version is a nicety: a run does not fail without it
+	for _, l := range langs {
+		if l.ID == id {
+			return l.Version
+		}
+	}
+	return ""
+}

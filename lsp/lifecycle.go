@@ -1,0 +1,138 @@
+package lsp
+
+import (
+	stdjson "encoding/json"
+	"os"
+	"syscall"
+	"time"
+
+	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
+
+	"github.com/sandrun/sandrun/executor"
+)
+
+// Command ids the server executes (workspace/executeCommand).
+const (
+	CommandRun       = "sandrun.run"
+	CommandWatch     = "sandrun.watch"
+	CommandStop      = "sandrun.stop"
+	CommandLanguages = "sandrun.languages"
+)
+
+// Commands lists the command ids, in the order initialize advertises them.
+var Commands = []string{CommandRun, CommandWatch, CommandStop, CommandLanguages}
+
+// initializeParams is the part of InitializeParams the server reads. It is decoded on its own
+// (not as protocol.InitializeParams) so that capabilities a newer client adds, in shapes
+// v0.12.0 does not know, can never fail the handshake.
+type initializeParams struct {
+	ProcessID             *int               `json:"processId"`
+	InitializationOptions stdjson.RawMessage `json:"initializationOptions"`
+	Capabilities          struct {
+		Window struct {
+			WorkDoneProgress bool `json:"workDoneProgress"`
+		} `json:"window"`
+		Workspace struct {
+			Configuration bool `json:"configuration"`
+		} `json:"workspace"`
+	} `json:"capabilities"`
+}
+
+func (c *call) initialize() {
+	s := c.s
+	var p initializeParams
+	if len(c.params) == 0 {
+		c.params = stdjson.RawMessage("{}")
+	}
+	if err := stdjson.Unmarshal(c.params, &p); err != nil {
+		c.answer(nil, invalidParams("initialize: params are not InitializeParams: %v", err))
+		return
+	}
+	if !s.state.CompareAndSwap(stateNew, stateReady) {
+		c.answer(nil, jsonrpc2.Errorf(jsonrpc2.InvalidRequest, "initialize was already sent: send it once per session"))
+		return
+	}
+	_, hasOptions := sandrunSection(p.InitializationOptions)
+	s.clientMu.Lock()
+	s.workDoneClient = p.Capabilities.Window.WorkDoneProgress
+	s.configurationClient = p.Capabilities.Workspace.Configuration
+	s.initOptions = hasOptions
+	s.clientMu.Unlock()
+	var warnings []string
+	if hasOptions {
+		warnings = s.applySettings(p.InitializationOptions)
+	}
+	if p.ProcessID != nil && *p.ProcessID > 0 {
+		go s.watchParent(*p.ProcessID)
+	}
+	c.answer(protocol.InitializeResult{
+		Capabilities: protocol.ServerCapabilities{
+			TextDocumentSync: &protocol.TextDocumentSyncOptions{
+				OpenClose: true,
+				Change:    protocol.TextDocumentSyncKindFull,
+				Save:      &protocol.SaveOptions{IncludeText: true},
+			},
+			ExecuteCommandProvider: &protocol.ExecuteCommandOptions{Commands: Commands},
+		},
+		ServerInfo: &protocol.ServerInfo{Name: "sandrun", Version: executor.Version},
+	}, nil)
+	for _, w := range warnings {
+		s.showMessage(protocol.MessageTypeWarning, w)
+	}
+}
+
+// initialized asks for the settings when initialize carried none.
+func (s *Server) initialized(stdjson.RawMessage) error {
+	s.clientMu.Lock()
+	pull := !s.initOptions
+	s.clientMu.Unlock()
+	if pull {
+		go s.pullSettings()
+	}
+	return nil
+}
+
+// shutdown stops every run and watch; the session then only accepts exit.
+func (c *call) shutdown() {
+	c.s.state.Store(stateShutdown)
+	c.s.runs.stopAll(errSessionEnded)
+	c.s.watches.close()
+	c.answer(nil, nil)
+}
+
+func (s *Server) exit(stdjson.RawMessage) error {
+	s.exitOnce.Do(func() { close(s.exited) })
+	return nil
+}
+
+// watchParent ends the session when the editor process that started the server is gone
+// (LSP: "if the parent process is not alive then the server should exit").
+func (s *Server) watchParent(pid int) {
+	t := time.NewTicker(3 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.bg.Done():
+			return
+		case <-t.C:
+		}
+		p, err := os.FindProcess(pid)
+		if err == nil {
+			err = p.Signal(syscall.Signal(0))
+		}
+		if err != nil && err != syscall.EPERM {
+			s.logf("the editor process %d is gone (%v): ending the session", pid, err)
+			s.exitOnce.Do(func() { close(s.exited) })
+			return
+		}
+	}
+}
+
+// showMessage sends window/showMessage.
+func (s *Server) showMessage(t protocol.MessageType, msg string) {
+	s.notify(protocol.MethodWindowShowMessage, &protocol.ShowMessageParams{Type: t, Message: msg})
+}
+
+// showError sends window/showMessage with type Error.
+func (s *Server) showError(msg string) { s.showMessage(protocol.MessageTypeError, msg) }

@@ -1,0 +1,7 @@
+// Prints its whole environment. Expected: nothing of the host's (sandrun's) environment.
+#include <stdio.h>
+extern char **environ;
+int main(void) {
+	for (char **e = environ; *e; e++) puts(*e);
+	return 0;
+}

@@ -1,0 +1,1 @@
+(println (reduce + 0 (map #(Long/parseLong %) (re-seq #"-?\d+" (slurp *in*)))))

@@ -1,0 +1,5 @@
+IO.stream(:stdio, :line)
+|> Enum.flat_map(&String.split/1)
+|> Enum.map(&String.to_integer/1)
+|> Enum.sum()
+|> IO.puts()

@@ -1,0 +1,1 @@
+println(sum(parse.(Int, split(read(stdin, String)))))

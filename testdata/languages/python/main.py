@@ -1,0 +1,3 @@
+import sys
+
+print(sum(int(w) for w in sys.stdin.read().split()))

@@ -1,0 +1,263 @@
+// End to end in a real VS Code: installs bin/sandrun.vsix into code-server (VS Code 1.100 in the
+// browser), opens a folder of Python files and drives the Sandrun commands with Playwright and
+// Debian's chromium, reading the "Sandrun" output panel as a person would.
+//
+// Environment (mk/vscode.mk sets it): SANDRUN_BIN, SANDRUN_VSIX, CODE_SERVER_DIR, ARTIFACTS_DIR.
+// Screenshots: $ARTIFACTS_DIR/vscode-e2e.png (and vscode-e2e-<step>.png when a step fails).
+import { spawn, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) {
+    throw new Error(`${name} is not set: run this test with "make test-e2e-vscode"`);
+  }
+  return v;
+};
+const sandrunBin = env('SANDRUN_BIN');
+const vsix = env('SANDRUN_VSIX');
+const codeServerDir = env('CODE_SERVER_DIR');
+const artifacts = env('ARTIFACTS_DIR');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const entry = path.join(codeServerDir, 'node_modules/code-server/out/node/entry.js');
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sandrun-vscode-e2e-'));
+const userData = path.join(tmp, 'user-data');
+const extensions = path.join(tmp, 'extensions');
+const workspace = path.join(tmp, 'workspace');
+const browserProfile = path.join(tmp, 'chromium');
+
+/** @type {import('node:child_process').ChildProcess | undefined} */
+let server;
+let serverLog = '';
+/** @type {import('playwright-core').BrowserContext | undefined} */
+let browser;
+/** @type {import('playwright-core').Page} */
+let page;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {net.AddressInfo} */ (s.address());
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHttp(url, ms) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) {
+        return;
+      }
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > end) {
+      throw new Error(`code-server did not answer ${url} within ${ms / 1000}s; its output:\n${serverLog}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function write(rel, text) {
+  const p = path.join(workspace, rel);
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, text);
+}
+
+before(async () => {
+  for (const [what, p] of [['sandrun binary', sandrunBin], ['.vsix', vsix], ['code-server', entry], ['chromium', chromiumPath]]) {
+    assert.ok(fs.existsSync(p), `${what} not found at ${p}`);
+  }
+  fs.mkdirSync(artifacts, { recursive: true });
+  write('hello.py', 'import sys\nprint("hello from sandrun", sum(range(10)))\nprint("to stderr", file=sys.stderr)\n');
+  write('lines.py', 'print("first line")\nprint("second line")\nprint("third line")\n');
+  write('greet.py', 'name = input()\nprint(f"hi {name}!")\n');
+  write('slow.py', 'import time\nprint("sleeping", flush=True)\ntime.sleep(60)\nprint("woke up")\n');
+  write('watched.py', 'print("version", 1)\n');
+  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  fs.writeFileSync(
+    path.join(userData, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'sandrun.path': sandrunBin,
+        'security.workspace.trust.enabled': false,
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'workbench.enableExperiments': false,
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'extensions.ignoreRecommendations': true,
+        'editor.autoClosingBrackets': 'never',
+        'editor.autoClosingQuotes': 'never',
+        'editor.autoIndent': 'none',
+        'editor.quickSuggestions': { other: false, comments: false, strings: false },
+        'editor.suggestOnTriggerCharacters': false,
+        'editor.acceptSuggestionOnEnter': 'off',
+        'files.autoSave': 'off',
+        'chat.commandCenter.enabled': false,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      },
+      null,
+      2,
+    ),
+  );
+  const common = ['--user-data-dir', userData, '--extensions-dir', extensions];
+  execFileSync(process.execPath, [entry, ...common, '--install-extension', vsix], { stdio: 'pipe', timeout: 120_000 });
+  const installed = fs.readdirSync(extensions).filter((d) => d.startsWith('sandrun.sandrun-'));
+  assert.equal(installed.length, 1, `the .vsix did not install: ${fs.readdirSync(extensions).join(', ')}`);
+
+  const port = await freePort();
+  server = spawn(
+    process.execPath,
+    [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
+      '--disable-workspace-trust', '--disable-getting-started-override', ...common, workspace],
+    { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SANDRUN_E2E: '1' } },
+  );
+  server.stdout?.on('data', (d) => (serverLog += d));
+  server.stderr?.on('data', (d) => (serverLog += d));
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`, 60_000);
+
+  browser = await chromium.launchPersistentContext(browserProfile, {
+    executablePath: chromiumPath,
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  page = browser.pages()[0] ?? (await browser.newPage());
+  page.setDefaultTimeout(30_000);
+  await page.goto(`${url}/?folder=${encodeURIComponent(workspace)}`);
+  await page.locator('.monaco-workbench').waitFor();
+  await page.getByRole('treeitem', { name: 'hello.py' }).waitFor({ timeout: 60_000 });
+});
+
+after(async () => {
+  await browser?.close().catch(() => undefined);
+  if (server?.pid) {
+    try {
+      process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Opens a workspace file in the editor and puts the cursor in it. */
+async function open(name) {
+  await page.getByRole('treeitem', { name }).click();
+  const editor = page.locator('.editor-group-container .monaco-editor').first();
+  await page.locator(`.tab.active[aria-label*="${name}"]`).waitFor();
+  await editor.locator('.view-lines').click();
+  return editor;
+}
+
+/** Runs a command from the command palette by its title. */
+async function palette(title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+/** The text of the output panel (the Sandrun channel once the extension revealed it). */
+async function outputText() {
+  const lines = page.locator('.part.panel .monaco-editor .view-lines');
+  if ((await lines.count()) === 0) {
+    return '';
+  }
+  return (await lines.first().innerText()).replace(/\u00a0/g, ' ');
+}
+
+/** Waits until the output panel matches every pattern; fails with what it showed instead. */
+async function waitForOutput(patterns, step, ms = 60_000) {
+  const end = Date.now() + ms;
+  let text = '';
+  while (Date.now() < end) {
+    text = await outputText();
+    if (patterns.every((p) => p.test(text))) {
+      return text;
+    }
+    await page.waitForTimeout(200);
+  }
+  await page.screenshot({ path: path.join(artifacts, `vscode-e2e-${step}.png`) }).catch(() => undefined);
+  assert.fail(`${step}: the output panel never matched ${patterns.join(' and ')}; it shows:\n${text}\n-- code-server log --\n${serverLog.slice(-3000)}`);
+}
+
+/** The channel selected in the output panel's drop-down. */
+async function selectedChannel() {
+  return page.locator('.part.panel select.monaco-select-box').first().evaluate((s) => s.options[s.selectedIndex]?.text ?? '');
+}
+
+const footer = /\[ok\] exit 0 · cpu \d+ ms · wall \d+(\.\d+)? m?s · mem [\d.]+ [KMG]iB/;
+
+test('Sandrun: Run Snippet runs the whole file and shows output and status in the Sandrun panel', async () => {
+  await open('hello.py');
+  await palette('Sandrun: Run Snippet');
+  const text = await waitForOutput([/hello from sandrun 45/, /to stderr/, footer], 'run-snippet', 90_000);
+  assert.match(text, /▶ Python [\d.]+ · local · hello\.py/);
+  assert.equal(await selectedChannel(), 'Sandrun');
+  await page.screenshot({ path: path.join(artifacts, 'vscode-e2e.png') });
+});
+
+test('Ctrl+Alt+R runs only the selected line', async () => {
+  const editor = await open('lines.py');
+  await editor.locator('.view-line', { hasText: 'second line' }).click();
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Shift+End');
+  await page.keyboard.press('Control+Alt+R');
+  const text = await waitForOutput([/second line/, footer, /lines\.py \(line 2\)/], 'selection');
+  assert.doesNotMatch(text, /first line|third line/);
+});
+
+test('Sandrun: Run with Input… sends what was typed as stdin', async () => {
+  await open('greet.py');
+  await palette('Sandrun: Run with Input…');
+  const box = page.locator('.quick-input-widget input');
+  await box.waitFor();
+  await box.fill('Ada');
+  await page.keyboard.press('Enter');
+  await waitForOutput([/hi Ada!/, /stdin: input box/, footer], 'stdin');
+});
+
+test('Sandrun: Stop ends a long run at once', async () => {
+  await open('slow.py');
+  await palette('Sandrun: Run Snippet');
+  await waitForOutput([/sleeping/], 'stop-start');
+  await palette('Sandrun: Stop');
+  const text = await waitForOutput([/\[stopped\]/], 'stop', 15_000);
+  assert.doesNotMatch(text, /woke up/);
+});
+
+test('Sandrun: Toggle Run on Save runs the file again on every save', async () => {
+  const editor = await open('watched.py');
+  await palette('Sandrun: Toggle Run on Save');
+  await page.locator('.statusbar-item', { hasText: 'watch' }).first().waitFor();
+  for (const n of [2, 3]) {
+    await editor.locator('.view-line', { hasText: 'version' }).click();
+    await page.keyboard.press('End');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type(`${n})`);
+    await page.keyboard.press('Control+S');
+    await waitForOutput([new RegExp(`version ${n}\\b`), /run on save/, footer], `watch-${n}`);
+  }
+  await page.screenshot({ path: path.join(artifacts, 'vscode-e2e-watch.png') });
+});

@@ -1,0 +1,293 @@
+// Sandrun for VS Code: "Run Snippet" (selection, else the whole unsaved buffer), "Run with Input…",
+// "Toggle Run on Save" and "Stop", with output, status and timings in the "Sandrun" output panel.
+// Every run happens in `sandrun lsp`, which this extension starts; nothing runs on the host here.
+import * as vscode from 'vscode';
+import { findLanguage, type HeaderInfo } from './format';
+import { RunLog, type RunView } from './output';
+import { buildRunArgs } from './runArgs';
+import { Server, errorText } from './server';
+import { readSettings } from './settings';
+import { StatusBar } from './status';
+import { inputBoxToStdin, resolveStdin, stdinToInputBox, type Stdin, type UriLike } from './stdin';
+import { Watches } from './watches';
+
+/** A run the extension started and has not heard the end of. */
+interface InFlight {
+  readonly cts: vscode.CancellationTokenSource;
+  readonly view: RunView;
+  /** Resolves when the reply (or the failure) has been handled. */
+  readonly finished: Promise<void>;
+}
+
+export function activate(context: vscode.ExtensionContext): void {
+  const channel = vscode.window.createOutputChannel('Sandrun');
+  const serverLog = vscode.window.createOutputChannel('Sandrun Server');
+  const status = new StatusBar();
+  const inFlight = new Map<string, InFlight>();
+
+  const updateRunningContext = () => void vscode.commands.executeCommand('setContext', 'sandrun.running', status.busy);
+  const log = new RunLog(channel, {
+    describe: (uri) => headerFor(uri, { trigger: 'run on save' }),
+    clearFirst: () => readSettings().clearPreviousOutput,
+    onStart: () => {
+      status.started();
+      updateRunningContext();
+    },
+    onFinish: (_view, result) => {
+      status.finished(result ?? 'stopped');
+      updateRunningContext();
+    },
+  });
+  const server = new Server(serverLog, {
+    start: (p) => log.started(p),
+    output: (p) => log.output(p),
+    result: (p) => log.result(p),
+    started: () => void watches.resync().then(syncActive),
+  });
+  const watches = new Watches(server, (uri) => stdinFor(uri), (msg) => log.note(`[error] ${msg}`));
+
+  /** The header of a run of `uri`. */
+  function headerFor(uri: string, extra: Partial<HeaderInfo> = {}): HeaderInfo {
+    const u = vscode.Uri.parse(uri);
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+    const languageId = doc?.languageId ?? '';
+    const lang = findLanguage(server.languages, languageId);
+    return {
+      language: lang?.name || lang?.id || languageId || 'unknown language',
+      version: lang?.version,
+      executor: readSettings().executor,
+      file: baseName(u),
+      ...extra,
+    };
+  }
+
+  function stdinFor(uri: vscode.Uri, explicit?: string): Promise<Stdin | undefined> {
+    return resolveStdin({
+      explicit,
+      uri,
+      setting: readSettings().stdin,
+      read: async (c: UriLike) => {
+        try {
+          return await vscode.workspace.fs.readFile(c as vscode.Uri);
+        } catch (err) {
+          if (err instanceof vscode.FileSystemError && err.code === 'FileNotFound') {
+            return undefined;
+          }
+          throw err;
+        }
+      },
+    });
+  }
+
+  async function run(editor: vscode.TextEditor, explicitStdin?: string): Promise<void> {
+    const doc = editor.document;
+    const uri = doc.uri.toString();
+    let stdin: Stdin | undefined;
+    try {
+      stdin = await stdinFor(doc.uri, explicitStdin);
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Sandrun: ${errorText(err)}`);
+      return;
+    }
+    const args = buildRunArgs(editor, { stdin: stdin?.text });
+    // A new run of the same document replaces the one in flight: never "already running". Its
+    // end is awaited (briefly) so that the notifications of the two runs cannot be mixed up.
+    const prev = inFlight.get(uri);
+    if (prev) {
+      prev.cts.cancel();
+      await Promise.race([prev.finished, new Promise((resolve) => setTimeout(resolve, 3000))]);
+    }
+    const view = log.start(uri, headerFor(uri, { range: args.range, stdinFrom: stdin?.from }));
+    const cts = new vscode.CancellationTokenSource();
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    const me: InFlight = { cts, view, finished };
+    inFlight.set(uri, me);
+    const timer = setTimeout(() => showProgress(baseName(doc.uri), finished, () => void stop(uri)), 1000);
+    try {
+      log.reply(view, await server.run(args, cts.token));
+    } catch (err) {
+      if (cts.token.isCancellationRequested) {
+        log.fail(view, 'stopped');
+      } else {
+        log.fail(view, 'error', errorText(err));
+      }
+    } finally {
+      clearTimeout(timer);
+      done();
+      cts.dispose();
+      if (inFlight.get(uri) === me) {
+        inFlight.delete(uri);
+      }
+    }
+  }
+
+  /** A notification with a Cancel button, for runs that last more than a second. */
+  function showProgress(name: string, finished: Promise<void>, cancel: () => void): void {
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Sandrun: running ${name}`, cancellable: true },
+      (_progress, token) => {
+        token.onCancellationRequested(cancel);
+        return finished;
+      },
+    );
+  }
+
+  /** Stops the runs of one document, or all: $/cancelRequest for the extension's, sandrun.stop for the server's. */
+  async function stop(uri?: string): Promise<void> {
+    for (const [u, f] of inFlight) {
+      if (uri === undefined || u === uri) {
+        f.cts.cancel();
+        // A server that never answers a cancelled request must not leave the run shown as running.
+        setTimeout(() => log.fail(f.view, 'stopped', 'the server did not confirm the stop'), 3000);
+      }
+    }
+    try {
+      await server.stop(uri === undefined ? {} : { uri });
+    } catch (err) {
+      log.note(`[error] sandrun.stop: ${errorText(err)}`);
+    }
+  }
+
+  /** The editor to run: the active one, or, when the output panel has the focus, the last file editor. */
+  function activeEditor(): vscode.TextEditor | undefined {
+    let e = vscode.window.activeTextEditor;
+    if (e && !runnable(e.document.uri)) {
+      e = vscode.window.visibleTextEditors.find((v) => v.document.uri.toString() === lastEditorUri);
+    }
+    if (!e) {
+      void vscode.window.showErrorMessage('Sandrun: open a file to run: no editor is active.');
+    }
+    return e;
+  }
+
+  let lastEditorUri: string | undefined;
+  function syncActive(): void {
+    const d = vscode.window.activeTextEditor?.document;
+    if (d && runnable(d.uri)) {
+      lastEditorUri = d.uri.toString();
+    }
+    status.setWatching(d !== undefined && watches.isOn(d.uri.toString()));
+  }
+
+  async function startServer(): Promise<void> {
+    try {
+      await server.get();
+    } catch (err) {
+      const pick = await vscode.window.showErrorMessage(`Sandrun: ${errorText(err)}`, 'Open Settings');
+      if (pick) {
+        await vscode.commands.executeCommand('workbench.action.openSettings', 'sandrun.path');
+      }
+    }
+  }
+
+  const command = (id: string, fn: (...args: any[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+
+  command('sandrun.runSnippet', async (target?: unknown) => {
+    let editor: vscode.TextEditor | undefined;
+    if (target instanceof vscode.Uri && vscode.window.activeTextEditor?.document.uri.toString() !== target.toString()) {
+      editor = await vscode.window.showTextDocument(target); // from an editor title or the explorer
+    }
+    editor ??= activeEditor();
+    if (editor) {
+      await run(editor);
+    }
+  });
+
+  command('sandrun.runWithInput', async () => {
+    const editor = activeEditor();
+    if (!editor) {
+      return;
+    }
+    const key = `stdin:${editor.document.uri.toString()}`;
+    const name = baseName(editor.document.uri);
+    const typed = await vscode.window.showInputBox({
+      title: `Sandrun: standard input for ${name}`,
+      prompt: `What the program reads; \\n starts a new line. For longer input, save it as ${name}.stdin next to the file.`,
+      value: stdinToInputBox(context.workspaceState.get<string>(key) ?? ''),
+      ignoreFocusOut: true,
+    });
+    if (typed === undefined) {
+      return;
+    }
+    const stdin = inputBoxToStdin(typed);
+    await context.workspaceState.update(key, stdin);
+    await run(editor, stdin);
+  });
+
+  command('sandrun.stopRun', () => stop());
+
+  command('sandrun.toggleRunOnSave', async () => {
+    const editor = activeEditor();
+    if (!editor) {
+      return;
+    }
+    const doc = editor.document;
+    if (doc.uri.scheme !== 'file') {
+      void vscode.window.showErrorMessage('Sandrun: save the file first: run on save needs a file on disk.');
+      return;
+    }
+    try {
+      const on = await watches.toggle(doc);
+      syncActive();
+      vscode.window.setStatusBarMessage(
+        `Sandrun: run on save ${on ? 'on' : 'off'} for ${vscode.workspace.asRelativePath(doc.uri)}`,
+        4000,
+      );
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Sandrun: ${errorText(err)}`);
+    }
+  });
+
+  command('sandrun.showOutput', () => channel.show(true));
+
+  command('sandrun.restartServer', async () => {
+    await server.restart();
+    await startServer();
+  });
+
+  context.subscriptions.push(
+    channel,
+    serverLog,
+    status,
+    server,
+    vscode.window.onDidChangeActiveTextEditor(syncActive),
+    vscode.workspace.onDidOpenTextDocument((d) => void watches.apply(d).then(syncActive)),
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (!e.affectsConfiguration('sandrun')) {
+        return;
+      }
+      if (e.affectsConfiguration('sandrun.path')) {
+        await server.restart();
+        if (watches.anyWanted()) {
+          await startServer(); // its "started" event sends the watches again
+        }
+        return;
+      }
+      await server.configure().catch((err) => log.note(`[error] settings: ${errorText(err)}`));
+      await watches.applyAll();
+      syncActive();
+    }),
+  );
+
+  syncActive();
+  // Start the server now only when something runs on save; otherwise on the first command.
+  if (watches.anyWanted()) {
+    void startServer();
+  }
+}
+
+export function deactivate(): void {
+  // The disposables registered in activate stop the server.
+}
+
+/** Whether a document can be run: not the output panel or another internal view. */
+function runnable(u: vscode.Uri): boolean {
+  return u.scheme !== 'output' && u.scheme !== 'vscode-settings' && u.scheme !== 'git';
+}
+
+/** The file name of a URI ("Untitled-1" for a new buffer). */
+function baseName(u: vscode.Uri): string {
+  return u.path.slice(u.path.lastIndexOf('/') + 1) || u.toString();
+}

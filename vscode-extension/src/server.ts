@@ -1,0 +1,170 @@
+// Starting and talking to `sandrun lsp` through vscode-languageclient. The client registers the
+// server's own commands (sandrun.run, …) in VS Code; the extension calls them with sendRequest so
+// that it can pass a cancellation token ($/cancelRequest kills the run).
+import * as vscode from 'vscode';
+import {
+  CancellationToken,
+  DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
+  LanguageClient,
+  State,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import {
+  Notification,
+  ServerCommand,
+  type LanguageInfo,
+  type OutputParams,
+  type ResultParams,
+  type RunArgs,
+  type RunReply,
+  type StartParams,
+  type StopArgs,
+  type WatchArgs,
+} from './protocol';
+import { readSettings, resolveBinary, serverSettings } from './settings';
+
+/** Receives what the server says on its own. */
+export interface ServerEvents {
+  start(p: StartParams): void;
+  output(p: OutputParams): void;
+  result(p: ResultParams): void;
+  /** The server (re)started: watch state must be sent again. */
+  started(): void;
+}
+
+export class Server implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private starting: Promise<LanguageClient> | undefined;
+  private langs: LanguageInfo[] = [];
+
+  constructor(
+    private readonly log: vscode.OutputChannel,
+    private readonly events: ServerEvents,
+  ) {}
+
+  /** The languages the server offers, as last listed ([] until then). */
+  get languages(): readonly LanguageInfo[] {
+    return this.langs;
+  }
+
+  /** The running client, started on first use. Rejects with a sentence a user can act on. */
+  get(): Promise<LanguageClient> {
+    if (this.client && this.client.state === State.Running) {
+      return Promise.resolve(this.client);
+    }
+    this.starting ??= this.start().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  /** Runs a program and resolves with the server's reply; the token cancels it. */
+  async run(args: RunArgs, token: CancellationToken): Promise<RunReply> {
+    return this.execute<RunReply>(ServerCommand.run, args, token);
+  }
+
+  /** Turns run-on-save on or off for one document. */
+  async watch(args: WatchArgs): Promise<void> {
+    await this.execute(ServerCommand.watch, args);
+  }
+
+  /** Stops the runs of a document, or every run. */
+  async stop(args: StopArgs): Promise<void> {
+    await this.execute(ServerCommand.stop, args);
+  }
+
+  /** Sends the current settings to a running server. */
+  async configure(): Promise<void> {
+    const c = this.client;
+    if (c && c.state === State.Running) {
+      await c.sendNotification(DidChangeConfigurationNotification.type, {
+        settings: { sandrun: serverSettings(readSettings()) },
+      });
+    }
+  }
+
+  /** Stops the server; the next get() starts it again (e.g. with a new sandrun.path). */
+  async restart(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    if (c) {
+      await c.dispose(5000).catch(() => undefined);
+    }
+  }
+
+  private async execute<T>(command: string, arg: unknown, token?: CancellationToken): Promise<T> {
+    const c = await this.get();
+    const params = { command, arguments: [arg] };
+    return (token ? c.sendRequest(ExecuteCommandRequest.type, params, token) : c.sendRequest(ExecuteCommandRequest.type, params)) as Promise<T>;
+  }
+
+  private async start(): Promise<LanguageClient> {
+    await this.restart();
+    const s = readSettings();
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const command = resolveBinary(s.path, folder?.scheme === 'file' ? folder.fsPath : undefined);
+    const exe = { command, args: ['lsp'], transport: TransportKind.stdio, options: { cwd: folder?.scheme === 'file' ? folder.fsPath : undefined } };
+    const serverOptions: ServerOptions = { run: exe, debug: exe };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
+      initializationOptions: serverSettings(s),
+      outputChannel: this.log,
+      revealOutputChannelOn: 4, // RevealOutputChannelOn.Never: run errors go to the Sandrun panel
+    };
+    const client = new LanguageClient('sandrun', 'Sandrun Server', serverOptions, clientOptions);
+    client.onNotification(Notification.start, (p: StartParams) => this.events.start(p));
+    client.onNotification(Notification.output, (p: OutputParams) => this.events.output(p));
+    client.onNotification(Notification.result, (p: ResultParams) => this.events.result(p));
+    try {
+      await client.start();
+    } catch (err) {
+      await client.dispose(2000).catch(() => undefined);
+      throw new Error(
+        `could not start "${command} lsp" (${errorText(err)}); install sandrun or point the sandrun.path setting at it`,
+      );
+    }
+    this.client = client;
+    client.onDidChangeState((e) => {
+      if (e.newState === State.Running && this.client === client) {
+        this.events.started(); // the client restarted the server after a crash
+      }
+    });
+    await this.refreshLanguages(client);
+    this.events.started();
+    return client;
+  }
+
+  private async refreshLanguages(c: LanguageClient): Promise<void> {
+    try {
+      const list = await c.sendRequest(ExecuteCommandRequest.type, { command: ServerCommand.languages, arguments: [] });
+      const langs: LanguageInfo[] = Array.isArray(list) ? list : Array.isArray(list?.languages) ? list.languages : [];
+      this.langs = langs.filter((l) => l && typeof l.id === 'string');
+      const ids = new Set<string>();
+      for (const l of this.langs) {
+        ids.add(l.id);
+        if (l.vscode_id) {
+          ids.add(l.vscode_id);
+        }
+      }
+      await vscode.commands.executeCommand('setContext', 'sandrun.languageIds', [...ids]);
+      await vscode.commands.executeCommand('setContext', 'sandrun.ready', true);
+    } catch (err) {
+      this.log.appendLine(`sandrun.languages failed: ${errorText(err)}`);
+    }
+  }
+
+  dispose(): void {
+    void this.restart();
+  }
+}
+
+/** The message of anything thrown. */
+export function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    return err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,59 @@
+import * as assert from 'node:assert/strict';
+import { expandHome, readSettings, resolveBinary, serverSettings } from '../src/settings';
+import { setConfig } from './vscode-stub';
+
+describe('settings', () => {
+  afterEach(() => setConfig({}));
+
+  it('defaults', () => {
+    setConfig({});
+    assert.deepEqual(readSettings(), {
+      path: 'sandrun',
+      executor: 'local',
+      tokenFile: '',
+      timeLimit: '',
+      memoryLimit: '',
+      clearPreviousOutput: true,
+      runOnSave: [],
+      stdin: '',
+    });
+  });
+
+  it('values, trimmed, wrong types dropped; the server gets all but path and clearPreviousOutput', () => {
+    setConfig({
+      path: ' /opt/sandrun ',
+      executor: 'tcp://127.0.0.1:7070',
+      tokenFile: '~/.sandrun/token',
+      timeLimit: '2s',
+      memoryLimit: 42,
+      clearPreviousOutput: false,
+      runOnSave: ['python', 3, '**/*.c'],
+      stdin: ' 1 2\n',
+    });
+    const s = readSettings();
+    assert.equal(s.path, '/opt/sandrun');
+    assert.equal(s.clearPreviousOutput, false);
+    assert.deepEqual(serverSettings(s), {
+      executor: 'tcp://127.0.0.1:7070',
+      tokenFile: expandHome('~/.sandrun/token'),
+      timeLimit: '2s',
+      memoryLimit: '',
+      runOnSave: ['python', '**/*.c'],
+      stdin: ' 1 2\n',
+    });
+  });
+
+  it('resolveBinary', () => {
+    const cases: Array<[string, string | undefined, string]> = [
+      ['sandrun', '/ws', 'sandrun'],
+      ['~/bin/sandrun', '/ws', '/home/u/bin/sandrun'],
+      ['/usr/local/bin/sandrun', '/ws', '/usr/local/bin/sandrun'],
+      ['bin/sandrun', '/ws', '/ws/bin/sandrun'],
+      ['./bin/sandrun', '/ws', '/ws/bin/sandrun'],
+      ['bin/sandrun', undefined, 'bin/sandrun'],
+    ];
+    for (const [p, folder, want] of cases) {
+      assert.equal(resolveBinary(p, folder, '/home/u'), want, `${p} in ${folder}`);
+    }
+  });
+});

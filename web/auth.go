@@ -1,0 +1,70 @@
+package web
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"net/http"
+	"strings"
+)
+
+// How a client presents the API token (Options.APIToken):
+//   - programs send "Authorization: Bearer TOKEN" on every call;
+//   - a person opens the page once as /?token=TOKEN: the server checks the token, keeps it in an
+//     HttpOnly, SameSite=Strict cookie and redirects to /, and from then on the page's own calls
+//     (fetch and WebSocket, same origin) carry the cookie. Other sites' pages never get it sent.
+//
+// The page itself, its assets, /healthz and /api/openapi.json need no token; every other API
+// route and /metrics do.
+
+// tokenCookie is the cookie that carries the API token for the page.
+const tokenCookie = "sandrun_token"
+
+// tokenOK compares a presented token with the configured one in constant time (hashing both
+// first, so that not even the length leaks).
+func (s *Server) tokenOK(presented string) bool {
+	want := sha256.Sum256([]byte(s.opts.APIToken))
+	got := sha256.Sum256([]byte(presented))
+	return subtle.ConstantTimeCompare(want[:], got[:]) == 1
+}
+
+// auth refuses a request without the API token with 401, when a token is configured.
+func (s *Server) auth(next http.HandlerFunc) http.HandlerFunc {
+	if s.opts.APIToken == "" {
+		return next
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		if h := r.Header.Get("Authorization"); h != "" {
+			scheme, tok, _ := strings.Cut(h, " ")
+			if !strings.EqualFold(scheme, "Bearer") || !s.tokenOK(strings.TrimSpace(tok)) {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="sandrun"`)
+				writeError(w, r, http.StatusUnauthorized, "", "Authorization: wrong API token; send \"Authorization: Bearer TOKEN\" with the server's token")
+				return
+			}
+			next(w, r)
+			return
+		}
+		if c, err := r.Cookie(tokenCookie); err == nil && s.tokenOK(c.Value) {
+			next(w, r)
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="sandrun"`)
+		writeError(w, r, http.StatusUnauthorized, "",
+			"this server needs an API token: send \"Authorization: Bearer TOKEN\", or in a browser open /?token=TOKEN once")
+	}
+}
+
+// login handles GET /?token=TOKEN: a right token becomes the page's cookie and the browser is
+// sent to / (so the token leaves the address bar and history); a wrong one is a 401.
+func (s *Server) login(w http.ResponseWriter, r *http.Request, token string) {
+	if s.opts.APIToken == "" || !s.tokenOK(token) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusUnauthorized)
+		w.Write([]byte("token: wrong API token; open /?token=TOKEN with the token the server was started with\n"))
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: tokenCookie, Value: token, Path: "/",
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+	})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}

@@ -1,0 +1,206 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket/wsjson"
+
+	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/sandbox"
+)
+
+// TestMain lets the sandbox re-execute this test binary as its init.
+func TestMain(m *testing.M) {
+	if sandbox.MaybeInit() {
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// localServer is an httptest server around the real local executor, shared by the end-to-end
+// tests (one executor, like `sandrun serve`).
+var localServer = sync.OnceValues(func() (*httptest.Server, error) {
+	local, err := executor.NewLocal(executor.LocalOptions{})
+	if err != nil {
+		return nil, err
+	}
+	s, err := New(Options{Executor: local, Rate: Rate{N: -1}, Logger: quietLogger()})
+	if err != nil {
+		return nil, err
+	}
+	return httptest.NewServer(s), nil
+})
+
+// needLocal returns the local server's URL, skipping the test where sandboxed runs cannot work
+// (not Linux, or a language's toolchain is not installed: CI installs them).
+func needLocal(t *testing.T, langs ...string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs real programs in the sandbox; skipped with -short")
+	}
+	srv, err := localServer()
+	if err != nil {
+		t.Fatalf("local executor: %v", err)
+	}
+	resp, err := http.Get(srv.URL + "/api/v1/languages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list []Language
+	json.NewDecoder(resp.Body).Decode(&list)
+	for _, want := range langs {
+		info, ok := findLanguage(languageInfos(list), want)
+		if !ok || !info.Available {
+			t.Skipf("%s is not installed here (%s); CI installs it", want, info.Missing)
+		}
+	}
+	return srv.URL
+}
+
+func languageInfos(list []Language) []executor.LanguageInfo {
+	out := make([]executor.LanguageInfo, len(list))
+	for i, l := range list {
+		out[i] = l.LanguageInfo
+	}
+	return out
+}
+
+// post sends a JSON body and decodes the JSON answer into out.
+func post(t *testing.T, url, body string, out any) int {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(data, out); err != nil {
+		t.Fatalf("answer %q: %v", data, err)
+	}
+	return resp.StatusCode
+}
+
+// TestLocalRun runs real programs through POST /api/v1/run.
+func TestLocalRun(t *testing.T) {
+	for _, tc := range []struct {
+		lang, body string
+		status     executor.Status
+		stdout     string
+		exit       int
+	}{
+		{"python", `{"language":"python","source":"print(input()[::-1])","stdin":"hello\n"}`, "ok", "olleh\n", 0},
+		{"c", `{"language":"c","files":[{"name":"main.c","content":"#include <stdio.h>\nint main(){puts(\"hi from C\");return 3;}"}]}`, "runtime_error", "hi from C\n", 3},
+		{"javascript", `{"language":"javascript","source":"console.log([1,2,3].map(x => x * 2).join(' '))"}`, "ok", "2 4 6\n", 0},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			url := needLocal(t, tc.lang)
+			var res executor.Result
+			if code := post(t, url+"/api/v1/run", tc.body, &res); code != 200 {
+				t.Fatalf("status %d: %+v", code, res)
+			}
+			if res.Status != tc.status || res.Stdout != tc.stdout || res.ExitCode != tc.exit {
+				t.Errorf("got status %q exit %d stdout %q (stderr %q, message %q); want %q, %d, %q",
+					res.Status, res.ExitCode, res.Stdout, res.Stderr, res.Message, tc.status, tc.exit, tc.stdout)
+			}
+			if res.WallTimeMs < 0 || res.MemoryKiB <= 0 {
+				t.Errorf("wall %d ms, memory %d KiB: want both measured", res.WallTimeMs, res.MemoryKiB)
+			}
+		})
+	}
+}
+
+// TestLocalPiston runs real programs through the Piston route.
+func TestLocalPiston(t *testing.T) {
+	t.Run("compile error", func(t *testing.T) {
+		url := needLocal(t, "c")
+		var got pistonResponse
+		code := post(t, url+"/api/v2/execute", `{"language":"c","version":"*","files":[{"content":"int main( { return 0; }"}]}`, &got)
+		if code != 200 || got.Compile == nil || got.Compile.Status == nil || *got.Compile.Status != "RE" {
+			t.Fatalf("status %d, %+v: want a compile stage with status RE", code, got)
+		}
+		if !strings.Contains(got.Compile.Stderr, "error") || got.Run.Stderr != got.Compile.Stderr {
+			t.Errorf("compile stderr %q, run stderr %q: want gcc's error, repeated as run", got.Compile.Stderr, got.Run.Stderr)
+		}
+	})
+	t.Run("interleaved output and timeout", func(t *testing.T) {
+		url := needLocal(t, "python")
+		var got pistonResponse
+		body := `{"language":"py","version":"3","files":[{"content":"import sys\nprint('a', flush=True)\nprint('b', file=sys.stderr, flush=True)\nprint('c', flush=True)\nwhile True: pass"}],"run_cpu_time":500}`
+		if code := post(t, url+"/api/v2/execute", body, &got); code != 200 {
+			t.Fatalf("status %d: %+v", code, got)
+		}
+		// stdout and stderr are two pipes read apart: "b" may arrive before "a", but the output
+		// holds all three lines, stdout's in order.
+		out := got.Run.Output
+		if len(out) != 6 || !strings.Contains(out, "b\n") || strings.ReplaceAll(out, "b\n", "") != "a\nc\n" {
+			t.Errorf("output %q: want a, b, c interleaved", out)
+		}
+		if got.Run.Stdout != "a\nc\n" || got.Run.Status == nil || *got.Run.Status != "TO" || got.Compile != nil {
+			t.Errorf("run %+v: want stdout a c, status TO, no compile stage", got.Run)
+		}
+	})
+}
+
+// TestLocalStream: a real program's output arrives over the WebSocket before the program ends
+// as separate messages, in order, then the Result.
+func TestLocalStream(t *testing.T) {
+	needLocal(t, "python")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	srv, _ := localServer()
+	conn := dialStream(t, ctx, srv, nil)
+	wsjson.Write(ctx, conn, map[string]any{"language": "python",
+		"source": "import time\nprint('one', flush=True)\ntime.sleep(0.3)\nprint('two', flush=True)"})
+	msgs := readUntilClosed(t, ctx, conn)
+	var kinds, text []string
+	for _, m := range msgs {
+		kinds = append(kinds, m.Type)
+		text = append(text, m.Data)
+	}
+	if len(msgs) < 4 || kinds[0] != "started" || kinds[len(kinds)-1] != "result" || strings.Join(text, "") != "one\ntwo\n" {
+		t.Fatalf("messages %v, data %q: want started, output one, output two, result", kinds, text)
+	}
+	if res := msgs[len(msgs)-1].Result; res.Status != "ok" || res.Stdout != "one\ntwo\n" {
+		t.Errorf("result %+v", res)
+	}
+}
+
+// TestLocalStreamInteractive: with "interactive":true the program reads input sent while it
+// runs: it answers the first line before the second is sent, and "eof" ends its stdin.
+func TestLocalStreamInteractive(t *testing.T) {
+	needLocal(t, "python")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	srv, _ := localServer()
+	conn := dialStream(t, ctx, srv, nil)
+	wsjson.Write(ctx, conn, map[string]any{"language": "python", "interactive": true,
+		"source": "import sys\nname = input('name? ')\nprint('hi', name, flush=True)\nprint('rest', repr(sys.stdin.read()))"})
+	var m streamOut
+	if err := wsjson.Read(ctx, conn, &m); err != nil || m.Type != "started" {
+		t.Fatalf("first message %+v, %v", m, err)
+	}
+	wsjson.Write(ctx, conn, map[string]any{"type": "stdin", "data": "Ada\n"})
+	var out strings.Builder
+	for !strings.Contains(out.String(), "hi Ada\n") {
+		if err := wsjson.Read(ctx, conn, &m); err != nil {
+			t.Fatalf("waiting for the answer to the first line: %v (output so far %q)", err, out.String())
+		}
+		out.WriteString(m.Data)
+	}
+	wsjson.Write(ctx, conn, map[string]any{"type": "stdin", "data": "more", "eof": true})
+	msgs := readUntilClosed(t, ctx, conn)
+	res := msgs[len(msgs)-1].Result
+	if res == nil || res.Status != "ok" || res.Stdout != "name? hi Ada\nrest 'more'\n" {
+		t.Fatalf("result %+v: want ok and both inputs read", res)
+	}
+}

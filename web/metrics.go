@@ -1,0 +1,95 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/sandrun/sandrun/executor"
+)
+
+// metrics are what /metrics exports, in the Server's own registry (no process-wide globals).
+type metrics struct {
+	runs     *prometheus.CounterVec   // by language and status
+	duration *prometheus.HistogramVec // by language
+	requests *prometheus.CounterVec   // by route and code
+}
+
+func newMetrics(reg *prometheus.Registry, exec executor.Executor) *metrics {
+	m := &metrics{
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sandrun_runs_total",
+			Help: "Runs asked of the executor, by language and outcome (a Result status, or rejected, busy, canceled, error).",
+		}, []string{"language", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "sandrun_run_duration_seconds",
+			Help:    "Time from handing a run to the executor to its Result, queueing and compiling included.",
+			Buckets: prometheus.ExponentialBucketsRange(0.005, 180, 16),
+		}, []string{"language"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sandrun_http_requests_total",
+			Help: "HTTP requests answered, by route pattern and status code.",
+		}, []string{"route", "code"}),
+	}
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "sandrun_build_info", Help: "Always 1; the version label is sandrun's version.",
+		ConstLabels: prometheus.Labels{"version": executor.Version},
+	})
+	build.Set(1)
+	reg.MustRegister(m.runs, m.duration, m.requests, build, capacityCollector{exec},
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) observeRun(language, status string, d time.Duration) {
+	m.runs.WithLabelValues(language, status).Inc()
+	m.duration.WithLabelValues(language).Observe(d.Seconds())
+}
+
+func (m *metrics) observeHTTP(route string, code int) {
+	if route == "" {
+		route = "none"
+	}
+	m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
+}
+
+// capacityCollector asks the executor for its load once per scrape.
+type capacityCollector struct{ exec executor.Executor }
+
+var (
+	queueDesc   = prometheus.NewDesc("sandrun_queue_length", "Runs waiting for a free slot.", nil, nil)
+	runningDesc = prometheus.NewDesc("sandrun_runs_in_progress", "Runs executing now.", nil, nil)
+	slotsDesc   = prometheus.NewDesc("sandrun_slots", "Runs that may execute at once.", nil, nil)
+	qmaxDesc    = prometheus.NewDesc("sandrun_queue_max", "Queue length past which runs are refused as busy.", nil, nil)
+)
+
+func (c capacityCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- queueDesc
+	ch <- runningDesc
+	ch <- slotsDesc
+	ch <- qmaxDesc
+}
+
+func (c capacityCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	capa, err := c.exec.Capacity(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(queueDesc, err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(capa.Queued))
+	ch <- prometheus.MustNewConstMetric(runningDesc, prometheus.GaugeValue, float64(capa.Running))
+	ch <- prometheus.MustNewConstMetric(slotsDesc, prometheus.GaugeValue, float64(capa.Slots))
+	ch <- prometheus.MustNewConstMetric(qmaxDesc, prometheus.GaugeValue, float64(capa.QueueMax))
+}
+
+// metricsHandler serves the registry in Prometheus' text format.
+func (s *Server) metricsHandler() http.HandlerFunc {
+	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{ErrorLog: nil, ErrorHandling: promhttp.ContinueOnError}).ServeHTTP
+}

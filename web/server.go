@@ -1,0 +1,227 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/languages"
+)
+
+// Options configure a Server. The zero value of every field but Executor is a usable default.
+type Options struct {
+	Executor executor.Executor
+
+	// APIToken, when set, must be presented by every API call (see auth.go for how the page
+	// presents it). Empty means the API is open.
+	APIToken string
+	// CORSOrigins lists the origins (e.g. "https://example.com", or "*") allowed to call the API
+	// from a browser page served elsewhere. Empty means no cross-origin access.
+	CORSOrigins []string
+	// Rate is how many runs one client IP may start per period (a token bucket: bursts of up to
+	// N, refilled evenly). The zero value means DefaultRate; a negative N means unlimited.
+	Rate Rate
+	// MaxBodyBytes bounds a request body and a WebSocket message. 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// MaxLimits are the largest limits a request may ask for. Zero fields take DefaultMaxLimits'.
+	MaxLimits executor.Limits
+	// Logger receives one line per request. nil means slog.Default().
+	Logger *slog.Logger
+	// ShutdownGrace is how long Serve lets runs in flight finish after ctx ends. 0 means 30s.
+	ShutdownGrace time.Duration
+}
+
+// Defaults for Options.
+const DefaultMaxBodyBytes = 4 << 20
+
+// DefaultRate is the runs one client may start, unless Options say otherwise.
+var DefaultRate = Rate{N: 120, Per: time.Minute}
+
+// Rate is "N runs per period".
+type Rate struct {
+	N   int
+	Per time.Duration
+}
+
+func (r Rate) String() string {
+	switch r.Per {
+	case time.Second:
+		return fmt.Sprintf("%d/s", r.N)
+	case time.Minute:
+		return fmt.Sprintf("%d/min", r.N)
+	case time.Hour:
+		return fmt.Sprintf("%d/h", r.N)
+	}
+	return fmt.Sprintf("%d per %s", r.N, r.Per)
+}
+
+// ParseRate reads "N/s", "N/min", "N/h", "N" (per minute), or "off" (unlimited: N = -1).
+func ParseRate(s string) (Rate, error) {
+	if s == "off" || s == "0" {
+		return Rate{N: -1, Per: time.Minute}, nil
+	}
+	num, unit, _ := strings.Cut(s, "/")
+	n, err := strconv.Atoi(num)
+	per := map[string]time.Duration{"": time.Minute, "s": time.Second, "sec": time.Second, "m": time.Minute,
+		"min": time.Minute, "h": time.Hour, "hour": time.Hour}[unit]
+	if err != nil || n < 0 || per == 0 {
+		return Rate{}, fmt.Errorf("rate %q: write it as N/s, N/min or N/h (e.g. 120/min), or off", s)
+	}
+	return Rate{N: n, Per: per}, nil
+}
+
+// DefaultMaxLimits bound what a request may ask for, per stage, unless Options say otherwise.
+var DefaultMaxLimits = executor.Limits{
+	CPUTimeMs:   30_000,
+	WallTimeMs:  60_000,
+	MemoryBytes: 2 << 30,
+	Processes:   256,
+	OutputBytes: 16 << 20,
+}
+
+// Server is the HTTP front end. Create it with New; it is an http.Handler.
+type Server struct {
+	exec     executor.Executor
+	langs    *languages.Set
+	opts     Options
+	log      *slog.Logger
+	handler  http.Handler
+	limiter  *rateLimiter
+	metrics  *metrics
+	registry *prometheus.Registry
+
+	// streams counts WebSocket runs in flight; done closes when Serve starts shutting down.
+	streams sync.WaitGroup
+	done    chan struct{}
+	doneMu  sync.Mutex
+	closed  bool
+}
+
+// New builds a Server around opts.Executor.
+func New(opts Options) (*Server, error) {
+	if opts.Executor == nil {
+		return nil, errors.New("web: new: an executor is required")
+	}
+	langs, err := languages.Load()
+	if err != nil {
+		return nil, fmt.Errorf("web: new: %w", err)
+	}
+	switch {
+	case opts.Rate.N == 0:
+		opts.Rate = DefaultRate
+	case opts.Rate.Per <= 0:
+		opts.Rate.Per = time.Minute
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	opts.MaxLimits = fillLimits(opts.MaxLimits, DefaultMaxLimits)
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.ShutdownGrace <= 0 {
+		opts.ShutdownGrace = 30 * time.Second
+	}
+	s := &Server{
+		exec:     opts.Executor,
+		langs:    langs,
+		opts:     opts,
+		log:      opts.Logger,
+		registry: prometheus.NewRegistry(),
+		done:     make(chan struct{}),
+	}
+	if opts.Rate.N > 0 {
+		s.limiter = newRateLimiter(opts.Rate.N, opts.Rate.Per)
+	}
+	s.metrics = newMetrics(s.registry, s.exec)
+	s.handler = s.routes()
+	return s, nil
+}
+
+// fillLimits returns l with its zero fields taken from def.
+func fillLimits(l, def executor.Limits) executor.Limits {
+	if l.CPUTimeMs == 0 {
+		l.CPUTimeMs = def.CPUTimeMs
+	}
+	if l.WallTimeMs == 0 {
+		l.WallTimeMs = def.WallTimeMs
+	}
+	if l.MemoryBytes == 0 {
+		l.MemoryBytes = def.MemoryBytes
+	}
+	if l.Processes == 0 {
+		l.Processes = def.Processes
+	}
+	if l.OutputBytes == 0 {
+		l.OutputBytes = def.OutputBytes
+	}
+	if l.FileBytes == 0 {
+		l.FileBytes = def.FileBytes
+	}
+	return l
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Serve answers HTTP on ln until ctx ends, then stops accepting, lets requests and WebSocket
+// runs in flight finish for up to Options.ShutdownGrace, and returns. It returns nil after a
+// clean shutdown.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		// No ReadTimeout/WriteTimeout: a run may take minutes and a WebSocket stays open for
+		// its whole run. Bodies get a read deadline in decodeJSON; runs are bounded by limits.
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("web: serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "grace", s.opts.ShutdownGrace.String())
+	s.beginShutdown()
+	sctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownGrace)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	streamsDone := make(chan struct{})
+	go func() { s.streams.Wait(); close(streamsDone) }()
+	select {
+	case <-streamsDone:
+	case <-sctx.Done():
+		s.log.Warn("shutdown grace ended with WebSocket runs still going")
+	}
+	if err != nil {
+		srv.Close()
+		return fmt.Errorf("web: shutdown: %w", err)
+	}
+	return nil
+}
+
+// beginShutdown tells long-lived handlers to wind down; it is safe to call more than once.
+func (s *Server) beginShutdown() {
+	s.doneMu.Lock()
+	defer s.doneMu.Unlock()
+	if !s.closed {
+		s.closed = true
+		close(s.done)
+	}
+}
+
+// Registry returns the Prometheus registry /metrics serves, for tests and embedding.
+func (s *Server) Registry() *prometheus.Registry { return s.registry }

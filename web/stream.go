@@ -1,0 +1,257 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/sandrun/sandrun/executor"
+)
+
+// The WebSocket protocol of /api/v1/run/stream (one run per connection, JSON text messages):
+//
+//	client → server  {"type":"run", ...RunRequest fields}   first, within 10 s ("type" optional)
+//	                 {"type":"stdin","data":"...","eof":false}  input while it runs; only when the
+//	                                                        run request had "interactive":true
+//	                                                        ("eof":true ends the program's stdin)
+//	                 {"type":"stop"}                        kill the run
+//	server → client  {"type":"started","language":"python","version":"3.11.2"}
+//	                 {"type":"output","stage":"run","stream":"stdout","data":"..."}   as it happens
+//	                 {"type":"result","result":{...Result}}  then the server closes (1000)
+//	                 {"type":"error","error":"...","field":"...","code":400}  then it closes,
+//	                 except for a refused stdin message, after which the run goes on.
+//
+// Closing the socket kills the run.
+
+// streamIn is a message from the client.
+type streamIn struct {
+	Type string `json:"type"`
+	Data string `json:"data"`
+	EOF  bool   `json:"eof"`
+}
+
+// streamStart is the first message: a RunRequest with an optional "type":"run".
+type streamStart struct {
+	Type string `json:"type"`
+	// Interactive keeps the program's stdin open after the request's stdin, fed by "stdin"
+	// messages until one carries "eof":true (or the run ends).
+	Interactive bool `json:"interactive"`
+	RunRequest
+}
+
+// streamOut is a message to the client.
+type streamOut struct {
+	Type     string           `json:"type"`
+	Stage    executor.Stage   `json:"stage,omitempty"`
+	Stream   executor.Stream  `json:"stream,omitempty"`
+	Data     string           `json:"data,omitempty"`
+	Language string           `json:"language,omitempty"`
+	Version  string           `json:"version,omitempty"`
+	Result   *executor.Result `json:"result,omitempty"`
+	Error    string           `json:"error,omitempty"`
+	Field    string           `json:"field,omitempty"`
+	Code     int              `json:"code,omitempty"`
+}
+
+// streamStartTimeout is how long a new connection may take to send its run request.
+const streamStartTimeout = 10 * time.Second
+
+// handleStream answers GET /api/v1/run/stream.
+func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
+	if !s.trackStream() {
+		writeError(w, r, http.StatusServiceUnavailable, "", "the server is shutting down; try again shortly")
+		return
+	}
+	defer s.streams.Done()
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		w.Header().Set("Upgrade", "websocket")
+		writeError(w, r, http.StatusUpgradeRequired, "",
+			"this route speaks WebSocket: connect with a WebSocket client, or POST the run to /api/v1/run")
+		return
+	}
+	opts := &websocket.AcceptOptions{}
+	if slices.Contains(s.opts.CORSOrigins, "*") {
+		opts.InsecureSkipVerify = true // every origin was allowed on purpose
+	} else {
+		opts.OriginPatterns = s.opts.CORSOrigins
+	}
+	conn, err := websocket.Accept(w, r, opts)
+	if err != nil {
+		return // Accept has answered the client (e.g. 403 for a foreign origin)
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(s.opts.MaxBodyBytes)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st := &stream{conn: conn, ctx: ctx}
+
+	sctx, scancel := context.WithTimeout(ctx, streamStartTimeout)
+	_, msg, err := conn.Read(sctx)
+	scancel()
+	if err != nil {
+		st.fail(http.StatusBadRequest, "", "no run request: send one JSON message with the run within 10 s")
+		return
+	}
+	var kind streamIn
+	if err := json.Unmarshal(msg, &kind); err == nil && kind.Type != "" && kind.Type != "run" {
+		st.fail(http.StatusBadRequest, "type", "type: the first message must be the run request (\"type\":\"run\"), not "+kind.Type)
+		return
+	}
+	var start streamStart
+	if err := unmarshalRequest(msg, &start, true); err != nil {
+		st.failErr(err)
+		return
+	}
+	req, err := s.prepare(ctx, start.RunRequest)
+	if err != nil {
+		st.failErr(err)
+		return
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	if start.Interactive {
+		in := newStdinFeed()
+		defer in.close()
+		req.StdinStream = in.reader()
+		st.stdin = in
+	}
+	go st.readControl(runCtx, stop)
+	st.send(streamOut{Type: "started", Language: req.Language, Version: req.Version})
+
+	splitters := map[[2]string]*utf8Splitter{}
+	res, err := s.run(runCtx, req, func(ev executor.Event) {
+		key := [2]string{string(ev.Stage), string(ev.Stream)}
+		sp := splitters[key]
+		if sp == nil {
+			sp = &utf8Splitter{}
+			splitters[key] = sp
+		}
+		if text := sp.next(ev.Data); text != "" {
+			st.send(streamOut{Type: "output", Stage: ev.Stage, Stream: ev.Stream, Data: text})
+		}
+	})
+	for key, sp := range splitters {
+		if text := sp.flush(); text != "" {
+			st.send(streamOut{Type: "output", Stage: executor.Stage(key[0]), Stream: executor.Stream(key[1]), Data: text})
+		}
+	}
+	switch {
+	case err == nil:
+		st.send(streamOut{Type: "result", Result: &res})
+		conn.Close(websocket.StatusNormalClosure, "")
+	case st.stopped():
+		st.fail(statusClientClosed, "", "stopped: the run was killed at the client's request")
+	case runCtx.Err() != nil:
+		// The client closed the socket: the run is killed and nobody is left to tell.
+	default:
+		st.failErr(v1FieldError(err))
+	}
+}
+
+// trackStream counts a WebSocket run in flight, unless shutdown has begun.
+func (s *Server) trackStream() bool {
+	s.doneMu.Lock()
+	defer s.doneMu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.streams.Add(1)
+	return true
+}
+
+// stream is one WebSocket connection's writing side.
+type stream struct {
+	conn *websocket.Conn
+	ctx  context.Context
+
+	stdin *stdinFeed // nil unless the run is interactive
+
+	stopMu    sync.Mutex
+	stopAsked bool
+}
+
+// send writes one message; a client that does not take it within 10 s loses the connection
+// (and with it the run).
+func (st *stream) send(m streamOut) {
+	data, err := json.Marshal(m)
+	if err != nil {
+		return // plain structs: cannot happen
+	}
+	ctx, cancel := context.WithTimeout(st.ctx, 10*time.Second)
+	defer cancel()
+	if err := st.conn.Write(ctx, websocket.MessageText, data); err != nil {
+		st.conn.CloseNow()
+	}
+}
+
+// fail sends an error message and closes the connection normally.
+func (st *stream) fail(code int, field, msg string) {
+	st.send(streamOut{Type: "error", Error: msg, Field: field, Code: code})
+	st.conn.Close(websocket.StatusNormalClosure, "")
+}
+
+// failErr sends err the way the HTTP routes would answer it.
+func (st *stream) failErr(err error) {
+	var re *executor.RequestError
+	var tl *tooLargeError
+	switch {
+	case errors.As(err, &re):
+		st.fail(http.StatusBadRequest, re.Field, re.Error())
+	case errors.As(err, &tl):
+		st.fail(http.StatusRequestEntityTooLarge, "", tl.Error())
+	case errors.Is(err, executor.ErrBusy):
+		st.fail(http.StatusServiceUnavailable, "", err.Error())
+	default:
+		st.fail(http.StatusInternalServerError, "", "internal error: "+err.Error())
+	}
+}
+
+func (st *stream) stopped() bool {
+	st.stopMu.Lock()
+	defer st.stopMu.Unlock()
+	return st.stopAsked
+}
+
+// readControl reads the client's messages while the run goes on. "stop", a closed socket or a
+// broken message kills the run (stop); "stdin" is refused for now.
+func (st *stream) readControl(ctx context.Context, stop context.CancelFunc) {
+	for {
+		_, msg, err := st.conn.Read(ctx)
+		if err != nil {
+			stop()
+			return
+		}
+		var in streamIn
+		if err := json.Unmarshal(msg, &in); err != nil {
+			st.send(streamOut{Type: "error", Error: "message is not valid JSON: " + err.Error(), Code: http.StatusBadRequest})
+			continue
+		}
+		switch in.Type {
+		case "stop":
+			st.stopMu.Lock()
+			st.stopAsked = true
+			st.stopMu.Unlock()
+			stop()
+			return
+		case "stdin":
+			if st.stdin == nil {
+				st.send(streamOut{Type: "error", Field: "stdin", Code: http.StatusBadRequest,
+					Error: "stdin: this run was not started with \"interactive\":true, so it takes stdin only in the run request; the run goes on without this input"})
+				continue
+			}
+			if err := st.stdin.feed(in.Data, in.EOF); err != nil {
+				st.send(streamOut{Type: "error", Field: "stdin", Code: http.StatusBadRequest, Error: "stdin: " + err.Error()})
+			}
+		default:
+			st.send(streamOut{Type: "error", Field: "type", Code: http.StatusBadRequest,
+				Error: "type: " + in.Type + " is not a message type here; send \"stdin\" or \"stop\""})
+		}
+	}
+}
