@@ -7,7 +7,8 @@
 // SANDRUN_URL (drive a server that is already running instead of starting one).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -15,6 +16,7 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
+const require = createRequire(import.meta.url);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const artifacts = join(repo, "test-artifacts");
 const bin = process.env.SANDRUN_BIN || join(repo, "bin", "sandrun");
@@ -191,6 +193,7 @@ function assertOkBadge(r) {
 test("the page lists the languages and shows a hello-world example", async () => {
   const python = lang("python");
   assert.ok(python, "the server lists python");
+  await page.locator('[data-testid="language-select"]:enabled').waitFor();
   const options = await page.getByTestId("language-select").locator("option").allInnerTexts();
   assert.equal(options.length, languages.length, `options: ${options}`);
   for (const l of languages.filter((l) => !l.available)) {
@@ -287,6 +290,16 @@ test("a share link reproduces language, code and stdin", async (t) => {
   assert.equal(r.stdout, "hello\n");
 });
 
+test("a broken share link says what is wrong and the page still works", async () => {
+  const other = await context.newPage();
+  other.on("pageerror", (e) => problems.push(`page error (broken link): ${e.message}`));
+  await other.goto(base + "#lang=klingon&code=eA");
+  await other.locator('[data-testid="language-select"]:enabled').waitFor();
+  assert.match(await other.locator("#notice").innerText(), /language "klingon", which this server does not know/);
+  assert.equal(await other.getByTestId("run-button").isEnabled(), true);
+  await other.close();
+});
+
 test("the theme toggles between dark and light", async () => {
   const html = page.locator("html");
   const before = await html.getAttribute("data-theme");
@@ -294,6 +307,25 @@ test("the theme toggles between dark and light", async () => {
   const afterToggle = await html.getAttribute("data-theme");
   assert.notEqual(afterToggle, before);
   await page.screenshot({ path: join(artifacts, `web-e2e-${afterToggle}.png`) });
+});
+
+// axeViolations runs axe-core's WCAG 2 A/AA rules on the page, leaving out the colours of the
+// highlighted code (CodeMirror's themes), and returns one line per violation.
+async function axeViolations() {
+  // Evaluated through the DevTools protocol: the page's CSP rightly refuses inline scripts.
+  await page.evaluate(readFileSync(require.resolve("axe-core/axe.min.js"), "utf8"));
+  const result = await page.evaluate(() =>
+    window.axe.run({ exclude: [[".cm-line"]] }, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+  );
+  return result.violations.map((v) => `${v.id}: ${v.help}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+test("the page passes axe-core's accessibility rules in both themes", async () => {
+  for (let i = 0; i < 2; i++) {
+    const theme = await page.locator("html").getAttribute("data-theme");
+    assert.deepEqual(await axeViolations(), [], `${theme} theme`);
+    await page.getByRole("button", { name: /Switch to (dark|light) theme/ }).click();
+  }
 });
 
 test("the page raised no JavaScript error and asked no other origin", () => {

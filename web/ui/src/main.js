@@ -34,8 +34,12 @@ let saveTimer = 0;
 
 const editor = new Editor($("editor"), { onRun: run, onChange: edited });
 
-function notice(text) {
+// notice shows a line under the bar; about names what it is about, so that clearing the
+// language's notice leaves a broken share link's in place.
+function notice(text, about = "language") {
+  if (!text && ui.notice.dataset.about !== about) return;
   ui.notice.textContent = text;
+  ui.notice.dataset.about = about;
   ui.notice.hidden = !text;
 }
 
@@ -161,21 +165,21 @@ function applyLink() {
   try {
     snip = parseFragment(location.hash);
   } catch (e) {
-    notice(e.message);
+    notice(e.message, "link");
     return false;
   }
   if (!snip) return false;
   const lang = lookup(snip.lang);
   if (!lang) {
-    notice(`The shared link asks for the language "${snip.lang}", which this server does not know.`);
+    notice(`The shared link asks for the language "${snip.lang}", which this server does not know.`, "link");
     return false;
   }
+  notice("", "link");
   selectLanguage(lang.id, { keepCode: true });
   loadCode(snip.code);
   ui.stdin.value = snip.stdin;
   ui.args.value = snip.args;
   fromLink = true;
-  if (lang.available) notice("");
   return true;
 }
 
@@ -283,14 +287,14 @@ async function start() {
   try {
     list = await fetchLanguages();
   } catch (e) {
-    notice(`Could not load the language list: ${e.message}. Reload the page to try again.`);
+    notice(`Could not load the language list: ${e.message}. Reload the page to try again.`, "server");
     ui.select.replaceChildren(new Option("unavailable"));
     status.error();
     return;
   }
   langs = new Map(list.map((l) => [l.id, l]));
   if (!list.length) {
-    notice("This server offers no languages.");
+    notice("This server offers no languages.", "server");
     return;
   }
   fillPicker(list);
