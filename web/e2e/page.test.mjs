@@ -165,8 +165,7 @@ async function editorText(p = page) {
 }
 
 // runAndWait presses Run (click, else Ctrl+Enter, else neither) and waits for the badge to leave
-// "running"; it returns the badge's
-// status, its text, and the output's stdout and stderr text.
+// "running"; it returns the badge's status, its text, and the output's stdout and stderr text.
 async function runAndWait({ click = true, press = !click } = {}) {
   const status = page.getByTestId("status");
   if (click) await page.getByTestId("run-button").click();
