@@ -81,7 +81,7 @@ func detectCgroups() *cgHost {
 				continue
 			}
 			dir := filepath.Join(m.dir, strings.TrimPrefix(own.v1[c], m.root), cgParent)
-			if err := os.MkdirAll(dir, 0o755); err != nil {
+			if err := makeParent(dir, h.prefix); err != nil {
 				if c == "memory" {
 					whyV1 = fmt.Sprintf("cgroup v1: cannot create %s: %v", dir, err)
 					break
@@ -100,7 +100,7 @@ func detectCgroups() *cgHost {
 		h.v1, h.ctrls = nil, nil
 	}
 	if mounts.v2 != "" {
-		dir, ctrls, err := prepareV2(mounts.v2, strings.TrimPrefix(own.v2, strings.TrimSuffix(mounts.v2root, "/")))
+		dir, ctrls, err := prepareV2(mounts.v2, strings.TrimPrefix(own.v2, strings.TrimSuffix(mounts.v2root, "/")), h.prefix)
 		if err == nil {
 			h.version, h.v2, h.ctrls = 2, dir, ctrls
 			return h
@@ -293,4 +293,17 @@ func removeCgroup(dir string) error {
 		time.Sleep(time.Duration(i+1) * time.Millisecond)
 	}
 	return fmt.Errorf("remove cgroup %s: %w", dir, err)
+}
+
+// makeParent makes the "sandrun" cgroup dir if needed and proves that this process may make
+// command cgroups in it (it may exist, made by another user).
+func makeParent(dir, prefix string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	probe := filepath.Join(dir, prefix+"0")
+	if err := os.Mkdir(probe, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	return syscall.Rmdir(probe)
 }

@@ -7,7 +7,8 @@
 // SANDRUN_URL (drive a server that is already running instead of starting one).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -15,6 +16,7 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
+const require = createRequire(import.meta.url);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const artifacts = join(repo, "test-artifacts");
 const bin = process.env.SANDRUN_BIN || join(repo, "bin", "sandrun");
@@ -162,12 +164,12 @@ async function editorText(p = page) {
   );
 }
 
-// runAndWait presses Run and waits for the badge to leave "running"; it returns the badge's
-// status, its text, and the output's stdout and stderr text.
-async function runAndWait({ click = true } = {}) {
+// runAndWait presses Run (click, else Ctrl+Enter, else neither) and waits for the badge to leave
+// "running"; it returns the badge's status, its text, and the output's stdout and stderr text.
+async function runAndWait({ click = true, press = !click } = {}) {
   const status = page.getByTestId("status");
   if (click) await page.getByTestId("run-button").click();
-  else await page.keyboard.press("Control+Enter");
+  else if (press) await page.keyboard.press("Control+Enter");
   await page.waitForFunction(() => {
     const s = document.querySelector('[data-testid="status"]').dataset.status;
     return !["loading", "idle", "running"].includes(s);
@@ -191,6 +193,7 @@ function assertOkBadge(r) {
 test("the page lists the languages and shows a hello-world example", async () => {
   const python = lang("python");
   assert.ok(python, "the server lists python");
+  await page.locator('[data-testid="language-select"]:enabled').waitFor();
   const options = await page.getByTestId("language-select").locator("option").allInnerTexts();
   assert.equal(options.length, languages.length, `options: ${options}`);
   for (const l of languages.filter((l) => !l.available)) {
@@ -266,6 +269,29 @@ test("Stop kills a run that would never end", async (t) => {
   assert.equal(await page.getByTestId("run-button").isEnabled(), true, "Run is enabled again");
 });
 
+test("Live input: the program reads lines typed while it runs", async (t) => {
+  if (missing(t, "python")) return;
+  await pick("python");
+  await replaceCode('name = input("name? ")\nprint("hi " + name)\nprint(len(input()))\n', { insert: true });
+  await page.getByTestId("stdin").fill("");
+  await page.getByLabel("Live input").check();
+  await page.getByTestId("run-button").click();
+  await page.getByTestId("output").getByText("name?").waitFor({ timeout: 30_000 });
+  const line = page.getByLabel("Input for the running program");
+  assert.equal(await line.evaluate((el) => el === document.activeElement), true, "the input line has the focus");
+  await line.fill("Ada");
+  await line.press("Enter");
+  await page.getByTestId("output").getByText("hi Ada").waitFor({ timeout: 30_000 });
+  await line.fill("four");
+  await line.press("Enter");
+  const r = await runAndWait({ click: false, press: false });
+  await page.getByLabel("Live input").uncheck();
+  assertOkBadge(r);
+  assert.equal(r.stdout, "name? hi Ada\n4\n");
+  assert.match(r.output, /^name\? Ada\nhi Ada\nfour\n4\n/);
+  assert.equal(await line.isVisible(), false, "the input line goes away when the run ends");
+});
+
 test("a share link reproduces language, code and stdin", async (t) => {
   if (missing(t, "python")) return;
   await pick("python");
@@ -287,6 +313,16 @@ test("a share link reproduces language, code and stdin", async (t) => {
   assert.equal(r.stdout, "hello\n");
 });
 
+test("a broken share link says what is wrong and the page still works", async () => {
+  const other = await context.newPage();
+  other.on("pageerror", (e) => problems.push(`page error (broken link): ${e.message}`));
+  await other.goto(base + "#lang=klingon&code=eA");
+  await other.locator('[data-testid="language-select"]:enabled').waitFor();
+  assert.match(await other.locator("#notice").innerText(), /language "klingon", which this server does not know/);
+  assert.equal(await other.getByTestId("run-button").isEnabled(), true);
+  await other.close();
+});
+
 test("the theme toggles between dark and light", async () => {
   const html = page.locator("html");
   const before = await html.getAttribute("data-theme");
@@ -294,6 +330,25 @@ test("the theme toggles between dark and light", async () => {
   const afterToggle = await html.getAttribute("data-theme");
   assert.notEqual(afterToggle, before);
   await page.screenshot({ path: join(artifacts, `web-e2e-${afterToggle}.png`) });
+});
+
+// axeViolations runs axe-core's WCAG 2 A/AA rules on the page, leaving out the colours of the
+// highlighted code (CodeMirror's themes), and returns one line per violation.
+async function axeViolations() {
+  // Evaluated through the DevTools protocol: the page's CSP rightly refuses inline scripts.
+  await page.evaluate(readFileSync(require.resolve("axe-core/axe.min.js"), "utf8"));
+  const result = await page.evaluate(() =>
+    window.axe.run({ exclude: [[".cm-line"]] }, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+  );
+  return result.violations.map((v) => `${v.id}: ${v.help}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+test("the page passes axe-core's accessibility rules in both themes", async () => {
+  for (let i = 0; i < 2; i++) {
+    const theme = await page.locator("html").getAttribute("data-theme");
+    assert.deepEqual(await axeViolations(), [], `${theme} theme`);
+    await page.getByRole("button", { name: /Switch to (dark|light) theme/ }).click();
+  }
 });
 
 test("the page raised no JavaScript error and asked no other origin", () => {

@@ -20,6 +20,10 @@ const ui = {
   run: $("run"),
   stop: $("stop"),
   clear: $("clear"),
+  interactive: $("interactive"),
+  send: $("send"),
+  sendLine: $("send-line"),
+  sendEOF: $("send-eof"),
 };
 const output = new Output($("output"));
 const status = new Status($("status"));
@@ -34,8 +38,12 @@ let saveTimer = 0;
 
 const editor = new Editor($("editor"), { onRun: run, onChange: edited });
 
-function notice(text) {
+// notice shows a line under the bar; about names what it is about, so that clearing the
+// language's notice leaves a broken share link's in place.
+function notice(text, about = "language") {
+  if (!text && ui.notice.dataset.about !== about) return;
   ui.notice.textContent = text;
+  ui.notice.dataset.about = about;
   ui.notice.hidden = !text;
 }
 
@@ -161,21 +169,21 @@ function applyLink() {
   try {
     snip = parseFragment(location.hash);
   } catch (e) {
-    notice(e.message);
+    notice(e.message, "link");
     return false;
   }
   if (!snip) return false;
   const lang = lookup(snip.lang);
   if (!lang) {
-    notice(`The shared link asks for the language "${snip.lang}", which this server does not know.`);
+    notice(`The shared link asks for the language "${snip.lang}", which this server does not know.`, "link");
     return false;
   }
+  notice("", "link");
   selectLanguage(lang.id, { keepCode: true });
   loadCode(snip.code);
   ui.stdin.value = snip.stdin;
   ui.args.value = snip.args;
   fromLink = true;
-  if (lang.available) notice("");
   return true;
 }
 
@@ -210,6 +218,8 @@ ui.stdin.value = store.load("stdin") || "";
 ui.args.value = store.load("args") || "";
 ui.stdin.addEventListener("input", () => store.save("stdin", ui.stdin.value || null));
 ui.args.addEventListener("input", () => store.save("args", ui.args.value || null));
+ui.interactive.checked = store.load("interactive") === "1";
+ui.interactive.addEventListener("change", () => store.save("interactive", ui.interactive.checked ? "1" : null));
 
 // --- running -------------------------------------------------------------------------------
 
@@ -229,8 +239,11 @@ function run() {
   status.running();
   setRunning(true);
   const req = { language: current, source: editor.text, stdin: ui.stdin.value, args };
+  const interactive = ui.interactive.checked;
   running = startRun(req, {
+    interactive,
     onEvent: (stage, stream, text) => output.append(stage, stream, text),
+    onNotice: (msg) => output.note(msg, true),
     onResult: (r) => {
       setRunning(false);
       output.showResult(r);
@@ -242,7 +255,35 @@ function run() {
       status.error();
     },
   });
+  if (interactive) {
+    ui.send.hidden = false;
+    ui.sendLine.disabled = ui.sendEOF.disabled = false;
+    ui.sendLine.focus();
+  }
 }
+
+// Live input: each line typed under the output goes to the running program's stdin.
+ui.send.addEventListener("submit", (e) => {
+  e.preventDefault();
+  const line = ui.sendLine.value + "\n";
+  if (running?.send(line)) {
+    output.append("run", "stdin", line);
+    ui.sendLine.value = "";
+  }
+});
+function endInput() {
+  if (running?.send("", true)) {
+    ui.sendLine.disabled = ui.sendEOF.disabled = true;
+    output.note("Input ended.");
+  }
+}
+ui.sendEOF.addEventListener("click", endInput);
+ui.sendLine.addEventListener("keydown", (e) => {
+  if (e.key === "d" && e.ctrlKey && !e.metaKey) {
+    e.preventDefault();
+    endInput();
+  }
+});
 
 function stop() {
   if (!running) return;
@@ -253,7 +294,10 @@ function stop() {
 }
 
 function setRunning(on) {
-  if (!on) running = null;
+  if (!on) {
+    running = null;
+    ui.send.hidden = true;
+  }
   ui.run.disabled = on || !langs.get(current)?.available;
   ui.stop.disabled = !on;
   ui.select.disabled = on;
@@ -283,14 +327,14 @@ async function start() {
   try {
     list = await fetchLanguages();
   } catch (e) {
-    notice(`Could not load the language list: ${e.message}. Reload the page to try again.`);
+    notice(`Could not load the language list: ${e.message}. Reload the page to try again.`, "server");
     ui.select.replaceChildren(new Option("unavailable"));
     status.error();
     return;
   }
   langs = new Map(list.map((l) => [l.id, l]));
   if (!list.length) {
-    notice("This server offers no languages.");
+    notice("This server offers no languages.", "server");
     return;
   }
   fillPicker(list);
