@@ -5,6 +5,7 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,27 +15,34 @@ import (
 	"time"
 )
 
-// cmdCgroup is one command's cgroup (a dir per v1 hierarchy, or one v2 dir).
+// cmdCgroup is one command's cgroup (a dir per v1 hierarchy, or one v2 dir). It is made ahead
+// of the command: the stage-2 that will become the command joins it while it waits (a write to
+// cgroup.procs can take milliseconds, off the hot path there); the limits are written and the
+// counters read as baselines when the command starts.
 type cmdCgroup struct {
 	version int
 	dirs    map[string]string // v1: controller → dir; v2: "" → dir
 	procs   []*os.File        // cgroup.procs of each dir, for the stage-2 to join
-	memory  bool              // a memory limit is enforced here
+	memory  bool              // the memory controller is here
 	cpu     bool              // CPU time can be read here
+	pids    bool              // the pids controller is here
+	memsw   bool              // v1: swap is accounted (memory.memsw.*)
+
+	baseCPU time.Duration // used before the command started (by the waiting stage-2)
+	peak    *os.File      // v2: memory.peak, reset through this fd where the kernel allows
 }
 
-// newCmdCgroup makes the command's cgroup with its limits set, or returns nil when the host
-// has no usable cgroup (then rlimits are all there is).
-func newCmdCgroup(l Limits) (*cmdCgroup, error) {
+// newCmdCgroup makes a command cgroup, without limits yet, or returns nil when the host has no
+// usable cgroup (then rlimits are all there is).
+func newCmdCgroup() (*cmdCgroup, error) {
 	h := hostCgroups()
 	if h.version == 0 {
 		return nil, nil
 	}
 	name := h.prefix + strconv.FormatInt(h.next.Add(1), 10)
-	c := &cmdCgroup{version: h.version, dirs: map[string]string{}}
+	c := &cmdCgroup{version: h.version, dirs: map[string]string{}, memsw: h.memsw}
 	fail := func(err error) (*cmdCgroup, error) {
-		c.closeProcs()
-		c.destroy()
+		c.release()
 		return nil, fmt.Errorf("cgroup: %w", err)
 	}
 	if h.version == 2 {
@@ -43,20 +51,11 @@ func newCmdCgroup(l Limits) (*cmdCgroup, error) {
 			return fail(err)
 		}
 		c.dirs[""] = dir
-		if slices.Contains(h.ctrls, "memory") && l.Memory > 0 {
-			if err := writeFile(dir, "memory.max", l.Memory); err != nil {
-				return fail(err)
-			}
+		c.memory, c.pids, c.cpu = slices.Contains(h.ctrls, "memory"), slices.Contains(h.ctrls, "pids"), true
+		if c.memory {
 			_ = writeFile(dir, "memory.swap.max", 0) // absent without swap accounting
 			_ = writeFile(dir, "memory.oom.group", 1)
-			c.memory = true
 		}
-		if slices.Contains(h.ctrls, "pids") && l.Processes > 0 {
-			if err := writeFile(dir, "pids.max", int64(l.Processes)); err != nil {
-				return fail(err)
-			}
-		}
-		c.cpu = true // cpu.stat's usage_usec needs no controller
 	} else {
 		for _, ctrl := range h.ctrls {
 			dir := filepath.Join(h.v1[ctrl], name)
@@ -65,25 +64,12 @@ func newCmdCgroup(l Limits) (*cmdCgroup, error) {
 			}
 			c.dirs[ctrl] = dir
 		}
-		if dir, ok := c.dirs["memory"]; ok && l.Memory > 0 {
-			if err := writeFile(dir, "memory.limit_in_bytes", l.Memory); err != nil {
-				return fail(err)
-			}
-			if h.memsw {
-				if err := writeFile(dir, "memory.memsw.limit_in_bytes", l.Memory); err != nil {
-					return fail(err)
-				}
-			} else {
-				_ = writeFile(dir, "memory.swappiness", 0)
-			}
-			c.memory = true
-		}
-		if dir, ok := c.dirs["pids"]; ok && l.Processes > 0 {
-			if err := writeFile(dir, "pids.max", int64(l.Processes)); err != nil {
-				return fail(err)
-			}
-		}
+		_, c.memory = c.dirs["memory"]
+		_, c.pids = c.dirs["pids"]
 		_, c.cpu = c.dirs["cpuacct"]
+		if c.memory && !c.memsw {
+			_ = writeFile(c.dirs["memory"], "memory.swappiness", 0)
+		}
 	}
 	for _, dir := range c.dirs {
 		f, err := os.OpenFile(filepath.Join(dir, "cgroup.procs"), os.O_WRONLY, 0)
@@ -93,6 +79,63 @@ func newCmdCgroup(l Limits) (*cmdCgroup, error) {
 		c.procs = append(c.procs, f)
 	}
 	return c, nil
+}
+
+// limit writes the command's limits and takes the baselines, right before it starts.
+func (c *cmdCgroup) limit(l Limits) error {
+	if c.version == 2 {
+		dir := c.dirs[""]
+		if c.memory && l.Memory > 0 {
+			if err := writeFile(dir, "memory.max", l.Memory); err != nil {
+				return fmt.Errorf("cgroup: %w", err)
+			}
+		}
+		if c.pids && l.Processes > 0 {
+			if err := writeFile(dir, "pids.max", int64(l.Processes)); err != nil {
+				return fmt.Errorf("cgroup: %w", err)
+			}
+		}
+		if c.memory {
+			if f, err := os.OpenFile(filepath.Join(dir, "memory.peak"), os.O_RDWR, 0); err == nil {
+				_, _ = f.WriteString("reset\n") // Linux 6.12+: the peak seen through f restarts now
+				c.peak = f
+			}
+		}
+	} else {
+		if dir, ok := c.dirs["memory"]; ok {
+			if l.Memory > 0 {
+				if err := writeFile(dir, "memory.limit_in_bytes", l.Memory); err != nil {
+					return fmt.Errorf("cgroup: %w", err)
+				}
+				if c.memsw {
+					if err := writeFile(dir, "memory.memsw.limit_in_bytes", l.Memory); err != nil {
+						return fmt.Errorf("cgroup: %w", err)
+					}
+				}
+			}
+			_ = writeFile(dir, "memory.max_usage_in_bytes", 0) // resets the peak to the usage now
+		}
+		if dir, ok := c.dirs["pids"]; ok && l.Processes > 0 {
+			if err := writeFile(dir, "pids.max", int64(l.Processes)); err != nil {
+				return fmt.Errorf("cgroup: %w", err)
+			}
+		}
+	}
+	c.baseCPU, _ = c.cpuTotal()
+	return nil
+}
+
+// release closes the files and removes the dirs (empty by then: the init reaped every process).
+func (c *cmdCgroup) release() error {
+	c.closeProcs()
+	if c.peak != nil {
+		c.peak.Close()
+	}
+	var errs []error
+	for _, dir := range c.dirs {
+		errs = append(errs, removeCgroup(dir))
+	}
+	return errors.Join(errs...)
 }
 
 func writeFile(dir, name string, v int64) error {
@@ -105,8 +148,13 @@ func (c *cmdCgroup) closeProcs() {
 	c.procs = nil
 }
 
-// cpuTime is the CPU time used so far by every process of the command.
+// cpuTime is the CPU time the command has used so far, all its processes together.
 func (c *cmdCgroup) cpuTime() (time.Duration, bool) {
+	t, ok := c.cpuTotal()
+	return max(t-c.baseCPU, 0), ok
+}
+
+func (c *cmdCgroup) cpuTotal() (time.Duration, bool) {
 	if c.version == 2 {
 		v, ok := keyedValue(filepath.Join(c.dirs[""], "cpu.stat"), "usage_usec")
 		return time.Duration(v) * time.Microsecond, ok
@@ -132,8 +180,13 @@ func (c *cmdCgroup) stats() cgStats {
 	st.cpu, st.cpuOK = c.cpuTime()
 	if c.version == 2 {
 		dir := c.dirs[""]
-		p, err := readInt(filepath.Join(dir, "memory.peak"))
-		st.peak, st.peakOK = p, err == nil
+		if c.peak != nil {
+			buf := make([]byte, 32)
+			if n, err := c.peak.ReadAt(buf, 0); n > 0 && (err == nil || err == io.EOF) {
+				p, err := strconv.ParseInt(strings.TrimSpace(string(buf[:n])), 10, 64)
+				st.peak, st.peakOK = p, err == nil
+			}
+		}
 		n, _ := keyedValue(filepath.Join(dir, "memory.events"), "oom_kill")
 		st.oom = n > 0
 		return st
@@ -145,15 +198,6 @@ func (c *cmdCgroup) stats() cgStats {
 		st.oom = n > 0
 	}
 	return st
-}
-
-// destroy removes the command's cgroups (they are empty: the init reaped every process).
-func (c *cmdCgroup) destroy() error {
-	var errs []error
-	for _, dir := range c.dirs {
-		errs = append(errs, removeCgroup(dir))
-	}
-	return errors.Join(errs...)
 }
 
 func readInt(path string) (int64, error) {
@@ -187,7 +231,7 @@ var v2Wanted = []string{"memory", "pids", "cpu"}
 // process's own cgroup has processes (a v2 cgroup with processes cannot enable controllers for
 // its children) and they are only this process, it moves itself into a "sandrun-host" leaf
 // first, as delegated cgroups (systemd Delegate=yes) expect.
-func prepareV2(mount, own string) (string, []string, error) {
+func prepareV2(mount, own, prefix string) (string, []string, error) {
 	base := filepath.Join(mount, own)
 	avail, err := os.ReadFile(filepath.Join(base, "cgroup.controllers"))
 	if err != nil {
@@ -227,6 +271,9 @@ func prepareV2(mount, own string) (string, []string, error) {
 	}
 	if err := enableControllers(dir, ctrls); err != nil {
 		return "", nil, err
+	}
+	if err := makeParent(dir, prefix); err != nil {
+		return "", nil, fmt.Errorf("cgroup v2: %w", err)
 	}
 	return dir, ctrls, nil
 }

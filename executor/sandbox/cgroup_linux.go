@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -81,7 +82,7 @@ func detectCgroups() *cgHost {
 				continue
 			}
 			dir := filepath.Join(m.dir, strings.TrimPrefix(own.v1[c], m.root), cgParent)
-			if err := os.MkdirAll(dir, 0o755); err != nil {
+			if err := makeParent(dir, h.prefix); err != nil {
 				if c == "memory" {
 					whyV1 = fmt.Sprintf("cgroup v1: cannot create %s: %v", dir, err)
 					break
@@ -100,7 +101,7 @@ func detectCgroups() *cgHost {
 		h.v1, h.ctrls = nil, nil
 	}
 	if mounts.v2 != "" {
-		dir, ctrls, err := prepareV2(mounts.v2, strings.TrimPrefix(own.v2, strings.TrimSuffix(mounts.v2root, "/")))
+		dir, ctrls, err := prepareV2(mounts.v2, strings.TrimPrefix(own.v2, strings.TrimSuffix(mounts.v2root, "/")), h.prefix)
 		if err == nil {
 			h.version, h.v2, h.ctrls = 2, dir, ctrls
 			return h
@@ -130,8 +131,12 @@ func cgroupMounts() (*cgMounts, error) {
 		return nil, fmt.Errorf("cgroups: %w", err)
 	}
 	defer f.Close()
+	return parseMountinfo(f)
+}
+
+func parseMountinfo(r io.Reader) (*cgMounts, error) {
 	ms := &cgMounts{v1: map[string]cgMount{}}
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		// id parent major:minor root mountpoint opts [optional...] - fstype source superopts
@@ -193,8 +198,12 @@ func ownCgroups() (*ownCg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cgroups: %w", err)
 	}
+	return parseProcCgroup(string(b)), nil
+}
+
+func parseProcCgroup(b string) *ownCg {
 	o := &ownCg{v1: map[string]string{}}
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(b), "\n") {
 		parts := strings.SplitN(line, ":", 3)
 		if len(parts) != 3 {
 			continue
@@ -207,7 +216,7 @@ func ownCgroups() (*ownCg, error) {
 			o.v1[c] = parts[2]
 		}
 	}
-	return o, nil
+	return o
 }
 
 // procStartTime is field 22 of /proc/PID/stat: with the pid, it names a process uniquely.
@@ -293,4 +302,17 @@ func removeCgroup(dir string) error {
 		time.Sleep(time.Duration(i+1) * time.Millisecond)
 	}
 	return fmt.Errorf("remove cgroup %s: %w", dir, err)
+}
+
+// makeParent makes the "sandrun" cgroup dir if needed and proves that this process may make
+// command cgroups in it (it may exist, made by another user).
+func makeParent(dir, prefix string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	probe := filepath.Join(dir, prefix+"0")
+	if err := os.Mkdir(probe, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	return syscall.Rmdir(probe)
 }

@@ -18,6 +18,7 @@ import (
 // so neither can be triggered by accident.
 const (
 	envRole    = "_SANDRUN_SANDBOX_ROLE"
+	envCgroups = "_SANDRUN_SANDBOX_CGROUPS" // stage-2: how many cgroup.procs fds follow fd 3
 	initArg0   = "sandrun-sandbox-init"
 	stage2Arg0 = "sandrun-sandbox-exec"
 	ctlFd      = 3 // the init's control socket
@@ -45,6 +46,7 @@ type initProc struct {
 	ctl   *conn
 	exe   *os.File // this binary, kept open to re-exec as stage-2 after pivot_root
 	setup *setupSpec
+	warm  chan *warmStage2 // the next command's stage-2 (nil if it could not start)
 }
 
 // initMain serves the host's requests until the control socket closes, then exits, which
@@ -68,7 +70,7 @@ func initMain() {
 		fmt.Fprintln(os.Stderr, "sandbox init:", err)
 		os.Exit(1)
 	}
-	in := &initProc{ctl: ctl}
+	in := &initProc{ctl: ctl, warm: make(chan *warmStage2, 1)}
 	if err := in.serve(); err != nil && !errors.Is(err, errPeerGone) {
 		fmt.Fprintln(os.Stderr, "sandbox init:", err)
 		os.Exit(1)
@@ -95,6 +97,13 @@ func (in *initProc) serve() error {
 			if reply.Err != "" {
 				return errors.New(reply.Err)
 			}
+		case "prepare":
+			if in.setup == nil {
+				closeAll(files)
+				return errors.New("prepare before setup")
+			}
+			in.prepare(files)
+			files = nil
 		case "create", "open":
 			f, err := in.openWork(m)
 			reply := &msg{Op: m.Op}
@@ -118,7 +127,9 @@ func (in *initProc) serve() error {
 			}
 			running = in.startRun(m.Run, files)
 		case "kill":
-			killAll()
+			if running != nil && !running.finished() {
+				killAll()
+			}
 		default:
 			closeAll(files)
 			return fmt.Errorf("unknown op %q", m.Op)

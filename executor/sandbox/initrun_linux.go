@@ -6,23 +6,76 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
-// initRun is one command as the init runs it: fork the stage-2, wait for its execve, reap
-// every process until none is left, report.
+// initRun is one command as the init runs it: hand the request to a stage-2, wait for its
+// execve, reap every process until none is left, report.
 type initRun struct {
 	done atomic.Bool
 }
 
 func (r *initRun) finished() bool { return r.done.Load() }
 
-// startRun forks the stage-2 with the command's stdio (files[0:3]) and cgroup files (the rest),
-// then waits and reports in the background. The files may be closed once it returns.
+// warmStage2 is a stage-2 started ahead of its command: its Go runtime is up and it has joined
+// the command's cgroups (the host made them and sent their cgroup.procs files with "prepare");
+// it waits on its socket for the request. A command pays for neither on its hot path.
+type warmStage2 struct {
+	pid     int
+	sock    int        // SOCK_SEQPACKET: the request (with stdio fds) goes in, an exec error comes out
+	cgroups []*os.File // kept to start a replacement if this one died
+}
+
+// prepare starts the next command's stage-2 in the background; startRun takes it.
+func (in *initProc) prepare(cgroups []*os.File) {
+	go func() {
+		w, err := in.prefork(cgroups)
+		if err != nil {
+			closeAll(cgroups)
+			w = nil
+		}
+		in.warm <- w
+	}()
+}
+
+// prefork starts a stage-2 that joins the cgroups and waits for a request; its stdio is
+// /dev/null until then.
+func (in *initProc) prefork(cgroups []*os.File) (*warmStage2, error) {
+	pair, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_SEQPACKET|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("socketpair: %w", err)
+	}
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		syscall.Close(pair[0])
+		syscall.Close(pair[1])
+		return nil, err
+	}
+	defer null.Close()
+	fds := []uintptr{null.Fd(), null.Fd(), null.Fd(), uintptr(pair[1])}
+	for _, f := range cgroups {
+		fds = append(fds, f.Fd())
+	}
+	env := []string{envRole + "=stage2", envCgroups + "=" + strconv.Itoa(len(cgroups))}
+	pid, err := syscall.ForkExec(fmt.Sprintf("/proc/self/fd/%d", in.exe.Fd()), []string{stage2Arg0},
+		&syscall.ProcAttr{Env: env, Files: fds, Sys: &syscall.SysProcAttr{Setsid: true}})
+	syscall.Close(pair[1])
+	if err != nil {
+		syscall.Close(pair[0])
+		return nil, fmt.Errorf("start stage-2: %w", err)
+	}
+	return &warmStage2{pid: pid, sock: pair[0], cgroups: cgroups}, nil
+}
+
+// startRun hands the command and its stdio (files) to the waiting stage-2, then waits and
+// reports in the background. The files may be closed once it returns.
 func (in *initProc) startRun(spec *runSpec, files []*os.File) *initRun {
 	r := &initRun{}
 	fail := func(err error) *initRun {
@@ -30,49 +83,67 @@ func (in *initProc) startRun(spec *runSpec, files []*os.File) *initRun {
 		_ = in.ctl.send(&msg{Op: "done", Done: &doneInfo{StartErr: err.Error()}})
 		return r
 	}
-	if spec == nil || len(files) != 3+spec.NCgroup {
+	if spec == nil || len(files) != 3 {
 		return fail(errors.New("run: bad request"))
 	}
-	pair, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if spec.Rootless {
+		// RLIMIT_NPROC counts every task of the uid in this user namespace, and rootless the
+		// init shares the command's uid: its own threads must not eat the command's share.
+		for i, rl := range spec.Rlimits {
+			if rl.Resource == unix.RLIMIT_NPROC {
+				extra := uint64(ownThreads() + 4)
+				spec.Rlimits[i].Cur, spec.Rlimits[i].Max = rl.Cur+extra, rl.Max+extra
+			}
+		}
+	}
+	b, err := json.Marshal(spec)
 	if err != nil {
-		return fail(fmt.Errorf("run: socketpair: %w", err))
+		return fail(fmt.Errorf("run: %w", err))
 	}
-	mine := os.NewFile(uintptr(pair[0]), "spec")
-	fds := []uintptr{files[0].Fd(), files[1].Fd(), files[2].Fd(), uintptr(pair[1])}
-	for _, f := range files[3:] {
-		fds = append(fds, f.Fd())
-	}
+	rights := syscall.UnixRights(int(files[0].Fd()), int(files[1].Fd()), int(files[2].Fd()))
 	var before syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &before)
-	pid, err := syscall.ForkExec(fmt.Sprintf("/proc/self/fd/%d", in.exe.Fd()), []string{stage2Arg0},
-		&syscall.ProcAttr{Env: []string{envRole + "=stage2"}, Files: fds, Sys: &syscall.SysProcAttr{Setsid: true}})
-	syscall.Close(pair[1])
-	if err != nil {
-		mine.Close()
-		return fail(fmt.Errorf("run: start stage-2: %w", err))
+	w := <-in.warm // the host sends "prepare" before every "run"
+	if w == nil {
+		return fail(errors.New("run: the stage-2 could not be started"))
 	}
+	if err := syscall.Sendmsg(w.sock, b, rights, nil, 0); err != nil {
+		// It died before its command came: start another in the same cgroups.
+		syscall.Close(w.sock)
+		nw, perr := in.prefork(w.cgroups)
+		if perr != nil {
+			closeAll(w.cgroups)
+			return fail(fmt.Errorf("run: hand over to stage-2: %v; restart: %w", err, perr))
+		}
+		w = nw
+		if err := syscall.Sendmsg(w.sock, b, rights, nil, 0); err != nil {
+			syscall.Close(w.sock)
+			closeAll(w.cgroups)
+			return fail(fmt.Errorf("run: hand over to stage-2: %w", err))
+		}
+	}
+	closeAll(w.cgroups)
 	go func() {
-		d := in.finishRun(pid, spec, mine, &before)
+		d := in.finishRun(w, &before)
 		r.done.Store(true)
 		_ = in.ctl.send(&msg{Op: "done", Done: d})
 	}()
 	return r
 }
 
-// finishRun hands the spec to the stage-2, learns whether its execve worked, then reaps every
-// process of the namespace. It returns once nothing but the init is left.
-func (in *initProc) finishRun(pid int, spec *runSpec, sock *os.File, before *syscall.Rusage) *doneInfo {
+// finishRun learns whether the stage-2's execve worked, then reaps every process of the
+// namespace. It returns once nothing but the init is left.
+func (in *initProc) finishRun(w *warmStage2, before *syscall.Rusage) *doneInfo {
 	d := &doneInfo{}
-	b, _ := json.Marshal(spec)
-	var startErr []byte
-	if _, err := sock.Write(b); err == nil {
-		_ = syscall.Shutdown(int(sock.Fd()), syscall.SHUT_WR)
-		startErr, _ = io.ReadAll(io.LimitReader(sock, 4096))
+	buf := make([]byte, 4096)
+	n, _, _, _, err := syscall.Recvmsg(w.sock, buf, nil, 0)
+	for err == syscall.EINTR {
+		n, _, _, _, err = syscall.Recvmsg(w.sock, buf, nil, 0)
 	}
-	sock.Close()
+	syscall.Close(w.sock)
 	start := time.Now()
-	if len(startErr) > 0 {
-		d.StartErr = string(startErr)
+	if n > 0 {
+		d.StartErr = string(buf[:n])
 		killAll()
 	} else {
 		_ = in.ctl.send(&msg{Op: "started"})
@@ -88,7 +159,7 @@ func (in *initProc) finishRun(pid int, spec *runSpec, sock *os.File, before *sys
 		if err != nil { // ECHILD: nothing left but the init
 			break
 		}
-		if wpid != pid || mainDone {
+		if wpid != w.pid || mainDone {
 			continue
 		}
 		mainDone = true
@@ -111,3 +182,19 @@ func (in *initProc) finishRun(pid int, spec *runSpec, sock *os.File, before *sys
 }
 
 func tvNanos(tv syscall.Timeval) int64 { return tv.Nano() }
+
+// ownThreads is the init's thread count (Threads: in /proc/self/status), 16 if unknown.
+func ownThreads() int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 16
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Threads:"); ok {
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+				return n
+			}
+		}
+	}
+	return 16
+}

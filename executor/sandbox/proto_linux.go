@@ -16,8 +16,9 @@ import (
 // packet, file descriptors attached with SCM_RIGHTS. The host asks, the init answers; during a
 // run the host may also send "kill" and the init sends "started" and then "done".
 
-// maxMsg bounds one control message (the whole Cmd: args and env).
-const maxMsg = 1 << 20
+// maxMsg bounds one control message (the whole Cmd: args and env); a SOCK_SEQPACKET message
+// must fit the socket's send buffer (about 200 KiB by default).
+const maxMsg = 160 << 10
 
 // msg is every message of the protocol; Op says which fields matter.
 type msg struct {
@@ -27,7 +28,7 @@ type msg struct {
 	Setup *setupSpec `json:"setup,omitempty"` // op "setup"
 	Path  string     `json:"path,omitempty"`  // ops "create", "open"
 	Mode  uint32     `json:"mode,omitempty"`  // op "create"
-	Run   *runSpec   `json:"run,omitempty"`   // op "run"
+	Run   *runSpec   `json:"run,omitempty"`   // op "run"; op "prepare" carries cgroup.procs files
 	Done  *doneInfo  `json:"done,omitempty"`  // op "done"
 }
 
@@ -42,8 +43,8 @@ type setupSpec struct {
 	Rootless bool   `json:"rootless"`
 }
 
-// runSpec is one command as the init and the stage-2 see it. Fds travel beside it: stdin,
-// stdout, stderr, then NCgroup cgroup.procs files the stage-2 writes "0" into.
+// runSpec is one command as the init and the stage-2 see it. Its stdin, stdout and stderr
+// travel beside it. (The cgroup.procs files came earlier, with "prepare".)
 type runSpec struct {
 	Args     []string `json:"args"`
 	Env      []string `json:"env"`
@@ -51,7 +52,6 @@ type runSpec struct {
 	UID      int      `json:"uid"`
 	GID      int      `json:"gid"`
 	Rootless bool     `json:"rootless"`
-	NCgroup  int      `json:"ncgroup"`
 	Rlimits  []rlimit `json:"rlimits"`
 	// AddressSpace is RLIMIT_AS in bytes, set last, right before execve (0: none).
 	AddressSpace uint64 `json:"address_space,omitempty"`

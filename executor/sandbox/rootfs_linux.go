@@ -75,7 +75,7 @@ func buildRoot(s *setupSpec) error {
 		{"/etc", func() error { return buildEtc(s) }},
 		{"/work and /tmp", func() error { return buildScratchDirs(s) }},
 		{"/dev", func() error { return buildDev(s) }},
-		{"/proc", func() error { return buildProc() }},
+		{"/proc", func() error { return buildProc(s.Rootless) }},
 		{"read-only root", func() error {
 			return setattr(newRoot, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV, false)
 		}},
@@ -311,13 +311,22 @@ var (
 	readonlyProc = []string{"sys", "irq", "bus", "fs"}
 )
 
-func buildProc() error {
+// buildProc mounts the PID namespace's own /proc. As root the command's uid differs from the
+// init's, and hidepid hides the init. Rootless, the command shares the init's uid and hidepid
+// would hide the command's own processes from each other (binaries owned by an unmapped root
+// make them non-ptraceable from inside), so it is left off: the init is non-dumpable, which
+// keeps its /proc entries (environ, fd, mem…) closed anyway.
+func buildProc(rootless bool) error {
 	proc := newRoot + "/proc"
 	if err := os.MkdirAll(proc, 0o555); err != nil {
 		return err
 	}
 	flags := uintptr(unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
-	if err := unix.Mount("proc", proc, "proc", flags, "hidepid=invisible"); err != nil {
+	if rootless {
+		if err := unix.Mount("proc", proc, "proc", flags, ""); err != nil {
+			return fmt.Errorf("mount proc: %w", err)
+		}
+	} else if err := unix.Mount("proc", proc, "proc", flags, "hidepid=invisible"); err != nil {
 		if err := unix.Mount("proc", proc, "proc", flags, "hidepid=2"); err != nil {
 			return fmt.Errorf("mount proc: %w", err)
 		}

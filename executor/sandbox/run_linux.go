@@ -33,6 +33,7 @@ const (
 func (s *Sandbox) Run(ctx context.Context, c Cmd) (Outcome, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.waitPending()
 	if s.closed {
 		return Outcome{}, ErrClosed
 	}
@@ -42,14 +43,32 @@ func (s *Sandbox) Run(ctx context.Context, c Cmd) (Outcome, error) {
 	if err := ctx.Err(); err != nil {
 		return Outcome{}, err
 	}
+	if s.broken != nil {
+		return Outcome{}, s.broken
+	}
 	lim := c.Limits
 
-	cg, err := newCmdCgroup(lim)
-	if err != nil {
-		return Outcome{}, fmt.Errorf("sandbox: run: %w", err)
-	}
+	// The cgroup the waiting stage-2 already joined. Once the command is over, this one is
+	// removed and the next command's made in the background (the next call waits for it).
+	cg := s.next
+	s.next = nil
+	defer func() {
+		done := make(chan struct{})
+		s.pending = done
+		go func() {
+			defer close(done)
+			if cg != nil {
+				cg.release()
+			}
+			if err := s.prepareNext(); err != nil {
+				s.broken = fmt.Errorf("sandbox: %w", err)
+			}
+		}()
+	}()
 	if cg != nil {
-		defer cg.destroy()
+		if err := cg.limit(lim); err != nil {
+			return Outcome{}, fmt.Errorf("sandbox: run: %w", err)
+		}
 	}
 	stdin, stdinW, err := stdinFile(c.Stdin)
 	if err != nil {
@@ -68,22 +87,14 @@ func (s *Sandbox) Run(ctx context.Context, c Cmd) (Outcome, error) {
 		return Outcome{}, fmt.Errorf("sandbox: run: %w", err)
 	}
 	spec := &runSpec{Args: c.Args, Env: c.Env, Dir: c.Dir, UID: s.uid, GID: s.gid, Rootless: s.rootless,
-		Rlimits: rlimitsFor(lim, cg != nil)}
+		Rlimits: rlimitsFor(lim, cg != nil && cg.cpu)}
 	if cg == nil || !cg.memory {
 		spec.AddressSpace = uint64(max(lim.Memory, 0))
 	}
-	files := []*os.File{stdin, outW, errW}
-	if cg != nil {
-		spec.NCgroup = len(cg.procs)
-		files = append(files, cg.procs...)
-	}
-	sendErr := s.ctl.send(&msg{Op: "run", Run: spec}, files...)
+	sendErr := s.ctl.send(&msg{Op: "run", Run: spec}, stdin, outW, errW)
 	stdin.Close()
 	outW.Close()
 	errW.Close()
-	if cg != nil {
-		cg.closeProcs()
-	}
 	if sendErr != nil {
 		outR.Close()
 		errR.Close()
@@ -257,15 +268,20 @@ func stdinFile(r io.Reader) (rd, wr *os.File, err error) {
 	return rd, wr, err
 }
 
-// rlimitsFor turns Limits into the stage-2's setrlimit calls. With a cgroup the pids limit is
-// there; RLIMIT_NPROC is then only a backstop (per uid, and each sandbox has its own uid).
-func rlimitsFor(l Limits, cgroup bool) []rlimit {
+// rlimitsFor turns Limits into the stage-2's setrlimit calls. RLIMIT_NPROC counts the
+// processes of the command's uid (each root-mode sandbox has its own; rootless, those of the
+// caller's uid inside this sandbox's user namespace) and backs up the cgroup pids limit.
+func rlimitsFor(l Limits, cpuPolled bool) []rlimit {
 	var rl []rlimit
 	add := func(res int, v uint64) { rl = append(rl, rlimit{Resource: res, Cur: v, Max: v}) }
 	if l.CPUTime > 0 {
-		// Whole seconds: SIGXCPU a second after the limit, SIGKILL a second later. The parent
-		// normally ends the command first (cgroup CPU time, polled).
-		secs := uint64((l.CPUTime+time.Second-1)/time.Second) + 1
+		// Whole seconds, per process: SIGXCPU at the soft limit, SIGKILL a second later. When
+		// the parent polls the cgroup's CPU time it ends the command first, at the exact limit,
+		// and the rlimit is only a backstop a second later.
+		secs := uint64((l.CPUTime + time.Second - 1) / time.Second)
+		if cpuPolled {
+			secs++
+		}
 		rl = append(rl, rlimit{Resource: unix.RLIMIT_CPU, Cur: secs, Max: secs + 1})
 	}
 	if l.FileSize > 0 {

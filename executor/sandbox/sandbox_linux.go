@@ -34,8 +34,11 @@ type Sandbox struct {
 	exited   chan struct{} // closed when the init has been reaped
 	initLog  *capped       // the init's stderr, for error messages
 
-	mu     sync.Mutex // serialises WriteFiles, ReadFile, Run and the end of Close
-	closed bool
+	mu      sync.Mutex // serialises WriteFiles, ReadFile, Run and the end of Close
+	closed  bool
+	next    *cmdCgroup    // the next command's cgroup, joined by the waiting stage-2
+	broken  error         // set when the sandbox cannot run another command
+	pending chan struct{} // closed when the clean-up after the last Run is over (nil: none)
 
 	closeOnce sync.Once
 	dying     chan struct{} // closed when Close starts
@@ -87,7 +90,36 @@ func New(ctx context.Context, cfg Config) (*Sandbox, error) {
 		s.Close()
 		return nil, fmt.Errorf("sandbox: new: %w", err)
 	}
+	if err := s.prepareNext(); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sandbox: new: %w", err)
+	}
 	return s, nil
+}
+
+// prepareNext makes the next command's cgroup and has the init start the stage-2 that will
+// run it, which joins the cgroup and waits. Both happen off the next Run's hot path.
+func (s *Sandbox) prepareNext() error {
+	cg, err := newCmdCgroup()
+	if err != nil {
+		return err
+	}
+	var files []*os.File
+	if cg != nil {
+		files = cg.procs
+	}
+	err = s.ctl.send(&msg{Op: "prepare"}, files...)
+	if cg != nil {
+		cg.closeProcs()
+	}
+	if err != nil {
+		if cg != nil {
+			cg.release()
+		}
+		return s.deadErr(err)
+	}
+	s.next = cg
+	return nil
 }
 
 // initAttr is how the init is cloned: every namespace, its own session, killed with its parent.
@@ -202,6 +234,7 @@ func (s *Sandbox) deadErr(err error) error {
 func (s *Sandbox) WriteFiles(files []File) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.waitPending()
 	if s.closed {
 		return ErrClosed
 	}
@@ -229,6 +262,7 @@ func (s *Sandbox) WriteFiles(files []File) error {
 func (s *Sandbox) ReadFile(path string, max int64) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.waitPending()
 	if s.closed {
 		return nil, ErrClosed
 	}
@@ -260,6 +294,7 @@ func (s *Sandbox) Close() error {
 	})
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.waitPending()
 	if s.closed {
 		return nil
 	}
@@ -272,7 +307,21 @@ func (s *Sandbox) Close() error {
 	if s.ctl != nil {
 		s.ctl.close()
 	}
+	if s.next != nil { // the stage-2 in it died with the PID namespace
+		if err := s.next.release(); err != nil {
+			return fmt.Errorf("sandbox: close: %w", err)
+		}
+		s.next = nil
+	}
 	return nil
+}
+
+// waitPending waits for the clean-up of the last Run (s.mu held).
+func (s *Sandbox) waitPending() {
+	if s.pending != nil {
+		<-s.pending
+		s.pending = nil
+	}
 }
 
 func (s *Sandbox) kill() {

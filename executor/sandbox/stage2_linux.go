@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -18,35 +17,70 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// stage2Main runs in a fresh child of the init, inside the sandbox's root: fd 0-2 are the
-// command's stdio, fd 3 a socket carrying the runSpec in and an exec error out, fd 4… the
-// cgroup.procs files to join. On success it never returns (execve); on failure it reports the
-// reason on fd 3 and exits 127.
+// stage2Main runs in a child of the init, inside the sandbox's root, started ahead of the
+// command it will become: fd 3 is a SOCK_SEQPACKET socket on which the init sends the runSpec
+// with the command's stdio and cgroup.procs files attached. On success it never returns
+// (execve, which closes fd 3: the init reads EOF); on failure it sends the reason and exits 127.
 func stage2Main() {
 	runtime.LockOSThread()      // credentials, capabilities, no_new_privs and seccomp are per thread
 	syscall.CloseOnExec(specFd) // dup2 into place cleared it; the command must not inherit it
-	sock := os.NewFile(specFd, "spec")
-	err := stage2(sock)
-	fmt.Fprint(sock, err)
+	// Join the command's cgroups now, while waiting: "0" moves the writer. The files were opened
+	// by the host, whose credentials the kernel checks.
+	var joinErr error
+	n, _ := strconv.Atoi(os.Getenv(envCgroups))
+	for fd := specFd + 1; fd <= specFd+n; fd++ {
+		if _, err := syscall.Write(fd, []byte("0")); err != nil && joinErr == nil {
+			joinErr = fmt.Errorf("join cgroup: %w", err)
+		}
+		syscall.Close(fd)
+	}
+	err := stage2(joinErr)
+	if err == errNoRequest {
+		os.Exit(0)
+	}
+	_, _ = syscall.Write(specFd, []byte(err.Error()))
 	os.Exit(127)
 }
 
-func stage2(sock *os.File) error {
-	b, err := io.ReadAll(io.LimitReader(sock, maxMsg))
-	if err != nil {
-		return fmt.Errorf("read spec: %w", err)
+// errNoRequest: the init went away (or the sandbox closed) before handing over a command.
+var errNoRequest = errors.New("no request")
+
+func stage2(joinErr error) error {
+	buf := make([]byte, maxMsg)
+	oob := make([]byte, syscall.CmsgSpace(64*4))
+	n, oobn, flags, _, err := syscall.Recvmsg(specFd, buf, oob, 0)
+	for err == syscall.EINTR {
+		n, oobn, flags, _, err = syscall.Recvmsg(specFd, buf, oob, 0)
+	}
+	if err != nil || n == 0 {
+		return errNoRequest
+	}
+	if flags&(syscall.MSG_TRUNC|syscall.MSG_CTRUNC) != 0 {
+		return errors.New("read spec: truncated")
+	}
+	var fds []int
+	if cms, err := syscall.ParseSocketControlMessage(oob[:oobn]); err == nil {
+		for _, cm := range cms {
+			if got, err := syscall.ParseUnixRights(&cm); err == nil {
+				fds = append(fds, got...)
+			}
+		}
 	}
 	var s runSpec
-	if err := json.Unmarshal(b, &s); err != nil {
+	if err := json.Unmarshal(buf[:n], &s); err != nil {
 		return fmt.Errorf("read spec: %w", err)
 	}
-	// Join the command's cgroups: "0" moves the writer; the files were opened by the host.
-	for i := 0; i < s.NCgroup; i++ {
-		f := os.NewFile(uintptr(specFd+1+i), "cgroup.procs")
-		if _, err := f.Write([]byte("0")); err != nil {
-			return fmt.Errorf("join cgroup: %w", err)
+	if len(fds) != 3 || len(s.Args) == 0 {
+		return errors.New("read spec: bad request")
+	}
+	if joinErr != nil {
+		return joinErr
+	}
+	for i := 0; i < 3; i++ { // the command's stdio; dup3 leaves them open across execve
+		if err := syscall.Dup3(fds[i], i, 0); err != nil {
+			return fmt.Errorf("stdio: %w", err)
 		}
-		f.Close()
+		syscall.Close(fds[i])
 	}
 	for _, rl := range s.Rlimits {
 		if err := unix.Setrlimit(rl.Resource, &unix.Rlimit{Cur: rl.Cur, Max: rl.Max}); err != nil {
@@ -57,8 +91,8 @@ func stage2(sock *os.File) error {
 		return err
 	}
 	dir := s.Dir
-	if dir == "" {
-		dir = "/work"
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join("/work", dir)
 	}
 	if err := os.Chdir(dir); err != nil {
 		return fmt.Errorf("chdir %s: %w", dir, err)
@@ -114,16 +148,19 @@ func dropPrivileges(uid, gid int, rootless bool) error {
 	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil && err != unix.EINVAL {
 		return fmt.Errorf("clear ambient capabilities: %w", err)
 	}
+	// Raw syscalls change only this thread's credentials (the libc-style wrappers signal every
+	// thread, which costs a millisecond): this thread is the one that execve's, and execve ends
+	// the others.
 	if !rootless { // in a user namespace setgroups is denied and the uid is already the one mapped
-		if err := syscall.Setgroups(nil); err != nil {
-			return fmt.Errorf("setgroups: %w", err)
+		if _, _, e := syscall.RawSyscall(syscall.SYS_SETGROUPS, 0, 0, 0); e != 0 {
+			return fmt.Errorf("setgroups: %w", e)
 		}
 	}
-	if err := syscall.Setresgid(gid, gid, gid); err != nil {
-		return fmt.Errorf("setresgid %d: %w", gid, err)
+	if _, _, e := syscall.RawSyscall(syscall.SYS_SETRESGID, uintptr(gid), uintptr(gid), uintptr(gid)); e != 0 {
+		return fmt.Errorf("setresgid %d: %w", gid, e)
 	}
-	if err := syscall.Setresuid(uid, uid, uid); err != nil {
-		return fmt.Errorf("setresuid %d: %w", uid, err)
+	if _, _, e := syscall.RawSyscall(syscall.SYS_SETRESUID, uintptr(uid), uintptr(uid), uintptr(uid)); e != 0 {
+		return fmt.Errorf("setresuid %d: %w", uid, e)
 	}
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var data [2]unix.CapUserData

@@ -246,6 +246,29 @@ test('Sandrun: Stop ends a long run at once', async () => {
   assert.doesNotMatch(text, /woke up/);
 });
 
+test('the progress notification of a long run has a Cancel button that stops it', async () => {
+  await open('slow.py');
+  await palette('Sandrun: Run Snippet');
+  const note = page.locator('.notification-toast', { hasText: 'Sandrun: running slow.py' });
+  await note.waitFor({ timeout: 15_000 });
+  await note.getByRole('button', { name: 'Cancel' }).click();
+  await waitForOutput([/sleeping/, /\[stopped\]/], 'progress-cancel', 15_000);
+  await note.waitFor({ state: 'detached', timeout: 10_000 });
+});
+
+test('an unsaved edit runs as it is in the editor, and no file is written', async () => {
+  const before = fs.readdirSync(workspace).sort();
+  const editor = await open('hello.py');
+  await editor.locator('.view-line', { hasText: 'to stderr' }).click();
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('print("unsaved edit", 6 * 7)');
+  await page.keyboard.press('Control+Alt+R');
+  await waitForOutput([/unsaved edit 42/, footer], 'unsaved');
+  assert.doesNotMatch(fs.readFileSync(path.join(workspace, 'hello.py'), 'utf8'), /unsaved/);
+  assert.deepEqual(fs.readdirSync(workspace).sort(), before, 'a run left files in the workspace');
+});
+
 test('Sandrun: Toggle Run on Save runs the file again on every save', async () => {
   const editor = await open('watched.py');
   await palette('Sandrun: Toggle Run on Save');

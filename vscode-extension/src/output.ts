@@ -24,8 +24,15 @@ export interface RunView {
   headerShown: boolean;
   /** Whether at least one sandrun/output chunk arrived. */
   streamed: boolean;
+  /** The unfinished last line of each stream, held back so that stdout and stderr lines do not mix. */
+  readonly partial: Map<string, string>;
+  flushTimer?: ReturnType<typeof setTimeout>;
   finished: boolean;
   result?: Result;
+}
+
+function newView(uri: string, info?: HeaderInfo): RunView {
+  return { uri, info, headerShown: false, streamed: false, finished: false, partial: new Map() };
 }
 
 /** What the log needs from the rest of the extension. */
@@ -46,10 +53,17 @@ export class RunLog {
   /** Runs the extension started that have no runId yet, oldest first, by document. */
   private readonly pending = new Map<string, RunView[]>();
   private atLineStart = true;
+  /** The stream the last text came from, to start a new line when the other one continues. */
+  private lastKey: string | undefined;
 
+  /**
+   * flushDelayMs is how long an unfinished line waits for its end before it is shown anyway
+   * (a prompt such as "Name: ").
+   */
   constructor(
     private readonly channel: Channel,
     private readonly host: RunLogHost,
+    private readonly flushDelayMs = 100,
   ) {}
 
   /**
@@ -57,7 +71,7 @@ export class RunLog {
    * panel. The header waits for sandrun/start, which knows the version and executor.
    */
   start(uri: string, info: HeaderInfo): RunView {
-    const view: RunView = { uri, info, headerShown: false, streamed: false, finished: false };
+    const view = newView(uri, info);
     this.clearMaybe();
     this.channel.show(true); // the cursor stays in the editor
     const list = this.pending.get(uri) ?? [];
@@ -90,7 +104,38 @@ export class RunLog {
     }
     this.ensureHeader(view);
     view.streamed = true;
-    this.write(p.data);
+    // Whole lines go out at once; a line's start waits for its end (or flushDelayMs of quiet), so
+    // that a stderr line never lands in the middle of a stdout line read from the other pipe.
+    const key = `${p.stage ?? ''}/${p.stream}`;
+    const buf = (view.partial.get(key) ?? '') + p.data;
+    const cut = buf.lastIndexOf('\n') + 1;
+    if (cut > 0) {
+      this.writeStream(buf.slice(0, cut), key);
+    }
+    if (cut < buf.length) {
+      view.partial.set(key, buf.slice(cut));
+    } else {
+      view.partial.delete(key);
+    }
+    if (view.flushTimer !== undefined) {
+      clearTimeout(view.flushTimer);
+      view.flushTimer = undefined;
+    }
+    if (view.partial.size > 0) {
+      view.flushTimer = setTimeout(() => this.flushPartial(view), this.flushDelayMs);
+    }
+  }
+
+  /** Writes the held-back unfinished lines of a run (a prompt without a newline, the last line). */
+  private flushPartial(view: RunView): void {
+    if (view.flushTimer !== undefined) {
+      clearTimeout(view.flushTimer);
+      view.flushTimer = undefined;
+    }
+    for (const [key, rest] of view.partial) {
+      this.writeStream(rest, key);
+    }
+    view.partial.clear();
   }
 
   /** Handles a sandrun/result notification. */
@@ -117,6 +162,7 @@ export class RunLog {
       return;
     }
     this.ensureHeader(view);
+    this.flushPartial(view);
     this.unpend(view);
     view.finished = true;
     this.newline();
@@ -140,6 +186,7 @@ export class RunLog {
       return;
     }
     this.ensureHeader(view);
+    this.flushPartial(view);
     this.unpend(view);
     view.finished = true;
     view.result = result;
@@ -147,11 +194,11 @@ export class RunLog {
       // The server sent no chunks (or the program printed nothing): show what the result holds.
       const c = result.compile;
       if (c && c.status !== 'ok') {
-        this.write(c.stdout ?? '');
-        this.write(c.stderr ?? '');
+        this.writeStream(c.stdout ?? '', 'compile/stdout');
+        this.writeStream(c.stderr ?? '', 'compile/stderr');
       }
-      this.write(result.stdout ?? '');
-      this.write(result.stderr ?? '');
+      this.writeStream(result.stdout ?? '', 'run/stdout');
+      this.writeStream(result.stderr ?? '', 'run/stderr');
     }
     this.newline();
     this.channel.appendLine(footer(result));
@@ -180,7 +227,7 @@ export class RunLog {
       this.bind(waiting, id);
       return waiting;
     }
-    const view: RunView = { uri, headerShown: false, streamed: false, finished: false };
+    const view = newView(uri);
     this.bind(view, id);
     this.clearMaybe();
     this.channel.show(true);
@@ -235,12 +282,22 @@ export class RunLog {
     }
   }
 
-  private write(data: string): void {
+  /** Appends a stream's text, on a new line if the last text came from another stream. */
+  private writeStream(data: string, key: string): void {
+    if (data !== '' && this.lastKey !== key) {
+      this.newline();
+    }
+    this.write(data, key);
+  }
+
+  /** Appends data; key names the stream it came from (none: the log's own text). */
+  private write(data: string, key?: string): void {
     if (data === '') {
       return;
     }
     this.channel.append(data);
     this.atLineStart = data.endsWith('\n');
+    this.lastKey = key;
   }
 
   private newline(): void {

@@ -3,12 +3,13 @@
 // that it can pass a cancellation token ($/cancelRequest kills the run).
 import * as vscode from 'vscode';
 import {
-  CancellationToken,
+  type CancellationToken,
   DidChangeConfigurationNotification,
   ExecuteCommandRequest,
   LanguageClient,
   State,
   TransportKind,
+  WorkDoneProgress,
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
@@ -39,6 +40,7 @@ export class Server implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private starting: Promise<LanguageClient> | undefined;
   private langs: LanguageInfo[] = [];
+  private seq = 0;
 
   constructor(
     private readonly log: vscode.OutputChannel,
@@ -61,9 +63,24 @@ export class Server implements vscode.Disposable {
     return this.starting;
   }
 
-  /** Runs a program and resolves with the server's reply; the token cancels it. */
+  /**
+   * Runs a program and resolves with the server's reply; the token cancels it. The request carries
+   * its own workDoneToken so that the server reports progress to it instead of creating a
+   * status-bar progress of its own: the extension already shows one.
+   */
   async run(args: RunArgs, token: CancellationToken): Promise<RunReply> {
-    return this.execute<RunReply>(ServerCommand.run, args, token);
+    const c = await this.get();
+    const workDoneToken = `sandrun-vscode-${++this.seq}`;
+    const sub = c.onProgress(WorkDoneProgress.type, workDoneToken, () => undefined);
+    try {
+      return (await c.sendRequest(
+        ExecuteCommandRequest.type,
+        { command: ServerCommand.run, arguments: [args], workDoneToken },
+        token,
+      )) as RunReply;
+    } finally {
+      sub.dispose();
+    }
   }
 
   /** Turns run-on-save on or off for one document. */
@@ -95,10 +112,9 @@ export class Server implements vscode.Disposable {
     }
   }
 
-  private async execute<T>(command: string, arg: unknown, token?: CancellationToken): Promise<T> {
+  private async execute<T>(command: string, arg: unknown): Promise<T> {
     const c = await this.get();
-    const params = { command, arguments: [arg] };
-    return (token ? c.sendRequest(ExecuteCommandRequest.type, params, token) : c.sendRequest(ExecuteCommandRequest.type, params)) as Promise<T>;
+    return (await c.sendRequest(ExecuteCommandRequest.type, { command, arguments: [arg] })) as T;
   }
 
   private async start(): Promise<LanguageClient> {

@@ -38,7 +38,7 @@ const ok: Result = {
 const info: HeaderInfo = { language: 'Python', version: '3.11.2', executor: 'local', file: 'a.py' };
 const A = 'file:///ws/a.py';
 
-function setup(clear = false) {
+function setup(clear = false, flushDelayMs = 100) {
   const ch = new FakeChannel();
   const events: string[] = [];
   const log = new RunLog(ch, {
@@ -46,7 +46,7 @@ function setup(clear = false) {
     clearFirst: () => clear,
     onStart: (v: RunView) => events.push(`start ${v.uri}`),
     onFinish: (v: RunView, r) => events.push(`finish ${v.runId ?? '?'} ${r ? r.status : 'none'}`),
-  });
+  }, flushDelayMs);
   return { ch, log, events };
 }
 
@@ -168,6 +168,31 @@ describe('RunLog', () => {
     const { ch, log } = setup();
     log.result({ runId: 'r5', uri: A, result: null, error: 'executor tcp://h:1: connection refused' });
     assert.equal(ch.text, '▶ Python · local · a.py · run on save\n[error] executor tcp://h:1: connection refused\n\n');
+  });
+
+  it('a stderr line never lands inside a stdout line', () => {
+    const { ch, log } = setup();
+    const v = log.start(A, info);
+    log.output({ runId: 1, uri: A, stream: 'stdout', data: 'hello from sandrun' });
+    log.output({ runId: 1, uri: A, stream: 'stderr', data: 'to stderr\nand more' });
+    log.output({ runId: 1, uri: A, stream: 'stdout', data: ' 45\nlast' });
+    log.reply(v, { runId: 1, result: ok });
+    assert.equal(
+      ch.text,
+      '▶ Python 3.11.2 · local · a.py\nto stderr\nhello from sandrun 45\nlast\nand more\n[ok] exit 0 · cpu 12 ms · wall 30 ms · mem 8.1 MiB\n\n',
+    );
+  });
+
+  it('an unfinished line (a prompt) shows after a quiet moment; the other stream then starts a new line', async () => {
+    const { ch, log } = setup(false, 5);
+    const v = log.start(A, info);
+    log.output({ runId: 1, uri: A, stream: 'stdout', data: 'Name: ' });
+    assert.doesNotMatch(ch.text, /Name/);
+    await new Promise((r) => setTimeout(r, 40));
+    assert.match(ch.text, /\nName: $/);
+    log.output({ runId: 1, uri: A, stream: 'stderr', data: 'EOFError\n' });
+    log.reply(v, { runId: 1, result: { ...ok, status: 'runtime_error', exit_code: 1 } });
+    assert.equal(ch.text, '▶ Python 3.11.2 · local · a.py\nName: \nEOFError\n[runtime_error] exit 1 · cpu 12 ms · wall 30 ms · mem 8.1 MiB\n\n');
   });
 
   it('a reply without a result is an error, not a crash', () => {
