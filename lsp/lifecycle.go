@@ -2,6 +2,7 @@ package lsp
 
 import (
 	stdjson "encoding/json"
+	"errors"
 	"os"
 	"syscall"
 	"time"
@@ -122,8 +123,13 @@ func (s *Server) exit(stdjson.RawMessage) error {
 }
 
 // watchParent ends the session when the editor process that started the server is gone
-// (LSP: "if the parent process is not alive then the server should exit").
+// (LSP: "if the parent process is not alive then the server should exit"). A pid this process
+// cannot see at the start (another PID namespace, as with Flatpak editors) is not watched.
 func (s *Server) watchParent(pid int) {
+	if !alive(pid) {
+		s.logf("the editor's process %d is not visible from here; not watching it", pid)
+		return
+	}
 	t := time.NewTicker(3 * time.Second)
 	defer t.Stop()
 	for {
@@ -132,16 +138,21 @@ func (s *Server) watchParent(pid int) {
 			return
 		case <-t.C:
 		}
-		p, err := os.FindProcess(pid)
-		if err == nil {
-			err = p.Signal(syscall.Signal(0))
-		}
-		if err != nil && err != syscall.EPERM {
-			s.logf("the editor process %d is gone (%v): ending the session", pid, err)
+		if !alive(pid) {
+			s.logf("the editor's process %d is gone: ending the session", pid)
 			s.exitOnce.Do(func() { close(s.exited) })
 			return
 		}
 	}
+}
+
+// alive reports whether process pid exists (signal 0; EPERM means it exists).
+func alive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err == nil {
+		err = p.Signal(syscall.Signal(0))
+	}
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // showMessage sends window/showMessage.
