@@ -82,7 +82,7 @@ func (c *call) initialize() {
 	}
 }
 
-// initialized asks for the settings when initialize carried none.
+// initialized asks for the settings when initialize carried none, and warms the executor up.
 func (s *Server) initialized(stdjson.RawMessage) error {
 	s.clientMu.Lock()
 	pull := !s.initOptions
@@ -90,7 +90,22 @@ func (s *Server) initialized(stdjson.RawMessage) error {
 	if pull {
 		go s.pullSettings()
 	}
+	go s.warmUp()
 	return nil
+}
+
+// warmUp opens the executor and asks for its languages, so that the first run does not wait
+// for toolchain detection (seconds on a busy machine) while the person waits for output.
+func (s *Server) warmUp() {
+	be, err := s.backends.acquire(s.bg)
+	if err != nil {
+		s.logf("%v", err) // the first run reports it to the client
+		return
+	}
+	defer s.backends.release(be)
+	if _, err := be.languages(s.bg); err != nil {
+		s.logf("executor %q: languages: %v", be.cfg.Spec, err)
+	}
 }
 
 // shutdown stops every run and watch; the session then only accepts exit.
