@@ -1,0 +1,227 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Pool keeps sandboxes ready, so that a run pays no namespace, mount or init start-up on its
+// path: Get hands out a ready sandbox made with the same Config, and Put takes it back after
+// the run, resets it in the background (see reset: every process gone, /work, /tmp and /dev/shm
+// fresh tmpfs, a new cgroup and IPC namespace for each command) and keeps it for the next Get.
+// A sandbox whose reset finds anything it cannot wipe is closed instead of being reused.
+//
+// A Pool is safe for concurrent use. Its zero value is not usable: call NewPool.
+type Pool struct {
+	maxIdle int
+	ttl     time.Duration
+
+	mu     sync.Mutex
+	idle   []idleBox           // oldest first
+	lent   map[*Sandbox]string // sandboxes out on a run → their Config's key
+	closed bool
+
+	background sync.WaitGroup // resets and warm-ups in flight
+	stop       chan struct{}
+
+	hits, misses, discarded atomic.Int64
+}
+
+type idleBox struct {
+	sb    *Sandbox
+	key   string
+	since time.Time
+}
+
+// PoolOptions size a Pool.
+type PoolOptions struct {
+	// MaxIdle is how many ready sandboxes are kept, every Config together; the least recently
+	// used goes first. 0 means 4.
+	MaxIdle int
+	// IdleTimeout closes a sandbox nobody took for this long. 0 means 2 minutes.
+	IdleTimeout time.Duration
+}
+
+// PoolStats count what a Pool did.
+type PoolStats struct {
+	Idle      int   // ready sandboxes now
+	Hits      int64 // Gets served by a ready sandbox
+	Misses    int64 // Gets that started a new one
+	Discarded int64 // sandboxes closed because their reset failed
+}
+
+// NewPool returns an empty pool. Close it to close every sandbox it keeps.
+func NewPool(opts PoolOptions) *Pool {
+	if opts.MaxIdle <= 0 {
+		opts.MaxIdle = 4
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = 2 * time.Minute
+	}
+	p := &Pool{maxIdle: opts.MaxIdle, ttl: opts.IdleTimeout, lent: map[*Sandbox]string{}, stop: make(chan struct{})}
+	go p.expire()
+	return p
+}
+
+// key identifies a Config: only a sandbox made with an equal one is handed out for it.
+func key(cfg Config) string {
+	b, _ := json.Marshal(cfg)
+	return string(b)
+}
+
+// Get returns a sandbox for cfg, as fresh as one from New: a ready one when the pool has one,
+// else a new one. Give it back with Put when the run is over (or Close it).
+func (p *Pool) Get(ctx context.Context, cfg Config) (*Sandbox, error) {
+	k := key(cfg)
+	p.mu.Lock()
+	for i := len(p.idle) - 1; i >= 0; i-- {
+		if p.idle[i].key == k {
+			sb := p.idle[i].sb
+			p.idle = append(p.idle[:i], p.idle[i+1:]...)
+			p.lent[sb] = k
+			p.mu.Unlock()
+			p.hits.Add(1)
+			return sb, nil
+		}
+	}
+	p.mu.Unlock()
+	p.misses.Add(1)
+	sb, err := New(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	p.lent[sb] = k
+	p.mu.Unlock()
+	return sb, nil
+}
+
+// Put takes back a sandbox that Get returned, once its run is over. It returns at once; the
+// reset happens in the background. A sandbox the pool did not lend is closed.
+func (p *Pool) Put(sb *Sandbox) {
+	if sb == nil {
+		return
+	}
+	p.mu.Lock()
+	k, ok := p.lent[sb]
+	delete(p.lent, sb)
+	if !ok || p.closed {
+		p.mu.Unlock()
+		sb.Close()
+		return
+	}
+	p.background.Add(1)
+	p.mu.Unlock()
+	go func() {
+		defer p.background.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := sb.reset(ctx); err != nil {
+			p.discarded.Add(1)
+			sb.Close()
+			return
+		}
+		p.keep(sb, k)
+	}()
+}
+
+// Warm starts n sandboxes for cfg in the background, for Gets to come.
+func (p *Pool) Warm(cfg Config, n int) {
+	k := key(cfg)
+	for i := 0; i < n; i++ {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			return
+		}
+		p.background.Add(1)
+		p.mu.Unlock()
+		go func() {
+			defer p.background.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if sb, err := New(ctx, cfg); err == nil {
+				p.keep(sb, k)
+			}
+		}()
+	}
+}
+
+// keep adds a ready sandbox to the idle list, closing the least recently used one past maxIdle.
+func (p *Pool) keep(sb *Sandbox, k string) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		sb.Close()
+		return
+	}
+	p.idle = append(p.idle, idleBox{sb: sb, key: k, since: time.Now()})
+	var evict []*Sandbox
+	for len(p.idle) > p.maxIdle {
+		evict = append(evict, p.idle[0].sb)
+		p.idle = p.idle[1:]
+	}
+	p.mu.Unlock()
+	for _, e := range evict {
+		e.Close()
+	}
+}
+
+// expire closes sandboxes idle for longer than the timeout.
+func (p *Pool) expire() {
+	t := time.NewTicker(p.ttl / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case now := <-t.C:
+			p.mu.Lock()
+			var old []*Sandbox
+			keep := p.idle[:0]
+			for _, b := range p.idle {
+				if now.Sub(b.since) > p.ttl {
+					old = append(old, b.sb)
+				} else {
+					keep = append(keep, b)
+				}
+			}
+			p.idle = keep
+			p.mu.Unlock()
+			for _, sb := range old {
+				sb.Close()
+			}
+		}
+	}
+}
+
+// Stats reports the pool's counters.
+func (p *Pool) Stats() PoolStats {
+	p.mu.Lock()
+	idle := len(p.idle)
+	p.mu.Unlock()
+	return PoolStats{Idle: idle, Hits: p.hits.Load(), Misses: p.misses.Load(), Discarded: p.discarded.Load()}
+}
+
+// Close closes every ready sandbox and, as they come back, every lent one; it waits for the
+// resets and warm-ups in flight. Get still works after Close, without pooling.
+func (p *Pool) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	idle := p.idle
+	p.idle = nil
+	close(p.stop)
+	p.mu.Unlock()
+	for _, b := range idle {
+		b.sb.Close()
+	}
+	p.background.Wait()
+	return nil
+}
