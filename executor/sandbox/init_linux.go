@@ -128,6 +128,15 @@ func (in *initProc) serve() error {
 				continue
 			}
 			running = in.startRun(m.Run, files)
+		case "list":
+			list, err := listWork(m.Max)
+			reply := &msg{Op: "list", List: list}
+			if err != nil {
+				reply.List, reply.Err = nil, err.Error()
+			}
+			if err := in.ctl.send(reply); err != nil {
+				return err
+			}
 		case "reset":
 			reply := &msg{Op: "reset"}
 			if err := in.doReset(running); err != nil {

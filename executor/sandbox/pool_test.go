@@ -4,6 +4,7 @@ package sandbox
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -164,5 +165,31 @@ func TestTrivialTimes(t *testing.T) {
 	}
 	if r.CPUTime <= 0 {
 		t.Errorf("CPU time %v, want > 0", r.CPUTime)
+	}
+}
+
+// ListFiles lists regular files only, with their modes, and follows no link.
+func TestListFiles(t *testing.T) {
+	s := newSandbox(t, Config{})
+	r := run(t, s, Cmd{Args: sh(`mkdir -p d/e && echo hi > d/e/f && printf 'x' > a && chmod 755 a &&
+ln -s /etc/passwd link && ln -s /etc linkdir && mkfifo fifo && echo ok`)})
+	if r.stdout != "ok\n" {
+		t.Fatalf("planting: %q %q", r.stdout, r.stderr)
+	}
+	got, err := s.ListFiles(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(got, func(i, j int) bool { return got[i].Path < got[j].Path })
+	want := []FileInfo{{Path: "a", Mode: 0o755, Size: 1}, {Path: "d/e/f", Mode: 0o644, Size: 3}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ListFiles (-want +got):\n%s", diff)
+	}
+	if _, err := s.ListFiles(1); err == nil || !strings.Contains(err.Error(), "more than 1 files") {
+		t.Errorf("ListFiles(1) = %v, want a too-many-files error", err)
+	}
+	// The sandbox still works after a refused listing.
+	if r := run(t, s, Cmd{Args: []string{"true"}}); r.ExitCode != 0 {
+		t.Errorf("after ListFiles: %+v", r)
 	}
 }

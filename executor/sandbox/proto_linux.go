@@ -30,6 +30,8 @@ type msg struct {
 	Mode  uint32     `json:"mode,omitempty"`  // op "create"
 	Run   *runSpec   `json:"run,omitempty"`   // op "run"; op "prepare" carries cgroup.procs files
 	Done  *doneInfo  `json:"done,omitempty"`  // op "done"
+	Max   int        `json:"max,omitempty"`   // op "list": at most this many files
+	List  []FileInfo `json:"list,omitempty"`  // op "list": the answer
 }
 
 // setupSpec is what the init needs to build the filesystem.
