@@ -81,7 +81,9 @@ func TestHitMiss(t *testing.T) {
 
 func TestEvictsLeastRecentlyUsed(t *testing.T) {
 	// Each entry is about 1 KiB; the cache holds about four of them.
-	big := func(s string) Entry { return Entry{Files: []File{{Path: "f", Mode: 0o755, Data: bytes.Repeat([]byte(s), 1000)}}} }
+	big := func(s string) Entry {
+		return Entry{Files: []File{{Path: "f", Mode: 0o755, Data: bytes.Repeat([]byte(s), 1000)}}}
+	}
 	caches(t, 4600, func(t *testing.T, c *Cache) {
 		for i, k := range []string{"a", "b", "c", "d"} {
 			if err := c.Put(key(k), big(k)); err != nil {
