@@ -47,7 +47,7 @@ func watchCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ex, closeEx, err := openExecutor(ctx, f.execSpec, f.tokenFile, f.tca)
+	ex, closeEx, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
