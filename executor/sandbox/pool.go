@@ -19,10 +19,12 @@ type Pool struct {
 	maxIdle int
 	ttl     time.Duration
 
-	mu     sync.Mutex
-	idle   []idleBox           // oldest first
-	lent   map[*Sandbox]string // sandboxes out on a run → their Config's key
-	closed bool
+	mu        sync.Mutex
+	idle      []idleBox           // oldest first
+	lent      map[*Sandbox]string // sandboxes out on a run → their Config's key
+	resetting map[string]int      // resets in flight, by key
+	changed   chan struct{}       // closed (and replaced) when a reset ends
+	closed    bool
 
 	background sync.WaitGroup // resets and warm-ups in flight
 	stop       chan struct{}
@@ -61,7 +63,8 @@ func NewPool(opts PoolOptions) *Pool {
 	if opts.IdleTimeout <= 0 {
 		opts.IdleTimeout = 2 * time.Minute
 	}
-	p := &Pool{maxIdle: opts.MaxIdle, ttl: opts.IdleTimeout, lent: map[*Sandbox]string{}, stop: make(chan struct{})}
+	p := &Pool{maxIdle: opts.MaxIdle, ttl: opts.IdleTimeout, lent: map[*Sandbox]string{},
+		resetting: map[string]int{}, changed: make(chan struct{}), stop: make(chan struct{})}
 	go p.expire()
 	return p
 }
@@ -72,20 +75,34 @@ func key(cfg Config) string {
 	return string(b)
 }
 
-// Get returns a sandbox for cfg, as fresh as one from New: a ready one when the pool has one,
-// else a new one. Give it back with Put when the run is over (or Close it).
+// Get returns a sandbox for cfg, as fresh as one from New: a ready one when the pool has one
+// (or is resetting one: a reset takes far less than a new sandbox), else a new one. Give it
+// back with Put when the run is over (or Close it).
 func (p *Pool) Get(ctx context.Context, cfg Config) (*Sandbox, error) {
 	k := key(cfg)
 	p.mu.Lock()
-	for i := len(p.idle) - 1; i >= 0; i-- {
-		if p.idle[i].key == k {
-			sb := p.idle[i].sb
-			p.idle = append(p.idle[:i], p.idle[i+1:]...)
-			p.lent[sb] = k
-			p.mu.Unlock()
-			p.hits.Add(1)
-			return sb, nil
+	for {
+		for i := len(p.idle) - 1; i >= 0; i-- {
+			if p.idle[i].key == k {
+				sb := p.idle[i].sb
+				p.idle = append(p.idle[:i], p.idle[i+1:]...)
+				p.lent[sb] = k
+				p.mu.Unlock()
+				p.hits.Add(1)
+				return sb, nil
+			}
 		}
+		if p.resetting[k] == 0 {
+			break
+		}
+		changed := p.changed
+		p.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		p.mu.Lock()
 	}
 	p.mu.Unlock()
 	p.misses.Add(1)
@@ -114,6 +131,7 @@ func (p *Pool) Put(sb *Sandbox) {
 		return
 	}
 	p.background.Add(1)
+	p.resetting[k]++
 	p.mu.Unlock()
 	go func() {
 		defer p.background.Done()
@@ -122,9 +140,16 @@ func (p *Pool) Put(sb *Sandbox) {
 		if err := sb.reset(ctx); err != nil {
 			p.discarded.Add(1)
 			sb.Close()
-			return
+		} else {
+			p.keep(sb, k)
 		}
-		p.keep(sb, k)
+		p.mu.Lock()
+		if p.resetting[k]--; p.resetting[k] == 0 {
+			delete(p.resetting, k)
+		}
+		close(p.changed)
+		p.changed = make(chan struct{})
+		p.mu.Unlock()
 	}()
 }
 
