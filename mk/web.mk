@@ -33,5 +33,4 @@ test-web-unit: $(WEB_UI)/node_modules/.package-lock.json
 test-web-e2e: build $(WEB_E2E)/node_modules/.package-lock.json
 	cd $(WEB_E2E) && SANDRUN_BIN=$(CURDIR)/$(BIN) node --test page.test.mjs
 
-# test-web-e2e joins TEST_TARGETS once `sandrun serve` and the sandbox work on main.
-TEST_TARGETS += web-check test-web-unit
+TEST_TARGETS += web-check test-web-unit test-web-e2e

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -130,8 +131,12 @@ func cgroupMounts() (*cgMounts, error) {
 		return nil, fmt.Errorf("cgroups: %w", err)
 	}
 	defer f.Close()
+	return parseMountinfo(f)
+}
+
+func parseMountinfo(r io.Reader) (*cgMounts, error) {
 	ms := &cgMounts{v1: map[string]cgMount{}}
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		// id parent major:minor root mountpoint opts [optional...] - fstype source superopts
@@ -193,8 +198,12 @@ func ownCgroups() (*ownCg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cgroups: %w", err)
 	}
+	return parseProcCgroup(string(b)), nil
+}
+
+func parseProcCgroup(b string) *ownCg {
 	o := &ownCg{v1: map[string]string{}}
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(b), "\n") {
 		parts := strings.SplitN(line, ":", 3)
 		if len(parts) != 3 {
 			continue
@@ -207,7 +216,7 @@ func ownCgroups() (*ownCg, error) {
 			o.v1[c] = parts[2]
 		}
 	}
-	return o, nil
+	return o
 }
 
 // procStartTime is field 22 of /proc/PID/stat: with the pid, it names a process uniquely.

@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // initRun is one command as the init runs it: hand the request to a stage-2, wait for its
@@ -82,6 +85,16 @@ func (in *initProc) startRun(spec *runSpec, files []*os.File) *initRun {
 	}
 	if spec == nil || len(files) != 3 {
 		return fail(errors.New("run: bad request"))
+	}
+	if spec.Rootless {
+		// RLIMIT_NPROC counts every task of the uid in this user namespace, and rootless the
+		// init shares the command's uid: its own threads must not eat the command's share.
+		for i, rl := range spec.Rlimits {
+			if rl.Resource == unix.RLIMIT_NPROC {
+				extra := uint64(ownThreads() + 4)
+				spec.Rlimits[i].Cur, spec.Rlimits[i].Max = rl.Cur+extra, rl.Max+extra
+			}
+		}
 	}
 	b, err := json.Marshal(spec)
 	if err != nil {
@@ -169,3 +182,19 @@ func (in *initProc) finishRun(w *warmStage2, before *syscall.Rusage) *doneInfo {
 }
 
 func tvNanos(tv syscall.Timeval) int64 { return tv.Nano() }
+
+// ownThreads is the init's thread count (Threads: in /proc/self/status), 16 if unknown.
+func ownThreads() int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 16
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Threads:"); ok {
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+				return n
+			}
+		}
+	}
+	return 16
+}

@@ -190,3 +190,121 @@ echo ok > /tmp/t && cat /tmp/t; echo ok > /dev/shm/t && cat /dev/shm/t`)})
 		t.Errorf("New with a bind into /work succeeded")
 	}
 }
+
+// The process limit holds (cgroup pids, or RLIMIT_NPROC counted inside the sandbox only).
+func TestProcessLimit(t *testing.T) {
+	s := newSandbox(t, Config{})
+	l := testLimits
+	l.Processes = 8
+	// Three children fit; the caller's own processes outside do not count.
+	r := run(t, s, Cmd{Args: sh(`sleep 0.2 & sleep 0.2 & sleep 0.2 & wait; echo fine`), Limits: l})
+	if r.stdout != "fine\n" || r.stderr != "" {
+		t.Errorf("3 children under a limit of 8: %q %q", r.stdout, r.stderr)
+	}
+	// Forty do not.
+	r = run(t, s, Cmd{Args: []string{"python3", "-c", `
+import os
+n = 0
+try:
+    for i in range(40):
+        if os.fork() == 0:
+            import time; time.sleep(2); os._exit(0)
+        n += 1
+except OSError as e:
+    print("stopped after", n)
+`}, Limits: l})
+	if !strings.HasPrefix(r.stdout, "stopped after") {
+		t.Errorf("python forking 40 under a limit of 8: %q %q", r.stdout, r.stderr)
+	}
+}
+
+// /proc of the sandbox hides the kernel's secrets and cannot be written.
+func TestProcMasked(t *testing.T) {
+	s := newSandbox(t, Config{})
+	r := run(t, s, Cmd{Args: sh(`cat /proc/kcore 2>/dev/null | head -c 10 | wc -c; cat /proc/1/environ 2>/dev/null | wc -c;
+echo 1 > /proc/sys/kernel/sysrq 2>/dev/null || echo sys-ro; echo x > /proc/sysrq-trigger 2>/dev/null || echo sysrq-no`)})
+	if want := "0\n0\nsys-ro\nsysrq-no\n"; r.stdout != want {
+		t.Errorf("got %q, want %q (stderr %q)", r.stdout, want, r.stderr)
+	}
+}
+
+// Nothing of a sandbox survives Close: a new one starts empty, and no cgroup is left behind.
+func TestNothingPersists(t *testing.T) {
+	a, err := New(context.Background(), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, a, Cmd{Args: sh(`echo a > /work/f; echo a > /tmp/f; echo a > /dev/shm/f; ls /work /tmp /dev/shm | wc -w`)})
+	if r.stdout != "6\n" { // three "dir:" headers, three files
+		t.Fatalf("writing: %q %q", r.stdout, r.stderr)
+	}
+	pid := a.init.Process.Pid
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := a.Run(context.Background(), Cmd{Args: []string{"true"}}); err != ErrClosed {
+		t.Errorf("Run after Close = %v, want ErrClosed", err)
+	}
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
+		t.Errorf("the init (pid %d) outlived Close", pid)
+	}
+	b := newSandbox(t, Config{})
+	r = run(t, b, Cmd{Args: sh(`ls -A /work /tmp /dev/shm | wc -w`)})
+	if r.stdout != "3\n" { // only the three "dir:" headers
+		t.Errorf("a new sandbox sees %q", r.stdout)
+	}
+	// Only b's next command cgroup exists now.
+	h := hostCgroups()
+	keep := map[string]bool{}
+	b.mu.Lock()
+	b.waitPending()
+	b.mu.Unlock()
+	if b.next != nil {
+		for _, d := range b.next.dirs {
+			keep[d] = true
+		}
+	}
+	for _, p := range h.parents() {
+		entries, _ := os.ReadDir(p)
+		for _, e := range entries {
+			if dir := filepath.Join(p, e.Name()); strings.HasPrefix(e.Name(), h.prefix) && !keep[dir] {
+				t.Errorf("cgroup %s left behind", dir)
+			}
+		}
+	}
+}
+
+// Command cgroups of a sandrun process that is gone are removed at start-up; those of live
+// processes are not.
+func TestCleanLeftovers(t *testing.T) {
+	h := hostCgroups()
+	if h.version == 0 {
+		t.Skip("no usable cgroup here: " + h.why)
+	}
+	st, err := procStartTime(os.Getppid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "999999999-1-1"                            // no such pid
+	alive := fmt.Sprintf("%d-%d-77", os.Getppid(), st) // our parent, alive
+	for _, p := range h.parents() {
+		for _, name := range []string{dead, alive} {
+			if err := os.Mkdir(filepath.Join(p, name), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	h.cleanLeftovers()
+	for _, p := range h.parents() {
+		if _, err := os.Stat(filepath.Join(p, dead)); err == nil {
+			t.Errorf("leftover %s not removed", filepath.Join(p, dead))
+		}
+		if _, err := os.Stat(filepath.Join(p, alive)); err != nil {
+			t.Errorf("live process's cgroup %s removed", filepath.Join(p, alive))
+		}
+		removeCgroup(filepath.Join(p, alive))
+	}
+}

@@ -54,7 +54,7 @@ type File struct {
 type Cmd struct {
 	Args   []string // Args[0] is looked up in PATH from Env
 	Env    []string // the whole environment; nothing of the host's is added
-	Dir    string   // working dir inside; "" means /work
+	Dir    string   // working dir inside; "" means /work, a relative path is under /work
 	Stdin  io.Reader
 	Stdout io.Writer // receives output as it is read, never more than Limits.Output bytes
 	Stderr io.Writer

@@ -91,8 +91,8 @@ func stage2(joinErr error) error {
 		return err
 	}
 	dir := s.Dir
-	if dir == "" {
-		dir = "/work"
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join("/work", dir)
 	}
 	if err := os.Chdir(dir); err != nil {
 		return fmt.Errorf("chdir %s: %w", dir, err)

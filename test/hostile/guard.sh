@@ -3,7 +3,8 @@
 #
 # Runs the hostile-program test binary where even a sandbox escape cannot reach the rest of the
 # machine: as pid 1 of a fresh PID namespace with its own /proc (unshare --pid --fork
-# --mount-proc; kill(-1) from there reaches only the test's own processes), inside a cgroup
+# --mount-proc; kill(-1) from there reaches only the test's own processes; pid 1 reaps orphans
+# and runs the tests as its child), inside a cgroup
 # capped at HOSTILE_PIDS tasks and HOSTILE_MEMORY bytes (a fork or memory bomb that escaped its
 # sandbox still stops there). With --user, the binary runs as that unprivileged user (the
 # rootless suite). Must be started as root; the cgroup is removed afterwards.
@@ -18,7 +19,7 @@ pids_max=${HOSTILE_PIDS:-2048}
 mem_max=${HOSTILE_MEMORY:-$((4 << 30))}
 name="sandrun-hostile-guard-$$"
 made=()
-leaf="" # v2: the cgroup.procs the test binary must be alone in
+test_cgroup="" # v2: the cgroup the tests must be alone in (the reaper starts them there)
 
 # own_cgroup CONTROLLER: this shell's cgroup path in that v1 hierarchy ("" for v2).
 own_cgroup() {
@@ -58,8 +59,8 @@ if [ -f /sys/fs/cgroup/pids/cgroup.procs ] && [ -f /sys/fs/cgroup/memory/cgroup.
 	done
 elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then
 	# cgroup v2: a guard cgroup at the root (the root may enable controllers for children),
-	# holding two leaves: "wrap" for this shell and unshare, "test" for the test binary alone
-	# (the sandbox needs a cgroup of its own to hand controllers to its runs).
+	# holding two leaves: "wrap" for this shell, unshare and the reaper, "test" for the tests
+	# alone (the sandbox needs a cgroup of its own to hand controllers to its runs).
 	for c in pids memory cpu; do echo "+$c" > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true; done
 	d="/sys/fs/cgroup/$name"
 	mkdir "$d"
@@ -70,7 +71,7 @@ elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then
 	mkdir "$d/wrap" "$d/test"
 	echo $$ > "$d/wrap/cgroup.procs"
 	for c in pids memory cpu; do echo "+$c" > "$d/cgroup.subtree_control" 2>/dev/null || true; done
-	leaf="$d/test/cgroup.procs"
+	test_cgroup="$d/test"
 else
 	echo "guard.sh: no cgroup pids controller found: refusing to run hostile programs without a pids limit" >&2
 	exit 1
@@ -85,7 +86,7 @@ if [ -n "$user" ]; then
 	run=(setpriv --reuid="$uid" --regid="$gid" --clear-groups --inh-caps=-all --)
 fi
 status=0
-# pid 1 of the new namespace is a shell that moves into the test leaf (v2) and becomes the test.
-SANDRUN_HOSTILE_GUARD=1 unshare --pid --fork --mount-proc --kill-child \
-	/bin/sh -c 'if [ -n "$0" ]; then echo $$ > "$0"; fi; exec "$@"' "$leaf" "${run[@]}" "$@" || status=$?
+# pid 1 of the new namespace is the test binary as a reaper; it runs the tests as its child.
+SANDRUN_HOSTILE_GUARD=1 SANDRUN_HOSTILE_TEST_CGROUP="$test_cgroup" \
+	unshare --pid --fork --mount-proc --kill-child "${run[@]}" "$@" || status=$?
 exit $status

@@ -11,8 +11,10 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,20 +27,84 @@ func TestMain(m *testing.M) {
 	if sandbox.MaybeInit() {
 		return
 	}
+	if os.Getenv(guardEnv) == "1" && os.Getpid() == 1 {
+		os.Exit(reaper())
+	}
 	os.Exit(m.Run())
 }
 
 // guardEnv is set by guard.sh, which starts this binary as pid 1 of a fresh PID namespace
-// inside a pids- and memory-limited cgroup.
-const guardEnv = "SANDRUN_HOSTILE_GUARD"
+// inside a pids- and memory-limited cgroup; reapedEnv is set by reaper for the tests it runs.
+const (
+	guardEnv  = "SANDRUN_HOSTILE_GUARD"
+	reapedEnv = "SANDRUN_HOSTILE_REAPED"
+)
+
+// reaper is pid 1 of the protective namespace, as an init must be: it runs the tests in a child
+// (this binary again) and reaps every process orphaned to it, so that the leftover checks see
+// only what is really left running. It returns the child's exit code.
+func reaper() int {
+	newCmd := func() *exec.Cmd {
+		cmd := exec.Command("/proc/self/exe", os.Args[1:]...)
+		cmd.Env = append(os.Environ(), reapedEnv+"=1")
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+		return cmd
+	}
+	// On cgroup v2 the tests start alone in a cgroup of their own (CLONE_INTO_CGROUP), where the
+	// sandbox can hand controllers to its runs; where that is not allowed (rootless) they start
+	// beside the reaper.
+	cmd := newCmd()
+	if dir := os.Getenv("SANDRUN_HOSTILE_TEST_CGROUP"); dir != "" {
+		if f, err := os.Open(dir); err == nil {
+			defer f.Close()
+			cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(f.Fd())}
+		}
+	}
+	err := cmd.Start()
+	if err != nil && cmd.SysProcAttr != nil {
+		fmt.Fprintln(os.Stderr, "hostile reaper: the tests start beside the reaper, not in a cgroup of their own:", err)
+		cmd = newCmd()
+		err = cmd.Start()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hostile reaper:", err)
+		return 1
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		for sig := range sigs {
+			cmd.Process.Signal(sig)
+		}
+	}()
+	for {
+		var ws syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &ws, 0, nil)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err != nil:
+			fmt.Fprintln(os.Stderr, "hostile reaper:", err)
+			return 1
+		case pid != cmd.Process.Pid:
+			continue // an orphan, reaped
+		case ws.Signaled():
+			return 128 + int(ws.Signal())
+		}
+		return ws.ExitStatus()
+	}
+}
+
+// initPidNS is the initial PID namespace's fixed inode (PROC_PID_INIT_INO).
+const initPidNS = "pid:[4026531836]"
 
 // guarded says why this process is not inside the protective namespace, or nil.
 func guarded() error {
-	if os.Getenv(guardEnv) != "1" {
+	if os.Getenv(guardEnv) != "1" || os.Getenv(reapedEnv) != "1" {
 		return fmt.Errorf("%s is not set: the hostile suite runs only through `make test-hostile` (test/hostile/guard.sh), inside a protective PID namespace and cgroup", guardEnv)
 	}
-	if os.Getpid() != 1 {
-		return fmt.Errorf("this process is pid %d, not pid 1 of its own PID namespace: run it through test/hostile/guard.sh", os.Getpid())
+	if ns, _ := os.Readlink("/proc/self/ns/pid"); os.Getppid() != 1 || ns == initPidNS {
+		return fmt.Errorf("this process (pid %d, parent %d, %s) is not the child of pid 1 of a PID namespace of its own: run it through test/hostile/guard.sh", os.Getpid(), os.Getppid(), ns)
 	}
 	return nil
 }

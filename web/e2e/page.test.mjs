@@ -164,12 +164,12 @@ async function editorText(p = page) {
   );
 }
 
-// runAndWait presses Run and waits for the badge to leave "running"; it returns the badge's
-// status, its text, and the output's stdout and stderr text.
-async function runAndWait({ click = true } = {}) {
+// runAndWait presses Run (click, else Ctrl+Enter, else neither) and waits for the badge to leave
+// "running"; it returns the badge's status, its text, and the output's stdout and stderr text.
+async function runAndWait({ click = true, press = !click } = {}) {
   const status = page.getByTestId("status");
   if (click) await page.getByTestId("run-button").click();
-  else await page.keyboard.press("Control+Enter");
+  else if (press) await page.keyboard.press("Control+Enter");
   await page.waitForFunction(() => {
     const s = document.querySelector('[data-testid="status"]').dataset.status;
     return !["loading", "idle", "running"].includes(s);
@@ -267,6 +267,29 @@ test("Stop kills a run that would never end", async (t) => {
   await page.getByRole("button", { name: "Stop" }).click();
   assert.equal(await page.getByTestId("status").getAttribute("data-status"), "stopped");
   assert.equal(await page.getByTestId("run-button").isEnabled(), true, "Run is enabled again");
+});
+
+test("Live input: the program reads lines typed while it runs", async (t) => {
+  if (missing(t, "python")) return;
+  await pick("python");
+  await replaceCode('name = input("name? ")\nprint("hi " + name)\nprint(len(input()))\n', { insert: true });
+  await page.getByTestId("stdin").fill("");
+  await page.getByLabel("Live input").check();
+  await page.getByTestId("run-button").click();
+  await page.getByTestId("output").getByText("name?").waitFor({ timeout: 30_000 });
+  const line = page.getByLabel("Input for the running program");
+  assert.equal(await line.evaluate((el) => el === document.activeElement), true, "the input line has the focus");
+  await line.fill("Ada");
+  await line.press("Enter");
+  await page.getByTestId("output").getByText("hi Ada").waitFor({ timeout: 30_000 });
+  await line.fill("four");
+  await line.press("Enter");
+  const r = await runAndWait({ click: false, press: false });
+  await page.getByLabel("Live input").uncheck();
+  assertOkBadge(r);
+  assert.equal(r.stdout, "name? hi Ada\n4\n");
+  assert.match(r.output, /^name\? Ada\nhi Ada\nfour\n4\n/);
+  assert.equal(await line.isVisible(), false, "the input line goes away when the run ends");
 });
 
 test("a share link reproduces language, code and stdin", async (t) => {

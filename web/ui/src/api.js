@@ -25,9 +25,11 @@ function streamURL() {
 }
 
 // startRun runs req ({language, source, stdin, args}) and reports through the callbacks:
-// onEvent(stage, stream, text) while it runs, then exactly one of onResult(result) or
-// onError(message). stop() kills the run; after it no callback fires.
-export function startRun(req, { onEvent, onResult, onError }) {
+// onEvent(stage, stream, text) while it runs, onNotice(message) for a problem that does not end
+// the run, then exactly one of onResult(result) or onError(message). With interactive, the
+// program's stdin stays open after req.stdin and send(text, eof) feeds it (WebSocket only: over
+// the POST fallback send reports false). stop() kills the run; after it no callback fires.
+export function startRun(req, { interactive = false, onEvent, onNotice, onResult, onError }) {
   let done = false;
   let ws = null;
   let abort = null;
@@ -63,7 +65,7 @@ export function startRun(req, { onEvent, onResult, onError }) {
   if (ws) {
     ws.onopen = () => {
       opened = true;
-      ws.send(JSON.stringify({ type: "run", ...req }));
+      ws.send(JSON.stringify({ type: "run", interactive, ...req }));
     };
     ws.onmessage = (m) => {
       if (done) return;
@@ -73,13 +75,14 @@ export function startRun(req, { onEvent, onResult, onError }) {
       } catch {
         return finish(onError, "the server sent a message that is not JSON");
       }
-      handleMessage(msg, { onEvent, finish, onResult, onError });
+      handleMessage(msg, { onEvent, onNotice, finish, onResult, onError });
     };
     ws.onclose = (e) => {
       if (done) return;
       if (!opened) {
-        // Never connected: fall back to a plain POST.
+        // Never connected: fall back to a plain POST (whole output at the end, no live input).
         ws = null;
+        if (interactive) onNotice("Live input needs a WebSocket, which could not connect; the run gets the Input box only.");
         post();
         return;
       }
@@ -88,6 +91,11 @@ export function startRun(req, { onEvent, onResult, onError }) {
   }
 
   return {
+    send(text, eof = false) {
+      if (done || !interactive || !ws || ws.readyState !== WebSocket.OPEN) return false;
+      ws.send(JSON.stringify({ type: "stdin", data: text, eof }));
+      return true;
+    },
     stop() {
       if (done) return;
       done = true;
@@ -100,8 +108,9 @@ export function startRun(req, { onEvent, onResult, onError }) {
 
 // handleMessage applies one server message of the stream protocol (documented in web/stream.go):
 // {"type":"started"}, {"type":"output","stage","stream","data"} with data as text,
-// {"type":"result","result"}, {"type":"error","error","field","code"}.
-function handleMessage(msg, { onEvent, finish, onResult, onError }) {
+// {"type":"result","result"}, {"type":"error","error","field","code"}. An error about "stdin"
+// (input the server refused) leaves the run going; every other error ends it.
+function handleMessage(msg, { onEvent, onNotice, finish, onResult, onError }) {
   switch (msg.type) {
     case "output":
       onEvent(msg.stage || "run", msg.stream || "stdout", msg.data || "");
@@ -110,7 +119,8 @@ function handleMessage(msg, { onEvent, finish, onResult, onError }) {
       finish(onResult, msg.result);
       break;
     case "error":
-      finish(onError, msg.error || "the server reported an error");
+      if (msg.field === "stdin") onNotice(msg.error);
+      else finish(onError, msg.error || "the server reported an error");
       break;
   }
 }

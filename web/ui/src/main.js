@@ -20,6 +20,10 @@ const ui = {
   run: $("run"),
   stop: $("stop"),
   clear: $("clear"),
+  interactive: $("interactive"),
+  send: $("send"),
+  sendLine: $("send-line"),
+  sendEOF: $("send-eof"),
 };
 const output = new Output($("output"));
 const status = new Status($("status"));
@@ -214,6 +218,8 @@ ui.stdin.value = store.load("stdin") || "";
 ui.args.value = store.load("args") || "";
 ui.stdin.addEventListener("input", () => store.save("stdin", ui.stdin.value || null));
 ui.args.addEventListener("input", () => store.save("args", ui.args.value || null));
+ui.interactive.checked = store.load("interactive") === "1";
+ui.interactive.addEventListener("change", () => store.save("interactive", ui.interactive.checked ? "1" : null));
 
 // --- running -------------------------------------------------------------------------------
 
@@ -233,8 +239,11 @@ function run() {
   status.running();
   setRunning(true);
   const req = { language: current, source: editor.text, stdin: ui.stdin.value, args };
+  const interactive = ui.interactive.checked;
   running = startRun(req, {
+    interactive,
     onEvent: (stage, stream, text) => output.append(stage, stream, text),
+    onNotice: (msg) => output.note(msg, true),
     onResult: (r) => {
       setRunning(false);
       output.showResult(r);
@@ -246,7 +255,35 @@ function run() {
       status.error();
     },
   });
+  if (interactive) {
+    ui.send.hidden = false;
+    ui.sendLine.disabled = ui.sendEOF.disabled = false;
+    ui.sendLine.focus();
+  }
 }
+
+// Live input: each line typed under the output goes to the running program's stdin.
+ui.send.addEventListener("submit", (e) => {
+  e.preventDefault();
+  const line = ui.sendLine.value + "\n";
+  if (running?.send(line)) {
+    output.append("run", "stdin", line);
+    ui.sendLine.value = "";
+  }
+});
+function endInput() {
+  if (running?.send("", true)) {
+    ui.sendLine.disabled = ui.sendEOF.disabled = true;
+    output.note("Input ended.");
+  }
+}
+ui.sendEOF.addEventListener("click", endInput);
+ui.sendLine.addEventListener("keydown", (e) => {
+  if (e.key === "d" && e.ctrlKey && !e.metaKey) {
+    e.preventDefault();
+    endInput();
+  }
+});
 
 function stop() {
   if (!running) return;
@@ -257,7 +294,10 @@ function stop() {
 }
 
 function setRunning(on) {
-  if (!on) running = null;
+  if (!on) {
+    running = null;
+    ui.send.hidden = true;
+  }
   ui.run.disabled = on || !langs.get(current)?.available;
   ui.stop.disabled = !on;
   ui.select.disabled = on;

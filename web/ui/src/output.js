@@ -19,10 +19,11 @@ export class Output {
     this.seen = { compile: false, run: false };
   }
 
-  // append adds text from a stage ("compile" | "run") and stream ("stdout" | "stderr").
+  // append adds text from a stage ("compile" | "run") and stream ("stdout" | "stderr", or
+  // "stdin" for the echo of live input).
   append(stage, stream, text) {
     if (!text) return;
-    this.seen[stage] = true;
+    if (stream !== "stdin") this.seen[stage] = true;
     if (this.full) return;
     if (this.chars + text.length > maxChars) {
       text = text.slice(0, maxChars - this.chars);
