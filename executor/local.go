@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"runtime"
 	"strings"
 
@@ -104,7 +103,7 @@ func (l *Local) prepare(ctx context.Context, req Request) (plan, error) {
 		}
 		return plan{}, Invalid("language", "unknown language %q; run \"sandrun languages\" to list them", req.Language)
 	}
-	tc := l.langs.Detect(ctx)[lang.ID]
+	tc := l.langs.Toolchain(ctx, lang.ID)
 	if !tc.Available {
 		msg := tc.Missing
 		if msg == "" {
@@ -165,7 +164,7 @@ func (l *Local) Run(ctx context.Context, req Request, onEvent func(Event)) (Resu
 	env := environment(p.lang)
 
 	if p.lang.Compiled() {
-		c, err := stage(ctx, sb, out, StageCompile, expand(p.lang.Compile, p.main), env, nil, p.climit)
+		c, err := stage(ctx, sb, out, StageCompile, languages.Expand(p.lang.Compile, p.main), env, nil, p.climit)
 		if err != nil {
 			return internalError(res, ctx, "sandbox: compile: %v", err)
 		}
@@ -180,7 +179,7 @@ func (l *Local) Run(ctx context.Context, req Request, onEvent func(Event)) (Resu
 			return res, nil
 		}
 	}
-	argv := append(expand(p.lang.Run, p.main), req.Args...)
+	argv := append(languages.Expand(p.lang.Run, p.main), req.Args...)
 	runStage := func(stdin []byte) (Result, error) {
 		return stage(ctx, sb, out, StageRun, argv, env, bytes.NewReader(stdin), p.limits)
 	}
@@ -210,23 +209,9 @@ func internalError(res Result, ctx context.Context, format string, args ...any) 
 	return res, nil
 }
 
-// expand replaces {file} and {stem} in each element of argv.
-func expand(argv []string, main string) []string {
-	stem := strings.TrimSuffix(main, path.Ext(main))
-	r := strings.NewReplacer("{file}", main, "{stem}", stem)
-	out := make([]string, len(argv))
-	for i, a := range argv {
-		out[i] = r.Replace(a)
-	}
-	return out
-}
-
-// basePath is the PATH inside the sandbox unless a language sets its own.
-const basePath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 // environment is the whole environment of a run: a minimal base plus the language's own.
 func environment(lang *languages.Language) []string {
-	env := []string{"PATH=" + basePath, "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8", "LC_ALL=C.UTF-8"}
+	env := []string{"PATH=" + languages.DefaultPath, "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8", "LC_ALL=C.UTF-8"}
 	for _, kv := range lang.Env {
 		k, _, _ := strings.Cut(kv, "=")
 		env = slicesDeleteKey(env, k)

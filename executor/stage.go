@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 
@@ -44,7 +45,27 @@ func (c *capture) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (c *capture) String() string { return strings.ToValidUTF8(c.buf.String(), "\uFFFD") }
+func (c *capture) String() string { return ValidUTF8(c.buf.Bytes()) }
+
+// ValidUTF8 returns b as a string with each byte that is not part of valid UTF-8 replaced by
+// U+FFFD, so the JSON of a Result is always valid and the count of bad bytes stays visible.
+func ValidUTF8(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	var sb strings.Builder
+	sb.Grow(len(b) + 16)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			sb.WriteRune(utf8.RuneError)
+		} else {
+			sb.Write(b[:size])
+		}
+		b = b[size:]
+	}
+	return sb.String()
+}
 
 // stage runs one command in sb and shapes its Outcome into a Result (without language fields).
 func stage(ctx context.Context, sb *sandbox.Sandbox, out *output, st Stage, argv, env []string, stdin io.Reader, lim Limits) (Result, error) {

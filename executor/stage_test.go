@@ -42,10 +42,3 @@ func TestClassify(t *testing.T) {
 		})
 	}
 }
-
-func TestExpand(t *testing.T) {
-	got := expand([]string{"gcc", "-o", "{stem}", "{file}"}, "src/main.c")
-	if strings.Join(got, " ") != "gcc -o src/main src/main.c" {
-		t.Fatalf("expand = %q", got)
-	}
-}

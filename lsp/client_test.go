@@ -16,8 +16,9 @@ import (
 	"github.com/sandrun/sandrun/executor"
 )
 
-// wait bounds every wait in these tests; it is a deadlock guard, never a speed assertion.
-const wait = 20 * time.Second
+// wait bounds every wait in these tests; it is a deadlock guard, never a speed assertion (the
+// first real run on a busy machine pays for toolchain detection).
+const wait = 90 * time.Second
 
 // wireMsg is any JSON-RPC message as it crossed the pipe.
 type wireMsg struct {
@@ -36,7 +37,7 @@ type wireError struct {
 
 // client is a test LSP client speaking real framing over a net.Pipe to a Server.
 type client struct {
-	t      *testing.T
+	t      testing.TB
 	conn   net.Conn
 	served chan error // Serve's result
 
@@ -52,7 +53,7 @@ type client struct {
 }
 
 // startServer serves a Server on one end of a pipe and returns a client on the other.
-func startServer(t *testing.T, opts Options) *client {
+func startServer(t testing.TB, opts Options) *client {
 	t.Helper()
 	if opts.Log == nil {
 		opts.Log = testLog{t}
@@ -77,7 +78,7 @@ func startServer(t *testing.T, opts Options) *client {
 }
 
 // testLog sends the server's log to the test log.
-type testLog struct{ t *testing.T }
+type testLog struct{ t testing.TB }
 
 func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimSpace(string(p)))
@@ -326,7 +327,7 @@ func (c *client) didOpen(uri, languageID, text string) {
 }
 
 // decode unmarshals raw into a new T.
-func decode[T any](t *testing.T, raw json.RawMessage) T {
+func decode[T any](t testing.TB, raw json.RawMessage) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(raw, &v); err != nil {
@@ -346,7 +347,7 @@ func (c *client) runDone(id json.RawMessage) RunReply {
 }
 
 // output joins a run's sandrun/output data per stream, and the streams in arrival order.
-func output(t *testing.T, notes []wireMsg) (all string, byStream map[executor.Stream]string) {
+func output(t testing.TB, notes []wireMsg) (all string, byStream map[executor.Stream]string) {
 	byStream = map[executor.Stream]string{}
 	for _, m := range notes {
 		if m.Method != NotifyOutput {

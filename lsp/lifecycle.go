@@ -2,6 +2,7 @@ package lsp
 
 import (
 	stdjson "encoding/json"
+	"errors"
 	"os"
 	"syscall"
 	"time"
@@ -82,7 +83,7 @@ func (c *call) initialize() {
 	}
 }
 
-// initialized asks for the settings when initialize carried none.
+// initialized asks for the settings when initialize carried none, and warms the executor up.
 func (s *Server) initialized(stdjson.RawMessage) error {
 	s.clientMu.Lock()
 	pull := !s.initOptions
@@ -90,7 +91,22 @@ func (s *Server) initialized(stdjson.RawMessage) error {
 	if pull {
 		go s.pullSettings()
 	}
+	go s.warmUp()
 	return nil
+}
+
+// warmUp opens the executor and asks for its languages, so that the first run does not wait
+// for toolchain detection (seconds on a busy machine) while the person waits for output.
+func (s *Server) warmUp() {
+	be, err := s.backends.acquire(s.bg)
+	if err != nil {
+		s.logf("%v", err) // the first run reports it to the client
+		return
+	}
+	defer s.backends.release(be)
+	if _, err := be.languages(s.bg); err != nil {
+		s.logf("executor %q: languages: %v", be.cfg.Spec, err)
+	}
 }
 
 // shutdown stops every run and watch; the session then only accepts exit.
@@ -107,8 +123,13 @@ func (s *Server) exit(stdjson.RawMessage) error {
 }
 
 // watchParent ends the session when the editor process that started the server is gone
-// (LSP: "if the parent process is not alive then the server should exit").
+// (LSP: "if the parent process is not alive then the server should exit"). A pid this process
+// cannot see at the start (another PID namespace, as with Flatpak editors) is not watched.
 func (s *Server) watchParent(pid int) {
+	if !alive(pid) {
+		s.logf("the editor's process %d is not visible from here; not watching it", pid)
+		return
+	}
 	t := time.NewTicker(3 * time.Second)
 	defer t.Stop()
 	for {
@@ -117,16 +138,21 @@ func (s *Server) watchParent(pid int) {
 			return
 		case <-t.C:
 		}
-		p, err := os.FindProcess(pid)
-		if err == nil {
-			err = p.Signal(syscall.Signal(0))
-		}
-		if err != nil && err != syscall.EPERM {
-			s.logf("the editor process %d is gone (%v): ending the session", pid, err)
+		if !alive(pid) {
+			s.logf("the editor's process %d is gone: ending the session", pid)
 			s.exitOnce.Do(func() { close(s.exited) })
 			return
 		}
 	}
+}
+
+// alive reports whether process pid exists (signal 0; EPERM means it exists).
+func alive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err == nil {
+		err = p.Signal(syscall.Signal(0))
+	}
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // showMessage sends window/showMessage.

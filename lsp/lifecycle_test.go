@@ -3,6 +3,7 @@ package lsp
 import (
 	"encoding/json"
 	"errors"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +95,26 @@ func TestClientHangsUp(t *testing.T) {
 	}
 	if err := f.waitEnded(t); err == nil {
 		t.Error("the run in flight was not cancelled when the session ended")
+	}
+}
+
+func TestEditorProcessGone(t *testing.T) {
+	editor := exec.Command("sleep", "60")
+	if err := editor.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := startServer(t, Options{Open: (&fakeOpener{f: newFake()}).open})
+	c.call("initialize", map[string]any{"processId": editor.Process.Pid, "capabilities": map[string]any{}}, nil)
+	c.call("workspace/executeCommand", map[string]any{"command": CommandLanguages}, nil)
+	editor.Process.Kill()
+	editor.Wait()
+	select {
+	case err := <-c.served:
+		if !errors.Is(err, ErrExitWithoutShutdown) {
+			t.Errorf("Serve = %v, want ErrExitWithoutShutdown once the editor is gone", err)
+		}
+		c.served <- err
+	case <-time.After(wait):
+		t.Fatal("the session did not end after the editor process died")
 	}
 }

@@ -60,15 +60,6 @@ func offset(text string, p position) int {
 	return i
 }
 
-// slice returns the text r covers; ok is false when r ends before it starts.
-func slice(text string, r textRange) (string, bool) {
-	a, b := offset(text, r.Start), offset(text, r.End)
-	if b < a {
-		return "", false
-	}
-	return text[a:b], true
-}
-
 // replace applies one incremental edit.
 func replace(text string, r textRange, with string) (string, error) {
 	a, b := offset(text, r.Start), offset(text, r.End)

@@ -12,7 +12,7 @@ import (
 )
 
 // newSession starts a server with a fake executor and does the handshake.
-func newSession(t *testing.T, caps any) (*client, *fake) {
+func newSession(t testing.TB, caps any) (*client, *fake) {
 	t.Helper()
 	f := newFake()
 	o := &fakeOpener{f: f}
@@ -39,7 +39,7 @@ func TestInitializeAdvertises(t *testing.T) {
 }
 
 // normalize re-encodes JSON with sorted keys.
-func normalize(t *testing.T, data []byte) string {
+func normalize(t testing.TB, data []byte) string {
 	var v any
 	if err := json.Unmarshal(data, &v); err != nil {
 		t.Fatal(err)
@@ -208,7 +208,7 @@ func TestRunErrors(t *testing.T) {
 		wantMsg  string
 	}{
 		{"unknown language", []any{map[string]any{"uri": "untitled:notes", "languageId": "plaintext", "text": "hello"}},
-			-32602, `cannot tell which language untitled:notes is in (languageId "plaintext", no file extension, no known shebang line): pass "languageId" (one of python`},
+			-32602, `cannot tell which language untitled:notes is in (languageId "plaintext", no file extension, no known shebang line): pass "languageId" (a VS Code language id or sandrun language such as python or cpp; "sandrun languages" lists them), give the file a known extension, or start it with a shebang line such as "#!/usr/bin/env python3"`},
 		{"unknown extension", []any{map[string]any{"uri": "file:///x/notes.txt", "text": "hello"}},
 			-32602, `extension ".txt"`},
 		{"no uri", []any{map[string]any{"text": "out x"}}, -32602, `"uri" is missing`},

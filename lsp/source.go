@@ -7,7 +7,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -106,17 +105,8 @@ func (s *Server) detect(uri, languageID, text string) (*languages.Language, erro
 		tried = append(tried, "no file extension")
 	}
 	tried = append(tried, "no known shebang line")
-	var ids []string
-	for _, l := range s.langs.All() {
-		id := l.VSCodeID
-		if id == "" {
-			id = l.ID
-		}
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return nil, invalidParams("cannot tell which language %s is in (%s): pass \"languageId\" (one of %s), give the file a known extension, or start it with a shebang line such as \"#!/usr/bin/env python3\"",
-		uri, strings.Join(tried, ", "), strings.Join(ids, ", "))
+	return nil, invalidParams("cannot tell which language %s is in (%s): pass \"languageId\" (a VS Code language id or sandrun language such as python or cpp; \"sandrun languages\" lists them), give the file a known extension, or start it with a shebang line such as \"#!/usr/bin/env python3\"",
+		uri, strings.Join(tried, ", "))
 }
 
 // sourceName is the name the source runs as: the document's own name when its extension

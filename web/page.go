@@ -12,7 +12,10 @@ const pageCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe
 // handlePage serves the browser page and its assets (StaticFS) at GET /, and the token login
 // at /?token=.
 func (s *Server) handlePage() http.HandlerFunc {
-	files := http.FileServerFS(StaticFS())
+	files, err := newAssets(StaticFS())
+	if err != nil {
+		panic("web: the embedded page cannot be read: " + err.Error()) // embedded: cannot happen
+	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		if tok := r.URL.Query().Get("token"); tok != "" && r.URL.Path == "/" {
 			s.login(w, r, tok)
@@ -22,7 +25,6 @@ func (s *Server) handlePage() http.HandlerFunc {
 		h.Set("Content-Security-Policy", pageCSP)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Cache-Control", "no-cache")
 		files.ServeHTTP(w, r)
 	}
 }

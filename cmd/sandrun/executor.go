@@ -83,6 +83,8 @@ func executorCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	// Finding the installed toolchains takes seconds; do it now rather than in the first run.
+	go local.Languages(ctx)
 	srv := remote.NewServer(local, opts)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

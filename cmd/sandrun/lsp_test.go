@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sandrun/sandrun/executor"
 )
 
 // lspProc is "sandrun lsp --stdio" (this test binary in CLI mode) driven over its stdin/stdout.
@@ -23,6 +25,7 @@ type lspProc struct {
 	out    *bufio.Reader
 	stderr bytes.Buffer
 	nextID int
+	notes  []map[string]json.RawMessage // notifications read so far
 }
 
 func startLSP(t *testing.T, args ...string) *lspProc {
@@ -96,8 +99,11 @@ func (p *lspProc) call(method string, params any) map[string]json.RawMessage {
 	p.send(map[string]any{"jsonrpc": "2.0", "id": p.nextID, "method": method, "params": params})
 	for {
 		m := p.read()
-		if string(m["id"]) == id && m["method"] == nil {
+		switch {
+		case string(m["id"]) == id && m["method"] == nil:
 			return m
+		case m["id"] == nil:
+			p.notes = append(p.notes, m)
 		}
 	}
 }
@@ -138,6 +144,36 @@ func TestLSPStdio(t *testing.T) {
 		"arguments": []any{map[string]any{"uri": "untitled:x", "text": "hello"}}})
 	if !strings.Contains(string(bad["error"]), `"code":-32602`) || !strings.Contains(string(bad["error"]), "cannot tell which language untitled:x is in") {
 		t.Errorf("run of an unknown language = %s", bad["error"])
+	}
+	// A real run in the sandbox, through the front door.
+	run := p.call("workspace/executeCommand", map[string]any{"command": "sandrun.run", "arguments": []any{map[string]any{
+		"uri": "file:///nowhere/up.py", "languageId": "python", "stdin": "abc\n",
+		"text": "import sys\nprint(sys.stdin.read().strip().upper())\n"}}})
+	var reply struct {
+		RunID  string          `json:"runId"`
+		Result executor.Result `json:"result"`
+	}
+	if err := json.Unmarshal(run["result"], &reply); err != nil || reply.Result.Status != executor.StatusOK || reply.Result.Stdout != "ABC\n" {
+		t.Fatalf("sandrun.run = %s %s", run["result"], run["error"])
+	}
+	// sandrun/start, the output in chunks (python writes the newline separately), sandrun/result.
+	var methods []string
+	var streamed string
+	for _, n := range p.notes {
+		var m string
+		var params struct{ RunID, Data string }
+		json.Unmarshal(n["method"], &m)
+		json.Unmarshal(n["params"], &params)
+		if !strings.HasPrefix(m, "sandrun/") || params.RunID != reply.RunID {
+			continue
+		}
+		if m != "sandrun/output" || len(methods) == 0 || methods[len(methods)-1] != m {
+			methods = append(methods, m)
+		}
+		streamed += params.Data
+	}
+	if want := "sandrun/start sandrun/output sandrun/result"; strings.Join(methods, " ") != want || streamed != "ABC\n" {
+		t.Errorf("notifications = %v streaming %q, want %s streaming \"ABC\\n\"", methods, streamed, want)
 	}
 	if m := p.call("shutdown", nil); string(m["result"]) != "null" {
 		t.Errorf("shutdown = %v", m)

@@ -189,3 +189,26 @@ func TestShutdown(t *testing.T) {
 		}
 	})
 }
+
+// A peer that accepts but never answers (not an executor, or a hung one) fails Dial within
+// DialTimeout.
+func TestDialTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	_, err = Dial(context.Background(), ln.Addr().String(), Options{Token: testToken, DialTimeout: 300 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "no answer within 300ms; is "+ln.Addr().String()+" a sandrun executor?") {
+		t.Fatalf("Dial to a silent peer: got %v", err)
+	}
+}

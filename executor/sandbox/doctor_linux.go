@@ -287,8 +287,8 @@ func probeLimits(h *cgHost, rootless bool, problems []string) ([]Limit, []string
 	case !rootless:
 		out = append(out, Limit{Name: "processes", Enforced: true, By: "RLIMIT_NPROC only (each sandbox runs as its own uid)"})
 	default:
-		out = append(out, Limit{Name: "processes", Enforced: true, By: "RLIMIT_NPROC only, counted for the caller's uid (it also counts the caller's own processes)"})
-		problems = append(problems, "the process limit is only RLIMIT_NPROC of the caller's uid")
+		out = append(out, Limit{Name: "processes", Enforced: true, By: "RLIMIT_NPROC only, counted in each sandbox's own user namespace"})
+		problems = append(problems, "the process limit is only RLIMIT_NPROC, not a pids cgroup")
 	}
 	switch {
 	case has["cpuacct"] || (h.version == 2 && has["cpu"]):

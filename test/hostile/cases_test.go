@@ -91,7 +91,7 @@ func cases() []hcase {
 		{name: "sleep forever", src: "sleep_forever.c", check: status("time_limit (wall)")},
 		{name: "fork bomb", src: "fork_bomb.c", wall: 10 * time.Second, check: status("time_limit (cpu)", "time_limit (wall)"),
 			rootless: status("time_limit (cpu)", "time_limit (wall)"),
-			note:     "no pids or cpuacct cgroup: RLIMIT_NPROC (per uid) caps the processes and, RLIMIT_CPU being per process, the wall clock ends the run"},
+			note:     "no pids or cpuacct cgroup: RLIMIT_NPROC caps the processes and, RLIMIT_CPU being per process, the wall clock ends the run"},
 		{name: "thread bomb", src: "thread_bomb.c", check: func(t *testing.T, s *suite, r ran) {
 			status("ok")(t, s, r)
 			if n := field(r.Stdout, "threads"); n < 1 || n >= int64(limits.Processes) {

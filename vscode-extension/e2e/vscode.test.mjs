@@ -144,6 +144,8 @@ before(async () => {
   await page.goto(`${url}/?folder=${encodeURIComponent(workspace)}`);
   await page.locator('.monaco-workbench').waitFor();
   await page.getByRole('treeitem', { name: 'hello.py' }).waitFor({ timeout: 60_000 });
+  // The extension activates when VS Code has started; its status-bar item says it is ready.
+  await page.locator('.statusbar-item', { hasText: 'Sandrun' }).first().waitFor({ timeout: 60_000 });
 });
 
 after(async () => {
@@ -167,13 +169,27 @@ async function open(name) {
   return editor;
 }
 
-/** Runs a command from the command palette by its title. */
+/**
+ * Runs a command from the command palette by its title. The palette lists commands as they were
+ * when it opened, so a palette opened too early is closed and opened again.
+ */
 async function palette(title) {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    try {
+      await row.waitFor({ timeout: 10_000 });
+      break;
+    } catch (err) {
+      await page.keyboard.press('Escape');
+      if (attempt === 3) {
+        throw err;
+      }
+    }
+  }
   await page.keyboard.press('Enter');
 }
 

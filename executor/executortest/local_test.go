@@ -1,0 +1,27 @@
+package executortest_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/executortest"
+	"github.com/sandrun/sandrun/executor/sandbox"
+)
+
+func TestMain(m *testing.M) {
+	if sandbox.MaybeInit() {
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// TestLocal runs the contract suite against the local sandbox.
+func TestLocal(t *testing.T) {
+	local, err := executor.NewLocal(executor.LocalOptions{QueueMax: 2 * executortest.Concurrent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { local.Close() })
+	executortest.Run(t, func(*testing.T) executor.Executor { return local })
+}

@@ -1,0 +1,127 @@
+package lsp
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/sandbox"
+)
+
+// TestMain lets the test binary serve as the sandbox's init when the real local executor
+// re-executes it.
+func TestMain(m *testing.M) {
+	if sandbox.MaybeInit() {
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// local is one real local executor shared by the tests, so that toolchain detection (slow on a
+// busy machine) happens once.
+var local struct {
+	once sync.Once
+	ex   *executor.Local
+	err  error
+}
+
+// localSession starts a server on the real local executor (the sandbox on this machine).
+func localSession(t *testing.T) *client {
+	t.Helper()
+	local.once.Do(func() { local.ex, local.err = executor.NewLocal(executor.LocalOptions{Slots: 2}) })
+	if local.err != nil {
+		t.Fatal(local.err)
+	}
+	open := func(ctx context.Context, cfg ExecutorConfig) (executor.Executor, func() error, error) {
+		return local.ex, func() error { return nil }, nil
+	}
+	c := startServer(t, Options{Open: open, Debounce: 50 * time.Millisecond})
+	c.initialize(map[string]any{"window": map[string]any{"workDoneProgress": true}}, nil)
+	return c
+}
+
+func TestLocalRunBufferWithStdin(t *testing.T) {
+	c := localSession(t)
+	uri := "file:///nowhere/greet.py" // not on disk: the buffer runs
+	c.didOpen(uri, "python", "import sys\nprint('Hello, ' + sys.stdin.readline().strip() + '!')\nprint('é' * 3, file=sys.stderr)\n")
+	reply := c.runDone(c.command(CommandRun, map[string]any{"uri": uri, "stdin": "Ada\n"}))
+	if reply.Result.Status != executor.StatusOK || reply.Result.Stdout != "Hello, Ada!\n" || reply.Result.Stderr != "ééé\n" {
+		t.Errorf("result = %+v", reply.Result)
+	}
+	_, streams := output(t, c.runNotes(reply.RunID))
+	if streams[executor.Stdout] != "Hello, Ada!\n" || streams[executor.Stderr] != "ééé\n" {
+		t.Errorf("streamed = %q", streams)
+	}
+}
+
+func TestLocalSelectionDedented(t *testing.T) {
+	c := localSession(t)
+	uri := "file:///nowhere/body.py"
+	c.didOpen(uri, "python", "def main():\n    for i in range(3):\n        print(i * i)\n    print('done')\n")
+	reply := c.runDone(c.command(CommandRun, map[string]any{"uri": uri, "range": rng(1, 4, 4, 0)}))
+	if reply.Result.Status != executor.StatusOK || reply.Result.Stdout != "0\n1\n4\ndone\n" {
+		t.Errorf("indented selection: %+v", reply.Result)
+	}
+}
+
+func TestLocalCancelKillsAtOnce(t *testing.T) {
+	c := localSession(t)
+	id := c.command(CommandRun, map[string]any{"uri": "untitled:spin", "languageId": "python",
+		"text": "print('spinning', flush=True)\nwhile True:\n    pass\n"})
+	c.waitNote(0, NotifyOutput, func(p json.RawMessage) bool { return strings.Contains(string(p), "spinning") })
+	c.notify("$/cancelRequest", map[string]any{"id": id})
+	m := c.response(id)
+	if m.Error == nil || m.Error.Code != -32800 {
+		t.Fatalf("answer = %+v, want -32800", m)
+	}
+	// The slot is free again: another run goes through.
+	reply := c.runDone(c.command(CommandRun, map[string]any{"uri": "untitled:after", "languageId": "python", "text": "print(6 * 7)\n"}))
+	if reply.Result.Stdout != "42\n" {
+		t.Errorf("run after a cancel: %+v", reply.Result)
+	}
+}
+
+func TestLocalWatchOutsideEdit(t *testing.T) {
+	c := localSession(t)
+	path := filepath.Join(t.TempDir(), "w.py")
+	writeFile(t, path, "print('v1')\n")
+	uri := "file://" + path
+	c.watch(uri, true, nil)
+	from := c.noteCount()
+	writeFile(t, path, "print('v2')\n")
+	start, res := c.nextRun(from, uri)
+	if start.Trigger != TriggerDisk || res.Result == nil || res.Result.Stdout != "v2\n" {
+		t.Errorf("disk run: start %+v, result %+v", start, res)
+	}
+}
+
+func TestLocalCompiled(t *testing.T) {
+	c := localSession(t)
+	uri := "file:///nowhere/main.c"
+	c.didOpen(uri, "c", "#include <stdio.h>\nint main(void) { printf(\"%d\\n\", 6 * 7); return 0; }\n")
+	reply := c.runDone(c.command(CommandRun, map[string]any{"uri": uri}))
+	if reply.Result.Status != executor.StatusOK || reply.Result.Stdout != "42\n" || reply.Result.Compile == nil {
+		t.Errorf("C run: %+v", reply.Result)
+	}
+	reply = c.runDone(c.command(CommandRun, map[string]any{"uri": uri, "text": "int main(void) { return nope; }\n"}))
+	if reply.Result.Status != executor.StatusCompileError || reply.Result.Compile == nil || !strings.Contains(reply.Result.Compile.Stderr, "nope") {
+		t.Errorf("C compile error: %+v", reply.Result)
+	}
+	var compileOut string
+	for _, m := range c.runNotes(reply.RunID) {
+		if m.Method == NotifyOutput {
+			if o := decode[OutputParams](t, m.Params); o.Stage == executor.StageCompile {
+				compileOut += o.Data
+			}
+		}
+	}
+	if !strings.Contains(compileOut, "nope") {
+		t.Errorf("the compiler's message was not streamed with stage compile: %q", compileOut)
+	}
+}
