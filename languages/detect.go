@@ -115,7 +115,15 @@ func (l *Language) askVersion(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// A version command may leave files behind (erl writes erl_crash.dump): run it in a
+	// folder of its own, never in the caller's working directory.
+	dir, err := os.MkdirTemp("", "sandrun-version-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
 	cmd := exec.CommandContext(ctx, prog, l.Version[1:]...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), append([]string{"PATH=" + l.SearchPath()}, l.Env...)...)
 	cmd.Stdin = nil
 	var out capped

@@ -36,11 +36,14 @@ type Language struct {
 	Requires []string `toml:"requires"`
 	Version  []string `toml:"version"` // command printing the version (run on the host)
 	// VersionRegex picks the version out of Version's output (first group); "" means first line.
-	VersionRegex string    `toml:"version_regex"`
-	Paths        []string  `toml:"paths"`   // toolchain dirs the sandbox must see (read-only), beyond /usr, /lib*, /bin, /etc; those missing on a host are skipped
-	Env          []string  `toml:"env"`     // "KEY=value", added to the sandbox's minimal environment; "$PATH" already expanded
-	Package      string    `toml:"package"` // how to install: "apt-get install python3"
-	Limits       Overrides `toml:"limits"`
+	VersionRegex string `toml:"version_regex"`
+	// Paths are toolchain dirs (or files) the sandbox must see, read-only, beyond /usr, /lib*,
+	// /bin, /sbin and the few /etc entries every sandbox has (e.g. "/etc/racket"); those
+	// missing on a host are skipped.
+	Paths   []string  `toml:"paths"`
+	Env     []string  `toml:"env"`     // "KEY=value", added to the sandbox's minimal environment; "$PATH" already expanded
+	Package string    `toml:"package"` // how to install: "apt-get install python3"
+	Limits  Overrides `toml:"limits"`
 	// Hello is a hello-world program for the browser page and docs.
 	Hello string `toml:"hello"`
 

@@ -13,8 +13,9 @@ var (
 	envKeyRe      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
-// systemDirs are bound into every sandbox; a definition's Paths must lie outside them.
-var systemDirs = []string{"/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc"}
+// systemDirs are bound into every sandbox; a definition's Paths must lie outside them. (Of /etc
+// the sandbox shows only a few entries, so a toolchain's own config dir there is a valid path.)
+var systemDirs = []string{"/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin"}
 
 // Validate checks one definition on its own: required fields, the shape of ids, extensions and
 // env, the placeholders in Compile and Run, toolchain paths and the version regex (compiled).
@@ -55,7 +56,7 @@ func (l *Language) Validate() error {
 		return err
 	}
 	for _, p := range l.Paths {
-		if !path.IsAbs(p) || path.Clean(p) != p || p == "/" {
+		if !path.IsAbs(p) || path.Clean(p) != p || p == "/" || p == "/etc" {
 			return fmt.Errorf("path %q must be an absolute, clean directory", p)
 		}
 		for _, d := range systemDirs {

@@ -56,6 +56,6 @@ func languagesCmd(ctx context.Context, args []string) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "%d of %d languages installed here\n", n, len(langs))
+	fmt.Fprintf(os.Stderr, "%d of %d languages installed on this executor\n", n, len(langs))
 	return nil
 }

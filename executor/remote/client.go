@@ -135,6 +135,9 @@ func (c *Client) session(ctx context.Context) (*session, error) {
 // arrives through onEvent in order, and canceling ctx cancels the remote run. When the
 // connection is lost mid-run, Run returns an error wrapping ErrDisconnected within seconds.
 func (c *Client) Run(ctx context.Context, req executor.Request, onEvent func(executor.Event)) (executor.Result, error) {
+	if req.StdinStream != nil {
+		return executor.Result{}, executor.Invalid("stdin", "interactive input is not carried to a tcp:// executor yet; send all stdin with the request")
+	}
 	s, err := c.session(ctx)
 	if err != nil {
 		return executor.Result{}, err

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -96,21 +95,25 @@ func (c *cmdCgroup) limit(l Limits) error {
 			}
 		}
 		if c.memory {
-			if f, err := os.OpenFile(filepath.Join(dir, "memory.peak"), os.O_RDWR, 0); err == nil {
-				_, _ = f.WriteString("reset\n") // Linux 6.12+: the peak seen through f restarts now
-				c.peak = f
+			// Linux 6.12+: a write resets the peak seen through this file; before, it is the
+			// peak since the cgroup was made (the waiting stage-2 included).
+			f, err := os.OpenFile(filepath.Join(dir, "memory.peak"), os.O_RDWR, 0)
+			if err == nil {
+				if _, err := f.WriteString("reset\n"); err != nil {
+					f.Close()
+					f = nil
+				}
 			}
+			if f == nil {
+				f, _ = os.Open(filepath.Join(dir, "memory.peak"))
+			}
+			c.peak = f
 		}
 	} else {
 		if dir, ok := c.dirs["memory"]; ok {
 			if l.Memory > 0 {
-				if err := writeFile(dir, "memory.limit_in_bytes", l.Memory); err != nil {
-					return fmt.Errorf("cgroup: %w", err)
-				}
-				if c.memsw {
-					if err := writeFile(dir, "memory.memsw.limit_in_bytes", l.Memory); err != nil {
-						return fmt.Errorf("cgroup: %w", err)
-					}
+				if err := setV1Memory(dir, l.Memory, c.memsw); err != nil {
+					return err
 				}
 			}
 			_ = writeFile(dir, "memory.max_usage_in_bytes", 0) // resets the peak to the usage now
@@ -122,6 +125,25 @@ func (c *cmdCgroup) limit(l Limits) error {
 		}
 	}
 	c.baseCPU, _ = c.cpuTotal()
+	return nil
+}
+
+// setV1Memory sets the memory limit and, where swap is accounted, memory+swap to the same
+// value, so that nothing can be swapped out. memsw may never be below the memory limit, so the
+// order depends on whether the limit goes down or up.
+func setV1Memory(dir string, v int64, memsw bool) error {
+	files := []string{"memory.limit_in_bytes"}
+	if memsw {
+		files = append(files, "memory.memsw.limit_in_bytes")
+		if cur, err := readInt(filepath.Join(dir, "memory.limit_in_bytes")); err == nil && v > cur {
+			files[0], files[1] = files[1], files[0]
+		}
+	}
+	for _, f := range files {
+		if err := writeFile(dir, f, v); err != nil {
+			return fmt.Errorf("cgroup: set %s to %d: %w", f, v, err)
+		}
+	}
 	return nil
 }
 
@@ -221,80 +243,4 @@ func keyedValue(path, key string) (int64, bool) {
 		}
 	}
 	return 0, false
-}
-
-// v2Wanted are the v2 controllers the command cgroups use; memory is required.
-var v2Wanted = []string{"memory", "pids", "cpu"}
-
-// prepareV2 finds or makes a v2 "sandrun" cgroup whose children may have memory (and pids,
-// cpu) limits: below this process's cgroup, enabling the controllers on the way. When this
-// process's own cgroup has processes (a v2 cgroup with processes cannot enable controllers for
-// its children) and they are only this process, it moves itself into a "sandrun-host" leaf
-// first, as delegated cgroups (systemd Delegate=yes) expect.
-func prepareV2(mount, own, prefix string) (string, []string, error) {
-	base := filepath.Join(mount, own)
-	avail, err := os.ReadFile(filepath.Join(base, "cgroup.controllers"))
-	if err != nil {
-		return "", nil, fmt.Errorf("cgroup v2: %w", err)
-	}
-	var ctrls []string
-	for _, c := range v2Wanted {
-		if slices.Contains(strings.Fields(string(avail)), c) {
-			ctrls = append(ctrls, c)
-		}
-	}
-	if !slices.Contains(ctrls, "memory") {
-		return "", nil, fmt.Errorf("cgroup v2: the memory controller is not available in %s (have: %s)", base, strings.TrimSpace(string(avail)))
-	}
-	if err := enableControllers(base, ctrls); err != nil {
-		if !errors.Is(err, syscall.EBUSY) {
-			return "", nil, err
-		}
-		procs, _ := os.ReadFile(filepath.Join(base, "cgroup.procs"))
-		if strings.TrimSpace(string(procs)) != strconv.Itoa(os.Getpid()) {
-			return "", nil, fmt.Errorf("cgroup v2: %s holds other processes, so it cannot give controllers to children; run sandrun in a cgroup of its own (e.g. systemd-run --user --scope -p Delegate=yes)", base)
-		}
-		leaf := filepath.Join(base, cgParent+"-host")
-		if err := os.MkdirAll(leaf, 0o755); err != nil {
-			return "", nil, fmt.Errorf("cgroup v2: %w", err)
-		}
-		if err := os.WriteFile(filepath.Join(leaf, "cgroup.procs"), []byte("0"), 0); err != nil {
-			return "", nil, fmt.Errorf("cgroup v2: move into %s: %w", leaf, err)
-		}
-		if err := enableControllers(base, ctrls); err != nil {
-			return "", nil, err
-		}
-	}
-	dir := filepath.Join(base, cgParent)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", nil, fmt.Errorf("cgroup v2: %w", err)
-	}
-	if err := enableControllers(dir, ctrls); err != nil {
-		return "", nil, err
-	}
-	if err := makeParent(dir, prefix); err != nil {
-		return "", nil, fmt.Errorf("cgroup v2: %w", err)
-	}
-	return dir, ctrls, nil
-}
-
-// enableControllers turns ctrls on in dir's cgroup.subtree_control (those already on stay).
-func enableControllers(dir string, ctrls []string) error {
-	cur, err := os.ReadFile(filepath.Join(dir, "cgroup.subtree_control"))
-	if err != nil {
-		return fmt.Errorf("cgroup v2: %w", err)
-	}
-	var add []string
-	for _, c := range ctrls {
-		if !slices.Contains(strings.Fields(string(cur)), c) {
-			add = append(add, "+"+c)
-		}
-	}
-	if len(add) == 0 {
-		return nil
-	}
-	if err := os.WriteFile(filepath.Join(dir, "cgroup.subtree_control"), []byte(strings.Join(add, " ")), 0); err != nil {
-		return fmt.Errorf("cgroup v2: enable %s in %s: %w", strings.Join(add, " "), dir, err)
-	}
-	return nil
 }

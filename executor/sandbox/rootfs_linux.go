@@ -38,7 +38,7 @@ var etcEntries = []string{
 
 const (
 	defaultWorkSize = 256 << 20
-	defaultTmpSize  = 64 << 20
+	defaultTmpSize  = 256 << 20
 	defaultShmSize  = 16 << 20
 	maxInodes       = 16384
 )

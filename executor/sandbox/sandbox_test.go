@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -224,5 +225,58 @@ func TestPython(t *testing.T) {
 		Stdin: strings.NewReader("1 2 3 4"), Stdout: &out, Limits: testLimits})
 	if err != nil || o.ExitCode != 0 || out.String() != "10\n" {
 		t.Errorf("python3 main.py: %v exit %d output %q", err, o.ExitCode, out.String())
+	}
+}
+
+func TestUnenforced(t *testing.T) {
+	got := Unenforced()
+	if os.Geteuid() != 0 && len(got) == 0 {
+		t.Errorf("rootless, Unenforced() says everything holds")
+	}
+	if h := hostCgroups(); os.Geteuid() == 0 && h.version == 1 && len(h.ctrls) == 3 && len(got) != 0 {
+		t.Errorf("root with v1 memory, pids and cpuacct, Unenforced() = %q", got)
+	}
+}
+
+// An output flood is read and dropped past the cap: the host's memory does not grow with it.
+func TestOutputFloodHostMemory(t *testing.T) {
+	s := newSandbox(t, Config{})
+	l := testLimits
+	l.Output = 1 << 20
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var out bytes.Buffer
+	o, err := s.Run(context.Background(), Cmd{Args: sh(`head -c 300000000 /dev/zero; echo done >&2`), Env: testEnv,
+		Stdout: &out, Limits: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if !o.OutputLimit || out.Len() != 1<<20 {
+		t.Errorf("OutputLimit=%v, %d bytes kept, want true and exactly 1 MiB", o.OutputLimit, out.Len())
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 32<<20 {
+		t.Errorf("the host allocated %d MiB while a 300 MB flood was capped at 1 MiB", grew>>20)
+	}
+}
+
+// A command that cannot start (a memory limit below what is already in use, a missing
+// program) is an error, and the sandbox runs the next command normally.
+func TestRecoversFromFailedStart(t *testing.T) {
+	s := newSandbox(t, Config{})
+	tiny := testLimits
+	tiny.Memory = 4096
+	if o, err := s.Run(context.Background(), Cmd{Args: []string{"true"}, Env: testEnv, Limits: tiny}); err == nil && o.ExitCode == 0 && !o.MemoryLimit {
+		t.Errorf("a 4 KiB memory limit: %+v, want an error or a failed outcome", o)
+	}
+	if _, err := s.Run(context.Background(), Cmd{Args: []string{"no-such-program"}, Env: testEnv, Limits: testLimits}); err == nil ||
+		!strings.Contains(err.Error(), "no-such-program") {
+		t.Errorf("missing program: %v, want an error naming it", err)
+	}
+	for i := 0; i < 3; i++ {
+		if r := run(t, s, Cmd{Args: []string{"echo", "again"}}); r.stdout != "again\n" {
+			t.Errorf("after failed starts: %q %q", r.stdout, r.stderr)
+		}
 	}
 }

@@ -34,6 +34,13 @@ func stage2Main() {
 		}
 		syscall.Close(fd)
 	}
+	// Drop the bounding and ambient capabilities now too (this thread keeps its effective
+	// ones until the request), and run the request's code paths once, so that the command's
+	// start does not pay for them.
+	if err := dropBounding(); err != nil && joinErr == nil {
+		joinErr = err
+	}
+	warmUp()
 	err := stage2(joinErr)
 	if err == errNoRequest {
 		os.Exit(0)
@@ -160,15 +167,8 @@ func reportCPU() {
 
 // dropPrivileges leaves the thread with the sandbox uid/gid, no supplementary groups and no
 // capability at all (bounding, ambient, permitted, effective, inheritable).
+// (dropBounding did the bounding and ambient sets already.)
 func dropPrivileges(uid, gid int, rootless bool) error {
-	for c := 0; c <= lastCap(); c++ {
-		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil && err != unix.EINVAL {
-			return fmt.Errorf("drop capability %d from the bounding set: %w", c, err)
-		}
-	}
-	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil && err != unix.EINVAL {
-		return fmt.Errorf("clear ambient capabilities: %w", err)
-	}
 	// Raw syscalls change only this thread's credentials (the libc-style wrappers signal every
 	// thread, which costs a millisecond): this thread is the one that execve's, and execve ends
 	// the others.
@@ -189,6 +189,28 @@ func dropPrivileges(uid, gid int, rootless bool) error {
 		return fmt.Errorf("capset: %w", err)
 	}
 	return nil
+}
+
+// dropBounding empties this thread's bounding and ambient capability sets: whatever it
+// execve's can never gain a capability. Its effective capabilities stay until dropPrivileges.
+func dropBounding() error {
+	for c := 0; c <= lastCap(); c++ {
+		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil && err != unix.EINVAL {
+			return fmt.Errorf("drop capability %d from the bounding set: %w", c, err)
+		}
+	}
+	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil && err != unix.EINVAL {
+		return fmt.Errorf("clear ambient capabilities: %w", err)
+	}
+	return nil
+}
+
+// warmUp runs the request's decoding and path lookup once on a dummy, while the stage-2 waits:
+// the code and the reflection caches are then in place when the real request comes.
+func warmUp() {
+	var s runSpec
+	_ = json.Unmarshal([]byte(`{"args":["sh"],"env":["PATH=/usr/bin:/bin"],"dir":"/work","uid":1,"gid":1,"rlimits":[{"resource":7,"cur":1,"max":1}]}`), &s)
+	_, _ = lookPath(s.Args[0], s.Env)
 }
 
 // resetSignals gives the command default signal dispositions and an empty signal mask, whatever

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -176,6 +177,46 @@ func TestDocsListThePolicy(t *testing.T) {
 	for _, r := range Policy() {
 		if !strings.Contains(string(doc), "`"+r.Syscall+"`") {
 			t.Errorf("docs/hardening.md does not list `%s` (%v)", r.Syscall, r.Action)
+		}
+	}
+}
+
+// TestFilterEveryNumber runs every syscall number through the filter (all arguments zero) and
+// compares with the policy read directly: the binary search must agree with the rules list.
+func TestFilterEveryNumber(t *testing.T) {
+	prog, err := build(unix.EPERM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ret := map[Action]uint32{
+		Allow: unix.SECCOMP_RET_ALLOW,
+		Deny:  unix.SECCOMP_RET_ERRNO | uint32(unix.EPERM),
+		NoSys: unix.SECCOMP_RET_ERRNO | uint32(unix.ENOSYS),
+		Kill:  unix.SECCOMP_RET_KILL_PROCESS,
+	}
+	for nr := 0; nr <= maxKnown+3; nr++ {
+		want := Allow
+		if nr > maxKnown {
+			want = NoSys
+		}
+		for _, r := range rules {
+			if r.Nr != nr {
+				continue
+			}
+			want = r.Action
+			if c := r.cond; c != nil { // argument c.Arg is 0
+				switch {
+				case c.Mask != 0:
+					want = Allow
+				case c.In != nil && !slices.Contains(c.In, 0):
+					want = Allow
+				case c.NotIn != nil && slices.Contains(c.NotIn, 0):
+					want = Allow
+				}
+			}
+		}
+		if got := run(t, prog, auditArch, nr); got != ret[want] {
+			t.Errorf("syscall %d (%s): filter gives %#x, want %v", nr, Name(nr), got, want)
 		}
 	}
 }

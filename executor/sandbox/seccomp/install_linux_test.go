@@ -123,7 +123,7 @@ var allowedProbes = map[string][3]uintptr{
 
 func child(mode string, args []string) int {
 	switch mode {
-	case "none":
+	case "none", "bench-bare":
 	case "probe":
 		runtime.LockOSThread()
 		if err := install(markErrno); err != nil {
@@ -152,6 +152,9 @@ func child(mode string, args []string) int {
 		}
 		json.NewEncoder(os.Stdout).Encode(got)
 		return 0
+	case strings.HasPrefix(mode, "bench-"):
+		n, _ := strconv.Atoi(args[0])
+		return benchChild(n)
 	case mode == "x32":
 		unix.RawSyscall(x32Bit|unix.SYS_GETPID, 0, 0, 0)
 		return 0
@@ -166,6 +169,10 @@ func child(mode string, args []string) int {
 // runChild runs the test binary as a child in mode and returns its stdout, stderr and error.
 func runChild(t *testing.T, mode string, args ...string) (string, string, error) {
 	t.Helper()
+	return startChild(mode, args...)
+}
+
+func startChild(mode string, args ...string) (string, string, error) {
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), childEnv+"="+mode)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}

@@ -1,6 +1,6 @@
--- stdin arrives as one row of one column (ascii mode: no separators in ordinary text)
+-- stdin arrives through cat as one row of one column (ascii mode: no separators in ordinary text)
 CREATE TABLE input(text TEXT);
-.import --ascii /proc/self/fd/0 input
+.import --ascii '|cat' input
 WITH RECURSIVE words(word, rest) AS (
   SELECT '', replace(replace(replace(text, char(13), ' '), char(10), ' '), char(9), ' ') || ' '
   FROM input

@@ -1,0 +1,29 @@
+//go:build linux
+
+package sandbox
+
+import (
+	"os"
+	"slices"
+)
+
+func unenforced() []string {
+	var out []string
+	h := hostCgroups()
+	if h.version == 0 {
+		out = append(out, "no usable cgroup ("+h.why+"), so limits fall back to rlimits")
+	}
+	if !slices.Contains(h.ctrls, "memory") {
+		out = append(out, "memory: only RLIMIT_AS (address space): an allocation over the limit fails inside the program (its own error, not memory_limit)")
+	}
+	if !slices.Contains(h.ctrls, "pids") {
+		out = append(out, "processes: only RLIMIT_NPROC of the sandbox's uid")
+	}
+	if !slices.Contains(h.ctrls, "cpuacct") && h.version != 2 {
+		out = append(out, "cpu time: only RLIMIT_CPU per process, in whole seconds (a program that forks busy children is stopped by the wall clock)")
+	}
+	if os.Geteuid() != 0 {
+		out = append(out, "rootless: every sandbox runs as your uid (they are kept apart by namespaces, not by uid)")
+	}
+	return out
+}
