@@ -19,12 +19,12 @@ type Pool struct {
 	maxIdle int
 	ttl     time.Duration
 
-	mu        sync.Mutex
-	idle      []idleBox           // oldest first
-	lent      map[*Sandbox]string // sandboxes out on a run → their Config's key
-	resetting map[string]int      // resets in flight, by key
-	changed   chan struct{}       // closed (and replaced) when a reset ends
-	closed    bool
+	mu      sync.Mutex
+	idle    []idleBox           // oldest first
+	lent    map[*Sandbox]string // sandboxes out on a run → their Config's key
+	coming  map[string]int      // sandboxes being reset or started for the idle list, by key
+	changed chan struct{}       // closed (and replaced) when one of them arrives (or fails)
+	closed  bool
 
 	background sync.WaitGroup // resets and warm-ups in flight
 	stop       chan struct{}
@@ -64,7 +64,7 @@ func NewPool(opts PoolOptions) *Pool {
 		opts.IdleTimeout = 2 * time.Minute
 	}
 	p := &Pool{maxIdle: opts.MaxIdle, ttl: opts.IdleTimeout, lent: map[*Sandbox]string{},
-		resetting: map[string]int{}, changed: make(chan struct{}), stop: make(chan struct{})}
+		coming: map[string]int{}, changed: make(chan struct{}), stop: make(chan struct{})}
 	go p.expire()
 	return p
 }
@@ -92,8 +92,13 @@ func (p *Pool) Get(ctx context.Context, cfg Config) (*Sandbox, error) {
 				return sb, nil
 			}
 		}
-		if p.resetting[k] == 0 {
+		if p.coming[k] == 0 {
 			break
+		}
+		// One is on its way. Runs one after another would each wait for the other's reset:
+		// with a second sandbox for the key they alternate, one resetting while the other runs.
+		if !p.closed && p.maxIdle >= 2 && p.coming[k]+p.lentFor(k) < 2 {
+			p.warm(cfg, k)
 		}
 		changed := p.changed
 		p.mu.Unlock()
@@ -131,7 +136,7 @@ func (p *Pool) Put(sb *Sandbox) {
 		return
 	}
 	p.background.Add(1)
-	p.resetting[k]++
+	p.coming[k]++
 	p.mu.Unlock()
 	go func() {
 		defer p.background.Done()
@@ -143,36 +148,55 @@ func (p *Pool) Put(sb *Sandbox) {
 		} else {
 			p.keep(sb, k)
 		}
-		p.mu.Lock()
-		if p.resetting[k]--; p.resetting[k] == 0 {
-			delete(p.resetting, k)
-		}
-		close(p.changed)
-		p.changed = make(chan struct{})
-		p.mu.Unlock()
+		p.arrived(k)
 	}()
+}
+
+// arrived ends a reset or warm-up for key k and wakes the Gets waiting for one.
+func (p *Pool) arrived(k string) {
+	p.mu.Lock()
+	if p.coming[k]--; p.coming[k] == 0 {
+		delete(p.coming, k)
+	}
+	close(p.changed)
+	p.changed = make(chan struct{})
+	p.mu.Unlock()
+}
+
+// lentFor counts the sandboxes of key k out on a run (p.mu held).
+func (p *Pool) lentFor(k string) int {
+	n := 0
+	for _, lk := range p.lent {
+		if lk == k {
+			n++
+		}
+	}
+	return n
 }
 
 // Warm starts n sandboxes for cfg in the background, for Gets to come.
 func (p *Pool) Warm(cfg Config, n int) {
 	k := key(cfg)
-	for i := 0; i < n; i++ {
-		p.mu.Lock()
-		if p.closed {
-			p.mu.Unlock()
-			return
-		}
-		p.background.Add(1)
-		p.mu.Unlock()
-		go func() {
-			defer p.background.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if sb, err := New(ctx, cfg); err == nil {
-				p.keep(sb, k)
-			}
-		}()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := 0; i < n && !p.closed; i++ {
+		p.warm(cfg, k)
 	}
+}
+
+// warm starts one sandbox for the idle list (p.mu held, the pool open).
+func (p *Pool) warm(cfg Config, k string) {
+	p.background.Add(1)
+	p.coming[k]++
+	go func() {
+		defer p.background.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if sb, err := New(ctx, cfg); err == nil {
+			p.keep(sb, k)
+		}
+		p.arrived(k)
+	}()
 }
 
 // keep adds a ready sandbox to the idle list, closing the least recently used one past maxIdle.
