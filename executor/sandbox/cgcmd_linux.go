@@ -112,13 +112,8 @@ func (c *cmdCgroup) limit(l Limits) error {
 	} else {
 		if dir, ok := c.dirs["memory"]; ok {
 			if l.Memory > 0 {
-				if err := writeFile(dir, "memory.limit_in_bytes", l.Memory); err != nil {
-					return fmt.Errorf("cgroup: %w", err)
-				}
-				if c.memsw {
-					if err := writeFile(dir, "memory.memsw.limit_in_bytes", l.Memory); err != nil {
-						return fmt.Errorf("cgroup: %w", err)
-					}
+				if err := setV1Memory(dir, l.Memory, c.memsw); err != nil {
+					return err
 				}
 			}
 			_ = writeFile(dir, "memory.max_usage_in_bytes", 0) // resets the peak to the usage now
@@ -130,6 +125,25 @@ func (c *cmdCgroup) limit(l Limits) error {
 		}
 	}
 	c.baseCPU, _ = c.cpuTotal()
+	return nil
+}
+
+// setV1Memory sets the memory limit and, where swap is accounted, memory+swap to the same
+// value, so that nothing can be swapped out. memsw may never be below the memory limit, so the
+// order depends on whether the limit goes down or up.
+func setV1Memory(dir string, v int64, memsw bool) error {
+	files := []string{"memory.limit_in_bytes"}
+	if memsw {
+		files = append(files, "memory.memsw.limit_in_bytes")
+		if cur, err := readInt(filepath.Join(dir, "memory.limit_in_bytes")); err == nil && v > cur {
+			files[0], files[1] = files[1], files[0]
+		}
+	}
+	for _, f := range files {
+		if err := writeFile(dir, f, v); err != nil {
+			return fmt.Errorf("cgroup: set %s to %d: %w", f, v, err)
+		}
+	}
 	return nil
 }
 

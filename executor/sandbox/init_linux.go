@@ -71,12 +71,13 @@ func initMain() {
 		os.Exit(1)
 	}
 	in := &initProc{ctl: ctl, warm: make(chan *warmStage2, 1)}
-	if err := in.serve(); err != nil && !errors.Is(err, errPeerGone) {
+	if err := in.serve(); !errors.Is(err, errPeerGone) {
 		fmt.Fprintln(os.Stderr, "sandbox init:", err)
 		os.Exit(1)
 	}
 }
 
+// serve returns when the host is gone (errPeerGone) or sent something it cannot serve.
 func (in *initProc) serve() error {
 	var running *initRun
 	for {

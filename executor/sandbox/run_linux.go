@@ -48,9 +48,30 @@ func (s *Sandbox) Run(ctx context.Context, c Cmd) (Outcome, error) {
 	}
 	lim := c.Limits
 
-	// The cgroup the waiting stage-2 already joined. Once the command is over, this one is
-	// removed and the next command's made in the background (the next call waits for it).
+	stdin, stdinW, err := stdinFile(c.Stdin)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("sandbox: run: %w", err)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		closeAll([]*os.File{stdin, stdinW})
+		return Outcome{}, fmt.Errorf("sandbox: run: %w", err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		closeAll([]*os.File{stdin, stdinW, outR, outW})
+		return Outcome{}, fmt.Errorf("sandbox: run: %w", err)
+	}
+	// The cgroup the waiting stage-2 already joined. If its limits cannot be set, it stays for
+	// the next call; once a command was handed over, this cgroup is removed after it and the
+	// next command's made in the background (the next call waits for that).
 	cg := s.next
+	if cg != nil {
+		if err := cg.limit(lim); err != nil {
+			closeAll([]*os.File{stdin, stdinW, outR, outW, errR, errW})
+			return Outcome{}, fmt.Errorf("sandbox: run: %w", err)
+		}
+	}
 	s.next = nil
 	defer func() {
 		done := make(chan struct{})
@@ -65,27 +86,6 @@ func (s *Sandbox) Run(ctx context.Context, c Cmd) (Outcome, error) {
 			}
 		}()
 	}()
-	if cg != nil {
-		if err := cg.limit(lim); err != nil {
-			return Outcome{}, fmt.Errorf("sandbox: run: %w", err)
-		}
-	}
-	stdin, stdinW, err := stdinFile(c.Stdin)
-	if err != nil {
-		return Outcome{}, fmt.Errorf("sandbox: run: %w", err)
-	}
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		stdin.Close()
-		return Outcome{}, fmt.Errorf("sandbox: run: %w", err)
-	}
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		stdin.Close()
-		outR.Close()
-		outW.Close()
-		return Outcome{}, fmt.Errorf("sandbox: run: %w", err)
-	}
 	spec := &runSpec{Args: c.Args, Env: c.Env, Dir: c.Dir, UID: s.uid, GID: s.gid, Rootless: s.rootless,
 		Rlimits: rlimitsFor(lim, cg != nil && cg.cpu)}
 	if cg == nil || !cg.memory {

@@ -181,15 +181,14 @@ func resolveBinds(binds []Bind) ([]Bind, error) {
 	return out, nil
 }
 
+// ioTimeout bounds how long WriteFiles and ReadFile wait for the init to answer one request
+// (it answers at once unless it is broken).
+const ioTimeout = 30 * time.Second
+
 // call sends a request and waits for its answer (and the file it carries, if any).
 func (s *Sandbox) call(ctx context.Context, m *msg, files ...*os.File) (*os.File, error) {
 	if err := s.ctl.send(m, files...); err != nil {
 		return nil, s.deadErr(err)
-	}
-	if ctx == nil {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
 	}
 	stop := context.AfterFunc(ctx, func() { _ = s.ctl.c.SetReadDeadline(time.Unix(1, 0)) })
 	reply, got, err := s.ctl.recv()
@@ -242,7 +241,9 @@ func (s *Sandbox) WriteFiles(files []File) error {
 		if _, err := cleanRel(f.Path); err != nil {
 			return fmt.Errorf("sandbox: write files: %w", err)
 		}
-		fd, err := s.call(nil, &msg{Op: "create", Path: f.Path, Mode: uint32(f.Mode.Perm())})
+		ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+		fd, err := s.call(ctx, &msg{Op: "create", Path: f.Path, Mode: uint32(f.Mode.Perm())})
+		cancel()
 		if err != nil {
 			return fmt.Errorf("sandbox: write files: %w", err)
 		}
@@ -269,7 +270,9 @@ func (s *Sandbox) ReadFile(path string, max int64) ([]byte, error) {
 	if _, err := cleanRel(path); err != nil {
 		return nil, fmt.Errorf("sandbox: read file: %w", err)
 	}
-	f, err := s.call(nil, &msg{Op: "open", Path: path})
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
+	f, err := s.call(ctx, &msg{Op: "open", Path: path})
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: read file: %w", err)
 	}

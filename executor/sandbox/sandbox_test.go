@@ -260,3 +260,23 @@ func TestOutputFloodHostMemory(t *testing.T) {
 		t.Errorf("the host allocated %d MiB while a 300 MB flood was capped at 1 MiB", grew>>20)
 	}
 }
+
+// A command that cannot start (a memory limit below what is already in use, a missing
+// program) is an error, and the sandbox runs the next command normally.
+func TestRecoversFromFailedStart(t *testing.T) {
+	s := newSandbox(t, Config{})
+	tiny := testLimits
+	tiny.Memory = 4096
+	if o, err := s.Run(context.Background(), Cmd{Args: []string{"true"}, Env: testEnv, Limits: tiny}); err == nil && o.ExitCode == 0 && !o.MemoryLimit {
+		t.Errorf("a 4 KiB memory limit: %+v, want an error or a failed outcome", o)
+	}
+	if _, err := s.Run(context.Background(), Cmd{Args: []string{"no-such-program"}, Env: testEnv, Limits: testLimits}); err == nil ||
+		!strings.Contains(err.Error(), "no-such-program") {
+		t.Errorf("missing program: %v, want an error naming it", err)
+	}
+	for i := 0; i < 3; i++ {
+		if r := run(t, s, Cmd{Args: []string{"echo", "again"}}); r.stdout != "again\n" {
+			t.Errorf("after failed starts: %q %q", r.stdout, r.stderr)
+		}
+	}
+}

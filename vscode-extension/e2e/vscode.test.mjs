@@ -76,6 +76,33 @@ function write(rel, text) {
   fs.writeFileSync(p, text);
 }
 
+/** Writes the user settings: sandrun.path, a quiet editor, and `extra`. VS Code picks changes up live. */
+function writeSettings(extra) {
+  const settings = {
+    'sandrun.path': sandrunBin,
+    'security.workspace.trust.enabled': false,
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.enableExperiments': false,
+    'telemetry.telemetryLevel': 'off',
+    'update.mode': 'none',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'extensions.ignoreRecommendations': true,
+    'editor.autoClosingBrackets': 'never',
+    'editor.autoClosingQuotes': 'never',
+    'editor.autoIndent': 'none',
+    'editor.quickSuggestions': { other: false, comments: false, strings: false },
+    'editor.suggestOnTriggerCharacters': false,
+    'editor.acceptSuggestionOnEnter': 'off',
+    'files.autoSave': 'off',
+    'chat.commandCenter.enabled': false,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    ...extra,
+  };
+  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+}
+
 before(async () => {
   for (const [what, p] of [['sandrun binary', sandrunBin], ['.vsix', vsix], ['code-server', entry], ['chromium', chromiumPath]]) {
     assert.ok(fs.existsSync(p), `${what} not found at ${p}`);
@@ -86,35 +113,9 @@ before(async () => {
   write('greet.py', 'name = input()\nprint(f"hi {name}!")\n');
   write('slow.py', 'import time\nprint("sleeping", flush=True)\ntime.sleep(60)\nprint("woke up")\n');
   write('watched.py', 'print("version", 1)\n');
+  write('spin.py', 'print("spinning", flush=True)\nwhile True:\n    pass\n');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
-  fs.writeFileSync(
-    path.join(userData, 'User', 'settings.json'),
-    JSON.stringify(
-      {
-        'sandrun.path': sandrunBin,
-        'security.workspace.trust.enabled': false,
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'workbench.enableExperiments': false,
-        'telemetry.telemetryLevel': 'off',
-        'update.mode': 'none',
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'extensions.ignoreRecommendations': true,
-        'editor.autoClosingBrackets': 'never',
-        'editor.autoClosingQuotes': 'never',
-        'editor.autoIndent': 'none',
-        'editor.quickSuggestions': { other: false, comments: false, strings: false },
-        'editor.suggestOnTriggerCharacters': false,
-        'editor.acceptSuggestionOnEnter': 'off',
-        'files.autoSave': 'off',
-        'chat.commandCenter.enabled': false,
-        'workbench.secondarySideBar.defaultVisibility': 'hidden',
-      },
-      null,
-      2,
-    ),
-  );
+  writeSettings({});
   const common = ['--user-data-dir', userData, '--extensions-dir', extensions];
   execFileSync(process.execPath, [entry, ...common, '--install-extension', vsix], { stdio: 'pipe', timeout: 120_000 });
   const installed = fs.readdirSync(extensions).filter((d) => d.startsWith('sandrun.sandrun-'));
@@ -125,7 +126,7 @@ before(async () => {
     process.execPath,
     [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
       '--disable-workspace-trust', '--disable-getting-started-override', ...common, workspace],
-    { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SANDRUN_E2E: '1' } },
+    { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   server.stdout?.on('data', (d) => (serverLog += d));
   server.stderr?.on('data', (d) => (serverLog += d));
@@ -299,4 +300,14 @@ test('Sandrun: Toggle Run on Save runs the file again on every save', async () =
     await waitForOutput([new RegExp(`version ${n}\\b`), /run on save/, footer], `watch-${n}`);
   }
   await page.screenshot({ path: path.join(artifacts, 'vscode-e2e-watch.png') });
+});
+
+test('a changed setting reaches the server: sandrun.timeLimit stops an endless loop', async () => {
+  writeSettings({ 'sandrun.timeLimit': '1s' });
+  await open('spin.py');
+  await page.waitForTimeout(2000); // VS Code notices the changed settings file by itself
+  await palette('Sandrun: Run Snippet');
+  const text = await waitForOutput([/spinning/, /\[time_limit\] SIGKILL · cpu \d/], 'time-limit', 30_000);
+  assert.match(text, /\[time_limit\] SIGKILL · cpu (9\d\d ms|1\.\d\d s)/);
+  writeSettings({});
 });

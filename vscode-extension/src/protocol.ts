@@ -150,6 +150,7 @@ export interface LanguageInfo {
 export interface ServerSettings {
   executor: string;
   tokenFile: string;
+  tlsCA: string;
   timeLimit: string;
   memoryLimit: string;
   runOnSave: string[];

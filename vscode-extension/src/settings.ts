@@ -23,6 +23,7 @@ export function readSettings(): Settings {
     path: str('path', 'sandrun') || 'sandrun',
     executor: str('executor', 'local') || 'local',
     tokenFile: expandHome(str('tokenFile', '')),
+    tlsCA: expandHome(str('tlsCA', '')),
     timeLimit: str('timeLimit', ''),
     memoryLimit: str('memoryLimit', ''),
     clearPreviousOutput: c.get<unknown>('clearPreviousOutput') !== false,
@@ -39,6 +40,7 @@ export function serverSettings(s: Settings): ServerSettings {
   return {
     executor: s.executor,
     tokenFile: s.tokenFile,
+    tlsCA: s.tlsCA,
     timeLimit: s.timeLimit,
     memoryLimit: s.memoryLimit,
     runOnSave: s.runOnSave,

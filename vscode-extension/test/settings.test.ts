@@ -11,6 +11,7 @@ describe('settings', () => {
       path: 'sandrun',
       executor: 'local',
       tokenFile: '',
+      tlsCA: '',
       timeLimit: '',
       memoryLimit: '',
       clearPreviousOutput: true,
@@ -24,6 +25,7 @@ describe('settings', () => {
       path: ' /opt/sandrun ',
       executor: 'tcp://127.0.0.1:7070',
       tokenFile: '~/.sandrun/token',
+      tlsCA: '/etc/sandrun/ca.pem',
       timeLimit: '2s',
       memoryLimit: 42,
       clearPreviousOutput: false,
@@ -36,6 +38,7 @@ describe('settings', () => {
     assert.deepEqual(serverSettings(s), {
       executor: 'tcp://127.0.0.1:7070',
       tokenFile: expandHome('~/.sandrun/token'),
+      tlsCA: '/etc/sandrun/ca.pem',
       timeLimit: '2s',
       memoryLimit: '',
       runOnSave: ['python', '**/*.c'],
