@@ -88,10 +88,11 @@ func (in *initProc) startRun(spec *runSpec, files []*os.File) *initRun {
 	}
 	if spec.Rootless {
 		// RLIMIT_NPROC counts every task of the uid in this user namespace, and rootless the
-		// init shares the command's uid: its own threads must not eat the command's share.
+		// init shares the command's uid: its own threads must not eat the command's share (nor
+		// add to it: should the init start a thread later, the command gets one fewer).
 		for i, rl := range spec.Rlimits {
 			if rl.Resource == unix.RLIMIT_NPROC {
-				extra := uint64(ownThreads() + 4)
+				extra := uint64(ownThreads())
 				spec.Rlimits[i].Cur, spec.Rlimits[i].Max = rl.Cur+extra, rl.Max+extra
 			}
 		}

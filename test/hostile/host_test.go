@@ -134,11 +134,15 @@ func takeSnapshot() snapshot {
 			s.procs[p.pid] = p.cmdline
 		}
 	}
+	seen := map[uint64]bool{}
 	for _, m := range watchedMounts {
+		var fi syscall.Stat_t
 		var st syscall.Statfs_t
-		if syscall.Statfs(m, &st) == nil {
-			s.free[m] = int64(st.Bavail) * st.Bsize
+		if syscall.Stat(m, &fi) != nil || seen[fi.Dev] || syscall.Statfs(m, &st) != nil {
+			continue // a mount on the same filesystem as one already watched counts once
 		}
+		seen[fi.Dev] = true
+		s.free[m] = int64(st.Bavail) * st.Bsize
 	}
 	return s
 }
@@ -182,7 +186,7 @@ func (s *suite) checkHost(t *testing.T, before snapshot) {
 		t.Errorf("the host's sentinel process %d is dead (%v, %q)", s.sentinel.Process.Pid, err, st)
 	}
 	after := takeSnapshot()
-	for _, m := range watchedMounts {
+	for m := range before.free {
 		limit := int64(64 << 20)
 		if m == "/" {
 			limit = 1 << 30 // a shared machine's disk moves; an escaped disk fill writes 2 GiB
