@@ -3,9 +3,9 @@
 GO      ?= go
 BIN     := bin/sandrun
 LDFLAGS ?=
-TEST_TARGETS := test-go
+TEST_TARGETS := lint test-go
 
-.PHONY: build run test test-go lint bench clean
+.PHONY: build run deps test test-go lint bench clean
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/sandrun
@@ -16,16 +16,24 @@ run: build
 
 -include mk/*.mk
 
+# Installs what the tests need (apt and npm packages, code-server, staticcheck, a test user);
+# idempotent, and quick when everything is there. Needs root; without it, it only says so.
+deps:
+	bash .ci/deps
+
 # Every test. CI (.ci/run) calls exactly this.
-test: $(TEST_TARGETS)
+test: deps $(TEST_TARGETS)
 
 test-go: build
 	$(GO) test -race -count=1 -timeout 20m ./...
 
+# gofmt, go vet and staticcheck (installed by .ci/install.d/05-go-tools.sh).
+STATICCHECK ?= $(shell command -v staticcheck || echo $$($(GO) env GOPATH)/bin/staticcheck)
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	@if command -v staticcheck >/dev/null; then staticcheck ./...; else echo "staticcheck not installed: go install honnef.co/go/tools/cmd/staticcheck@latest"; fi
+	@if [ -x "$(STATICCHECK)" ]; then echo "staticcheck ./..."; "$(STATICCHECK)" ./...; \
+	else echo "staticcheck is not installed: bash .ci/install.d/05-go-tools.sh"; exit 1; fi
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./...

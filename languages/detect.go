@@ -79,7 +79,7 @@ func (s *Set) Toolchain(ctx context.Context, id string) Toolchain {
 	if d.done {
 		return d.tc
 	}
-	tc := detectOne(ctx, l)
+	tc := detectOne(ctx, l, s.versionTimeout)
 	if ctx.Err() == nil {
 		d.done, d.tc = true, tc
 	}
@@ -87,7 +87,7 @@ func (s *Set) Toolchain(ctx context.Context, id string) Toolchain {
 }
 
 // detectOne checks one language's programs and, when they are all there, asks its version.
-func detectOne(ctx context.Context, l *Language) Toolchain {
+func detectOne(ctx context.Context, l *Language, timeout time.Duration) Toolchain {
 	searchPath := l.SearchPath()
 	for _, p := range l.Programs() {
 		if _, err := lookPath(p, searchPath); err != nil {
@@ -97,8 +97,8 @@ func detectOne(ctx context.Context, l *Language) Toolchain {
 	if ctx.Err() != nil {
 		return Toolchain{Available: true}
 	}
-	v, err := l.askVersion(ctx)
-	if err != nil && ctx.Err() == nil && contains(l.Programs(), l.Version[0]) {
+	v, err := l.askVersion(ctx, timeout)
+	if err != nil && ctx.Err() == nil && !errors.Is(err, errVersionTimeout) && contains(l.Programs(), l.Version[0]) {
 		// The toolchain's own program fails even to say its version: it is broken (a rustup
 		// proxy without a default toolchain, a launcher whose runtime is gone).
 		return Toolchain{Missing: fmt.Sprintf("%s is installed but does not work: %v; reinstall with: %s", l.Version[0], err, l.Package)}
@@ -106,10 +106,14 @@ func detectOne(ctx context.Context, l *Language) Toolchain {
 	return Toolchain{Available: true, Version: v}
 }
 
+// errVersionTimeout means the version command took longer than its timeout: on a loaded host
+// that says nothing about whether the toolchain works, so it stays available, version unknown.
+var errVersionTimeout = errors.New("the version command timed out")
+
 // askVersion runs the version command with the language's env (PATH = SearchPath) on top of
 // this process's, and picks the version out of its output (stdout, then stderr).
-func (l *Language) askVersion(ctx context.Context) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, detectTimeout)
+func (l *Language) askVersion(ctx context.Context, timeout time.Duration) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	prog, err := lookPath(l.Version[0], l.SearchPath())
 	if err != nil {
@@ -131,6 +135,9 @@ func (l *Language) askVersion(ctx context.Context) (string, error) {
 	cmd.WaitDelay = time.Second
 	ownGroup(cmd)
 	if err := cmd.Run(); err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			return "", fmt.Errorf("%s: %w after %v", strings.Join(l.Version, " "), errVersionTimeout, timeout)
+		}
 		first, _, _ := strings.Cut(strings.TrimSpace(out.String()), "\n")
 		if first != "" {
 			return "", fmt.Errorf("%s: %s", strings.Join(l.Version, " "), first)

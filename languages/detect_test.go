@@ -166,6 +166,20 @@ func TestDetectCanceledIsNotCached(t *testing.T) {
 	}
 }
 
+// A version command that outlives its timeout (a JVM on a loaded host) leaves the toolchain
+// available with an unknown version, instead of calling it broken.
+func TestDetectVersionTimeout(t *testing.T) {
+	bin, _ := fakeToolchains(t, map[string]string{"slow": `sleep 1; echo "slow 9"`})
+	s, err := LoadFS(fstest.MapFS{"slow.toml": {Data: []byte(fakeDef("slow", bin, "slow", `["slow"]`, ``))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.versionTimeout = 50 * time.Millisecond
+	if diff := cmp.Diff(Toolchain{Available: true}, s.Toolchain(context.Background(), "slow")); diff != "" {
+		t.Errorf("Toolchain (-want +got):\n%s", diff)
+	}
+}
+
 // TestDetectHost runs detection for real and logs what this host has; every missing language
 // must say how to install it.
 func TestDetectHost(t *testing.T) {

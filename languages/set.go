@@ -7,6 +7,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 )
@@ -23,7 +24,8 @@ type Set struct {
 	byVSCode  map[string]*Language
 	byShebang map[string]*Language
 
-	detected map[string]*detection // by ID, one for each language
+	detected       map[string]*detection // by ID, one for each language
+	versionTimeout time.Duration         // bounds one version command
 }
 
 // Load reads the embedded definitions. An error means a definition is broken (a bug).
@@ -49,7 +51,7 @@ func LoadFS(fsys fs.FS) (*Set, error) {
 	s := &Set{
 		byKey: map[string]*Language{}, byExt: map[string]*Language{},
 		byVSCode: map[string]*Language{}, byShebang: map[string]*Language{},
-		detected: map[string]*detection{},
+		detected: map[string]*detection{}, versionTimeout: detectTimeout,
 	}
 	for _, f := range files {
 		l, err := decode(fsys, f)

@@ -218,3 +218,25 @@ hello = "print hi"
 		t.Errorf("the good definition is refused: %v", err)
 	}
 }
+
+// TestDocsTable fails when docs/languages.md's table and the definitions disagree on which
+// languages exist.
+func TestDocsTable(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "docs", "languages.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9]+)` \\|").FindAllStringSubmatch(string(data), -1) {
+		documented[m[1]] = true
+	}
+	for _, l := range mustLoad(t).All() {
+		if !documented[l.ID] {
+			t.Errorf("docs/languages.md has no row for %s", l.ID)
+		}
+		delete(documented, l.ID)
+	}
+	for id := range documented {
+		t.Errorf("docs/languages.md has a row for %s, which has no definition", id)
+	}
+}

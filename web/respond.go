@@ -156,7 +156,7 @@ func jsonKind(k string) string {
 type tooLargeError struct{ limit int64 }
 
 func (e *tooLargeError) Error() string {
-	return fmt.Sprintf("request body is larger than %s; send at most that much", formatBytes(e.limit))
+	return fmt.Sprintf("request body is larger than %s; send at most that much", executor.FormatBytes(e.limit))
 }
 
 // writeDecodeError answers a decodeJSON error: 413 for a body too large, 400 otherwise.

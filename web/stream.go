@@ -117,9 +117,9 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	if start.Interactive {
-		in := newStdinFeed()
-		defer in.close()
-		req.StdinStream = in.reader()
+		in := executor.NewStdinFeed()
+		defer in.Close()
+		req.StdinStream = in.Reader()
 		st.stdin = in
 	}
 	go st.readControl(runCtx, stop)
@@ -171,7 +171,7 @@ type stream struct {
 	conn *websocket.Conn
 	ctx  context.Context
 
-	stdin *stdinFeed // nil unless the run is interactive
+	stdin *executor.StdinFeed // nil unless the run is interactive
 
 	stopMu    sync.Mutex
 	stopAsked bool
@@ -220,7 +220,7 @@ func (st *stream) stopped() bool {
 }
 
 // readControl reads the client's messages while the run goes on. "stop", a closed socket or a
-// broken message kills the run (stop); "stdin" is refused for now.
+// broken message kills the run (stop); "stdin" feeds an interactive run (and is refused otherwise).
 func (st *stream) readControl(ctx context.Context, stop context.CancelFunc) {
 	for {
 		_, msg, err := st.conn.Read(ctx)
@@ -246,8 +246,12 @@ func (st *stream) readControl(ctx context.Context, stop context.CancelFunc) {
 					Error: "stdin: this run was not started with \"interactive\":true, so it takes stdin only in the run request; the run goes on without this input"})
 				continue
 			}
-			if err := st.stdin.feed(in.Data, in.EOF); err != nil {
-				st.send(streamOut{Type: "error", Field: "stdin", Code: http.StatusBadRequest, Error: "stdin: " + err.Error()})
+			if err := st.stdin.Feed([]byte(in.Data), in.EOF); err != nil {
+				msg := err.Error()
+				if errors.Is(err, executor.ErrStdinEnded) {
+					msg = "stdin was already ended with \"eof\":true"
+				}
+				st.send(streamOut{Type: "error", Field: "stdin", Code: http.StatusBadRequest, Error: "stdin: " + msg})
 			}
 		default:
 			st.send(streamOut{Type: "error", Field: "type", Code: http.StatusBadRequest,

@@ -30,7 +30,11 @@ if ((${#missing[@]})); then
   fi
 fi
 
-# tsc finds @types/node through the --typeRoots in languages/defs/typescript.toml.
+# tsc finds @types/node through the --typeRoots in languages/defs/typescript.toml
+# (/usr/lib/node_modules or /usr/local/lib/node_modules, where npm's global root is).
+if ! command -v npm >/dev/null; then
+  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
 root=$(npm root -g)
 if ! command -v tsc >/dev/null || [ ! -d "$root/@types/node" ] || ! command -v coffee >/dev/null; then
   npm install -g --no-fund --no-audit typescript@5 @types/node@20 coffeescript@2

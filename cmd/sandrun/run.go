@@ -93,38 +93,60 @@ func parseInterleaved(fs *flag.FlagSet, args []string) (positional, passthrough 
 }
 
 func runCmd(ctx context.Context, args []string) error {
-	var f runFlags
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: sandrun run [flags] FILE [-- ARGS…]")
-		fs.PrintDefaults()
-	}
-	f.register(fs)
-	pos, progArgs, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
-	if err != nil {
+	inv, err := parseRunInvocation("run", "usage: sandrun run [flags] FILE [-- ARGS…]", args, nil)
+	if inv == nil || err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return usageError("give exactly one FILE (program arguments go after --)")
-	}
-	set, err := languages.Load()
-	if err != nil {
-		return err
-	}
-	req, err := f.request(set, pos[0], progArgs)
-	if err != nil {
-		return err
-	}
-	ex, closeEx, err := f.open(ctx)
+	ex, closeEx, err := inv.flags.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeEx()
-	return runOnce(ctx, ex, req, f.json, os.Stdout, os.Stderr)
+	return runOnce(ctx, ex, inv.req, inv.flags.json, os.Stdout, os.Stderr)
+}
+
+// runInvocation is a parsed `sandrun run`-style command line (run, watch): the flags, the file,
+// the languages and the Request built from them.
+type runInvocation struct {
+	flags runFlags
+	file  string
+	set   *languages.Set
+	req   executor.Request
+}
+
+// parseRunInvocation parses args with the run flags (plus the command's own, added by extra) and
+// builds the Request, so that a bad flag, file or language is an error before anything starts.
+// It returns nil and no error when the user asked for -h.
+func parseRunInvocation(name, usage string, args []string, extra func(*flag.FlagSet)) (*runInvocation, error) {
+	inv := &runInvocation{}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(os.Stderr, usage)
+		fs.PrintDefaults()
+	}
+	inv.flags.register(fs)
+	if extra != nil {
+		extra(fs)
+	}
+	pos, progArgs, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return nil, usageError("give exactly one FILE (program arguments go after --)")
+	}
+	if inv.set, err = languages.Load(); err != nil {
+		return nil, err
+	}
+	inv.file = pos[0]
+	if inv.req, err = inv.flags.request(inv.set, inv.file, progArgs); err != nil {
+		return nil, err
+	}
+	return inv, nil
 }
 
 // request builds the Request for file from the flags.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,40 +18,18 @@ import (
 // watchCmd runs a file, then runs it again every time it is saved, until Ctrl-C. A save while a
 // run is still going stops that run and starts a new one.
 func watchCmd(ctx context.Context, args []string) error {
-	var f runFlags
-	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
-	clear := fs.Bool("clear", false, "clear the terminal before each run")
-	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: sandrun watch [flags] FILE [-- ARGS…]\n\nRuns FILE, then again every time it changes on disk; Ctrl-C stops. Flags as for \"sandrun run\":")
-		fs.PrintDefaults()
-	}
-	f.register(fs)
-	pos, progArgs, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
-	if err != nil {
+	var clear *bool
+	inv, err := parseRunInvocation("watch", "usage: sandrun watch [flags] FILE [-- ARGS…]\n\nRuns FILE, then again every time it changes on disk; Ctrl-C stops. Flags as for \"sandrun run\":",
+		args, func(fs *flag.FlagSet) { clear = fs.Bool("clear", false, "clear the terminal before each run") })
+	if inv == nil || err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return usageError("give exactly one FILE (program arguments go after --)")
-	}
-	set, err := languages.Load()
-	if err != nil {
-		return err
-	}
-	// Build the first request now: a bad flag, file or language is an error before any watching.
-	first, err := f.request(set, pos[0], progArgs)
-	if err != nil {
-		return err
-	}
-	ex, closeEx, err := f.open(ctx)
+	ex, closeEx, err := inv.flags.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeEx()
-	w := watcher{ex: ex, set: set, file: pos[0], lang: f.lang, base: first, json: f.json, clear: *clear,
+	w := watcher{ex: ex, set: inv.set, file: inv.file, lang: inv.flags.lang, base: inv.req, json: inv.flags.json, clear: *clear,
 		stdout: os.Stdout, stderr: os.Stderr}
 	return w.watch(ctx, 0)
 }

@@ -34,6 +34,7 @@ func Run(t *testing.T, newExecutor func(t *testing.T) executor.Executor) {
 	t.Run("Statuses", func(t *testing.T) { testStatuses(t, newExecutor(t)) })
 	t.Run("StreamOrder", func(t *testing.T) { testStreamOrder(t, newExecutor(t)) })
 	t.Run("Cancel", func(t *testing.T) { testCancel(t, newExecutor(t)) })
+	t.Run("Interactive", func(t *testing.T) { testInteractive(t, newExecutor(t)) })
 	t.Run("BadRequest", func(t *testing.T) { testBadRequest(t, newExecutor(t)) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, newExecutor(t)) })
 }

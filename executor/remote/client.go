@@ -134,10 +134,10 @@ func (c *Client) session(ctx context.Context) (*session, error) {
 // Run implements executor.Executor: the request runs on the remote executor, its output
 // arrives through onEvent in order, and canceling ctx cancels the remote run. When the
 // connection is lost mid-run, Run returns an error wrapping ErrDisconnected within seconds.
+// req.StdinStream, when set, is read while the run is in flight and its input sent on (see
+// MethodStdin); Run does not wait for a Read that is blocked when the run ends, so the caller
+// ends the stream (e.g. executor.StdinFeed.Close) once Run returns.
 func (c *Client) Run(ctx context.Context, req executor.Request, onEvent func(executor.Event)) (executor.Result, error) {
-	if req.StdinStream != nil {
-		return executor.Result{}, executor.Invalid("stdin", "interactive input is not carried to a tcp:// executor yet; send all stdin with the request")
-	}
 	s, err := c.session(ctx)
 	if err != nil {
 		return executor.Result{}, err

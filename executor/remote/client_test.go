@@ -232,7 +232,7 @@ func TestRequestTooLarge(t *testing.T) {
 	req.Stdin = make([]byte, 60<<10) // 80 KiB in base64
 	_, err := c.Run(context.Background(), req, nil)
 	var re *executor.RequestError
-	if !errors.As(err, &re) || !strings.Contains(re.Msg, "accepts at most 64.0 KiB") {
+	if !errors.As(err, &re) || !strings.Contains(re.Msg, "accepts at most "+executor.FormatBytes(64<<10)) {
 		t.Fatalf("oversized request: got %v, want a *executor.RequestError naming the limit", err)
 	}
 	req.Stdin = make([]byte, 30<<10)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +21,9 @@ import (
 //	out TEXT    print TEXT and a newline on stdout (one event)
 //	err TEXT    the same on stderr
 //	cat         copy stdin to stdout
+//	readline    read a line of stdin (Stdin, then StdinStream) and print "got LINE" ("got EOF" at its end)
+//	drain       read stdin to its end and print "read N bytes"
+//	gate        wait until the fake's gate is closed (or canceled)
 //	args        print the args, one a line
 //	spam N      N events of 4 KiB on stdout
 //	sleep D     wait D (a Go duration), or until canceled
@@ -33,6 +37,8 @@ type fake struct {
 	slots int
 	// langGate, when set, makes Languages wait until it is closed (or ctx ends).
 	langGate chan struct{}
+	// gate is what the "gate" command waits for.
+	gate chan struct{}
 
 	mu       sync.Mutex
 	started  int
@@ -41,7 +47,7 @@ type fake struct {
 }
 
 func newFake(slots, queue int) *fake {
-	return &fake{sem: make(chan struct{}, slots+queue), slots: slots}
+	return &fake{sem: make(chan struct{}, slots+queue), slots: slots, gate: make(chan struct{})}
 }
 
 func (f *fake) Run(ctx context.Context, req executor.Request, onEvent func(executor.Event)) (executor.Result, error) {
@@ -82,6 +88,22 @@ func (f *fake) Run(ctx context.Context, req executor.Request, onEvent func(execu
 			onEvent(executor.Event{Stage: executor.StageRun, Stream: s, Data: data})
 		}
 	}
+	var in io.Reader = bytes.NewReader(req.Stdin)
+	if req.StdinStream != nil {
+		in = io.MultiReader(in, req.StdinStream)
+	}
+	stdin := bufio.NewReader(in)
+	// read runs f on stdin in a goroutine, so that a cancel is never stuck behind a Read, and
+	// prints what it returns.
+	read := func(f func() string) {
+		done := make(chan string, 1)
+		go func() { done <- f() }()
+		select {
+		case text := <-done:
+			emit(executor.Stdout, []byte(text))
+		case <-ctx.Done():
+		}
+	}
 	sc := bufio.NewScanner(bytes.NewReader(req.Files[0].Content))
 	for sc.Scan() {
 		cmd, arg, _ := strings.Cut(sc.Text(), " ")
@@ -92,6 +114,24 @@ func (f *fake) Run(ctx context.Context, req executor.Request, onEvent func(execu
 			emit(executor.Stderr, []byte(arg+"\n"))
 		case "cat":
 			emit(executor.Stdout, req.Stdin)
+		case "readline":
+			read(func() string {
+				line, err := stdin.ReadString('\n')
+				if err != nil {
+					line = "EOF"
+				}
+				return "got " + strings.TrimSuffix(line, "\n") + "\n"
+			})
+		case "drain":
+			read(func() string {
+				n, _ := io.Copy(io.Discard, stdin)
+				return fmt.Sprintf("read %d bytes\n", n)
+			})
+		case "gate":
+			select {
+			case <-f.gate:
+			case <-ctx.Done():
+			}
 		case "args":
 			for _, a := range req.Args {
 				emit(executor.Stdout, []byte(a+"\n"))

@@ -43,7 +43,7 @@ type serverConn struct {
 	runWG      sync.WaitGroup
 
 	runsMu sync.Mutex
-	runs   map[string]context.CancelFunc // run id → cancel
+	runs   map[string]*serverRun // by run id
 	// early holds ids canceled before their run arrived (a client may send cancel right after
 	// run, and its messages may reach us in either order); oldest first, at most maxEarly.
 	early []string
@@ -58,7 +58,7 @@ const (
 
 func newServerConn(s *Server, nc net.Conn) *serverConn {
 	ctx, cancel := context.WithCancel(s.runCtx)
-	c := &serverConn{srv: s, raw: nc, nc: nc, ctx: ctx, cancel: cancel, done: make(chan struct{}), runs: map[string]context.CancelFunc{}}
+	c := &serverConn{srv: s, raw: nc, nc: nc, ctx: ctx, cancel: cancel, done: make(chan struct{}), runs: map[string]*serverRun{}}
 	if s.opts.Token == "" {
 		c.authed.Store(true)
 	}
@@ -173,14 +173,16 @@ func (c *serverConn) dispatch(ctx context.Context, reply jsonrpc2.Replier, req j
 			return reply(ctx, nil, badParams(req, err))
 		}
 		return reply(ctx, CancelResult{Canceled: c.cancelRun(p.RunID)}, nil)
+	case MethodStdin:
+		return c.stdin(ctx, reply, req)
 	case MethodLanguages:
 		return c.goAnswer(ctx, reply, func(ctx context.Context) (any, error) { return c.srv.exec.Languages(ctx) })
 	case MethodHealth:
 		return c.goAnswer(ctx, reply, func(ctx context.Context) (any, error) { return c.srv.exec.Capacity(ctx) })
 	default:
 		return reply(ctx, nil, jsonrpc2.NewError(jsonrpc2.MethodNotFound, fmt.Sprintf(
-			"unknown method %q; the executor knows %s, %s, %s, %s and %s",
-			req.Method(), MethodAuthenticate, MethodRun, MethodCancel, MethodLanguages, MethodHealth)))
+			"unknown method %q; the executor knows %s, %s, %s, %s, %s and %s",
+			req.Method(), MethodAuthenticate, MethodRun, MethodStdin, MethodCancel, MethodLanguages, MethodHealth)))
 	}
 }
 
@@ -204,7 +206,7 @@ func (c *serverConn) authenticate(ctx context.Context, reply jsonrpc2.Replier, r
 		}
 	}
 	c.authed.Store(true)
-	return reply(ctx, AuthResult{Protocol: ProtocolVersion, Version: executor.Version, MaxMessage: c.srv.opts.MaxMessageBytes}, nil)
+	return reply(ctx, AuthResult{Protocol: ProtocolVersion, Version: executor.Version, MaxMessage: c.srv.opts.MaxMessageBytes, Interactive: true}, nil)
 }
 
 // goAnswer answers a call from a goroutine, so a slow executor never blocks the read loop. At
@@ -246,7 +248,12 @@ func (c *serverConn) startRun(ctx context.Context, reply jsonrpc2.Replier, req j
 		return reply(ctx, nil, toWire(executor.Invalid("run_id", "run_id must be 1 to %d characters, unique among the connection's runs in flight", maxRunIDLen)))
 	}
 	runCtx, cancel := context.WithCancel(c.ctx)
-	if err := c.addRun(p.RunID, cancel); err != nil {
+	run := &serverRun{cancel: cancel}
+	if p.Interactive {
+		run.stdin = newStdinPipe()
+		p.Request.StdinStream = run.stdin.pr
+	}
+	if err := c.addRun(p.RunID, run); err != nil {
 		cancel()
 		return reply(ctx, nil, toWire(err))
 	}
@@ -261,6 +268,9 @@ func (c *serverConn) startRun(ctx context.Context, reply jsonrpc2.Replier, req j
 		defer c.srv.releaseRun()
 		defer c.removeRun(p.RunID)
 		defer cancel()
+		if run.stdin != nil {
+			defer run.stdin.close()
+		}
 		res, err := c.srv.exec.Run(runCtx, p.Request, func(ev executor.Event) {
 			// A failed write closes the connection, which cancels runCtx.
 			_ = c.rpc.Notify(context.Background(), MethodOutput, OutputParams{RunID: p.RunID, Event: ev})
@@ -275,7 +285,7 @@ func (c *serverConn) startRun(ctx context.Context, reply jsonrpc2.Replier, req j
 }
 
 // addRun registers a run id, or says why it may not start on this connection.
-func (c *serverConn) addRun(id string, cancel context.CancelFunc) error {
+func (c *serverConn) addRun(id string, run *serverRun) error {
 	c.runsMu.Lock()
 	defer c.runsMu.Unlock()
 	if _, dup := c.runs[id]; dup {
@@ -288,7 +298,7 @@ func (c *serverConn) addRun(id string, cancel context.CancelFunc) error {
 	if len(c.runs) >= c.srv.opts.MaxRunsPerConn {
 		return &kindError{msg: fmt.Sprintf("this connection already has %d runs in flight, the most it may have; wait for one to end", len(c.runs)), kind: executor.ErrBusy}
 	}
-	c.runs[id] = cancel
+	c.runs[id] = run
 	return nil
 }
 
@@ -302,7 +312,7 @@ func (c *serverConn) removeRun(id string) {
 // remembered, so that its run, if it comes later, ends canceled at once.
 func (c *serverConn) cancelRun(id string) bool {
 	c.runsMu.Lock()
-	cancel, ok := c.runs[id]
+	run, ok := c.runs[id]
 	if !ok && id != "" && len(id) <= maxRunIDLen {
 		if len(c.early) == maxEarly {
 			c.early = c.early[1:]
@@ -311,7 +321,7 @@ func (c *serverConn) cancelRun(id string) bool {
 	}
 	c.runsMu.Unlock()
 	if ok {
-		cancel()
+		run.cancel()
 	}
 	return ok
 }

@@ -29,7 +29,8 @@ type session struct {
 	failErr error         // why; set before dead is closed
 	once    sync.Once
 
-	maxSend int64 // the server's MaxMessage; 0 when it did not say
+	maxSend     int64 // the server's MaxMessage; 0 when it did not say
+	interactive bool  // the server takes interactive runs (AuthResult.Interactive)
 
 	seq       atomic.Int32
 	pendingMu sync.Mutex
@@ -77,7 +78,7 @@ func dialSession(ctx context.Context, addr string, opts Options) (*session, erro
 		}
 		return nil, fmt.Errorf("remote: authenticate with executor %s: %w", addr, err)
 	}
-	s.maxSend = ar.MaxMessage
+	s.maxSend, s.interactive = ar.MaxMessage, ar.Interactive
 	if ar.Protocol != ProtocolVersion {
 		s.fail(errors.New("protocol mismatch"))
 		return nil, fmt.Errorf("remote: executor %s speaks protocol %d (sandrun %s), this client speaks %d; use the same sandrun version on both sides", addr, ar.Protocol, ar.Version, ProtocolVersion)
@@ -187,6 +188,12 @@ func (s *session) inFlight() int {
 // call sends a call and waits for its answer, ctx, or the end of the session. Error answers
 // become the Go errors the executor returned (fromWire).
 func (s *session) call(ctx context.Context, method string, params, result any) error {
+	return s.callSent(ctx, method, params, result, nil)
+}
+
+// callSent is call that closes sent (when not nil) once the call is written, so that what
+// depends on the call's arriving first (a run's stdin) is sent after it.
+func (s *session) callSent(ctx context.Context, method string, params, result any, sent chan<- struct{}) error {
 	id := jsonrpc2.NewNumberID(s.seq.Add(1))
 	msg, err := jsonrpc2.NewCall(id, method, params)
 	if err != nil {
@@ -207,6 +214,9 @@ func (s *session) call(ctx context.Context, method string, params, result any) e
 		}
 		<-s.dead // a failed write closes the connection, which ends the read loop
 		return s.failErr
+	}
+	if sent != nil {
+		close(sent)
 	}
 	var resp *jsonrpc2.Response
 	select {

@@ -24,6 +24,7 @@ const (
 	MethodLanguages    = "languages"    // client → server, call, answered with []executor.LanguageInfo
 	MethodHealth       = "health"       // client → server, call, answered with executor.Capacity
 	MethodOutput       = "output"       // server → client, notification, one executor.Event of a run
+	MethodStdin        = "stdin"        // client → server, call, input for an interactive run
 )
 
 // AuthParams are the params of MethodAuthenticate.
@@ -38,6 +39,9 @@ type AuthResult struct {
 	// MaxMessage is the largest frame body the server reads; a client refuses larger requests
 	// itself instead of losing its connection over them.
 	MaxMessage int64 `json:"max_message"`
+	// Interactive says the server takes RunParams.Interactive and MethodStdin (servers before
+	// it left the field out).
+	Interactive bool `json:"interactive,omitempty"`
 }
 
 // RunParams are the params of MethodRun. The client picks RunID, unique among its runs in flight
@@ -45,6 +49,19 @@ type AuthResult struct {
 type RunParams struct {
 	RunID   string           `json:"run_id"`
 	Request executor.Request `json:"request"`
+	// Interactive keeps the program's stdin open after Request.Stdin, fed by MethodStdin calls
+	// until one carries EOF or the run ends (executor.Request.StdinStream on the server).
+	Interactive bool `json:"interactive,omitempty"`
+}
+
+// StdinParams are the params of MethodStdin: more input for the interactive run RunID (Data is
+// base64), and EOF to end its stdin after Data. The call is answered (with null) once the run
+// has read Data, so a client sends the next chunk only then: that is the flow control. At most
+// one stdin call per run may wait for its answer.
+type StdinParams struct {
+	RunID string `json:"run_id"`
+	Data  []byte `json:"data,omitempty"`
+	EOF   bool   `json:"eof,omitempty"`
 }
 
 // OutputParams are the params of MethodOutput: one Event of the run RunID. Data is base64, as

@@ -38,7 +38,6 @@ type insn struct {
 }
 
 func ld(off uint32) insn { return insn{code: unix.BPF_LD | unix.BPF_W | unix.BPF_ABS, k: off} }
-func ret(v uint32) insn  { return insn{code: unix.BPF_RET | unix.BPF_K, k: v} }
 func jeq(k uint32, jt, jf string) insn {
 	return insn{code: unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K, k: k, jt: jt, jf: jf}
 }
