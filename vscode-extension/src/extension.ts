@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import { findLanguage, type HeaderInfo } from './format';
 import { RunLog, type RunView } from './output';
 import { buildRunArgs } from './runArgs';
-import { Server, errorText } from './server';
+import { errorText } from './errors';
+import { Server } from './server';
 import { readSettings } from './settings';
 import { StatusBar } from './status';
 import { inputBoxToStdin, resolveStdin, stdinToInputBox, type Stdin, type UriLike } from './stdin';
@@ -33,8 +34,8 @@ export function activate(context: vscode.ExtensionContext): void {
       status.started();
       updateRunningContext();
     },
-    onFinish: (_view, result) => {
-      status.finished(result ?? 'stopped');
+    onFinish: (_view, outcome) => {
+      status.finished(outcome);
       updateRunningContext();
     },
   });

@@ -43,8 +43,8 @@ export interface RunLogHost {
   clearFirst(): boolean;
   /** Called once per run when it begins (both the extension's runs and the server's). */
   onStart(view: RunView): void;
-  /** Called once per run when it ends, with its result, or undefined when it failed or was stopped. */
-  onFinish(view: RunView, result: Result | undefined): void;
+  /** Called once per run when it ends, with its result, or how it ended without one. */
+  onFinish(view: RunView, outcome: Result | 'stopped' | 'error'): void;
 }
 
 /** Writes runs to the channel. Meant for VS Code's single extension thread. */
@@ -168,7 +168,7 @@ export class RunLog {
     this.newline();
     this.channel.appendLine(message ? `[${status}] ${message}` : `[${status}]`);
     this.channel.appendLine('');
-    this.host.onFinish(view, undefined);
+    this.host.onFinish(view, status);
   }
 
   /** Writes one line outside any run (e.g. why run on save could not be turned on). */

@@ -25,6 +25,7 @@ import {
   type StopArgs,
   type WatchArgs,
 } from './protocol';
+import { errorText, startFailure } from './errors';
 import { readSettings, resolveBinary, serverSettings } from './settings';
 
 /** Receives what the server says on its own. */
@@ -138,9 +139,7 @@ export class Server implements vscode.Disposable {
       await client.start();
     } catch (err) {
       await client.dispose(2000).catch(() => undefined);
-      throw new Error(
-        `could not start "${command} lsp" (${errorText(err)}); install sandrun or point the sandrun.path setting at it`,
-      );
+      throw new Error(startFailure(command, errorText(err)));
     }
     this.client = client;
     client.onDidChangeState((e) => {
@@ -175,12 +174,4 @@ export class Server implements vscode.Disposable {
   dispose(): void {
     void this.restart();
   }
-}
-
-/** The message of anything thrown. */
-export function errorText(err: unknown): string {
-  if (err instanceof Error) {
-    return err.message;
-  }
-  return String(err);
 }

@@ -45,7 +45,7 @@ function setup(clear = false, flushDelayMs = 100) {
     describe: (uri) => ({ language: 'Python', executor: 'local', file: uri.slice(uri.lastIndexOf('/') + 1), trigger: 'run on save' }),
     clearFirst: () => clear,
     onStart: (v: RunView) => events.push(`start ${v.uri}`),
-    onFinish: (v: RunView, r) => events.push(`finish ${v.runId ?? '?'} ${r ? r.status : 'none'}`),
+    onFinish: (v: RunView, r) => events.push(`finish ${v.runId ?? '?'} ${typeof r === 'object' ? r.status : r}`),
   }, flushDelayMs);
   return { ch, log, events };
 }
@@ -118,7 +118,7 @@ describe('RunLog', () => {
         '',
       ].join('\n'),
     );
-    assert.deepEqual(events, [`start ${A}`, `start ${A}`, 'finish 1 none', 'finish 2 ok']);
+    assert.deepEqual(events, [`start ${A}`, `start ${A}`, 'finish 1 stopped', 'finish 2 ok']);
   });
 
   it('an error reply', () => {
@@ -127,7 +127,7 @@ describe('RunLog', () => {
     log.fail(v, 'error', 'no language for "plaintext"; sandrun languages lists them');
     log.reply(v, { runId: 3, result: ok });
     assert.equal(ch.text, '▶ plaintext · local · Untitled-1\n[error] no language for "plaintext"; sandrun languages lists them\n\n');
-    assert.deepEqual(events, ['start untitled:Untitled-1', 'finish ? none']);
+    assert.deepEqual(events, ['start untitled:Untitled-1', 'finish ? error']);
   });
 
   it('sandrun/start names the language, version and executor; the selection stays in the header', () => {
@@ -161,7 +161,7 @@ describe('RunLog', () => {
         '',
       ].join('\n'),
     );
-    assert.deepEqual(events, [`start ${A}`, `start ${A}`, 'finish r1 none', 'finish r2 ok']);
+    assert.deepEqual(events, [`start ${A}`, `start ${A}`, 'finish r1 stopped', 'finish r2 ok']);
   });
 
   it('a result without a result object and not cancelled is an error', () => {

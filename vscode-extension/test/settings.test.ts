@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { startFailure } from '../src/errors';
 import { expandHome, readSettings, resolveBinary, serverSettings } from '../src/settings';
 import { setConfig } from './vscode-stub';
 
@@ -57,6 +58,20 @@ describe('settings', () => {
     ];
     for (const [p, folder, want] of cases) {
       assert.equal(resolveBinary(p, folder, '/home/u'), want, `${p} in ${folder}`);
+    }
+  });
+});
+
+describe('startFailure', () => {
+  it('says what is wrong with sandrun.path', () => {
+    const cases: Array<[string, string, RegExp]> = [
+      ['sandrun', 'Launching server using command sandrun failed. Error: spawn sandrun ENOENT', /^could not start "sandrun lsp": there is no sandrun on PATH; install sandrun/],
+      ['/opt/x/sandrun', 'spawn /opt/x/sandrun ENOENT', /^could not start "\/opt\/x\/sandrun lsp": \/opt\/x\/sandrun does not exist; /],
+      ['/opt/x/sandrun', 'spawn /opt/x/sandrun EACCES', /is not executable \(chmod \+x it/],
+      ['sandrun', 'the server exited with code 2', /\(the server exited with code 2\); install sandrun/],
+    ];
+    for (const [cmd, why, want] of cases) {
+      assert.match(startFailure(cmd, why), want);
     }
   });
 });
