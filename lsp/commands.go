@@ -4,6 +4,8 @@ import (
 	"bytes"
 	stdjson "encoding/json"
 	"strings"
+
+	"github.com/sandrun/sandrun/executor"
 )
 
 // executeCommandParams is workspace/executeCommand's params, with the arguments kept raw.
@@ -31,6 +33,8 @@ func (c *call) executeCommand() {
 		c.stopCommand(p)
 	case CommandLanguages:
 		c.languagesCommand()
+	case CommandStdin:
+		c.stdinCommand(p)
 	default:
 		c.answer(nil, invalidParams("unknown command %q: the commands are %s", p.Command, commandList()))
 	}
@@ -51,7 +55,7 @@ func oneArg(p executeCommandParams, v any, shape string, optional bool) error {
 	return nil
 }
 
-const runShape = "{uri, languageId?, text?, range?, stdin?, args?}"
+const runShape = "{uri, languageId?, text?, range?, stdin?, args?, interactive?}"
 
 // runCommand: sandrun.run. The run is registered here, on the read loop, so that of two runs
 // of one document sent in a row the later always wins; it then runs on its own goroutine.
@@ -68,7 +72,13 @@ func (c *call) runCommand(p executeCommandParams) {
 		return
 	}
 	j.token = p.WorkDoneToken
-	r := c.s.runs.begin(c.ctx, a.URI)
+	var feed *executor.StdinFeed
+	if a.Interactive {
+		feed = executor.NewStdinFeed()
+		j.req.StdinStream = feed.Reader()
+		j.interactive = true
+	}
+	r := c.s.runs.begin(c.ctx, a.URI, feed)
 	c.async(func() (any, error) { return c.s.execute(r, j) })
 }
 

@@ -1,8 +1,11 @@
 package lsp
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +19,7 @@ import (
 //	out TEXT    writes TEXT and a newline to stdout
 //	err TEXT    writes TEXT and a newline to stderr
 //	stdin       copies stdin to stdout
+//	readline    reads a line of stdin (Stdin, then StdinStream) and writes "got LINE" ("got EOF" at its end)
 //	args        writes the args, space-separated, and a newline to stdout
 //	split       writes "é" to stdout in two chunks, split inside the character
 //	block       blocks until the run is cancelled
@@ -58,6 +62,11 @@ func (f *fake) Run(ctx context.Context, req executor.Request, onEvent func(execu
 			res.Stderr += string(data)
 		}
 	}
+	var in io.Reader = bytes.NewReader(req.Stdin)
+	if req.StdinStream != nil {
+		in = io.MultiReader(in, req.StdinStream)
+	}
+	stdin := bufio.NewReader(in)
 	for _, line := range strings.Split(src, "\n") {
 		cmd, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
 		switch cmd {
@@ -67,6 +76,21 @@ func (f *fake) Run(ctx context.Context, req executor.Request, onEvent func(execu
 			emit(executor.Stderr, []byte(arg+"\n"))
 		case "stdin":
 			emit(executor.Stdout, req.Stdin)
+		case "readline":
+			got := make(chan string, 1)
+			go func() {
+				line, err := stdin.ReadString('\n')
+				if err != nil {
+					line = "EOF"
+				}
+				got <- "got " + strings.TrimSuffix(line, "\n") + "\n"
+			}()
+			select {
+			case text := <-got:
+				emit(executor.Stdout, []byte(text))
+			case <-ctx.Done():
+				return executor.Result{}, ctx.Err()
+			}
 		case "args":
 			emit(executor.Stdout, []byte(strings.Join(req.Args, " ")+"\n"))
 		case "split":

@@ -19,10 +19,11 @@ const (
 	CommandWatch     = "sandrun.watch"
 	CommandStop      = "sandrun.stop"
 	CommandLanguages = "sandrun.languages"
+	CommandStdin     = "sandrun.stdin"
 )
 
 // Commands lists the command ids, in the order initialize advertises them.
-var Commands = []string{CommandRun, CommandWatch, CommandStop, CommandLanguages}
+var Commands = []string{CommandRun, CommandWatch, CommandStop, CommandLanguages, CommandStdin}
 
 // initializeParams is the part of InitializeParams the server reads. It is decoded on its own
 // (not as protocol.InitializeParams) so that capabilities a newer client adds, in shapes

@@ -125,3 +125,22 @@ func TestLocalCompiled(t *testing.T) {
 		t.Errorf("the compiler's message was not streamed with stage compile: %q", compileOut)
 	}
 }
+
+// TestLocalInteractive: a real Python program asks for a name with input(); the name is sent
+// with sandrun.stdin only after the prompt arrived, and the greeting comes back.
+func TestLocalInteractive(t *testing.T) {
+	c := localSession(t)
+	uri := "file:///nowhere/ask.py"
+	c.didOpen(uri, "python", "name = input('What is your name? ')\nprint(f'Hello, {name}!')\nprint(input('Again? '))\n")
+	id := c.command(CommandRun, map[string]any{"uri": uri, "interactive": true})
+	_, m := c.waitNote(0, NotifyStart, forURI(uri))
+	runID := decode[StartParams](t, m.Params).RunID
+	c.waitOutput(runID, "What is your name? ")
+	c.stdin(map[string]any{"uri": uri, "data": "Ada\n"})
+	c.waitOutput(runID, "Again? ")
+	c.stdin(map[string]any{"runId": runID, "data": "yes", "eof": true})
+	reply := c.runDone(id)
+	if reply.Result.Status != executor.StatusOK || reply.Result.Stdout != "What is your name? Hello, Ada!\nAgain? yes\n" {
+		t.Errorf("result = %+v", reply.Result)
+	}
+}

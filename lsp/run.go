@@ -38,6 +38,8 @@ type StartParams struct {
 	File         string `json:"file"`         // the name the source runs as, e.g. "main.py"
 	Trigger      string `json:"trigger"`      // command, save or disk
 	Selection    bool   `json:"selection"`    // only a selection of the document runs
+	// Interactive is set when the program's stdin stays open for sandrun.stdin.
+	Interactive bool `json:"interactive,omitempty"`
 }
 
 // OutputParams is sandrun/output: a chunk of the program's output, as valid UTF-8 (a character
@@ -74,6 +76,8 @@ type job struct {
 	trigger   string
 	selection bool
 	token     stdjson.RawMessage // the client's workDoneToken, if it sent one
+	// interactive is set when req.StdinStream is fed by sandrun.stdin.
+	interactive bool
 }
 
 // execute runs j as r, streaming notifications, and returns the reply for sandrun.run. It
@@ -95,7 +99,7 @@ func (s *Server) execute(r *run, j job) (reply *RunReply, err error) {
 		}
 	}()
 	start := StartParams{RunID: r.id, URI: j.uri, Language: j.lang.ID, LanguageName: j.lang.Name,
-		Executor: s.settings.get().Executor, File: mainName(j.req), Trigger: j.trigger, Selection: j.selection}
+		Executor: s.settings.get().Executor, File: mainName(j.req), Trigger: j.trigger, Selection: j.selection, Interactive: j.interactive}
 	be, err := s.backends.acquire(r.ctx)
 	if err == nil {
 		defer s.backends.release(be)

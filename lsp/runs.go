@@ -4,6 +4,8 @@ import (
 	"context"
 	"strconv"
 	"sync"
+
+	"github.com/sandrun/sandrun/executor"
 )
 
 // run is one program run in flight.
@@ -12,8 +14,9 @@ type run struct {
 	uri    string
 	ctx    context.Context // cancelled with a *cancelError cause when stopped
 	cancel context.CancelCauseFunc
-	done   chan struct{} // closed by end
-	prev   *run          // the document's run this one stopped; it must end first
+	done   chan struct{}       // closed by end
+	prev   *run                // the document's run this one stopped; it must end first
+	stdin  *executor.StdinFeed // nil unless the run is interactive; closed by end
 }
 
 // runs tracks the runs in flight: at most one per document, so a new run of a document stops
@@ -31,13 +34,14 @@ type runs struct {
 func newRuns() *runs { return &runs{byURI: map[string]*run{}, byToken: map[string]*run{}} }
 
 // begin registers a new run of uri whose context derives from parent, stopping the document's
-// previous run. Call end when it is over. After stopAll(errSessionEnded) runs begin stopped.
-func (rs *runs) begin(parent context.Context, uri string) *run {
+// previous run; stdin, when not nil, feeds an interactive run. Call end when it is over. After
+// stopAll(errSessionEnded) runs begin stopped.
+func (rs *runs) begin(parent context.Context, uri string, stdin *executor.StdinFeed) *run {
 	ctx, cancel := context.WithCancelCause(parent)
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	rs.seq++
-	r := &run{id: "r" + strconv.Itoa(rs.seq), uri: uri, ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	r := &run{id: "r" + strconv.Itoa(rs.seq), uri: uri, ctx: ctx, cancel: cancel, done: make(chan struct{}), stdin: stdin}
 	if prev := rs.byURI[uri]; prev != nil {
 		prev.cancel(errSuperseded)
 		r.prev = prev
@@ -64,6 +68,9 @@ func (rs *runs) end(r *run) {
 	rs.mu.Unlock()
 	r.prev = nil
 	r.cancel(nil)
+	if r.stdin != nil {
+		r.stdin.Close()
+	}
 	close(r.done)
 	rs.wg.Done()
 }
@@ -74,6 +81,21 @@ func (r *run) waitPrev() {
 	if r.prev != nil {
 		<-r.prev.done
 	}
+}
+
+// find returns the run in flight with id runID, else (runID empty) the run of uri; nil if none.
+func (rs *runs) find(runID, uri string) *run {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if runID == "" {
+		return rs.byURI[uri]
+	}
+	for _, r := range rs.byURI {
+		if r.id == runID {
+			return r
+		}
+	}
+	return nil
 }
 
 // setToken ties a progress token to r.

@@ -25,7 +25,7 @@ func TestInitializeAdvertises(t *testing.T) {
 	c := startServer(t, Options{Open: (&fakeOpener{f: newFake()}).open})
 	res := c.initialize(nil, nil)
 	caps, _ := json.Marshal(res["capabilities"])
-	want := `{"executeCommandProvider":{"commands":["sandrun.run","sandrun.watch","sandrun.stop","sandrun.languages"]},"textDocumentSync":{"change":1,"openClose":true,"save":{"includeText":true}}}`
+	want := `{"executeCommandProvider":{"commands":["sandrun.run","sandrun.watch","sandrun.stop","sandrun.languages","sandrun.stdin"]},"textDocumentSync":{"change":1,"openClose":true,"save":{"includeText":true}}}`
 	if diff := cmp.Diff(want, normalize(t, caps)); diff != "" {
 		t.Errorf("capabilities (-want +got):\n%s", diff)
 	}
@@ -212,7 +212,7 @@ func TestRunErrors(t *testing.T) {
 		{"unknown extension", []any{map[string]any{"uri": "file:///x/notes.txt", "text": "hello"}},
 			-32602, `extension ".txt"`},
 		{"no uri", []any{map[string]any{"text": "out x"}}, -32602, `"uri" is missing`},
-		{"no argument", []any{}, -32602, "sandrun.run takes one argument {uri, languageId?, text?, range?, stdin?, args?}, got 0"},
+		{"no argument", []any{}, -32602, "sandrun.run takes one argument {uri, languageId?, text?, range?, stdin?, args?, interactive?}, got 0"},
 		{"argument not an object", []any{"file:///x.py"}, -32602, "sandrun.run takes one argument"},
 		{"not open, not on disk", []any{map[string]any{"uri": "file:///nowhere/x.py"}}, -32602, "is not open in the editor and cannot be read from disk"},
 		{"backwards range", []any{map[string]any{"uri": "untitled:a", "languageId": "python", "text": "a\nb\n", "range": rng(1, 0, 0, 0)}},
@@ -240,7 +240,7 @@ func TestRunErrors(t *testing.T) {
 func TestUnknownCommandAndMethod(t *testing.T) {
 	c, _ := newSession(t, nil)
 	e := c.callErr("workspace/executeCommand", map[string]any{"command": "sandrun.frobnicate"})
-	if e.Code != -32602 || e.Message != `unknown command "sandrun.frobnicate": the commands are sandrun.run, sandrun.watch, sandrun.stop, sandrun.languages` {
+	if e.Code != -32602 || e.Message != `unknown command "sandrun.frobnicate": the commands are sandrun.run, sandrun.watch, sandrun.stop, sandrun.languages, sandrun.stdin` {
 		t.Errorf("unknown command: %d %q", e.Code, e.Message)
 	}
 	e = c.callErr("textDocument/hover", map[string]any{})

@@ -25,6 +25,9 @@ type runArgs struct {
 	Range      *textRange `json:"range,omitempty"`
 	Stdin      *string    `json:"stdin,omitempty"`
 	Args       []string   `json:"args,omitempty"`
+	// Interactive keeps the program's stdin open after Stdin while it runs, fed by sandrun.stdin
+	// (sandrun.run only).
+	Interactive bool `json:"interactive,omitempty"`
 }
 
 // prepare turns a run's arguments into a job: the text (args.Text, else the open buffer, else

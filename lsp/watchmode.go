@@ -172,7 +172,7 @@ func (ws *watches) start(a runArgs, trigger string) {
 		ws.s.showError(fmt.Sprintf("Sandrun watch mode cannot run %s: %v", a.URI, err))
 		return
 	}
-	r := ws.s.runs.begin(ws.s.bg, a.URI)
+	r := ws.s.runs.begin(ws.s.bg, a.URI, nil)
 	go func() {
 		if _, err := ws.s.execute(r, j); err != nil {
 			ws.s.logf("watch run %s of %s: %v", r.id, a.URI, err)

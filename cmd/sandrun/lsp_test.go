@@ -132,7 +132,7 @@ func (p *lspProc) wait() int {
 func TestLSPStdio(t *testing.T) {
 	p := startLSP(t, "--clientProcessId=1")
 	init := p.call("initialize", map[string]any{"processId": os.Getpid(), "capabilities": map[string]any{}})
-	if !strings.Contains(string(init["result"]), `"commands":["sandrun.run","sandrun.watch","sandrun.stop","sandrun.languages"]`) {
+	if !strings.Contains(string(init["result"]), `"commands":["sandrun.run","sandrun.watch","sandrun.stop","sandrun.languages","sandrun.stdin"]`) {
 		t.Errorf("initialize = %s", init["result"])
 	}
 	p.send(map[string]any{"jsonrpc": "2.0", "method": "initialized", "params": map[string]any{}})
