@@ -117,8 +117,8 @@ func stage(ctx context.Context, sb *sandbox.Sandbox, out *output, st Stage, argv
 //
 // What the times cover: wall_time_ms runs from the hand-over of the command inside the sandbox
 // (privilege drop, execve: what a shell's fork+exec costs too) until its main process exits;
-// cpu_time_ms is the user+system CPU time of every process of the program from its execve on
-// (the sandbox's own preparation is left out where the kernel lets it be measured apart).
+// cpu_time_ms is the user+system CPU time of every process of the program from its execve on,
+// the execve included (the sandbox's preparation before it is left out; see docs/performance.md).
 func ceilMs(d time.Duration) int64 {
 	if d <= 0 {
 		return 0
