@@ -86,6 +86,11 @@ func (p *Pool) Get(ctx context.Context, cfg Config) (*Sandbox, error) {
 			if p.idle[i].key == k {
 				sb := p.idle[i].sb
 				p.idle = append(p.idle[:i], p.idle[i+1:]...)
+				if !sb.alive() { // its init died while it waited (killed from outside)
+					go sb.Close()
+					p.discarded.Add(1)
+					continue
+				}
 				p.lent[sb] = k
 				p.mu.Unlock()
 				p.hits.Add(1)

@@ -5,3 +5,5 @@ package sandbox
 import "context"
 
 func (s *Sandbox) reset(ctx context.Context) error { return ErrUnsupported }
+
+func (s *Sandbox) alive() bool { return false }

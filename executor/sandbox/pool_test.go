@@ -193,3 +193,20 @@ ln -s /etc/passwd link && ln -s /etc linkdir && mkfifo fifo && echo ok`)})
 		t.Errorf("after ListFiles: %+v", r)
 	}
 }
+
+// A ready sandbox whose init was killed while it waited is not handed out.
+func TestPoolSkipsDeadSandbox(t *testing.T) {
+	p := NewPool(PoolOptions{})
+	defer p.Close()
+	first, _ := getPut(t, p, Config{}, Cmd{Args: []string{"true"}})
+	waitIdle(t, p, 1)
+	first.kill()
+	<-first.exited
+	second, r := getPut(t, p, Config{}, Cmd{Args: []string{"echo", "ok"}})
+	if second == first || r.stdout != "ok\n" {
+		t.Errorf("got the dead sandbox back (%v) or a failed run %q %q", second == first, r.stdout, r.stderr)
+	}
+	if s := p.Stats(); s.Discarded != 1 || s.Misses != 2 {
+		t.Errorf("stats %+v, want the dead one discarded and a new one started", s)
+	}
+}

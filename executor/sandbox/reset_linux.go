@@ -48,6 +48,16 @@ func (s *Sandbox) reset(ctx context.Context) error {
 	return nil
 }
 
+// alive reports whether the sandbox's init still runs.
+func (s *Sandbox) alive() bool {
+	select {
+	case <-s.exited:
+		return false
+	default:
+		return true
+	}
+}
+
 // doReset serves "reset" in the init.
 func (in *initProc) doReset(running *initRun) error {
 	if in.setup == nil {
