@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/sandrun/sandrun/executor/compilecache"
 	"github.com/sandrun/sandrun/executor/sandbox"
 	"github.com/sandrun/sandrun/languages"
 )
@@ -18,6 +19,14 @@ type LocalOptions struct {
 	Slots     int            // runs at once; 0 means the number of CPUs
 	QueueMax  int            // runs that may wait for a slot; 0 means 4×Slots, -1 means none
 	Languages *languages.Set // nil means languages.Load()
+	// PoolSize is how many ready sandboxes are kept for the runs to come (every language
+	// together; see sandbox.Pool); 0 means 2×Slots, -1 means none: each run starts its own.
+	PoolSize int
+	// CompileCache keeps what successful compiles produced, so that an unchanged program is
+	// not compiled again; nil means an in-memory cache of compilecache.DefaultMaxBytes.
+	CompileCache *compilecache.Cache
+	// NoCompileCache turns the compile cache off: every run compiles.
+	NoCompileCache bool
 }
 
 // Local runs Requests in sandboxes on this machine.
@@ -26,6 +35,8 @@ type Local struct {
 	sched *scheduler
 	slots int
 	qmax  int
+	pool  *sandbox.Pool       // nil: no pool
+	cache *compilecache.Cache // nil: no compile cache
 }
 
 var _ Executor = (*Local)(nil)
@@ -48,16 +59,64 @@ func NewLocal(opts LocalOptions) (*Local, error) {
 		}
 		opts.Languages = set
 	}
-	return &Local{
+	l := &Local{
 		langs: opts.Languages,
 		sched: newScheduler(opts.Slots, opts.QueueMax),
 		slots: opts.Slots,
 		qmax:  opts.QueueMax,
-	}, nil
+		cache: opts.CompileCache,
+	}
+	if opts.PoolSize == 0 {
+		opts.PoolSize = 2 * opts.Slots
+	}
+	if opts.PoolSize > 0 {
+		l.pool = sandbox.NewPool(sandbox.PoolOptions{MaxIdle: opts.PoolSize})
+	}
+	if opts.NoCompileCache {
+		l.cache = nil
+	} else if l.cache == nil {
+		l.cache, _ = compilecache.New(compilecache.Options{}) // in memory: cannot fail
+	}
+	return l, nil
 }
 
-// Close releases the executor. Runs in flight end with their contexts.
-func (l *Local) Close() error { return nil }
+// Close releases the executor: the ready sandboxes are closed. Runs in flight end with their
+// contexts.
+func (l *Local) Close() error {
+	if l.pool != nil {
+		return l.pool.Close()
+	}
+	return nil
+}
+
+// CompileCache is the executor's compile cache, nil when it has none.
+func (l *Local) CompileCache() *compilecache.Cache { return l.cache }
+
+// PoolStats reports what the pool of ready sandboxes did (zero without a pool).
+func (l *Local) PoolStats() sandbox.PoolStats {
+	if l.pool == nil {
+		return sandbox.PoolStats{}
+	}
+	return l.pool.Stats()
+}
+
+// sandboxFor returns a sandbox for cfg: a ready one from the pool, or a new one.
+func (l *Local) sandboxFor(ctx context.Context, cfg sandbox.Config) (*sandbox.Sandbox, error) {
+	if l.pool != nil {
+		return l.pool.Get(ctx, cfg)
+	}
+	return sandbox.New(ctx, cfg)
+}
+
+// release gives sb back to the pool after a run the sandbox itself saw through (healthy), else
+// closes it.
+func (l *Local) release(sb *sandbox.Sandbox, healthy bool) {
+	if l.pool != nil && healthy {
+		l.pool.Put(sb)
+		return
+	}
+	sb.Close()
+}
 
 // Capacity reports slots, running and queued runs.
 func (l *Local) Capacity(ctx context.Context) (Capacity, error) {
@@ -131,8 +190,10 @@ func (l *Local) prepare(ctx context.Context, req Request) (plan, error) {
 	return p, nil
 }
 
-// Run validates req, waits for a slot, compiles (if the language has a compile stage) and runs
-// the program in a fresh sandbox. A sandbox failure is a Result with status internal_error.
+// Run validates req, waits for a slot, compiles (if the language has a compile stage; the
+// compile cache may answer instead) and runs the program in a sandbox as fresh as a new one
+// (from the pool when it has a ready one). A sandbox failure is a Result with status
+// internal_error.
 func (l *Local) Run(ctx context.Context, req Request, onEvent func(Event)) (Result, error) {
 	p, err := l.prepare(ctx, req)
 	if err != nil {
@@ -148,11 +209,12 @@ func (l *Local) Run(ctx context.Context, req Request, onEvent func(Event)) (Resu
 	if p.lang.Compiled() && p.climit.FileBytes > work {
 		work = p.climit.FileBytes
 	}
-	sb, err := sandbox.New(ctx, sandbox.Config{Binds: binds(p.lang.Paths), WorkSize: work})
+	sb, err := l.sandboxFor(ctx, sandbox.Config{Binds: binds(p.lang.Paths), WorkSize: work})
 	if err != nil {
 		return internalError(res, ctx, "sandbox: start: %v", err)
 	}
-	defer sb.Close()
+	healthy := false
+	defer func() { l.release(sb, healthy) }()
 	files := make([]sandbox.File, len(req.Files))
 	for i, f := range req.Files {
 		files[i] = sandbox.File{Path: f.Name, Data: f.Content}
@@ -164,7 +226,7 @@ func (l *Local) Run(ctx context.Context, req Request, onEvent func(Event)) (Resu
 	env := environment(p.lang)
 
 	if p.lang.Compiled() {
-		c, err := stage(ctx, sb, out, StageCompile, languages.Expand(p.lang.Compile, p.main), env, nil, p.climit)
+		c, err := l.compile(ctx, sb, out, p, req.Files, env)
 		if err != nil {
 			return internalError(res, ctx, "sandbox: compile: %v", err)
 		}
@@ -176,6 +238,7 @@ func (l *Local) Run(ctx context.Context, req Request, onEvent func(Event)) (Resu
 			if c.Status == StatusRuntimeError {
 				res.Message = "compilation failed; the compiler's messages are in compile.stderr"
 			}
+			healthy = true
 			return res, nil
 		}
 	}
@@ -195,6 +258,7 @@ func (l *Local) Run(ctx context.Context, req Request, onEvent func(Event)) (Resu
 		return internalError(res, ctx, "sandbox: run: %v", err)
 	}
 	r.Language, r.Version, r.Compile = res.Language, res.Version, res.Compile
+	healthy = true
 	return r, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
@@ -98,8 +99,8 @@ func stage(ctx context.Context, sb *sandbox.Sandbox, out *output, st Stage, argv
 		Stderr:          stderr.String(),
 		StdoutTruncated: oc.StdoutTruncated,
 		StderrTruncated: oc.StderrTruncated,
-		CPUTimeMs:       oc.CPUTime.Milliseconds(),
-		WallTimeMs:      oc.WallTime.Milliseconds(),
+		CPUTimeMs:       ceilMs(oc.CPUTime),
+		WallTimeMs:      ceilMs(oc.WallTime),
 		MemoryKiB:       oc.MemoryPeak / kib,
 	}
 	if oc.Signal != 0 {
@@ -110,6 +111,19 @@ func stage(ctx context.Context, sb *sandbox.Sandbox, out *output, st Stage, argv
 	}
 	r.Status, r.Message = classify(oc, lim, r.Signal)
 	return r, nil
+}
+
+// ceilMs rounds up to whole milliseconds: a program that ran at all never reports 0 ms.
+//
+// What the times cover: wall_time_ms runs from the hand-over of the command inside the sandbox
+// (privilege drop, execve: what a shell's fork+exec costs too) until its main process exits;
+// cpu_time_ms is the user+system CPU time of every process of the program from its execve on,
+// the execve included (the sandbox's preparation before it is left out; see docs/performance.md).
+func ceilMs(d time.Duration) int64 {
+	if d <= 0 {
+		return 0
+	}
+	return int64((d + time.Millisecond - 1) / time.Millisecond)
 }
 
 // classify names how a command ended. When several limits fire at once, the first in this

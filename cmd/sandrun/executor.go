@@ -29,6 +29,8 @@ func executorCmd(ctx context.Context, args []string) error {
 	perConn := fs.Int("max-runs-per-conn", 0, "runs in flight on one connection (default 64)")
 	maxMsg := fs.String("max-message", "128MiB", "largest message a client may send (a request carries its sources and stdin in base64)")
 	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long runs in flight may go on before they are killed")
+	var cache cacheFlags
+	cache.register(fs, false)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -73,6 +75,9 @@ func executorCmd(ctx context.Context, args []string) error {
 	lo := executor.LocalOptions{Slots: *slots, QueueMax: *queue}
 	if queueSet && *queue == 0 {
 		lo.QueueMax = -1
+	}
+	if err := cache.apply(&lo); err != nil {
+		return err
 	}
 	local, err := executor.NewLocal(lo)
 	if err != nil {

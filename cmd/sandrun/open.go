@@ -11,6 +11,18 @@ import (
 // openExecutor returns the executor a front end should use (see remote.Open): spec "" or "local"
 // is the sandbox on this machine; "tcp://host:port" is a remote executor. close releases it.
 func openExecutor(ctx context.Context, spec, tokenFile, tlsCA string) (ex executor.Executor, close func() error, err error) {
+	return openExecutorWith(ctx, spec, tokenFile, tlsCA, executor.LocalOptions{})
+}
+
+// openExecutorWith is openExecutor with the options of a local executor (compile cache, pool).
+func openExecutorWith(ctx context.Context, spec, tokenFile, tlsCA string, local executor.LocalOptions) (ex executor.Executor, close func() error, err error) {
+	if (spec == "" || spec == "local") && tokenFile == "" && tlsCA == "" {
+		l, err := executor.NewLocal(local)
+		if err != nil {
+			return nil, nil, err
+		}
+		return l, l.Close, nil
+	}
 	ex, closer, err := remote.Open(ctx, spec, tokenFile, tlsCA)
 	var se *remote.SpecError
 	if errors.As(err, &se) {

@@ -25,6 +25,7 @@ type runFlags struct {
 	memoryLimit              string
 	execSpec, tokenFile, tca string
 	json                     bool
+	cache                    cacheFlags
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -37,6 +38,16 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the remote executor's token")
 	fs.StringVar(&f.tca, "tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
 	fs.BoolVar(&f.json, "json", false, "print one Result JSON object instead of the live output")
+	f.cache.register(fs, true)
+}
+
+// open returns the executor the flags ask for.
+func (f *runFlags) open(ctx context.Context) (executor.Executor, func() error, error) {
+	var lo executor.LocalOptions
+	if err := f.cache.apply(&lo); err != nil {
+		return nil, nil, err
+	}
+	return openExecutorWith(ctx, f.execSpec, f.tokenFile, f.tca, lo)
 }
 
 // limits turns the flags into run-stage limits (zero fields mean defaults).
@@ -86,7 +97,7 @@ func runCmd(ctx context.Context, args []string) error {
 	if inv == nil || err != nil {
 		return err
 	}
-	ex, closeEx, err := openExecutor(ctx, inv.flags.execSpec, inv.flags.tokenFile, inv.flags.tca)
+	ex, closeEx, err := inv.flags.open(ctx)
 	if err != nil {
 		return err
 	}

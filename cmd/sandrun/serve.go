@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/remote"
 	"github.com/sandrun/sandrun/web"
 )
@@ -30,6 +31,8 @@ func serveCmd(ctx context.Context, args []string) error {
 	maxBody := fs.String("max-body", "4MiB", "largest request body or WebSocket message")
 	logFormat := fs.String("log-format", "text", "request log format on stderr: text or json")
 	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long requests and runs in flight may go on")
+	var cache cacheFlags
+	cache.register(fs, false)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -70,7 +73,11 @@ func serveCmd(ctx context.Context, args []string) error {
 		}
 	}
 
-	exec, closeExec, err := openExecutor(ctx, *execSpec, *tokenFile, *tlsCA)
+	var lo executor.LocalOptions
+	if err := cache.apply(&lo); err != nil {
+		return err
+	}
+	exec, closeExec, err := openExecutorWith(ctx, *execSpec, *tokenFile, *tlsCA, lo)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ func watchCmd(ctx context.Context, args []string) error {
 	if inv == nil || err != nil {
 		return err
 	}
-	ex, closeEx, err := openExecutor(ctx, inv.flags.execSpec, inv.flags.tokenFile, inv.flags.tca)
+	ex, closeEx, err := inv.flags.open(ctx)
 	if err != nil {
 		return err
 	}

@@ -47,6 +47,8 @@ type initProc struct {
 	exe   *os.File // this binary, kept open to re-exec as stage-2 after pivot_root
 	setup *setupSpec
 	warm  chan *warmStage2 // the next command's stage-2 (nil if it could not start)
+	// netBase is the network namespace's state right after set-up (see doReset).
+	netBase []byte
 }
 
 // initMain serves the host's requests until the control socket closes, then exits, which
@@ -127,6 +129,23 @@ func (in *initProc) serve() error {
 				continue
 			}
 			running = in.startRun(m.Run, files)
+		case "list":
+			list, err := listWork(m.Max)
+			reply := &msg{Op: "list", List: list}
+			if err != nil {
+				reply.List, reply.Err = nil, err.Error()
+			}
+			if err := in.ctl.send(reply); err != nil {
+				return err
+			}
+		case "reset":
+			reply := &msg{Op: "reset"}
+			if err := in.doReset(running); err != nil {
+				reply.Err = err.Error()
+			}
+			if err := in.ctl.send(reply); err != nil {
+				return err
+			}
 		case "kill":
 			if running != nil && !running.finished() {
 				killAll()
@@ -164,7 +183,11 @@ func (in *initProc) doSetup(s *setupSpec) error {
 	if err := loopbackUp(); err != nil {
 		return fmt.Errorf("setup: bring lo up: %w", err)
 	}
-	return buildRoot(s)
+	if err := buildRoot(s); err != nil {
+		return err
+	}
+	in.netBase, err = netState()
+	return err
 }
 
 // killAll kills every process of the namespace but the init (kill(-1) from pid 1).

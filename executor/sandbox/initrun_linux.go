@@ -3,6 +3,7 @@
 package sandbox
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,7 +66,10 @@ func (in *initProc) prefork(cgroups []*os.File) (*warmStage2, error) {
 	}
 	env := []string{envRole + "=stage2", envCgroups + "=" + strconv.Itoa(len(cgroups))}
 	pid, err := syscall.ForkExec(fmt.Sprintf("/proc/self/fd/%d", in.exe.Fd()), []string{stage2Arg0},
-		&syscall.ProcAttr{Env: env, Files: fds, Sys: &syscall.SysProcAttr{Setsid: true}})
+		&syscall.ProcAttr{Env: env, Files: fds, Sys: &syscall.SysProcAttr{Setsid: true,
+			// Each command has System V IPC and POSIX message queues of its own: nothing of
+			// them outlives it, even when a Pool reuses the sandbox for another run.
+			Unshareflags: syscall.CLONE_NEWIPC}})
 	syscall.Close(pair[1])
 	if err != nil {
 		syscall.Close(pair[0])
@@ -108,6 +112,9 @@ func (in *initProc) startRun(spec *runSpec, files []*os.File) *initRun {
 	if w == nil {
 		return fail(errors.New("run: the stage-2 could not be started"))
 	}
+	// The wall clock starts at the hand-over: it covers what a shell's fork+exec would (the
+	// stage-2 drops privileges and execve's), so it is never less than a person would measure.
+	handed := time.Now()
 	if err := syscall.Sendmsg(w.sock, b, rights, nil, 0); err != nil {
 		// It died before its command came: start another in the same cgroups.
 		syscall.Close(w.sock)
@@ -125,7 +132,7 @@ func (in *initProc) startRun(spec *runSpec, files []*os.File) *initRun {
 	}
 	closeAll(w.cgroups)
 	go func() {
-		d := in.finishRun(w, &before)
+		d := in.finishRun(w, &before, handed)
 		r.done.Store(true)
 		_ = in.ctl.send(&msg{Op: "done", Done: d})
 	}()
@@ -134,21 +141,26 @@ func (in *initProc) startRun(spec *runSpec, files []*os.File) *initRun {
 
 // finishRun learns whether the stage-2's execve worked, then reaps every process of the
 // namespace. It returns once nothing but the init is left.
-func (in *initProc) finishRun(w *warmStage2, before *syscall.Rusage) *doneInfo {
+func (in *initProc) finishRun(w *warmStage2, before *syscall.Rusage, start time.Time) *doneInfo {
 	d := &doneInfo{}
 	buf := make([]byte, 4096)
-	n, _, _, _, err := syscall.Recvmsg(w.sock, buf, nil, 0)
-	for err == syscall.EINTR {
-		n, _, _, _, err = syscall.Recvmsg(w.sock, buf, nil, 0)
+	preExec := int64(-1) // the stage-2's own CPU time, reported right before its execve
+	for {
+		n, _, _, _, err := syscall.Recvmsg(w.sock, buf, nil, 0)
+		if err == syscall.EINTR {
+			continue
+		}
+		if n == 9 && buf[0] == cpuReport {
+			preExec = int64(binary.LittleEndian.Uint64(buf[1:9]))
+			continue
+		}
+		if n > 0 {
+			d.StartErr = string(buf[:n])
+			killAll()
+		}
+		break // EOF: the execve closed the socket
 	}
 	syscall.Close(w.sock)
-	start := time.Now()
-	if n > 0 {
-		d.StartErr = string(buf[:n])
-		killAll()
-	} else {
-		_ = in.ctl.send(&msg{Op: "started"})
-	}
 	mainDone := false
 	for {
 		var ws syscall.WaitStatus
@@ -179,6 +191,10 @@ func (in *initProc) finishRun(w *warmStage2, before *syscall.Rusage) *doneInfo {
 	var after syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &after)
 	d.CPUNanos = tvNanos(after.Utime) + tvNanos(after.Stime) - tvNanos(before.Utime) - tvNanos(before.Stime)
+	if preExec >= 0 && d.CPUNanos >= preExec {
+		d.CPUNanos -= preExec
+		d.ProgramCPU = true
+	}
 	return d
 }
 

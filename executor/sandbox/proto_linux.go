@@ -14,7 +14,7 @@ import (
 
 // The host and the sandbox init talk over a SOCK_SEQPACKET socket pair: one JSON message per
 // packet, file descriptors attached with SCM_RIGHTS. The host asks, the init answers; during a
-// run the host may also send "kill" and the init sends "started" and then "done".
+// run the host may also send "kill", and the init sends "done" when it is over.
 
 // maxMsg bounds one control message (the whole Cmd: args and env); a SOCK_SEQPACKET message
 // must fit the socket's send buffer (about 200 KiB by default).
@@ -30,6 +30,8 @@ type msg struct {
 	Mode  uint32     `json:"mode,omitempty"`  // op "create"
 	Run   *runSpec   `json:"run,omitempty"`   // op "run"; op "prepare" carries cgroup.procs files
 	Done  *doneInfo  `json:"done,omitempty"`  // op "done"
+	Max   int        `json:"max,omitempty"`   // op "list": at most this many files
+	List  []FileInfo `json:"list,omitempty"`  // op "list": the answer
 }
 
 // setupSpec is what the init needs to build the filesystem.
@@ -66,11 +68,16 @@ type rlimit struct {
 
 // doneInfo is how the command's main process ended, as the init saw it.
 type doneInfo struct {
-	ExitCode int    `json:"exit_code"` // -1 when signaled
-	Signal   int    `json:"signal"`
-	CPUNanos int64  `json:"cpu_ns"`  // every process of the command (RUSAGE_CHILDREN delta)
-	MaxRSS   int64  `json:"max_rss"` // bytes, largest process
-	WallNano int64  `json:"wall_ns"` // from exec to the main process's end
+	ExitCode int `json:"exit_code"` // -1 when signaled
+	Signal   int `json:"signal"`
+	// CPUNanos is the CPU time of every process of the command (RUSAGE_CHILDREN delta); when
+	// ProgramCPU is set, less what the stage-2 used before its execve: the program's own.
+	CPUNanos   int64 `json:"cpu_ns"`
+	ProgramCPU bool  `json:"program_cpu,omitempty"`
+	MaxRSS     int64 `json:"max_rss"` // bytes, largest process
+	// WallNano runs from the hand-over to the stage-2 (privilege drop, execve) to the main
+	// process's end.
+	WallNano int64  `json:"wall_ns"`
 	StartErr string `json:"start_err,omitempty"`
 }
 

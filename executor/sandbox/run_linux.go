@@ -173,8 +173,6 @@ func (s *Sandbox) Run(ctx context.Context, c Cmd) (Outcome, error) {
 		select {
 		case m := <-replies:
 			switch m.Op {
-			case "started":
-				start = time.Now()
 			case "done":
 				done = m.Done
 			case "error":
@@ -221,7 +219,9 @@ func (s *Sandbox) Run(ctx context.Context, c Cmd) (Outcome, error) {
 	out.CPUTime, out.MemoryPeak = time.Duration(done.CPUNanos), done.MaxRSS
 	if cg != nil {
 		st := cg.stats()
-		if st.cpuOK {
+		if st.cpuOK && !done.ProgramCPU {
+			// The cgroup also counts the stage-2's last steps before execve; the init's
+			// figure leaves them out when the stage-2 could report them.
 			out.CPUTime = st.cpu
 		}
 		if st.peakOK {

@@ -259,6 +259,7 @@ func TestHostile(t *testing.T) {
 	}
 	s.special(t)
 	t.Run("through the executor", s.frontDoor)
+	t.Run("through the executor's pool", s.pooled)
 	s.report(t)
 }
 

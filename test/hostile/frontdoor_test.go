@@ -12,7 +12,9 @@ import (
 // frontDoor runs a few cases through the local executor, the way every front end does: its own
 // environment, compile stage, stdin buffer and output capture are then part of what is tested.
 func (s *suite) frontDoor(t *testing.T) {
-	ex, err := executor.NewLocal(executor.LocalOptions{Slots: 2})
+	// No pool: each case checks that its run left nothing on the host, and a pooled sandbox
+	// waiting for the next run is by design still there (see pooled for the pool itself).
+	ex, err := executor.NewLocal(executor.LocalOptions{Slots: 2, PoolSize: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

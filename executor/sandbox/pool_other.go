@@ -1,0 +1,7 @@
+//go:build !linux
+
+package sandbox
+
+import "context"
+
+func (s *Sandbox) reset(ctx context.Context) error { return ErrUnsupported }

@@ -1,0 +1,138 @@
+//go:build linux
+
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// A Pool reuses a sandbox for another run only after a reset has made it as good as new: the
+// init checks that nothing of the last run is left and wipes every writable place.
+//
+// What a run could leave behind, and where it goes:
+//   - processes: every one is reaped when its command ends (the init waits until it has no
+//     child); the reset also checks the PID namespace's /proc holds only the init and the
+//     stage-2 prepared for the next command, which was started after the run ended.
+//   - files: /work, /tmp and /dev/shm are the only writable mounts; each is unmounted and a
+//     fresh tmpfs with the same options mounted in its place.
+//   - System V IPC and POSIX message queues: each command gets an IPC namespace of its own (the
+//     stage-2 is started with CLONE_NEWIPC), so nothing of them outlives the command.
+//   - the network namespace: a closed TCP connection lingers (TIME_WAIT, visible in
+//     /proc/net/tcp), and any use moves the per-namespace counters. When /proc/net/snmp or
+//     snmp6 differ from what they were right after set-up, the sandbox is not reused but
+//     replaced.
+//   - the command cgroup is a new one for each command already.
+
+// reset asks the init to wipe the sandbox for a new run (see above). It fails, and the sandbox
+// must then be closed, when anything of the last run could not be wiped.
+func (s *Sandbox) reset(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.waitPending()
+	if s.closed {
+		return ErrClosed
+	}
+	if s.broken != nil {
+		return s.broken
+	}
+	if _, err := s.call(ctx, &msg{Op: "reset"}); err != nil {
+		return fmt.Errorf("sandbox: reset: %w", err)
+	}
+	return nil
+}
+
+// doReset serves "reset" in the init.
+func (in *initProc) doReset(running *initRun) error {
+	if in.setup == nil {
+		return errors.New("reset before setup")
+	}
+	if running != nil && !running.finished() {
+		return errors.New("a command is still running")
+	}
+	w := <-in.warm // the stage-2 of the next command: started after the last one ended
+	in.warm <- w
+	if w == nil {
+		return errors.New("the next command's stage-2 could not be started")
+	}
+	if err := onlyProcesses(1, w.pid); err != nil {
+		return err
+	}
+	net, err := netState()
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(net, in.netBase) {
+		return errors.New("the last run used the network namespace (its counters moved); it is not reused")
+	}
+	for _, m := range scratchMounts(in.setup) {
+		if err := unix.Unmount(m.dir, unix.MNT_DETACH); err != nil {
+			return fmt.Errorf("unmount %s: %w", m.dir, err)
+		}
+		if err := unix.Mount("tmpfs", m.dir, "tmpfs", m.flags, m.opts); err != nil {
+			return fmt.Errorf("mount %s: %w", m.dir, err)
+		}
+	}
+	return nil
+}
+
+// scratchMount is one writable tmpfs of the sandbox, as the reset mounts it again.
+type scratchMount struct {
+	dir   string
+	flags uintptr
+	opts  string
+}
+
+// scratchMounts are /work, /tmp and /dev/shm with the options buildRoot gave them (the test
+// TestPoolResetKeepsMountOptions compares the two).
+func scratchMounts(s *setupSpec) []scratchMount {
+	nosuidDev := uintptr(unix.MS_NOSUID | unix.MS_NODEV)
+	return []scratchMount{
+		{"/work", nosuidDev, fmt.Sprintf("mode=0755,uid=%d,gid=%d,size=%d,nr_inodes=%d", s.UID, s.GID, sizeOr(s.WorkSize, defaultWorkSize), maxInodes)},
+		{"/tmp", nosuidDev, fmt.Sprintf("mode=1777,size=%d,nr_inodes=%d", sizeOr(s.TmpSize, defaultTmpSize), maxInodes)},
+		{"/dev/shm", nosuidDev | unix.MS_NOEXEC, fmt.Sprintf("mode=1777,size=%d,nr_inodes=%d", sizeOr(s.ShmSize, defaultShmSize), maxInodes)},
+	}
+}
+
+// onlyProcesses fails when the PID namespace holds a process other than those given.
+func onlyProcesses(allowed ...int) error {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return fmt.Errorf("list processes: %w", err)
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		ok := false
+		for _, a := range allowed {
+			ok = ok || pid == a
+		}
+		if !ok {
+			return fmt.Errorf("process %d outlived its run", pid)
+		}
+	}
+	return nil
+}
+
+// netState is what the network namespace's counters and TCP tables say now.
+func netState() ([]byte, error) {
+	var all []byte
+	// The counters move with any IP, TCP or UDP use (reading /proc/net/tcp instead would walk
+	// the host's whole connection table: milliseconds).
+	for _, f := range []string{"/proc/net/snmp", "/proc/net/snmp6"} {
+		b, err := os.ReadFile(f)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("read %s: %w", f, err)
+		}
+		all = append(append(all, f...), b...)
+	}
+	return all, nil
+}

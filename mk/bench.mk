@@ -1,0 +1,12 @@
+# Performance (docs/performance.md): `make bench-table` prints one table of sandrun against bare
+# execution on this machine (latency, throughput, compile cache, memory, front ends); the README's
+# "Performance" section quotes it. `make bench` runs the Go benchmarks of every package.
+#   BENCH_FLAGS="-n 50 -skip memory"   fewer runs, or sections left out (see -help)
+.PHONY: bench-table
+
+BENCH_BIN   := bin/sandrun-bench
+BENCH_FLAGS ?=
+
+bench-table: build
+	$(GO) build -o $(BENCH_BIN) ./cmd/sandrun-bench
+	./$(BENCH_BIN) -sandrun $(BIN) $(BENCH_FLAGS)
