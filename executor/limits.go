@@ -102,7 +102,7 @@ func FormatBytes(n int64) string {
 		return fmt.Sprintf("%d GiB", n/gib)
 	case n >= mib && n%mib == 0:
 		return fmt.Sprintf("%d MiB", n/mib)
-	case n >= kib && n%kib == 0:
+	case n >= kib && n < mib && n%kib == 0:
 		return fmt.Sprintf("%d KiB", n/kib)
 	case n >= gib:
 		return fmt.Sprintf("%.1f GiB", float64(n)/gib)

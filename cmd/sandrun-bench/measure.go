@@ -24,6 +24,28 @@ func medianOf(n int, fn func() error) (time.Duration, error) {
 	return ds[len(ds)/2], nil
 }
 
+// paired runs a and b alternately n times each and returns both medians: a machine whose load
+// drifts during the measure weighs on both alike.
+func paired(n int, a, b func() error) (time.Duration, time.Duration, error) {
+	da := make([]time.Duration, 0, n)
+	db := make([]time.Duration, 0, n)
+	for i := 0; i < n; i++ {
+		for _, x := range []struct {
+			fn func() error
+			ds *[]time.Duration
+		}{{a, &da}, {b, &db}} {
+			t := time.Now()
+			if err := x.fn(); err != nil {
+				return 0, 0, err
+			}
+			*x.ds = append(*x.ds, time.Since(t))
+		}
+	}
+	slices.Sort(da)
+	slices.Sort(db)
+	return da[n/2], db[n/2], nil
+}
+
 // rate runs fn total times from conc goroutines at once and returns runs per second.
 func rate(ctx context.Context, conc, total int, fn func() error) (float64, error) {
 	var next atomic.Int64
