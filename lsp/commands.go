@@ -77,6 +77,9 @@ func (c *call) runCommand(p executeCommandParams) {
 		feed = executor.NewStdinFeed()
 		j.req.StdinStream = feed.Reader()
 		j.interactive = true
+		// It waits for a person typing: the wall clock gets the most an executor allows, while
+		// the CPU limit stays as set.
+		j.req.Limits.WallTimeMs = executor.MaxLimits.WallTimeMs
 	}
 	r := c.s.runs.begin(c.ctx, a.URI, feed)
 	c.async(func() (any, error) { return c.s.execute(r, j) })

@@ -31,7 +31,7 @@ func (c *client) stdin(arg map[string]any) StdinReply {
 // TestInteractiveRun: an interactive run reads its "stdin" first, then each sandrun.stdin (by
 // runId or by uri) while it runs, and answers each line before the next is sent.
 func TestInteractiveRun(t *testing.T) {
-	c, _ := newSession(t, nil)
+	c, f := newSession(t, nil)
 	uri := "untitled:chat"
 	id := c.command(CommandRun, map[string]any{"uri": uri, "languageId": "python", "interactive": true, "stdin": "first\n",
 		"text": "out ready\nreadline\nreadline\nreadline\nreadline\n"})
@@ -54,6 +54,11 @@ func TestInteractiveRun(t *testing.T) {
 	all, _ := output(t, c.runNotes(reply.RunID))
 	if all != reply.Result.Stdout {
 		t.Errorf("streamed %q, result %q", all, reply.Result.Stdout)
+	}
+	// It waits for a person: the wall clock is the executor's most, the CPU limit as set.
+	reqs := f.requests()
+	if got := reqs[len(reqs)-1].Limits; got.WallTimeMs != executor.MaxLimits.WallTimeMs || got.CPUTimeMs != 0 {
+		t.Errorf("limits %+v, want wall %d ms and the default CPU limit", got, executor.MaxLimits.WallTimeMs)
 	}
 	// The run is over: its id takes no more input.
 	e := c.callErr("workspace/executeCommand", map[string]any{"command": CommandStdin, "arguments": []any{map[string]any{"runId": reply.RunID, "data": "x"}}})

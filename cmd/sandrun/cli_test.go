@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/creack/pty"
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/sandbox"
@@ -186,5 +189,58 @@ func TestRunStatusLine(t *testing.T) {
 	stdout, stderr, code := sandrunCLI(t, "", "run", "--time-limit", "200ms", p)
 	if stdout != "start\n" || !strings.Contains(stderr, "time_limit") || code != 137 {
 		t.Fatalf("stdout %q stderr %q exit %d; want the output, a time_limit line, exit 137", stdout, stderr, code)
+	}
+}
+
+// TestRunInteractiveTerminal: with a terminal as stdin, what the person types reaches the program
+// while it runs, after its prompt, and Ctrl-D ends its input.
+func TestRunInteractiveTerminal(t *testing.T) {
+	requireSandbox(t)
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal here: %v", err)
+	}
+	defer ptmx.Close()
+	p := filepath.Join(t.TempDir(), "ask.py")
+	os.WriteFile(p, []byte("import sys\nname = input('name? ')\nprint('hi', name, flush=True)\nprint('rest', repr(sys.stdin.read()))\n"), 0o644)
+	cmd := exec.Command(os.Args[0], "run", p)
+	cmd.Env = append(os.Environ(), "SANDRUN_CLI_TEST=1")
+	cmd.Stdin = tty
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close()
+	go io.Copy(io.Discard, ptmx) // the terminal's echo
+	var seen bytes.Buffer
+	buf := make([]byte, 256)
+	for !strings.Contains(seen.String(), "name? ") {
+		n, err := stdout.Read(buf)
+		if err != nil {
+			t.Fatalf("waiting for the prompt: %v (stdout %q, stderr %q)", err, seen.String(), stderr.String())
+		}
+		seen.Write(buf[:n])
+	}
+	ptmx.Write([]byte("Ada\n"))
+	for !strings.Contains(seen.String(), "hi Ada\n") {
+		n, err := stdout.Read(buf)
+		if err != nil {
+			t.Fatalf("waiting for the answer: %v (stdout %q)", err, seen.String())
+		}
+		seen.Write(buf[:n])
+	}
+	ptmx.Write([]byte("more\n\x04")) // Ctrl-D: end of input
+	rest, _ := io.ReadAll(stdout)
+	seen.Write(rest)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("sandrun run: %v (stderr %q)", err, stderr.String())
+	}
+	if want := "name? hi Ada\nrest 'more\\n'\n"; seen.String() != want {
+		t.Fatalf("stdout %q, want %q", seen.String(), want)
 	}
 }

@@ -102,7 +102,17 @@ func runCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeEx()
-	return runOnce(ctx, ex, inv.req, inv.flags.json, os.Stdout, os.Stderr)
+	req := inv.req
+	if inv.flags.stdinFile == "" && !inv.flags.json && term.IsTerminal(int(os.Stdin.Fd())) {
+		// A person at a terminal: what they type reaches the program while it runs (Ctrl-D ends
+		// its input), and a program waiting for them is not stopped by the short default wall
+		// clock meant for unattended runs.
+		req.StdinStream = os.Stdin
+		if inv.flags.wallLimit == 0 {
+			req.Limits.WallTimeMs = executor.MaxLimits.WallTimeMs
+		}
+	}
+	return runOnce(ctx, ex, req, inv.flags.json, os.Stdout, os.Stderr)
 }
 
 // runInvocation is a parsed `sandrun run`-style command line (run, watch): the flags, the file,
@@ -167,7 +177,7 @@ func (f *runFlags) request(set *languages.Set, file string, progArgs []string) (
 }
 
 // readStdin returns the program's stdin: --stdin FILE, else sandrun's own stdin when it is not
-// a terminal, else nothing.
+// a terminal, else nothing (runCmd then streams the terminal to the program as it runs).
 func (f *runFlags) readStdin() ([]byte, error) {
 	var r io.Reader
 	switch {
@@ -199,7 +209,9 @@ func runOnce(ctx context.Context, ex executor.Executor, req executor.Request, as
 	var onEvent func(executor.Event)
 	var sp *spinner
 	if !asJSON {
-		sp = startSpinner(stderr)
+		if req.StdinStream == nil { // a spinner would draw over what the person types
+			sp = startSpinner(stderr)
+		}
 		onEvent = func(ev executor.Event) {
 			sp.stop()
 			w := stdout

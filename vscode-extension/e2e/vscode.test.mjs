@@ -98,6 +98,8 @@ function writeSettings(extra) {
     'files.autoSave': 'off',
     'chat.commandCenter.enabled': false,
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    // xterm's DOM renderer: the terminal's text is in the page, where the test reads it.
+    'terminal.integrated.gpuAcceleration': 'off',
     ...extra,
   };
   fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
@@ -114,6 +116,8 @@ before(async () => {
   write('slow.py', 'import time\nprint("sleeping", flush=True)\ntime.sleep(60)\nprint("woke up")\n');
   write('watched.py', 'print("version", 1)\n');
   write('spin.py', 'print("spinning", flush=True)\nwhile True:\n    pass\n');
+  write('ask.py', 'name = input("What is your name? ")\nprint(f"Hello, {name}!")\n' +
+    'colour = input("Favourite colour? ")\nprint(f"{name} likes {colour}.")\n');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
   writeSettings({});
   const common = ['--user-data-dir', userData, '--extensions-dir', extensions];
@@ -223,6 +227,30 @@ async function selectedChannel() {
   return page.locator('.part.panel select.monaco-select-box').first().evaluate((s) => s.options[s.selectedIndex]?.text ?? '');
 }
 
+/** The text of the terminal in the panel, as xterm's DOM renderer shows it. */
+async function terminalText() {
+  const rows = page.locator('.part.panel .xterm-rows');
+  if ((await rows.count()) === 0) {
+    return '';
+  }
+  return (await rows.first().innerText()).replace(/\u00a0/g, ' ');
+}
+
+/** Waits until the terminal matches every pattern; fails with what it showed instead. */
+async function waitForTerminal(patterns, step, ms = 60_000) {
+  const end = Date.now() + ms;
+  let text = '';
+  while (Date.now() < end) {
+    text = await terminalText();
+    if (patterns.every((p) => p.test(text))) {
+      return text;
+    }
+    await page.waitForTimeout(200);
+  }
+  await page.screenshot({ path: path.join(artifacts, `vscode-e2e-${step}.png`) }).catch(() => undefined);
+  assert.fail(`${step}: the terminal never matched ${patterns.join(' and ')}; it shows:\n${text}\n-- code-server log --\n${serverLog.slice(-3000)}`);
+}
+
 const footer = /\[ok\] exit 0 · cpu \d+ ms · wall \d+(\.\d+)? m?s · mem [\d.]+ [KMG]iB/;
 
 test('Sandrun: Run Snippet runs the whole file and shows output and status in the Sandrun panel', async () => {
@@ -317,6 +345,27 @@ test('a setting changed in the Settings editor reaches the server: sandrun.timeL
   await open('spin.py');
   await palette('Sandrun: Run Snippet');
   const text = await waitForOutput([/spinning/, /\[time_limit\] SIGKILL · cpu \d/], 'time-limit', 30_000);
-  assert.match(text, /\[time_limit\] SIGKILL · cpu (9\d\d ms|1\.\d\d s)/);
-  assert.match(text, /CPU time limit of 1s/);
+  // With timeLimit 1s the run stops at 1 s of CPU, or at the derived 3 s wall clock (2×CPU+1s)
+  // on a machine too loaded to give it a whole second of CPU in 3 s; the defaults would be 2 s
+  // and 5 s, so either proves that the setting reached the server.
+  assert.match(text, /CPU time limit of 1s|wall-clock limit of 3s/);
+  if (/CPU time limit of 1s/.test(text)) assert.match(text, /\[time_limit\] SIGKILL · cpu (9\d\d ms|1\.\d\d s)/);
+});
+
+test('Sandrun: Run in Terminal: the program asks with input(), the answer typed in the terminal reaches it', async () => {
+  await open('ask.py');
+  await palette('Sandrun: Run in Terminal');
+  await waitForTerminal([/▶ Python [\d.]+ · local · ask\.py · stdin: this terminal/, /What is your name\?/], 'terminal-prompt', 90_000);
+  // The terminal has the keyboard. Typing is echoed, Backspace edits the line, Enter sends it.
+  await page.keyboard.type('Adx');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.type('a');
+  await waitForTerminal([/What is your name\? ?Ada\s*$/m], 'terminal-echo', 10_000);
+  await page.keyboard.press('Enter');
+  await waitForTerminal([/Hello, Ada!/, /Favourite colour\?/], 'terminal-greeting', 30_000);
+  await page.keyboard.type('blue');
+  await page.keyboard.press('Enter');
+  const text = await waitForTerminal([/Ada likes blue\./, footer], 'terminal-end', 30_000);
+  assert.doesNotMatch(text, /Adx/, 'the erased character reached the screen for good');
+  await page.screenshot({ path: path.join(artifacts, 'vscode-e2e-terminal.png') });
 });

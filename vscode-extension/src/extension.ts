@@ -1,14 +1,18 @@
 // Sandrun for VS Code: "Run Snippet" (selection, else the whole unsaved buffer), "Run with Input…",
-// "Toggle Run on Save" and "Stop", with output, status and timings in the "Sandrun" output panel.
+// "Toggle Run on Save" and "Stop", with output, status and timings in the "Sandrun" output panel;
+// "Run in Terminal" for programs that ask for input as they go, in the "Sandrun" terminal.
 // Every run happens in `sandrun lsp`, which this extension starts; nothing runs on the host here.
 import * as vscode from 'vscode';
-import { findLanguage, type HeaderInfo } from './format';
+import { findLanguage, header, type HeaderInfo } from './format';
 import { RunLog, type RunView } from './output';
 import { buildRunArgs } from './runArgs';
 import { errorText } from './errors';
 import { Server } from './server';
 import { readSettings } from './settings';
+import type { Result } from './protocol';
 import { StatusBar } from './status';
+import { SandrunTerminal } from './terminal';
+import type { TerminalRun } from './terminalRun';
 import { inputBoxToStdin, resolveStdin, stdinToInputBox, type Stdin, type UriLike } from './stdin';
 import { Watches } from './watches';
 
@@ -25,6 +29,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const serverLog = vscode.window.createOutputChannel('Sandrun Server');
   const status = new StatusBar();
   const inFlight = new Map<string, InFlight>();
+  const term = new SandrunTerminal();
+  /** The interactive run in the Sandrun terminal, while it is in flight. */
+  let termRun: { run: TerminalRun; cts: vscode.CancellationTokenSource; finished: Promise<void> } | undefined;
 
   const updateRunningContext = () => void vscode.commands.executeCommand('setContext', 'sandrun.running', status.busy);
   const log = new RunLog(channel, {
@@ -40,9 +47,10 @@ export function activate(context: vscode.ExtensionContext): void {
     },
   });
   const server = new Server(serverLog, {
-    start: (p) => log.started(p),
-    output: (p) => log.output(p),
-    result: (p) => log.result(p),
+    // The terminal's run is shown there; everything else in the output panel.
+    start: (p) => term.started(p) || log.started(p),
+    output: (p) => term.output(p) || log.output(p),
+    result: (p) => term.result(p) || log.result(p),
     started: () => void watches.resync().then(syncActive),
   });
   const watches = new Watches(server, (uri) => stdinFor(uri), (msg) => log.note(`[error] ${msg}`));
@@ -123,6 +131,60 @@ export function activate(context: vscode.ExtensionContext): void {
     }
   }
 
+  /**
+   * Runs the selection or buffer in the Sandrun terminal: output streams there, what the user
+   * types goes to the program line by line (sandrun.stdin), Ctrl-D ends the input, Ctrl-C stops.
+   */
+  async function runInTerminal(editor: vscode.TextEditor): Promise<void> {
+    const uri = editor.document.uri.toString();
+    const args = buildRunArgs(editor, { interactive: true });
+    // One run at a time in the terminal, one per document: a new run replaces them.
+    const prevs = [termRun, inFlight.get(uri)].filter((p) => p !== undefined);
+    if (prevs.length > 0) {
+      prevs.forEach((p) => p.cts.cancel());
+      await Promise.race([Promise.all(prevs.map((p) => p.finished)), new Promise((resolve) => setTimeout(resolve, 3000))]);
+    }
+    const cts = new vscode.CancellationTokenSource();
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    const info = headerFor(uri, { range: args.range, stdinFrom: 'this terminal' });
+    const run = term.begin(uri, header(info), readSettings().clearPreviousOutput, {
+      send: (r, data, eof) =>
+        void server.stdin(r.runId !== undefined ? { runId: r.runId, data, eof } : { uri, data, eof }).catch((err) => r.inputFailed(errorText(err))),
+      interrupt: () => cts.cancel(),
+    });
+    const me = { run, cts, finished };
+    termRun = me;
+    status.started();
+    updateRunningContext();
+    let outcome: Result | 'stopped' | 'error' = 'error';
+    try {
+      const reply = await server.run(args, cts.token, () => run.ready());
+      if (run.runId === undefined && reply?.runId !== undefined && reply?.runId !== null) {
+        run.runId = String(reply.runId);
+      }
+      if (reply?.result) {
+        run.finish(reply.result);
+        outcome = reply.result;
+      } else {
+        run.fail('error', 'the server answered without a result');
+      }
+    } catch (err) {
+      const stopped = cts.token.isCancellationRequested || (err as { code?: number }).code === -32800;
+      outcome = stopped ? 'stopped' : 'error';
+      run.fail(outcome, stopped && cts.token.isCancellationRequested ? undefined : errorText(err));
+    } finally {
+      term.ended(run);
+      done();
+      cts.dispose();
+      if (termRun === me) {
+        termRun = undefined;
+      }
+      status.finished(outcome);
+      updateRunningContext();
+    }
+  }
+
   /** A notification with a Cancel button, for runs that last more than a second. */
   function showProgress(name: string, finished: Promise<void>, cancel: () => void): void {
     void vscode.window.withProgress(
@@ -136,6 +198,9 @@ export function activate(context: vscode.ExtensionContext): void {
 
   /** Stops the runs of one document, or all: $/cancelRequest for the extension's, sandrun.stop for the server's. */
   async function stop(uri?: string): Promise<void> {
+    if (termRun && (uri === undefined || termRun.run.uri === uri)) {
+      termRun.cts.cancel();
+    }
     for (const [u, f] of inFlight) {
       if (uri === undefined || u === uri) {
         f.cts.cancel();
@@ -217,6 +282,17 @@ export function activate(context: vscode.ExtensionContext): void {
     await run(editor, stdin);
   });
 
+  command('sandrun.runInTerminal', async (target?: unknown) => {
+    let editor: vscode.TextEditor | undefined;
+    if (target instanceof vscode.Uri && vscode.window.activeTextEditor?.document.uri.toString() !== target.toString()) {
+      editor = await vscode.window.showTextDocument(target);
+    }
+    editor ??= activeEditor();
+    if (editor) {
+      await runInTerminal(editor);
+    }
+  });
+
   command('sandrun.stopRun', () => stop());
 
   command('sandrun.toggleRunOnSave', async () => {
@@ -250,6 +326,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   context.subscriptions.push(
     channel,
+    term,
     serverLog,
     status,
     server,

@@ -8,6 +8,7 @@ export const ServerCommand = {
   watch: 'sandrun.watch',
   stop: 'sandrun.stop',
   languages: 'sandrun.languages',
+  stdin: 'sandrun.stdin',
 } as const;
 
 /** Notifications the server sends while and after a program runs. */
@@ -40,6 +41,23 @@ export interface RunArgs {
   range?: Range;
   stdin?: string;
   args?: string[];
+  /** Keep the program's stdin open while it runs, fed by `sandrun.stdin`. */
+  interactive?: boolean;
+}
+
+/** The one argument of `sandrun.stdin`: input for the run runId, else for the run of uri. */
+export interface StdinArgs {
+  runId?: string;
+  uri?: string;
+  data: string;
+  /** End the program's stdin after data (Ctrl-D). */
+  eof?: boolean;
+}
+
+/** What `sandrun.stdin` answers: the run that took the input, and the bytes it has not read yet. */
+export interface StdinReply {
+  runId: string;
+  backlog: number;
 }
 
 /** The one argument of `sandrun.watch`. stdin and languageId are extra hints a server may ignore. */
@@ -107,6 +125,8 @@ export interface StartParams {
   /** "command" (sandrun.run), "save" or "disk" (watch mode). */
   trigger?: string;
   selection?: boolean;
+  /** The run takes `sandrun.stdin` while it goes. */
+  interactive?: boolean;
 }
 
 /** `sandrun/output`: one chunk of a running program's output. */

@@ -17,7 +17,7 @@ export interface EditorLike {
  * Returns the `sandrun.run` argument for the editor. A selection that is empty or only white space
  * runs the whole buffer (no `range`). The server dedents a selection where the language needs it.
  */
-export function buildRunArgs(editor: EditorLike, opts: { stdin?: string; args?: string[] } = {}): RunArgs {
+export function buildRunArgs(editor: EditorLike, opts: { stdin?: string; args?: string[]; interactive?: boolean } = {}): RunArgs {
   const doc = editor.document;
   const out: RunArgs = {
     uri: doc.uri.toString(),
@@ -33,6 +33,9 @@ export function buildRunArgs(editor: EditorLike, opts: { stdin?: string; args?: 
   }
   if (opts.args !== undefined && opts.args.length > 0) {
     out.args = opts.args;
+  }
+  if (opts.interactive) {
+    out.interactive = true;
   }
   return out;
 }

@@ -22,6 +22,8 @@ import {
   type RunArgs,
   type RunReply,
   type StartParams,
+  type StdinArgs,
+  type StdinReply,
   type StopArgs,
   type WatchArgs,
 } from './protocol';
@@ -67,21 +69,29 @@ export class Server implements vscode.Disposable {
   /**
    * Runs a program and resolves with the server's reply; the token cancels it. The request carries
    * its own workDoneToken so that the server reports progress to it instead of creating a
-   * status-bar progress of its own: the extension already shows one.
+   * status-bar progress of its own: the extension already shows one. onSent is called once the
+   * request is on its way, so that what must follow it on the wire (sandrun.stdin) can go.
    */
-  async run(args: RunArgs, token: CancellationToken): Promise<RunReply> {
+  async run(args: RunArgs, token: CancellationToken, onSent?: () => void): Promise<RunReply> {
     const c = await this.get();
     const workDoneToken = `sandrun-vscode-${++this.seq}`;
     const sub = c.onProgress(WorkDoneProgress.type, workDoneToken, () => undefined);
     try {
-      return (await c.sendRequest(
+      const reply = c.sendRequest(
         ExecuteCommandRequest.type,
         { command: ServerCommand.run, arguments: [args], workDoneToken },
         token,
-      )) as RunReply;
+      );
+      onSent?.();
+      return (await reply) as RunReply;
     } finally {
       sub.dispose();
     }
+  }
+
+  /** Sends input to an interactive run. Requests go out in the order they are made. */
+  async stdin(args: StdinArgs): Promise<StdinReply> {
+    return this.execute<StdinReply>(ServerCommand.stdin, args);
   }
 
   /** Turns run-on-save on or off for one document. */

@@ -22,7 +22,7 @@ const p = (line: number, character: number): Position => ({ line, character });
 
 describe('buildRunArgs', () => {
   it('selection, else the whole unsaved buffer', () => {
-    const cases: Array<[string, EditorLike, { stdin?: string; args?: string[] }, RunArgs]> = [
+    const cases: Array<[string, EditorLike, { stdin?: string; args?: string[]; interactive?: boolean }, RunArgs]> = [
       ['no selection', editor(p(1, 4), p(1, 4)), {}, { uri: 'file:///ws/a.py', languageId: 'python', text }],
       [
         'indented lines',
@@ -38,6 +38,13 @@ describe('buildRunArgs', () => {
         { uri: 'untitled:Untitled-1', languageId: 'python', text, stdin: '', args: ['-v'] },
       ],
       ['no args', editor(p(0, 0), p(0, 0)), { args: [] }, { uri: 'file:///ws/a.py', languageId: 'python', text }],
+      [
+        'interactive (Run in Terminal)',
+        editor(p(0, 0), p(0, 0)),
+        { interactive: true },
+        { uri: 'file:///ws/a.py', languageId: 'python', text, interactive: true },
+      ],
+      ['not interactive', editor(p(0, 0), p(0, 0)), { interactive: false }, { uri: 'file:///ws/a.py', languageId: 'python', text }],
     ];
     for (const [name, ed, opts, want] of cases) {
       assert.deepEqual(buildRunArgs(ed, opts), want, name);

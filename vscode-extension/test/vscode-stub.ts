@@ -81,9 +81,47 @@ export const window = {
     statusBarItems.push(item);
     return item;
   },
+  createTerminal(options: { name: string; pty: any }) {
+    const t: StubTerminal & { show(preserveFocus?: boolean): void; dispose(): void } = {
+      options,
+      shown: [],
+      disposed: false,
+      show: (preserveFocus?: boolean) => void t.shown.push(preserveFocus),
+      dispose: () => void (t.disposed = true),
+    };
+    terminals.push(t);
+    return t;
+  },
 };
 
-const stub = { Uri, workspace, window, StatusBarAlignment, ThemeColor, setConfig, setDocuments, statusBarItems };
+/** vscode.EventEmitter: listeners called in order; nothing after dispose. */
+export class EventEmitter<T> {
+  private listeners: Array<(v: T) => void> | undefined = [];
+  readonly event = (l: (v: T) => void) => {
+    this.listeners?.push(l);
+    return { dispose: () => this.listeners?.splice(this.listeners.indexOf(l), 1) };
+  };
+  fire(v: T): void {
+    for (const l of [...(this.listeners ?? [])]) {
+      l(v);
+    }
+  }
+  dispose(): void {
+    this.listeners = undefined;
+  }
+}
+
+/** A terminal the code created: its options (name, pty), show() calls and whether it was disposed. */
+export interface StubTerminal {
+  options: { name: string; pty: any };
+  shown: Array<boolean | undefined>;
+  disposed: boolean;
+}
+
+/** Every terminal the code created, newest last. */
+export const terminals: StubTerminal[] = [];
+
+const stub = { Uri, workspace, window, StatusBarAlignment, ThemeColor, EventEmitter, setConfig, setDocuments, statusBarItems, terminals };
 
 // Make require('vscode') return the stub.
 const M = Module as unknown as {
