@@ -5,7 +5,7 @@ BIN     := bin/sandrun
 LDFLAGS ?=
 TEST_TARGETS := lint test-go
 
-.PHONY: build run deps test test-go lint bench clean
+.PHONY: build run deps test test-go lint bench bench-go clean
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/sandrun
@@ -35,7 +35,11 @@ lint:
 	@if [ -x "$(STATICCHECK)" ]; then echo "staticcheck ./..."; "$(STATICCHECK)" ./...; \
 	else echo "staticcheck is not installed: bash .ci/install.d/05-go-tools.sh"; exit 1; fi
 
-bench: build
+# The table of sandrun against bare execution (mk/bench.mk, docs/performance.md), then every
+# package's Go benchmarks. Never part of `make test`: timings on shared machines are noisy.
+bench: bench-table bench-go
+
+bench-go: build
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./...
 
 clean:

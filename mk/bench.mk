@@ -1,6 +1,6 @@
 # Performance (docs/performance.md): `make bench-table` prints one table of sandrun against bare
 # execution on this machine (latency, throughput, compile cache, memory, front ends); the README's
-# "Performance" section quotes it. `make bench` runs the Go benchmarks of every package.
+# "Performance" section quotes it. `make bench` prints it, then runs the Go benchmarks of every package (`make bench-go`).
 #   BENCH_FLAGS="-n 50 -skip memory"   fewer runs, or sections left out (see -help)
 .PHONY: bench-table
 
