@@ -36,7 +36,8 @@ type msg struct {
 
 // setupSpec is what the init needs to build the filesystem.
 type setupSpec struct {
-	Binds    []Bind `json:"binds"`
+	Binds    []Bind    `json:"binds"`
+	Overlays []Overlay `json:"overlays"`
 	WorkSize int64  `json:"work_size"`
 	TmpSize  int64  `json:"tmp_size"`
 	ShmSize  int64  `json:"shm_size"`

@@ -28,6 +28,8 @@ import (
 //     /proc/net/tcp), and any use moves the per-namespace counters. When /proc/net/snmp or
 //     snmp6 differ from what they were right after set-up, the sandbox is not reused but
 //     replaced.
+//   - overlays (Config.Overlays): their targets are under /tmp, so its unmount takes them and
+//     their upper tmpfs along; each is mounted again over a fresh upper tmpfs.
 //   - the command cgroup is a new one for each command already.
 
 // reset asks the init to wipe the sandbox for a new run (see above). It fails, and the sandbox
@@ -87,6 +89,12 @@ func (in *initProc) doReset(running *initRun) error {
 		}
 		if err := unix.Mount("tmpfs", m.dir, "tmpfs", m.flags, m.opts); err != nil {
 			return fmt.Errorf("mount %s: %w", m.dir, err)
+		}
+	}
+	// The overlays live under /tmp: its unmount took them along, with their writes.
+	for i, o := range in.setup.Overlays {
+		if err := mountOverlay("", i, o, in.setup); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -74,6 +74,7 @@ func buildRoot(s *setupSpec) error {
 		{"binds", func() error { return bindExtra(s.Binds) }},
 		{"/etc", func() error { return buildEtc(s) }},
 		{"/work and /tmp", func() error { return buildScratchDirs(s) }},
+		{"overlays", func() error { return buildOverlays(s) }},
 		{"/dev", func() error { return buildDev(s) }},
 		{"/proc", func() error { return buildProc(s.Rootless) }},
 		{"read-only root", func() error {

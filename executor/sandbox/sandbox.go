@@ -35,9 +35,20 @@ type Bind struct {
 	Target string // path inside; "" means Source
 }
 
+// Overlay is a writable view of a read-only host dir (e.g. a pre-warmed build cache): reads
+// come from Lower, writes go to a size-capped tmpfs of the sandbox's own that every reset
+// replaces, so nothing a program does reaches the host dir or another run. Where the kernel
+// refuses overlayfs (rootless before Linux 5.11), Target is a plain empty tmpfs instead.
+type Overlay struct {
+	Lower  string // host dir; must exist
+	Target string // path inside, under /tmp
+	Size   int64  // bytes for the writes; 0 means a default (64 MiB)
+}
+
 // Config shapes a Sandbox's filesystem.
 type Config struct {
-	Binds    []Bind // on top of the system dirs (/usr, /lib*, /bin, /sbin, /etc essentials)
+	Binds    []Bind    // on top of the system dirs (/usr, /lib*, /bin, /sbin, /etc essentials)
+	Overlays []Overlay // mounted after /tmp, in order
 	WorkSize int64  // size of the /work tmpfs in bytes; 0 means a default
 	TmpSize  int64  // size of the /tmp tmpfs in bytes; 0 means a default
 	ShmSize  int64  // size of the /dev/shm tmpfs in bytes; 0 means a default

@@ -50,6 +50,10 @@ func New(ctx context.Context, cfg Config) (*Sandbox, error) {
 	if err != nil {
 		return nil, err
 	}
+	overlays, err := resolveOverlays(cfg.Overlays)
+	if err != nil {
+		return nil, err
+	}
 	pair, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_SEQPACKET|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: new: socketpair: %w", err)
@@ -84,7 +88,7 @@ func New(ctx context.Context, cfg Config) (*Sandbox, error) {
 	} else {
 		s.uid, s.gid = uidBase+s.init.Process.Pid, uidBase+s.init.Process.Pid
 	}
-	setup := &setupSpec{Binds: binds, WorkSize: cfg.WorkSize, TmpSize: cfg.TmpSize, ShmSize: cfg.ShmSize,
+	setup := &setupSpec{Binds: binds, Overlays: overlays, WorkSize: cfg.WorkSize, TmpSize: cfg.TmpSize, ShmSize: cfg.ShmSize,
 		UID: s.uid, GID: s.gid, Rootless: s.rootless}
 	if _, err := s.call(ctx, &msg{Op: "setup", Setup: setup}); err != nil {
 		s.Close()
