@@ -38,12 +38,12 @@ type msg struct {
 type setupSpec struct {
 	Binds    []Bind    `json:"binds"`
 	Overlays []Overlay `json:"overlays"`
-	WorkSize int64  `json:"work_size"`
-	TmpSize  int64  `json:"tmp_size"`
-	ShmSize  int64  `json:"shm_size"`
-	UID      int    `json:"uid"` // the uid commands run as, inside
-	GID      int    `json:"gid"`
-	Rootless bool   `json:"rootless"`
+	WorkSize int64     `json:"work_size"`
+	TmpSize  int64     `json:"tmp_size"`
+	ShmSize  int64     `json:"shm_size"`
+	UID      int       `json:"uid"` // the uid commands run as, inside
+	GID      int       `json:"gid"`
+	Rootless bool      `json:"rootless"`
 }
 
 // runSpec is one command as the init and the stage-2 see it. Its stdin, stdout and stderr

@@ -49,9 +49,9 @@ type Overlay struct {
 type Config struct {
 	Binds    []Bind    // on top of the system dirs (/usr, /lib*, /bin, /sbin, /etc essentials)
 	Overlays []Overlay // mounted after /tmp, in order
-	WorkSize int64  // size of the /work tmpfs in bytes; 0 means a default
-	TmpSize  int64  // size of the /tmp tmpfs in bytes; 0 means a default
-	ShmSize  int64  // size of the /dev/shm tmpfs in bytes; 0 means a default
+	WorkSize int64     // size of the /work tmpfs in bytes; 0 means a default
+	TmpSize  int64     // size of the /tmp tmpfs in bytes; 0 means a default
+	ShmSize  int64     // size of the /dev/shm tmpfs in bytes; 0 means a default
 }
 
 // File is a file to place under /work before anything runs.
