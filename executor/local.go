@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -27,16 +28,21 @@ type LocalOptions struct {
 	CompileCache *compilecache.Cache
 	// NoCompileCache turns the compile cache off: every run compiles.
 	NoCompileCache bool
+	// GoBuildCache is the host dir holding the pre-warmed Go build cache Go runs see read-only
+	// (see goCache); "" means /var/cache/sandrun/go-build for root, else the user's cache
+	// dir's sandrun/go-build; "off" turns it off (every Go run starts with an empty cache).
+	GoBuildCache string
 }
 
 // Local runs Requests in sandboxes on this machine.
 type Local struct {
-	langs *languages.Set
-	sched *scheduler
-	slots int
-	qmax  int
-	pool  *sandbox.Pool       // nil: no pool
-	cache *compilecache.Cache // nil: no compile cache
+	langs   *languages.Set
+	sched   *scheduler
+	slots   int
+	qmax    int
+	pool    *sandbox.Pool       // nil: no pool
+	cache   *compilecache.Cache // nil: no compile cache
+	gocache *goCache
 }
 
 var _ Executor = (*Local)(nil)
@@ -71,6 +77,16 @@ func NewLocal(opts LocalOptions) (*Local, error) {
 	}
 	if opts.PoolSize > 0 {
 		l.pool = sandbox.NewPool(sandbox.PoolOptions{MaxIdle: opts.PoolSize})
+	}
+	switch opts.GoBuildCache {
+	case "off":
+	case "":
+		l.gocache = &goCache{root: defaultGoCacheRoot()}
+	default:
+		if !filepath.IsAbs(opts.GoBuildCache) {
+			return nil, fmt.Errorf("executor: go build cache %q: want an absolute dir or \"off\"", opts.GoBuildCache)
+		}
+		l.gocache = &goCache{root: opts.GoBuildCache}
 	}
 	if opts.NoCompileCache {
 		l.cache = nil
@@ -209,7 +225,9 @@ func (l *Local) Run(ctx context.Context, req Request, onEvent func(Event)) (Resu
 	if p.lang.Compiled() && p.climit.FileBytes > work {
 		work = p.climit.FileBytes
 	}
-	sb, err := l.sandboxFor(ctx, sandbox.Config{Binds: binds(p.lang.Paths), WorkSize: work})
+	env := environment(p.lang)
+	cfg := sandbox.Config{Binds: binds(p.lang.Paths), WorkSize: work, Overlays: l.gocache.overlays(p.lang, env)}
+	sb, err := l.sandboxFor(ctx, cfg)
 	if err != nil {
 		return internalError(res, ctx, "sandbox: start: %v", err)
 	}
@@ -223,7 +241,6 @@ func (l *Local) Run(ctx context.Context, req Request, onEvent func(Event)) (Resu
 		return internalError(res, ctx, "sandbox: write files: %v", err)
 	}
 	out := &output{onEvent: onEvent}
-	env := environment(p.lang)
 
 	if p.lang.Compiled() {
 		c, err := l.compile(ctx, sb, out, p, req.Files, env)

@@ -1,0 +1,255 @@
+package executor
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sandrun/sandrun/executor/sandbox"
+	"github.com/sandrun/sandrun/languages"
+)
+
+// goCache is a pre-warmed Go build cache that Go runs see through an overlay (sandbox.Overlay):
+// without it every sandbox starts with an empty GOCACHE and a hello world compiles fmt and
+// everything under it again (~14 s of CPU).
+//
+// It is specific to Go, not a language-definition feature: the warm-up has to know the
+// toolchain (what to build, that GOCACHE is where the output goes, that the cache is safe to
+// share because the go command checks every entry by content hash).
+//
+// The warm-up runs the host's go command, the very toolchain the sandbox binds, on a hello
+// world and the commonly used std packages: trusted code only, never a user's. Its output goes
+// to a fresh dir under root (0700, the executor's own user), renamed into place when complete:
+// root/<hash of go version and build settings>-<day>. A new day (or a new toolchain) warms a new
+// one in the background, so the go command's own trim (every 24 h, at the end of a build) rarely
+// has anything to do; older dirs are removed. Inside the sandbox the dir is the read-only lower
+// layer; a program's writes land in its own tmpfs, gone at the next reset.
+type goCache struct {
+	root string // "" disables the cache
+
+	mu      sync.Mutex
+	ready   string // the warmed dir in use, "" until one is
+	warming string // the name being warmed, "" when none
+	failed  string // the name whose warm-up failed (not tried again by this process)
+	named   string // name's last answer, from namedAt
+	namedAt time.Time
+}
+
+// goWarmPackages are built into the cache besides a hello world's own imports.
+var goWarmPackages = []string{"fmt", "os", "strings", "strconv", "sort", "bufio", "math",
+	"math/big", "math/rand", "math/bits", "bytes", "errors", "time", "unicode", "unicode/utf8",
+	"container/heap", "container/list", "slices", "maps", "sync", "regexp", "encoding/json",
+	"io", "text/tabwriter", "cmp", "iter"}
+
+const goHello = "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"Hello, world!\")\n}\n"
+
+// defaultGoCacheRoot is /var/cache/sandrun/go-build for root, else under the user's cache dir.
+func defaultGoCacheRoot() string {
+	if os.Geteuid() == 0 {
+		return "/var/cache/sandrun/go-build"
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "sandrun", "go-build")
+}
+
+// overlays returns the overlay for a Go run (nil for other languages, or while no warmed cache
+// is ready) and starts a warm-up in the background when none is ready or current.
+func (g *goCache) overlays(lang *languages.Language, env []string) []sandbox.Overlay {
+	if g == nil || g.root == "" || lang.ID != "go" {
+		return nil
+	}
+	target := envValue(env, "GOCACHE")
+	if !strings.HasPrefix(target, "/tmp/") {
+		return nil
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if time.Since(g.namedAt) > time.Minute {
+		g.named, g.namedAt = g.name(env), time.Now()
+	}
+	if g.warming == "" && g.named != "" && g.named != g.failed && (g.ready == "" || filepath.Base(g.ready) != g.named) {
+		g.warming = g.named
+		go g.warm(g.warming, append([]string(nil), env...))
+	}
+	if g.ready == "" {
+		return nil
+	}
+	return []sandbox.Overlay{{Lower: g.ready, Target: target, Size: defaultTmpOverlaySize}}
+}
+
+// defaultTmpOverlaySize caps what one run adds to the cache (its own packages).
+const defaultTmpOverlaySize = 256 << 20
+
+// name is the dir name for the toolchain the env finds, today: "" when it finds none.
+func (g *goCache) name(env []string) string {
+	goBin := lookPathIn("go", envValue(env, "PATH"))
+	if goBin == "" {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, goBin, "version").Output()
+	if err != nil {
+		return ""
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n", goBin, out)
+	for _, k := range []string{"CGO_ENABLED", "GOFLAGS", "GOARCH", "GOOS", "GOAMD64", "GOEXPERIMENT"} {
+		fmt.Fprintf(h, "%s=%s\n", k, envValue(env, k))
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16] + "-" + time.Now().UTC().Format("20060102")
+}
+
+// warm fills root/name (unless it exists) and makes it the one in use.
+func (g *goCache) warm(name string, env []string) {
+	dir, err := g.fill(name, env)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.warming = ""
+	if err != nil {
+		g.failed = name
+		log.Printf("executor: go build cache: %v (Go runs start with an empty cache)", err)
+		return
+	}
+	g.ready = dir
+	g.removeOld(name)
+}
+
+func (g *goCache) fill(name string, env []string) (string, error) {
+	if name == "" {
+		return "", errors.New("no go command in the language's PATH")
+	}
+	if err := mkdirPrivate(g.root); err != nil {
+		return "", err
+	}
+	dir := filepath.Join(g.root, name)
+	if fi, err := os.Lstat(dir); err == nil && fi.IsDir() {
+		return dir, nil
+	}
+	tmp, err := os.MkdirTemp(g.root, ".warm-")
+	if err != nil {
+		return "", fmt.Errorf("warm: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	src, cache := filepath.Join(tmp, "src"), filepath.Join(tmp, "cache")
+	if err := os.Mkdir(src, 0o700); err != nil {
+		return "", fmt.Errorf("warm: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "main.go"), []byte(goHello), 0o600); err != nil {
+		return "", fmt.Errorf("warm: %w", err)
+	}
+	// The language's own settings (CGO_ENABLED, GOFLAGS…: they are part of every cache key),
+	// with the writable places moved into tmp.
+	env = append(slicesDeleteKey(slicesDeleteKey(slicesDeleteKey(slicesDeleteKey(slicesDeleteKey(
+		append([]string(nil), env...), "GOCACHE"), "GOTMPDIR"), "GOPATH"), "HOME"), "TMPDIR"),
+		"GOCACHE="+cache, "GOTMPDIR="+tmp, "GOPATH="+filepath.Join(tmp, "gopath"), "HOME="+tmp, "TMPDIR="+tmp)
+	goBin := lookPathIn("go", envValue(env, "PATH"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	for _, args := range [][]string{{"build", "-o", "hello", "main.go"}, append([]string{"build"}, goWarmPackages...)} {
+		cmd := exec.CommandContext(ctx, goBin, args...)
+		cmd.Dir, cmd.Env = src, env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("warm: go %s: %w: %s", args[0], err, strings.TrimSpace(string(out)))
+		}
+	}
+	// Inside, the program's uid may differ from this one: it must be able to add entries to
+	// the dirs and rewrite trim.txt (both in its own upper layer). Nobody on the host reaches
+	// them: root is 0700.
+	err = filepath.WalkDir(cache, func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir():
+			return os.Chmod(p, 0o777)
+		case d.Type().IsRegular():
+			return os.Chmod(p, 0o666)
+		}
+		return os.Remove(p) // the go command makes no links; keep none
+	})
+	if err != nil {
+		return "", fmt.Errorf("warm: %w", err)
+	}
+	if err := os.Rename(cache, dir); err != nil {
+		return "", fmt.Errorf("warm: %w", err)
+	}
+	return dir, nil
+}
+
+// removeOld deletes the warmed dirs other than keep that are over two days old (a sandbox
+// made before the switch may still use yesterday's).
+func (g *goCache) removeOld(keep string) {
+	entries, _ := os.ReadDir(g.root)
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err != nil {
+			continue
+		}
+		// A ".warm-" dir an hour old is a warm-up a process did not live to finish.
+		age := 48 * time.Hour
+		if strings.HasPrefix(e.Name(), ".warm-") {
+			age = time.Hour
+		}
+		if e.Name() == keep || time.Since(fi.ModTime()) < age {
+			continue
+		}
+		_ = os.RemoveAll(filepath.Join(g.root, e.Name()))
+	}
+}
+
+// mkdirPrivate makes dir and its missing parents 0700, and checks dir is a dir of this user
+// that nobody else may write.
+func mkdirPrivate(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cache dir: %w", err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("cache dir: %w", err)
+	}
+	if !fi.IsDir() || fi.Mode().Perm()&0o022 != 0 || !ownedBySelf(fi) {
+		return fmt.Errorf("cache dir %s: want a dir of this user that others cannot write", dir)
+	}
+	return nil
+}
+
+// envValue is the value of key in env ("" when unset).
+func envValue(env []string, key string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], key+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// lookPathIn finds an executable file name in the dirs of path ("" when none has it).
+func lookPathIn(name, path string) string {
+	for _, d := range filepath.SplitList(path) {
+		p := filepath.Join(d, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 && filepath.IsAbs(p) {
+			return p
+		}
+	}
+	return ""
+}
+
+// readyDir is the warmed dir in use ("" while none is).
+func (g *goCache) readyDir() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.ready
+}

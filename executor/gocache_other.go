@@ -1,0 +1,8 @@
+//go:build !unix
+
+package executor
+
+import "os"
+
+// ownedBySelf: there is no sandbox (hence no Go cache overlay) off Unix.
+func ownedBySelf(os.FileInfo) bool { return false }
