@@ -92,6 +92,7 @@ func (s *suite) special(t *testing.T) {
 		s.record(t, "compile bomb", r.status())
 	})
 	t.Run("symlink planted in the work dir", func(t *testing.T) { s.symlinks(t) })
+	t.Run("host dir seen through an overlay", func(t *testing.T) { s.overlay(t) })
 }
 
 // compile runs gcc on one program in a fresh sandbox with lim.
