@@ -43,6 +43,7 @@ type goCache struct {
 	failed  string // the name whose warm-up failed (not tried again by this process)
 	named   string // name's last answer, from namedAt
 	namedAt time.Time
+	wg      sync.WaitGroup // the warm-up in flight
 }
 
 // goWarmPackages are built into the cache besides a hello world's own imports.
@@ -82,6 +83,7 @@ func (g *goCache) overlays(lang *languages.Language, env []string) []sandbox.Ove
 	}
 	if g.warming == "" && g.named != "" && g.named != g.failed && (g.ready == "" || filepath.Base(g.ready) != g.named) {
 		g.warming = g.named
+		g.wg.Add(1)
 		go g.warm(g.warming, append([]string(nil), env...))
 	}
 	if g.ready == "" {
@@ -115,6 +117,7 @@ func (g *goCache) name(env []string) string {
 
 // warm fills root/name (unless it exists) and makes it the one in use.
 func (g *goCache) warm(name string, env []string) {
+	defer g.wg.Done()
 	dir, err := g.fill(name, env)
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -245,6 +248,14 @@ func lookPathIn(name, path string) string {
 		}
 	}
 	return ""
+}
+
+// wait waits for the warm-up in flight, if any: a one-shot "sandrun run" of the first Go program
+// then leaves a warmed cache for the next one instead of a half-built one.
+func (g *goCache) wait() {
+	if g != nil {
+		g.wg.Wait()
+	}
 }
 
 // readyDir is the warmed dir in use ("" while none is).

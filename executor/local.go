@@ -97,8 +97,9 @@ func NewLocal(opts LocalOptions) (*Local, error) {
 }
 
 // Close releases the executor: the ready sandboxes are closed. Runs in flight end with their
-// contexts.
+// contexts. A warm-up of the Go build cache in flight is waited for.
 func (l *Local) Close() error {
+	l.gocache.wait()
 	if l.pool != nil {
 		return l.pool.Close()
 	}
