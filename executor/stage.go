@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -110,6 +111,12 @@ func stage(ctx context.Context, sb *sandbox.Sandbox, out *output, st Stage, argv
 		}
 	}
 	r.Status, r.Message = classify(oc, lim, r.Signal)
+	if r.Status == StatusRuntimeError || r.Status == StatusSignaled {
+		if sandbox.MemoryByAddressSpace() && allocationFailed(r.Stderr) {
+			r.Status = StatusMemoryLimit
+			r.Message = fmt.Sprintf("the program could not allocate memory within its limit of %s (this host bounds memory by address space, RLIMIT_AS, so the program saw its allocation fail: %s)", FormatBytes(lim.MemoryBytes), r.Message)
+		}
+	}
 	return r, nil
 }
 
@@ -153,6 +160,10 @@ func classify(oc sandbox.Outcome, lim Limits, sig string) (Status, string) {
 	}
 	return StatusOK, ""
 }
+
+// allocationFailed recognises the messages runtimes print when an allocation fails. It is used
+// only where memory is bounded by RLIMIT_AS, which fails allocations instead of killing.
+var allocationFailed = regexp.MustCompile(`MemoryError|Cannot allocate memory|[Oo]ut of memory|std::bad_alloc|OutOfMemoryError|failed to allocate|[Mm]emory allocation failed|fatal error: runtime: cannot allocate|JavaScript heap out of memory|memory exhausted`).MatchString
 
 func signalText(s syscall.Signal) string {
 	switch s {

@@ -42,3 +42,14 @@ func TestClassify(t *testing.T) {
 		})
 	}
 }
+
+func TestAllocationFailed(t *testing.T) {
+	for _, msg := range []string{"Traceback…\nMemoryError\n", "terminate called after throwing an instance of 'std::bad_alloc'", "malloc: Cannot allocate memory", "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory"} {
+		if !allocationFailed(msg) {
+			t.Errorf("allocationFailed(%q) = false", msg)
+		}
+	}
+	if allocationFailed("Traceback…\nZeroDivisionError: division by zero\n") {
+		t.Error("an ordinary error was taken for a failed allocation")
+	}
+}

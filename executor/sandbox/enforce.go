@@ -5,3 +5,8 @@ package sandbox
 // and each sandbox has its own uid. It is cheap (cgroup detection is done once per process), so
 // a front end may print it once when it starts runs; `sandrun doctor` reports the full picture.
 func Unenforced() []string { return unenforced() }
+
+// MemoryByAddressSpace reports whether memory limits here are only RLIMIT_AS (rootless, or no
+// usable memory cgroup): then a program over its limit sees its allocations fail instead of
+// being OOM-killed, and Outcome.MemoryLimit is never set.
+func MemoryByAddressSpace() bool { return memoryByAddressSpace() }

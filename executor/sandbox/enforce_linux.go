@@ -27,3 +27,5 @@ func unenforced() []string {
 	}
 	return out
 }
+
+func memoryByAddressSpace() bool { return !slices.Contains(hostCgroups().ctrls, "memory") }
