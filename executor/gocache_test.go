@@ -40,7 +40,7 @@ func TestGoBuildCache(t *testing.T) {
 		t.Errorf("warm compile took %d ms of CPU, cold %d: the cache was not used", warm.Compile.CPUTimeMs, cold.Compile.CPUTimeMs)
 	}
 	if warm.Status != StatusOK && os.Geteuid() != 0 && strings.Contains(warm.Stderr, "failed to reserve") {
-		t.Skipf("rootless, a Go program cannot start under the RLIMIT_AS memory limit: %s", strings.SplitN(warm.Stderr, "\n", 2)[0])
+		t.Skipf("rootless, a Go program cannot start under the RLIMIT_DATA memory limit: %s", strings.SplitN(warm.Stderr, "\n", 2)[0])
 	}
 	if warm.Stdout != "Hello, world!\n" {
 		t.Fatalf("warm run: %s %s %q", warm.Status, warm.Message, warm.Stderr)

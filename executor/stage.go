@@ -114,7 +114,7 @@ func stage(ctx context.Context, sb *sandbox.Sandbox, out *output, st Stage, argv
 	if r.Status == StatusRuntimeError || r.Status == StatusSignaled {
 		if sandbox.MemoryByAddressSpace() && allocationFailed(r.Stderr) {
 			r.Status = StatusMemoryLimit
-			r.Message = fmt.Sprintf("the program could not allocate memory within its limit of %s (this host bounds memory by address space, RLIMIT_AS, so the program saw its allocation fail: %s)", FormatBytes(lim.MemoryBytes), r.Message)
+			r.Message = fmt.Sprintf("the program could not allocate memory within its limit of %s (this host bounds memory with RLIMIT_DATA, not a cgroup, so the program saw its allocation fail: %s)", FormatBytes(lim.MemoryBytes), r.Message)
 		}
 	}
 	return r, nil
@@ -162,7 +162,7 @@ func classify(oc sandbox.Outcome, lim Limits, sig string) (Status, string) {
 }
 
 // allocationFailed recognises the messages runtimes print when an allocation fails. It is used
-// only where memory is bounded by RLIMIT_AS, which fails allocations instead of killing.
+// only where memory is bounded by RLIMIT_DATA, which fails allocations instead of killing.
 var allocationFailed = regexp.MustCompile(`MemoryError|Cannot allocate memory|[Oo]ut of memory|std::bad_alloc|OutOfMemoryError|failed to allocate|[Mm]emory allocation failed|fatal error: runtime: cannot allocate|JavaScript heap out of memory|memory exhausted`).MatchString
 
 func signalText(s syscall.Signal) string {

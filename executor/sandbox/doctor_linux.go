@@ -278,8 +278,8 @@ func probeLimits(h *cgHost, rootless bool, problems []string) ([]Limit, []string
 	case has["memory"]:
 		out = append(out, Limit{Name: "memory", Enforced: true, By: cg + "memory controller"})
 	default:
-		out = append(out, Limit{Name: "memory", Enforced: true, By: "RLIMIT_AS only: allocations fail inside the program (its own error, not memory_limit), and runtimes that reserve address space need a higher limit"})
-		problems = append(problems, "the memory limit is only RLIMIT_AS (address space), not a cgroup")
+		out = append(out, Limit{Name: "memory", Enforced: true, By: "RLIMIT_DATA only (private writable memory; address space merely reserved is free, so JVMs, V8 and Go start): allocations over it fail inside the program; sandrun reports memory_limit when the runtime names the failure"})
+		problems = append(problems, "the memory limit is only RLIMIT_DATA (private writable memory), not a cgroup")
 	}
 	switch {
 	case has["pids"]:

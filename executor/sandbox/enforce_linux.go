@@ -14,7 +14,7 @@ func unenforced() []string {
 		out = append(out, "no usable cgroup ("+h.why+"), so limits fall back to rlimits")
 	}
 	if !slices.Contains(h.ctrls, "memory") {
-		out = append(out, "memory: only RLIMIT_AS (address space): an allocation over the limit fails inside the program (its own error, not memory_limit)")
+		out = append(out, "memory: only RLIMIT_DATA (private writable memory): an allocation over the limit fails inside the program (memory_limit when its runtime says so, else its own error)")
 	}
 	if !slices.Contains(h.ctrls, "pids") {
 		out = append(out, "processes: only RLIMIT_NPROC of the sandbox's uid")

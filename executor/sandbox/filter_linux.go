@@ -7,7 +7,7 @@ import "github.com/sandrun/sandrun/executor/sandbox/seccomp"
 // installFilter installs the seccomp filter of the command (package seccomp: dangerous calls
 // fail with EPERM, non-native ABIs are killed). It is called in the stage-2 process right before
 // execve, on a locked OS thread, after no_new_privs was set and every privilege dropped. (When
-// the host cannot enforce a memory cgroup, a raw prlimit64(RLIMIT_AS) and the execve follow it.)
+// the host cannot enforce a memory cgroup, a raw prlimit64(RLIMIT_DATA) and the execve follow it.)
 //
 // It fails closed: where the filter cannot be installed (a kernel without seccomp, an
 // architecture without a filter), the command does not start.

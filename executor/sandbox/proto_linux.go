@@ -56,7 +56,9 @@ type runSpec struct {
 	GID      int      `json:"gid"`
 	Rootless bool     `json:"rootless"`
 	Rlimits  []rlimit `json:"rlimits"`
-	// AddressSpace is RLIMIT_AS in bytes, set last, right before execve (0: none).
+	// AddressSpace is RLIMIT_DATA in bytes (private writable memory: heap, anonymous mappings),
+	// set last, right before execve (0: none). Not RLIMIT_AS: runtimes reserve far more address
+	// space than they use (V8, the JVM and Go would not start under it).
 	AddressSpace uint64 `json:"address_space,omitempty"`
 }
 

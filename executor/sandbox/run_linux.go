@@ -89,7 +89,11 @@ func (s *Sandbox) Run(ctx context.Context, c Cmd) (Outcome, error) {
 	spec := &runSpec{Args: c.Args, Env: c.Env, Dir: c.Dir, UID: s.uid, GID: s.gid, Rootless: s.rootless,
 		Rlimits: rlimitsFor(lim, cg != nil && cg.cpu)}
 	if cg == nil || !cg.memory {
-		spec.AddressSpace = uint64(max(lim.Memory, 0))
+		// RLIMIT_DATA counts private writable memory when it is mapped, not when it is touched:
+		// thread stacks and V8's committed-but-unused heap count in full (Node needs ~300 MiB of
+		// it to print hello world). Twice the limit keeps those runtimes working while still
+		// bounding a program that really uses its memory.
+		spec.AddressSpace = uint64(max(lim.Memory, 0)) * 2
 	}
 	sendErr := s.ctl.send(&msg{Op: "run", Run: spec}, stdin, outW, errW)
 	stdin.Close()

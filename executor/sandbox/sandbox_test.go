@@ -71,7 +71,7 @@ func endingOf(o Outcome) ending {
 	return ending{o.ExitCode, o.Signal, o.TimeLimit, o.WallLimit, o.MemoryLimit, o.OutputLimit}
 }
 
-// memoryCgroup reports whether memory limits are enforced by a cgroup here (else by RLIMIT_AS,
+// memoryCgroup reports whether memory limits are enforced by a cgroup here (else by RLIMIT_DATA,
 // under which an allocation fails instead of the process being OOM-killed).
 func memoryCgroup() bool { return hostCgroups().version != 0 }
 
@@ -98,7 +98,7 @@ func TestEndings(t *testing.T) {
 		{"memory hog", []string{"python3", "-c", "b = bytearray(256 << 20); print(len(b))"}, small,
 			ending{ExitCode: -1, Signal: syscall.SIGKILL, MemoryLimit: true}, ""},
 	}
-	if !memoryCgroup() { // RLIMIT_AS: the allocation fails, Python raises MemoryError
+	if !memoryCgroup() { // RLIMIT_DATA: the allocation fails, Python raises MemoryError
 		tests[len(tests)-1].want = ending{ExitCode: 1}
 	}
 	for _, tt := range tests {

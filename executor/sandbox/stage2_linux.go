@@ -131,12 +131,12 @@ func stage2(joinErr error) error {
 	if err := installFilter(); err != nil {
 		return fmt.Errorf("seccomp: %w", err)
 	}
-	// RLIMIT_AS (rootless without a memory cgroup) comes last: the Go runtime of this process
+	// RLIMIT_DATA (rootless without a memory cgroup) comes last: the Go runtime of this process
 	// must not need to map more memory under it. From here on nothing allocates.
 	if s.AddressSpace > 0 {
 		rl := unix.Rlimit{Cur: s.AddressSpace, Max: s.AddressSpace}
-		if _, _, e := syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_AS, uintptr(unsafe.Pointer(&rl)), 0, 0, 0); e != 0 {
-			return fmt.Errorf("setrlimit RLIMIT_AS: %w", e)
+		if _, _, e := syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_DATA, uintptr(unsafe.Pointer(&rl)), 0, 0, 0); e != 0 {
+			return fmt.Errorf("setrlimit RLIMIT_DATA: %w", e)
 		}
 	}
 	reportCPU()
