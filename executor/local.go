@@ -267,10 +267,12 @@ func (l *Local) Run(ctx context.Context, req Request, onEvent func(Event)) (Resu
 	var r Result
 	if len(req.Cases) > 0 {
 		r, err = runCases(ctx, req, runStage)
-	} else if req.StdinStream != nil {
-		r, err = stage(ctx, sb, out, StageRun, argv, env, io.MultiReader(bytes.NewReader(req.Stdin), req.StdinStream), p.limits)
 	} else {
-		r, err = runStage(req.Stdin)
+		var stdin io.Reader = bytes.NewReader(req.Stdin)
+		if req.StdinStream != nil {
+			stdin = io.MultiReader(stdin, req.StdinStream)
+		}
+		r, err = stage(ctx, sb, out, StageRun, argv, env, stdin, p.limits)
 	}
 	if err != nil {
 		return internalError(res, ctx, "sandbox: run: %v", err)

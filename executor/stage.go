@@ -112,7 +112,7 @@ func stage(ctx context.Context, sb *sandbox.Sandbox, out *output, st Stage, argv
 	}
 	r.Status, r.Message = classify(oc, lim, r.Signal)
 	if r.Status == StatusRuntimeError || r.Status == StatusSignaled {
-		if sandbox.MemoryByAddressSpace() && allocationFailed(r.Stderr) {
+		if sandbox.MemoryByRlimit() && allocationFailed(r.Stderr) {
 			r.Status = StatusMemoryLimit
 			r.Message = fmt.Sprintf("the program could not allocate memory within its limit of %s (this host bounds memory with RLIMIT_DATA, not a cgroup, so the program saw its allocation fail: %s)", FormatBytes(lim.MemoryBytes), r.Message)
 		}

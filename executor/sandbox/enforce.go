@@ -6,7 +6,7 @@ package sandbox
 // a front end may print it once when it starts runs; `sandrun doctor` reports the full picture.
 func Unenforced() []string { return unenforced() }
 
-// MemoryByAddressSpace reports whether memory limits here are only RLIMIT_DATA (rootless, or no
+// MemoryByRlimit reports whether memory limits here are only RLIMIT_DATA (rootless, or no
 // usable memory cgroup): then a program over its limit sees its allocations fail instead of
 // being OOM-killed, and Outcome.MemoryLimit is never set.
-func MemoryByAddressSpace() bool { return memoryByAddressSpace() }
+func MemoryByRlimit() bool { return memoryByRlimit() }

@@ -28,4 +28,4 @@ func unenforced() []string {
 	return out
 }
 
-func memoryByAddressSpace() bool { return !slices.Contains(hostCgroups().ctrls, "memory") }
+func memoryByRlimit() bool { return !slices.Contains(hostCgroups().ctrls, "memory") }

@@ -56,10 +56,10 @@ type runSpec struct {
 	GID      int      `json:"gid"`
 	Rootless bool     `json:"rootless"`
 	Rlimits  []rlimit `json:"rlimits"`
-	// AddressSpace is RLIMIT_DATA in bytes (private writable memory: heap, anonymous mappings),
+	// DataLimit is RLIMIT_DATA in bytes (private writable memory: heap, anonymous mappings),
 	// set last, right before execve (0: none). Not RLIMIT_AS: runtimes reserve far more address
 	// space than they use (V8, the JVM and Go would not start under it).
-	AddressSpace uint64 `json:"address_space,omitempty"`
+	DataLimit uint64 `json:"data_limit,omitempty"`
 }
 
 // rlimit is one setrlimit call of the stage-2.

@@ -93,7 +93,7 @@ func (s *Sandbox) Run(ctx context.Context, c Cmd) (Outcome, error) {
 		// thread stacks and V8's committed-but-unused heap count in full (Node needs ~300 MiB of
 		// it to print hello world). Twice the limit keeps those runtimes working while still
 		// bounding a program that really uses its memory.
-		spec.AddressSpace = uint64(max(lim.Memory, 0)) * 2
+		spec.DataLimit = uint64(max(lim.Memory, 0)) * 2
 	}
 	sendErr := s.ctl.send(&msg{Op: "run", Run: spec}, stdin, outW, errW)
 	stdin.Close()

@@ -31,5 +31,5 @@ func (s *Sandbox) ReadFile(path string, max int64) ([]byte, error) { return nil,
 func (s *Sandbox) Close() error { return nil }
 func maybeInit() bool           { return false }
 
-func unenforced() []string       { return []string{ErrUnsupported.Error()} }
-func memoryByAddressSpace() bool { return true }
+func unenforced() []string { return []string{ErrUnsupported.Error()} }
+func memoryByRlimit() bool { return true }

@@ -133,8 +133,8 @@ func stage2(joinErr error) error {
 	}
 	// RLIMIT_DATA (rootless without a memory cgroup) comes last: the Go runtime of this process
 	// must not need to map more memory under it. From here on nothing allocates.
-	if s.AddressSpace > 0 {
-		rl := unix.Rlimit{Cur: s.AddressSpace, Max: s.AddressSpace}
+	if s.DataLimit > 0 {
+		rl := unix.Rlimit{Cur: s.DataLimit, Max: s.DataLimit}
 		if _, _, e := syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_DATA, uintptr(unsafe.Pointer(&rl)), 0, 0, 0); e != 0 {
 			return fmt.Errorf("setrlimit RLIMIT_DATA: %w", e)
 		}
