@@ -3,6 +3,8 @@ package executortest
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -105,6 +107,20 @@ func statusCases() []statusCase {
 	}
 }
 
+// slowdown gives a request that sets no time limit SANDRUN_TEST_SLOWDOWN times the default CPU
+// time (2 s) and a wall clock to match, on machines that run everything that many times slower
+// (the emulated cgroup v2 VM of `make test-cgroup2`), so that only the cases about the time
+// limits end by them. Unset or 1: the request is unchanged.
+func slowdown(req executor.Request) executor.Request {
+	n, err := strconv.Atoi(os.Getenv("SANDRUN_TEST_SLOWDOWN"))
+	if err != nil || n <= 1 || req.Limits.CPUTimeMs != 0 || req.Limits.WallTimeMs != 0 {
+		return req
+	}
+	req.Limits.CPUTimeMs = int64(n) * 2000
+	req.Limits.WallTimeMs = 2*req.Limits.CPUTimeMs + 1000
+	return req
+}
+
 func want(got, want string) string {
 	if got != want {
 		return fmt.Sprintf("got %q, want %q", got, want)
@@ -119,7 +135,7 @@ func testStatuses(t *testing.T, ex executor.Executor) {
 			t.Parallel()
 			var c collect
 			var mu sync.Mutex
-			res, err := ex.Run(context.Background(), tc.req, func(ev executor.Event) { mu.Lock(); c.on(ev); mu.Unlock() })
+			res, err := ex.Run(context.Background(), slowdown(tc.req), func(ev executor.Event) { mu.Lock(); c.on(ev); mu.Unlock() })
 			if err != nil {
 				t.Fatalf("Run: %v", err)
 			}

@@ -119,7 +119,11 @@ type suite struct {
 	accepted atomic.Int32 // connections the host listener saw
 	programs string       // directory of the hostile C sources
 	rootless bool
-	results  []result
+	// rlimitsOnly: rootless with no cgroup delegated to it, so memory and processes are bounded
+	// by rlimits and the cases' weaker rootless checks apply. Rootless in a delegated cgroup v2
+	// subtree has the cgroup limits and must pass the same checks as root.
+	rlimitsOnly bool
+	results     []result
 }
 
 // result is one case's line in the report.
@@ -134,6 +138,7 @@ func newSuite(t *testing.T) *suite {
 		t.Skip(err)
 	}
 	s := &suite{rootless: os.Geteuid() != 0}
+	s.rlimitsOnly = s.rootless && sandbox.MemoryByRlimit()
 	b := make([]byte, 8)
 	rand.Read(b)
 	s.tok = hex.EncodeToString(b)
