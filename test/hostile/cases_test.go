@@ -295,6 +295,13 @@ func checkTheChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { stray.Process.Kill(); stray.Wait() }()
+	// Until its execve the stray is still this test binary by name; on a slow (emulated) host
+	// that can take a while, so wait for it to be sleep.
+	for deadline := time.Now().Add(slow(10 * time.Second)); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", stray.Process.Pid)); err == nil && strings.TrimSpace(string(b)) == "sleep" {
+			break
+		}
+	}
 	want := []string{fmt.Sprintf("process %d (sleep 30", stray.Process.Pid)}
 	var dir string
 	for d := range before.cgroups {
