@@ -236,6 +236,12 @@ func (r ran) status() string {
 // sandboxConfig sizes /work, /tmp and /dev/shm (64 MiB each) so the disk fills have a known cap.
 var sandboxConfig = sandbox.Config{WorkSize: 64 << 20, TmpSize: 64 << 20, ShmSize: 64 << 20}
 
+// slowLimits is l with its time limits scaled by slow.
+func slowLimits(l sandbox.Limits) sandbox.Limits {
+	l.CPUTime, l.WallTime = slow(l.CPUTime), slow(l.WallTime)
+	return l
+}
+
 // compileLimits bound gcc inside the sandbox.
 var compileLimits = sandbox.Limits{CPUTime: 20 * time.Second, WallTime: time.Minute, Memory: 512 << 20,
 	Processes: 32, Output: 64 << 10, FileSize: 64 << 20}
@@ -269,7 +275,7 @@ func (s *suite) runE(name string, args []string, stdin []byte, lim sandbox.Limit
 	env := []string{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"}
 	var cout bytes.Buffer
 	o, err := sb.Run(ctx, sandbox.Cmd{Args: []string{"gcc", "-O1", "-pthread", "-o", "main", "main.c"},
-		Env: env, Stdout: &cout, Stderr: &cout, Limits: compileLimits})
+		Env: env, Stdout: &cout, Stderr: &cout, Limits: slowLimits(compileLimits)})
 	if err != nil || o.ExitCode != 0 {
 		return ran{}, fmt.Errorf("%s: compile: %v %+v: %s", name, err, o, cout.String())
 	}
