@@ -32,3 +32,16 @@ func IsRequestError(err error) bool {
 	var re *RequestError
 	return errors.As(err, &re)
 }
+
+// ErrRefused is wrapped by the error Run returns when a policy of the operator's (a pre hook, see
+// executor/hooks) refused the request. Front ends show its sentence as a refusal: HTTP 403, the TCP
+// executor's CodeRefused, CLI exit 125 (the program was not run).
+var ErrRefused = errors.New("refused")
+
+// RefusedError is a refusal with the sentence the policy gave.
+type RefusedError struct{ Msg string }
+
+func (e *RefusedError) Error() string { return e.Msg }
+
+// Unwrap makes errors.Is(err, ErrRefused) hold.
+func (e *RefusedError) Unwrap() error { return ErrRefused }

@@ -1,0 +1,168 @@
+// Package hooks wraps any executor.Executor (local, tcp://, nats://) in a chain of hooks: pre
+// hooks see each request before it is queued and may refuse or change it; post hooks see the
+// request and its Result after the run ended (to log, count, store, notify) and cannot change
+// what the client got. Operators add hooks without Go as programs (Program) and webhooks
+// (Webhook); sandrun's own request log and metrics are post hooks too.
+//
+// It is not a scheduler and knows nothing of transports: the front end that owns the chain names
+// the client of each job (Job.Client) through the context (WithClient).
+package hooks
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/sandrun/sandrun/executor"
+)
+
+// Job is one request as hooks see it.
+type Job struct {
+	ID      string           `json:"id"`               // unique per run through the chain
+	Client  string           `json:"client,omitempty"` // who asked: an address, or "" when unknown
+	Request executor.Request `json:"request"`
+	// Tags are free-form labels a pre hook may add (e.g. "course": "cs101"); post hooks see them.
+	Tags map[string]string `json:"tags,omitempty"`
+}
+
+// Done is a finished job as post hooks see it: the Result when Err is nil.
+type Done struct {
+	Job
+	Result  executor.Result `json:"result"`
+	Err     error           `json:"-"`
+	Elapsed time.Duration   `json:"-"`
+}
+
+// Pre sees a job before it is queued. It may change job (the request, the tags) and returns
+// nil to let it run, or an error to refuse it: an *executor.RefusedError or
+// *executor.RequestError carries its sentence to the client; any other error is the machinery
+// failing (the run does not happen either).
+type Pre func(ctx context.Context, job *Job) error
+
+// Post sees a finished job, on the chain's own goroutine, in the order jobs finished, once each.
+// It cannot change the answer, which the client may already have.
+type Post func(d Done)
+
+// Chain is an executor.Executor that runs its hooks around Next. Build it with New; the zero
+// value is not usable.
+type Chain struct {
+	next executor.Executor
+	pre  []Pre
+	post []Post
+
+	done chan Done     // to the post goroutine
+	quit chan struct{} // closed by Close
+	wg   sync.WaitGroup
+	once sync.Once
+}
+
+var _ executor.Executor = (*Chain)(nil)
+
+// PostQueue is how many finished jobs may wait for the post hooks; beyond it Run waits (the
+// post hooks then slow the runs down instead of losing jobs).
+const PostQueue = 1024
+
+// New returns a chain around next with the pre hooks run in order before each job and the post
+// hooks in order after it. Close stops it after the queued post hooks ran.
+func New(next executor.Executor, pre []Pre, post []Post) *Chain {
+	c := &Chain{next: next, pre: pre, post: post, done: make(chan Done, PostQueue), quit: make(chan struct{})}
+	c.wg.Add(1)
+	go c.posts()
+	return c
+}
+
+type clientKey struct{}
+
+// WithClient names the client of the jobs run with ctx (e.g. the remote address).
+func WithClient(ctx context.Context, client string) context.Context {
+	return context.WithValue(ctx, clientKey{}, client)
+}
+
+// NewID returns a random job id (16 hex digits).
+func NewID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Run runs the pre hooks, then the request on the executor, then queues the job for the post
+// hooks. A refusal by a pre hook is an error wrapping executor.ErrRefused (or the hook's
+// *executor.RequestError); the post hooks see refused jobs too.
+func (c *Chain) Run(ctx context.Context, req executor.Request, onEvent func(executor.Event)) (executor.Result, error) {
+	client, _ := ctx.Value(clientKey{}).(string)
+	job := Job{ID: NewID(), Client: client, Request: req}
+	start := time.Now()
+	var res executor.Result
+	var err error
+	for _, h := range c.pre {
+		if err = h(ctx, &job); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		// A pre hook may replace the request but not the live input stream, which is the client's.
+		job.Request.StdinStream = req.StdinStream
+		res, err = c.next.Run(ctx, job.Request, onEvent)
+	}
+	if len(c.post) > 0 {
+		d := Done{Job: job, Result: res, Err: err, Elapsed: time.Since(start)}
+		d.Request.StdinStream = nil
+		select {
+		case c.done <- d:
+		case <-c.quit:
+		}
+	}
+	return res, err
+}
+
+func (c *Chain) posts() {
+	defer c.wg.Done()
+	for {
+		select {
+		case d := <-c.done:
+			c.runPosts(d)
+		case <-c.quit:
+			for {
+				select {
+				case d := <-c.done:
+					c.runPosts(d)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+func (c *Chain) runPosts(d Done) {
+	for _, h := range c.post {
+		h(d)
+	}
+}
+
+// Languages and Capacity are the wrapped executor's.
+func (c *Chain) Languages(ctx context.Context) ([]executor.LanguageInfo, error) {
+	return c.next.Languages(ctx)
+}
+
+// Capacity is the wrapped executor's.
+func (c *Chain) Capacity(ctx context.Context) (executor.Capacity, error) {
+	return c.next.Capacity(ctx)
+}
+
+// Close runs the post hooks of the jobs already finished and stops the chain. It does not close
+// the wrapped executor.
+func (c *Chain) Close() error {
+	c.once.Do(func() { close(c.quit) })
+	c.wg.Wait()
+	return nil
+}
+
+// Refuse returns the refusal error a pre hook returns with msg.
+func Refuse(msg string) error { return &executor.RefusedError{Msg: msg} }
+
+// IsRefused reports whether err is a pre hook's refusal.
+func IsRefused(err error) bool { return errors.Is(err, executor.ErrRefused) }

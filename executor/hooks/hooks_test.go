@@ -1,0 +1,212 @@
+package hooks_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/hooks"
+)
+
+// echo is an executor that answers each run with its source as stdout and remembers the
+// requests it saw.
+type echo struct {
+	mu   sync.Mutex
+	seen []executor.Request
+}
+
+func (e *echo) Run(ctx context.Context, req executor.Request, _ func(executor.Event)) (executor.Result, error) {
+	e.mu.Lock()
+	e.seen = append(e.seen, req)
+	e.mu.Unlock()
+	return executor.Result{Language: req.Language, Status: executor.StatusOK, Stdout: string(req.Files[0].Content)}, nil
+}
+func (e *echo) Languages(context.Context) ([]executor.LanguageInfo, error) { return nil, nil }
+func (e *echo) Capacity(context.Context) (executor.Capacity, error)         { return executor.Capacity{}, nil }
+
+func py(src string) executor.Request {
+	return executor.Request{Language: "python", Files: []executor.File{{Name: "main.py", Content: []byte(src)}}}
+}
+
+func TestPreRefusesAndChanges(t *testing.T) {
+	next := &echo{}
+	var posted []hooks.Done
+	refuse := func(_ context.Context, j *hooks.Job) error {
+		if strings.Contains(string(j.Request.Files[0].Content), "forbidden") {
+			return hooks.Refuse("no forbidden words here")
+		}
+		return nil
+	}
+	tighten := func(_ context.Context, j *hooks.Job) error {
+		j.Request.Limits.CPUTimeMs = 100
+		j.Tags = map[string]string{"tightened": "yes"}
+		return nil
+	}
+	c := hooks.New(next, []hooks.Pre{refuse, tighten}, []hooks.Post{func(d hooks.Done) { posted = append(posted, d) }})
+	_, err := c.Run(context.Background(), py("print('forbidden')"), nil)
+	if !errors.Is(err, executor.ErrRefused) || err.Error() != "no forbidden words here" {
+		t.Fatalf("Run = %v, want the refusal", err)
+	}
+	res, err := c.Run(context.Background(), py("print(1)"), nil)
+	if err != nil || res.Stdout != "print(1)" {
+		t.Fatalf("Run = %+v, %v", res, err)
+	}
+	c.Close()
+	if len(next.seen) != 1 || next.seen[0].Limits.CPUTimeMs != 100 {
+		t.Fatalf("the executor saw %+v, want one request with the CPU limit the hook set", next.seen)
+	}
+	if len(posted) != 2 || !errors.Is(posted[0].Err, executor.ErrRefused) || posted[1].Tags["tightened"] != "yes" || posted[0].ID == posted[1].ID {
+		t.Fatalf("post hooks saw %+v", posted)
+	}
+}
+
+func TestPostOncePerJobUnderBurst(t *testing.T) {
+	var mu sync.Mutex
+	ids := map[string]int{}
+	c := hooks.New(&echo{}, nil, []hooks.Post{func(d hooks.Done) { mu.Lock(); ids[d.ID]++; mu.Unlock() }})
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Add(1)
+		go func() { defer wg.Done(); c.Run(context.Background(), py("x"), nil) }()
+	}
+	wg.Wait()
+	c.Close()
+	if len(ids) != 100 {
+		t.Fatalf("post hooks saw %d jobs, want 100", len(ids))
+	}
+	for id, n := range ids {
+		if n != 1 {
+			t.Errorf("job %s posted %d times", id, n)
+		}
+	}
+}
+
+func writeScript(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "hook.sh")
+	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// A pre hook in shell, as docs/hooks.md shows it: it reads the job, refuses one word, and lowers
+// the CPU limit of everything else.
+func TestProgramPre(t *testing.T) {
+	hook := writeScript(t, `job=$(cat)
+case "$job" in *forbidden*) echo "sources may not say forbidden" >&2; echo "second line" >&2; exit 1;; esac
+printf '%s' "$job" | python3 -c 'import json,sys; j=json.load(sys.stdin); r=j["request"]; r["limits"]["cpu_time_ms"]=250; r["tags"]={"hook":j["phase"]}; print(json.dumps(r))'
+`)
+	next := &echo{}
+	var tags map[string]string
+	c := hooks.New(next, []hooks.Pre{hooks.ProgramPre(hook)}, []hooks.Post{func(d hooks.Done) { tags = d.Tags }})
+	_, err := c.Run(context.Background(), py("print('forbidden')"), nil)
+	var re *executor.RefusedError
+	if !errors.As(err, &re) || re.Msg != "sources may not say forbidden" {
+		t.Fatalf("Run = %v, want the hook's first stderr line as a refusal", err)
+	}
+	req := py("print('héllo')")
+	req.Stdin = []byte("in\n")
+	res, err := c.Run(context.Background(), req, nil)
+	if err != nil || res.Stdout != "print('héllo')" {
+		t.Fatalf("Run = %+v, %v", res, err)
+	}
+	c.Close()
+	got := next.seen[0]
+	if got.Limits.CPUTimeMs != 250 || string(got.Stdin) != "in\n" || string(got.Files[0].Content) != "print('héllo')" {
+		t.Fatalf("the executor saw %+v, want the hook's CPU limit and the same source and stdin", got)
+	}
+	if tags["hook"] != "pre" {
+		t.Fatalf("tags %v, want the hook's", tags)
+	}
+}
+
+func TestProgramPostSeesResult(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "post.json")
+	hook := writeScript(t, "cat > "+out+"\n")
+	c := hooks.New(&echo{}, nil, []hooks.Post{hooks.ProgramPost(hook, t.Logf)})
+	c.Run(context.Background(), py("print(2)"), nil)
+	c.Close()
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in struct {
+		Phase   string `json:"phase"`
+		Request struct {
+			Files []struct{ Content string } `json:"files"`
+		} `json:"request"`
+		Result executor.Result `json:"result"`
+	}
+	if err := json.Unmarshal(b, &in); err != nil {
+		t.Fatal(err)
+	}
+	if in.Phase != "post" || in.Request.Files[0].Content != "print(2)" || in.Result.Status != executor.StatusOK {
+		t.Fatalf("the post hook read %s", b)
+	}
+}
+
+// Every job reaches the webhook once, signed, although its first delivery fails.
+func TestWebhook(t *testing.T) {
+	secret := []byte("s3cret-s3cret-s3cret")
+	var failed atomic.Bool
+	var mu sync.Mutex
+	got := map[string]int{}
+	var bad atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.Header.Get(hooks.SignatureHeader) != hooks.Sign(secret, body) {
+			bad.Add(1)
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		if !failed.Swap(true) {
+			http.Error(w, "down for a moment", http.StatusServiceUnavailable)
+			return
+		}
+		var ev hooks.WebhookEvent
+		json.Unmarshal(body, &ev)
+		mu.Lock()
+		got[ev.ID]++
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	wh := hooks.NewWebhook(srv.URL, secret, t.Logf)
+	wh.FirstDelay = 10 * time.Millisecond
+	c := hooks.New(&echo{}, nil, []hooks.Post{wh.Post})
+	for range 20 {
+		c.Run(context.Background(), py("x"), nil)
+	}
+	c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n == 20 || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	wh.Close(ctx)
+	if len(got) != 20 || bad.Load() != 0 {
+		t.Fatalf("the receiver got %d jobs (%d with a bad signature), want 20", len(got), bad.Load())
+	}
+	for id, n := range got {
+		if n != 1 {
+			t.Errorf("job %s delivered %d times", id, n)
+		}
+	}
+}
