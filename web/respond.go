@@ -59,6 +59,8 @@ func (s *Server) writeRunError(w http.ResponseWriter, r *http.Request, err error
 		writeError(w, r, http.StatusBadRequest, re.Field, re.Msg) // Piston's sentences name the field
 	case errors.As(err, &re):
 		writeError(w, r, http.StatusBadRequest, re.Field, re.Error())
+	case errors.Is(err, executor.ErrRefused):
+		writeError(w, r, http.StatusForbidden, "", err.Error()) // an operator's pre hook said no
 	case errors.Is(err, executor.ErrBusy):
 		w.Header().Set("Retry-After", "1")
 		writeError(w, r, http.StatusServiceUnavailable, "", err.Error())

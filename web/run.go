@@ -74,6 +74,8 @@ func (s *Server) run(ctx context.Context, req executor.Request, onEvent func(exe
 	case err == nil:
 	case errors.As(err, &re):
 		status = "rejected"
+	case errors.Is(err, executor.ErrRefused):
+		status = "refused"
 	case errors.Is(err, executor.ErrBusy):
 		status = "busy"
 	case ctx.Err() != nil:

@@ -206,6 +206,8 @@ func (st *stream) failErr(err error) {
 		st.fail(http.StatusBadRequest, re.Field, re.Error())
 	case errors.As(err, &tl):
 		st.fail(http.StatusRequestEntityTooLarge, "", tl.Error())
+	case errors.Is(err, executor.ErrRefused):
+		st.fail(http.StatusForbidden, "", err.Error())
 	case errors.Is(err, executor.ErrBusy):
 		st.fail(http.StatusServiceUnavailable, "", err.Error())
 	default:

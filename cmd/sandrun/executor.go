@@ -33,6 +33,8 @@ func executorCmd(ctx context.Context, args []string) error {
 	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long runs in flight may go on before they are killed")
 	var cache cacheFlags
 	cache.register(fs, false)
+	var hk hookFlags
+	hk.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -86,6 +88,11 @@ func executorCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closer.Close()
+	ex, stopHooks, err := hk.wrap(ex, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	if err != nil {
+		return err
+	}
+	defer stopHooks()
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

@@ -33,6 +33,8 @@ func serveCmd(ctx context.Context, args []string) error {
 	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long requests and runs in flight may go on")
 	var cache cacheFlags
 	cache.register(fs, false)
+	var hk hookFlags
+	hk.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -85,6 +87,11 @@ func serveCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeExec()
+	exec, stopHooks, err := hk.wrap(exec, opts.Logger)
+	if err != nil {
+		return err
+	}
+	defer stopHooks()
 	opts.Executor = exec
 	srv, err := web.New(opts)
 	if err != nil {

@@ -17,6 +17,7 @@ const (
 	CodeUnauthorized jsonrpc2.Code = -32011 // missing or wrong token; the connection is closed
 	CodeCanceled     jsonrpc2.Code = -32012 // the run was canceled (by cancel, or its connection ended)
 	CodeTooLarge     jsonrpc2.Code = -32013 // a frame passed the size limit; the connection is closed
+	CodeRefused      jsonrpc2.Code = -32014 // executor.ErrRefused: an operator's pre hook refused the run
 )
 
 // ErrUnauthorized is wrapped by the errors a Client returns when the executor refused its token.
@@ -43,6 +44,8 @@ func toWire(err error) *jsonrpc2.Error {
 		data, _ := json.Marshal(requestErrorData{Field: re.Field, Msg: re.Msg})
 		raw := json.RawMessage(data)
 		return &jsonrpc2.Error{Code: jsonrpc2.InvalidParams, Message: re.Error(), Data: &raw}
+	case errors.Is(err, executor.ErrRefused):
+		return jsonrpc2.NewError(CodeRefused, err.Error())
 	case errors.Is(err, executor.ErrBusy):
 		return jsonrpc2.NewError(CodeBusy, err.Error())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
@@ -77,6 +80,8 @@ func fromWire(err error) error {
 			return &executor.RequestError{Field: d.Field, Msg: d.Msg}
 		}
 		return &executor.RequestError{Msg: we.Message}
+	case CodeRefused:
+		return &executor.RefusedError{Msg: we.Message}
 	case CodeBusy:
 		if we.Message == executor.ErrBusy.Error() {
 			return executor.ErrBusy

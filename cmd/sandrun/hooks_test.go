@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// hookScripts writes the operator hooks of docs/hooks.md's examples: a pre hook that refuses
+// sources saying "forbidden", one that lowers every run's CPU limit to 300 ms, and a post hook
+// that appends each finished job's id to a file. It returns their paths and that file.
+func hookScripts(t *testing.T) (refuse, lower, record, ids string) {
+	t.Helper()
+	dir := t.TempDir()
+	ids = filepath.Join(dir, "ids")
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	refuse = write("refuse.sh", `if grep -q forbidden; then echo "this runner does not run sources that say forbidden" >&2; exit 1; fi`+"\n")
+	lower = write("lower.sh", `python3 -c 'import json,sys; r=json.load(sys.stdin)["request"]; r["limits"]["cpu_time_ms"]=300; r["limits"]["wall_time_ms"]=5000; print(json.dumps(r))'`+"\n")
+	record = write("record.sh", `python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' >> `+ids+"\n")
+	return refuse, lower, record, ids
+}
+
+// startServeWith starts `sandrun serve` on a free port with args and returns its base URL.
+func startServeWith(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json", "--rate", "off"}, args...)...)
+	cmd.Env = append(os.Environ(), "SANDRUN_CLI_TEST=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := bufio.NewScanner(stderr)
+	var log strings.Builder
+	for lines.Scan() {
+		log.WriteString(lines.Text() + "\n")
+		if m := regexp.MustCompile(`"url":"(http://[^"]+)"`).FindStringSubmatch(lines.Text()); m != nil {
+			go io.Copy(io.Discard, stderr)
+			return m[1]
+		}
+	}
+	t.Fatalf("serve did not start: %s", log.String())
+	return ""
+}
+
+func postJSON(t *testing.T, url, body string) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	b, _ := io.ReadAll(resp.Body)
+	json.Unmarshal(b, &m)
+	return resp.StatusCode, m
+}
+
+// TestServeHooks drives the operator's hooks through serve's front doors: a refusal is a 403 with
+// the hook's sentence on /api/v1/run and /api/v2/execute, a lowered CPU limit ends an endless
+// loop in time_limit, and the post hook sees every job of a burst of 100 exactly once.
+func TestServeHooks(t *testing.T) {
+	requireSandbox(t)
+	refuse, lower, record, ids := hookScripts(t)
+	base := startServeWith(t, "--hook", "pre="+refuse, "--hook", "pre="+lower, "--hook", "post="+record)
+	const sentence = "this runner does not run sources that say forbidden"
+
+	code, m := postJSON(t, base+"/api/v1/run", `{"language":"python","source":"print('forbidden')"}`)
+	if code != http.StatusForbidden || m["error"] != sentence {
+		t.Errorf("/api/v1/run with a refused source: %d %v, want 403 and the hook's sentence", code, m)
+	}
+	code, m = postJSON(t, base+"/api/v2/execute", `{"language":"python","version":"*","files":[{"content":"print('forbidden')"}]}`)
+	if code != http.StatusForbidden || !strings.Contains(m["message"].(string)+" "+asString(m["error"]), sentence) {
+		t.Errorf("/api/v2/execute with a refused source: %d %v, want 403 and the hook's sentence", code, m)
+	}
+	code, m = postJSON(t, base+"/api/v1/run", `{"language":"python","source":"while True: pass"}`)
+	if code != http.StatusOK || m["status"] != "time_limit" || m["cpu_time_ms"].(float64) > 2000 {
+		t.Errorf("an endless loop under the hook's 300 ms CPU limit: %d %v, want time_limit", code, m)
+	}
+
+	os.Remove(ids)
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.Post(base+"/api/v1/run", "application/json", strings.NewReader(`{"language":"python","source":"print(1)"}`))
+			if err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	// The post hooks run after the answers: wait until the 100 ids arrived (or the test's timeout).
+	var got []string
+	for {
+		b, _ := os.ReadFile(ids)
+		got = strings.Fields(string(b))
+		if len(got) >= 100 {
+			break
+		}
+		waitALittle()
+	}
+	seen := map[string]bool{}
+	for _, id := range got {
+		if seen[id] {
+			t.Errorf("the post hook saw job %s twice", id)
+		}
+		seen[id] = true
+	}
+	if len(seen) != 100 {
+		t.Errorf("the post hook saw %d jobs, want 100", len(seen))
+	}
+}
+
+// TestExecutorHooks: an executor's pre hook refuses over tcp://, and sandrun run says why.
+func TestExecutorHooks(t *testing.T) {
+	requireSandbox(t)
+	refuse, _, _, _ := hookScripts(t)
+	dir := t.TempDir()
+	tok := filepath.Join(dir, "token")
+	if err := os.WriteFile(tok, []byte("hooks-test-token-0123456789abcdef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := startExecutor(t, "--token-file", tok, "--hook", "pre="+refuse)
+	prog := writeFile(t, dir, "bad.py", "print('forbidden')\n")
+	out, stderr, code := sandrunCLI(t, "", "run", "--executor", addr, "--token-file", tok, prog)
+	if code == 0 || out != "" || !strings.Contains(stderr, "this runner does not run sources that say forbidden") {
+		t.Errorf("sandrun run of a refused source over tcp: exit %d, stdout %q, stderr %q; want the hook's sentence", code, out, stderr)
+	}
+	good := writeFile(t, dir, "good.py", "print('fine')\n")
+	out, stderr, code = sandrunCLI(t, "", "run", "--executor", addr, "--token-file", tok, good)
+	if code != 0 || out != "fine\n" {
+		t.Errorf("sandrun run of an allowed source over tcp: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+}
+
+func asString(v any) string { s, _ := v.(string); return s }
+
+func waitALittle() { time.Sleep(50 * time.Millisecond) }
+
+
