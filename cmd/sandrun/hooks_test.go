@@ -157,5 +157,3 @@ func TestExecutorHooks(t *testing.T) {
 func asString(v any) string { s, _ := v.(string); return s }
 
 func waitALittle() { time.Sleep(50 * time.Millisecond) }
-
-

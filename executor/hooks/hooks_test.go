@@ -33,7 +33,7 @@ func (e *echo) Run(ctx context.Context, req executor.Request, _ func(executor.Ev
 	return executor.Result{Language: req.Language, Status: executor.StatusOK, Stdout: string(req.Files[0].Content)}, nil
 }
 func (e *echo) Languages(context.Context) ([]executor.LanguageInfo, error) { return nil, nil }
-func (e *echo) Capacity(context.Context) (executor.Capacity, error)         { return executor.Capacity{}, nil }
+func (e *echo) Capacity(context.Context) (executor.Capacity, error)        { return executor.Capacity{}, nil }
 
 func py(src string) executor.Request {
 	return executor.Request{Language: "python", Files: []executor.File{{Name: "main.py", Content: []byte(src)}}}

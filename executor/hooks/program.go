@@ -25,7 +25,7 @@ type programInput struct {
 	ID       string            `json:"id"`
 	Client   string            `json:"client,omitempty"`
 	Tags     map[string]string `json:"tags,omitempty"`
-	Request  json.RawMessage   `json:"request"` // see wire.go: the Request with its bytes as text
+	Request  json.RawMessage   `json:"request"`          // see wire.go: the Request with its bytes as text
 	Result   *executor.Result  `json:"result,omitempty"` // post only, when the run gave one
 	Error    string            `json:"error,omitempty"`  // post only, when it did not
 }
