@@ -19,6 +19,20 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/run", runs(s.handleRun))
 	mux.HandleFunc("GET /api/v1/run/stream", runs(s.handleStream))
 
+	mux.HandleFunc("POST /api/v1/jobs", runs(s.handleJobSubmit))
+	mux.HandleFunc("POST /api/v1/jobs/batch", runs(s.handleJobBatch))
+	mux.HandleFunc("GET /api/v1/jobs/{id}", s.auth(s.handleJobGet))
+	mux.HandleFunc("DELETE /api/v1/jobs/{id}", s.auth(s.handleJobDelete))
+
+	mux.HandleFunc("POST /judge0/submissions", runs(s.handleJudge0Submit))
+	mux.HandleFunc("POST /judge0/submissions/batch", runs(s.handleJudge0BatchSubmit))
+	mux.HandleFunc("GET /judge0/submissions/batch", s.auth(s.handleJudge0BatchGet))
+	mux.HandleFunc("GET /judge0/submissions/{token}", s.auth(s.handleJudge0Get))
+	mux.HandleFunc("DELETE /judge0/submissions/{token}", s.auth(s.handleJudge0Delete))
+	mux.HandleFunc("GET /judge0/languages", s.auth(s.handleJudge0Languages))
+	mux.HandleFunc("GET /judge0/languages/{id}", s.auth(s.handleJudge0Language))
+	mux.HandleFunc("GET /judge0/statuses", s.auth(s.handleJudge0Statuses))
+
 	mux.HandleFunc("GET /api/v2/runtimes", s.auth(s.handleRuntimes))
 	mux.HandleFunc("POST /api/v2/execute", runs(s.handleExecute))
 

@@ -39,6 +39,13 @@ type Options struct {
 	Logger *slog.Logger
 	// ShutdownGrace is how long Serve lets runs in flight finish after ctx ends. 0 means 30s.
 	ShutdownGrace time.Duration
+	// CallbackAllow lists the hosts (name or name:port) a job's callback_url may name; empty
+	// means no callback is ever called (docs/jobs.md).
+	CallbackAllow []string
+	// JobTTL is how long a job is kept after it ended (0: DefaultJobTTL); MaxJobs how many jobs
+	// the server keeps at once (0: DefaultMaxJobs; past it, a new job is refused as busy).
+	JobTTL  time.Duration
+	MaxJobs int
 }
 
 // Defaults for Options.
@@ -108,6 +115,8 @@ type Server struct {
 	done    chan struct{}
 	doneMu  sync.Mutex
 	closed  bool
+
+	jobs *jobStore // asynchronous jobs (jobs.go)
 }
 
 // New builds a Server around opts.Executor.
@@ -147,6 +156,13 @@ func New(opts Options) (*Server, error) {
 		s.limiter = newRateLimiter(opts.Rate.N, opts.Rate.Per)
 	}
 	s.metrics = newMetrics(s.registry, s.exec)
+	if opts.JobTTL <= 0 {
+		opts.JobTTL = DefaultJobTTL
+	}
+	if opts.MaxJobs <= 0 {
+		opts.MaxJobs = DefaultMaxJobs
+	}
+	s.jobs = newJobStore(s, opts.JobTTL, opts.MaxJobs)
 	s.handler = s.routes()
 	return s, nil
 }
@@ -186,6 +202,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-sctx.Done():
 		s.log.Warn("shutdown grace ended with WebSocket runs still going")
 	}
+	s.jobs.close()
 	if err != nil {
 		srv.Close()
 		return fmt.Errorf("web: shutdown: %w", err)

@@ -1,0 +1,103 @@
+package web
+
+import (
+	"net/http"
+)
+
+// JobRequest is POST /api/v1/jobs's body: a RunRequest plus where to report the end.
+type JobRequest struct {
+	RunRequest
+	// CallbackURL, when set, receives the done job (a JobView) as a PUT; only hosts the operator
+	// allowed with --callback-allow may be called.
+	CallbackURL string `json:"callback_url,omitempty"`
+}
+
+// maxBatch is how many jobs one POST /api/v1/jobs/batch may submit.
+const maxBatch = 100
+
+// handleJobSubmit answers POST /api/v1/jobs: 202 {id, state} at once.
+func (s *Server) handleJobSubmit(w http.ResponseWriter, r *http.Request) {
+	var jr JobRequest
+	if err := decodeJSON(w, r, &jr, true); err != nil {
+		writeDecodeError(w, r, err)
+		return
+	}
+	j, err := s.submitJob(r, jr)
+	if err != nil {
+		s.writeRunError(w, r, v1FieldError(err))
+		return
+	}
+	w.Header().Set("Location", "/api/v1/jobs/"+j.id)
+	writeJSON(w, http.StatusAccepted, s.jobs.view(j))
+}
+
+func (s *Server) submitJob(r *http.Request, jr JobRequest) (*job, error) {
+	if jr.CallbackURL != "" {
+		if err := s.checkCallback(jr.CallbackURL); err != nil {
+			return nil, err
+		}
+	}
+	req, err := s.prepare(r.Context(), jr.RunRequest)
+	if err != nil {
+		return nil, err
+	}
+	return s.jobs.submit(req, jr.CallbackURL, nil)
+}
+
+// handleJobBatch answers POST /api/v1/jobs/batch: {"jobs": [JobRequest…]} in, 202 {"jobs":
+// [JobView or {"error"}…]} out, one entry per job in order (a bad one does not stop the others).
+func (s *Server) handleJobBatch(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Jobs []JobRequest `json:"jobs"`
+	}
+	if err := decodeJSON(w, r, &body, true); err != nil {
+		writeDecodeError(w, r, err)
+		return
+	}
+	if len(body.Jobs) == 0 || len(body.Jobs) > maxBatch {
+		writeError(w, r, http.StatusBadRequest, "jobs", "jobs must hold 1 to 100 jobs")
+		return
+	}
+	type entry struct {
+		*JobView
+		Error string `json:"error,omitempty"`
+		Field string `json:"field,omitempty"`
+	}
+	out := make([]entry, len(body.Jobs))
+	for i, jr := range body.Jobs {
+		j, err := s.submitJob(r, jr)
+		if err != nil {
+			out[i].Error = v1FieldError(err).Error()
+			continue
+		}
+		v := s.jobs.view(j)
+		out[i].JobView = &v
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"jobs": out})
+}
+
+// handleJobGet answers GET /api/v1/jobs/{id}; ?wait=true waits (up to 60 s, or until the client
+// leaves) for the job to be done.
+func (s *Server) handleJobGet(w http.ResponseWriter, r *http.Request) {
+	j := s.jobs.get(r.PathValue("id"))
+	if j == nil {
+		writeError(w, r, http.StatusNotFound, "id", "no job "+r.PathValue("id")+" here (jobs are kept for a while after they end, in this server's memory)")
+		return
+	}
+	if r.URL.Query().Get("wait") == "true" {
+		waitJob(r, j, maxJobWait)
+	}
+	writeJSON(w, http.StatusOK, s.jobs.view(j))
+}
+
+// handleJobDelete answers DELETE /api/v1/jobs/{id}: the job is canceled (killed if it runs).
+func (s *Server) handleJobDelete(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !s.jobs.cancelJob(id) {
+		writeError(w, r, http.StatusNotFound, "id", "no job "+id+" here")
+		return
+	}
+	j := s.jobs.get(id)
+	waitJob(r, j, 5e9)
+	writeJSON(w, http.StatusOK, s.jobs.view(j))
+}

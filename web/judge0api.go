@@ -1,0 +1,159 @@
+package web
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// handleJudge0Submit answers POST /judge0/submissions: 201 {"token"} at once, or with ?wait=true
+// the finished submission (Judge0 keeps wait for small deployments; so do we, up to 60 s).
+func (s *Server) handleJudge0Submit(w http.ResponseWriter, r *http.Request) {
+	var sub judge0Submission
+	if err := decodeJSON(w, r, &sub, false); err != nil {
+		writeDecodeError(w, r, err)
+		return
+	}
+	j, err := s.judge0Submit(r, sub)
+	if err != nil {
+		s.judge0RunError(w, r, err)
+		return
+	}
+	if queryBool(r, "wait") {
+		waitJob(r, j, maxJobWait)
+		writeJSON(w, http.StatusCreated, s.judge0View(r, j, r.URL.Query().Get("fields")))
+		return
+	}
+	writeJSON(w, http.StatusCreated, judge0Answer{"token": j.id})
+}
+
+func (s *Server) judge0Submit(r *http.Request, sub judge0Submission) (*job, error) {
+	callback := ""
+	if sub.CallbackURL != nil && *sub.CallbackURL != "" {
+		if err := s.checkCallback(*sub.CallbackURL); err != nil {
+			return nil, err
+		}
+		callback = *sub.CallbackURL
+	}
+	req, expected, err := s.judge0Request(r, sub)
+	if err != nil {
+		return nil, err
+	}
+	return s.jobs.submit(req, callback, expected)
+}
+
+// handleJudge0Get answers GET /judge0/submissions/{token}.
+func (s *Server) handleJudge0Get(w http.ResponseWriter, r *http.Request) {
+	j := s.jobs.get(r.PathValue("token"))
+	if j == nil {
+		judge0Error(w, http.StatusNotFound, "", "Not Found")
+		return
+	}
+	writeJSON(w, http.StatusOK, s.judge0View(r, j, r.URL.Query().Get("fields")))
+}
+
+// handleJudge0Delete answers DELETE /judge0/submissions/{token}: the run is canceled (killed if
+// it runs) and the submission answered as it ended.
+func (s *Server) handleJudge0Delete(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	if !s.jobs.cancelJob(token) {
+		judge0Error(w, http.StatusNotFound, "", "Not Found")
+		return
+	}
+	j := s.jobs.get(token)
+	waitJob(r, j, 5e9)
+	writeJSON(w, http.StatusOK, s.judge0View(r, j, r.URL.Query().Get("fields")))
+}
+
+// handleJudge0BatchSubmit answers POST /judge0/submissions/batch: {"submissions": [...]} in,
+// 201 [{"token"} or {"field": ["error"]}…] out, in order.
+func (s *Server) handleJudge0BatchSubmit(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Submissions []judge0Submission `json:"submissions"`
+	}
+	if err := decodeJSON(w, r, &body, false); err != nil {
+		writeDecodeError(w, r, err)
+		return
+	}
+	if len(body.Submissions) == 0 || len(body.Submissions) > maxBatch {
+		judge0Error(w, http.StatusUnprocessableEntity, "submissions", "give 1 to 100 submissions")
+		return
+	}
+	out := make([]any, len(body.Submissions))
+	for i, sub := range body.Submissions {
+		j, err := s.judge0Submit(r, sub)
+		if err != nil {
+			out[i] = judge0ErrorBody(err)
+			continue
+		}
+		out[i] = judge0Answer{"token": j.id}
+	}
+	writeJSON(w, http.StatusCreated, out)
+}
+
+// handleJudge0BatchGet answers GET /judge0/submissions/batch?tokens=A,B: {"submissions": [...]},
+// null for a token that is not here.
+func (s *Server) handleJudge0BatchGet(w http.ResponseWriter, r *http.Request) {
+	tokens := strings.Split(r.URL.Query().Get("tokens"), ",")
+	if len(tokens) == 0 || tokens[0] == "" || len(tokens) > maxBatch {
+		judge0Error(w, http.StatusUnprocessableEntity, "tokens", "give 1 to 100 tokens, separated by commas")
+		return
+	}
+	out := make([]any, len(tokens))
+	for i, t := range tokens {
+		if j := s.jobs.get(strings.TrimSpace(t)); j != nil {
+			out[i] = s.judge0View(r, j, r.URL.Query().Get("fields"))
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"submissions": out})
+}
+
+// handleJudge0Languages answers GET /judge0/languages: the Judge0 ids served here, with our version.
+func (s *Server) handleJudge0Languages(w http.ResponseWriter, r *http.Request) {
+	infos, err := s.exec.Languages(r.Context())
+	if err != nil {
+		s.writeRunError(w, r, err)
+		return
+	}
+	type lang struct {
+		ID   int    `json:"id"`
+		Name string `json:"name"`
+	}
+	var out []lang
+	for _, jl := range judge0Langs {
+		for _, li := range infos {
+			if li.ID == jl.Lang && li.Available && runtimeAvailable(li, jl.Runtime) {
+				out = append(out, lang{jl.ID, jl.Name + " (" + li.Version + ")"})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	if out == nil {
+		out = []lang{}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// handleJudge0Language answers GET /judge0/languages/{id}.
+func (s *Server) handleJudge0Language(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.Atoi(r.PathValue("id"))
+	jl, ok := s.judge0Language(r, id)
+	if err != nil || !ok {
+		judge0Error(w, http.StatusNotFound, "", "Not Found")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": jl.ID, "name": jl.Name, "is_archived": false})
+}
+
+// handleJudge0Statuses answers GET /judge0/statuses.
+func (s *Server) handleJudge0Statuses(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, judge0Statuses)
+}
+
+func judge0ErrorBody(err error) any {
+	if f, msg, ok := fieldError(err); ok {
+		return map[string][]string{judge0Field(f): {msg}}
+	}
+	return map[string]string{"error": err.Error()}
+}
