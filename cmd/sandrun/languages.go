@@ -18,13 +18,14 @@ func languagesCmd(ctx context.Context, args []string) error {
 	execSpec := fs.String("executor", "local", "where to ask: local, or tcp://HOST:PORT")
 	tokenFile := fs.String("token-file", "", "file holding the remote executor's token")
 	tlsCA := fs.String("tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
+	insecure := fs.Bool("insecure-plaintext", false, insecurePlaintextUsage)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return usageError("%v", err)
 	}
-	ex, closeEx, err := openExecutor(ctx, *execSpec, *tokenFile, *tlsCA)
+	ex, closeEx, err := openExecutor(ctx, *execSpec, *tokenFile, *tlsCA, *insecure)
 	if err != nil {
 		return err
 	}

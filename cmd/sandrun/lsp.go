@@ -27,6 +27,7 @@ func lspCmd(ctx context.Context, args []string) error {
 	execSpec := fs.String("executor", "local", "default executor: local, or tcp://HOST:PORT")
 	tokenFile := fs.String("token-file", "", "default token file of a remote executor")
 	tlsCA := fs.String("tls-ca", "", "default CA certificate (PEM) of a TLS remote executor")
+	insecure := fs.Bool("insecure-plaintext", false, insecurePlaintextUsage+" (never taken from the client's settings)")
 	timeLimit := fs.Duration("time-limit", 0, "default CPU time limit of a run, e.g. 2s (default: the language's)")
 	memoryLimit := fs.String("memory-limit", "", "default memory limit of a run, e.g. 256MiB (default: the language's)")
 	trace := fs.Bool("trace", false, "log every message's method and id to stderr")
@@ -51,7 +52,9 @@ func lspCmd(ctx context.Context, args []string) error {
 		mem = n
 	}
 	srv, err := lsp.New(lsp.Options{
-		Open:     openForLSP,
+		Open: func(ctx context.Context, cfg lsp.ExecutorConfig) (executor.Executor, func() error, error) {
+			return openForLSP(ctx, cfg, *insecure)
+		},
 		Defaults: lsp.Settings{Executor: *execSpec, TokenFile: *tokenFile, TLSCA: *tlsCA, TimeLimit: *timeLimit, MemoryLimit: mem},
 		Log:      os.Stderr,
 		Trace:    *trace,
@@ -74,11 +77,11 @@ func lspCmd(ctx context.Context, args []string) error {
 
 // openForLSP opens the executor the client's settings name. A token file or CA left in the
 // settings while the executor is local is ignored rather than refused.
-func openForLSP(ctx context.Context, cfg lsp.ExecutorConfig) (executor.Executor, func() error, error) {
+func openForLSP(ctx context.Context, cfg lsp.ExecutorConfig, insecure bool) (executor.Executor, func() error, error) {
 	if cfg.Spec == "" || cfg.Spec == "local" {
 		cfg.TokenFile, cfg.TLSCA = "", ""
 	}
-	ex, closer, err := remote.Open(ctx, cfg.Spec, cfg.TokenFile, cfg.TLSCA)
+	ex, closer, err := remote.Open(ctx, cfg.Spec, cfg.TokenFile, cfg.TLSCA, remote.OpenOptions{InsecurePlaintext: insecure})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -32,12 +32,16 @@ func noteUnenforced(w io.Writer) {
 
 // openExecutor returns the executor a front end should use (see remote.Open): spec "" or "local"
 // is the sandbox on this machine; "tcp://host:port" is a remote executor. close releases it.
-func openExecutor(ctx context.Context, spec, tokenFile, tlsCA string) (ex executor.Executor, close func() error, err error) {
-	return openExecutorWith(ctx, spec, tokenFile, tlsCA, executor.LocalOptions{})
+func openExecutor(ctx context.Context, spec, tokenFile, tlsCA string, insecure bool) (ex executor.Executor, close func() error, err error) {
+	return openExecutorWith(ctx, spec, tokenFile, tlsCA, insecure, executor.LocalOptions{})
 }
 
+// insecurePlaintextUsage is the help of --insecure-plaintext, on every command that can reach
+// a remote executor.
+const insecurePlaintextUsage = "send the token over plain TCP to an executor off this machine (anyone on the network path could read it); default: refuse, use TLS (--tls-ca)"
+
 // openExecutorWith is openExecutor with the options of a local executor (compile cache, pool).
-func openExecutorWith(ctx context.Context, spec, tokenFile, tlsCA string, local executor.LocalOptions) (ex executor.Executor, close func() error, err error) {
+func openExecutorWith(ctx context.Context, spec, tokenFile, tlsCA string, insecure bool, local executor.LocalOptions) (ex executor.Executor, close func() error, err error) {
 	if (spec == "" || spec == "local") && tokenFile == "" && tlsCA == "" {
 		l, err := executor.NewLocal(local)
 		if err != nil {
@@ -46,7 +50,7 @@ func openExecutorWith(ctx context.Context, spec, tokenFile, tlsCA string, local 
 		noteUnenforced(os.Stderr)
 		return l, l.Close, nil
 	}
-	ex, closer, err := remote.Open(ctx, spec, tokenFile, tlsCA)
+	ex, closer, err := remote.Open(ctx, spec, tokenFile, tlsCA, remote.OpenOptions{InsecurePlaintext: insecure})
 	var se *remote.SpecError
 	if errors.As(err, &se) {
 		return nil, nil, usageError("%s", se.Msg)

@@ -24,6 +24,7 @@ type runFlags struct {
 	timeLimit, wallLimit     time.Duration
 	memoryLimit              string
 	execSpec, tokenFile, tca string
+	insecure                 bool
 	json                     bool
 	cache                    cacheFlags
 }
@@ -37,6 +38,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.execSpec, "executor", "local", "where to run: local, or tcp://HOST:PORT")
 	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the remote executor's token")
 	fs.StringVar(&f.tca, "tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
+	fs.BoolVar(&f.insecure, "insecure-plaintext", false, insecurePlaintextUsage)
 	fs.BoolVar(&f.json, "json", false, "print one Result JSON object instead of the live output")
 	f.cache.register(fs, true)
 }
@@ -47,7 +49,7 @@ func (f *runFlags) open(ctx context.Context) (executor.Executor, func() error, e
 	if err := f.cache.apply(&lo); err != nil {
 		return nil, nil, err
 	}
-	return openExecutorWith(ctx, f.execSpec, f.tokenFile, f.tca, lo)
+	return openExecutorWith(ctx, f.execSpec, f.tokenFile, f.tca, f.insecure, lo)
 }
 
 // limits turns the flags into run-stage limits (zero fields mean defaults).

@@ -24,6 +24,7 @@ func serveCmd(ctx context.Context, args []string) error {
 	execSpec := fs.String("executor", "local", "where to run: local, or tcp://HOST:PORT")
 	tokenFile := fs.String("token-file", "", "file holding the remote executor's token (with --executor tcp://)")
 	tlsCA := fs.String("tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
+	insecure := fs.Bool("insecure-plaintext", false, insecurePlaintextUsage)
 	apiTokenFile := fs.String("api-token-file", "", "file holding a token every API call must present (Authorization: Bearer); default: the API is open")
 	var origins multiFlag
 	fs.Var(&origins, "cors-origin", "origin allowed to call the API from its pages, e.g. https://example.com, or * (repeatable; default: none)")
@@ -77,7 +78,7 @@ func serveCmd(ctx context.Context, args []string) error {
 	if err := cache.apply(&lo); err != nil {
 		return err
 	}
-	exec, closeExec, err := openExecutorWith(ctx, *execSpec, *tokenFile, *tlsCA, lo)
+	exec, closeExec, err := openExecutorWith(ctx, *execSpec, *tokenFile, *tlsCA, *insecure, lo)
 	if err != nil {
 		return err
 	}
