@@ -25,6 +25,11 @@ type Options struct {
 	// APIToken, when set, must be presented by every API call (see auth.go for how the page
 	// presents it). Empty means the API is open.
 	APIToken string
+	// PublicHosts are the host names (with or without a port) this server also answers to, as
+	// reached through a proxy (e.g. "sandrun.example.com"). Besides them it answers only to its
+	// listen address, localhost, 127.0.0.1 and [::1]: other Host headers get 421, which stops
+	// DNS rebinding.
+	PublicHosts []string
 	// CORSOrigins lists the origins (e.g. "https://example.com", or "*") allowed to call the API
 	// from a browser page served elsewhere. Empty means no cross-origin access.
 	CORSOrigins []string
@@ -101,6 +106,12 @@ type Server struct {
 	registry *prometheus.Registry
 
 	// streams counts WebSocket runs in flight; done closes when Serve starts shutting down.
+	// listenHost and listenPort are Serve's listener address, for the Host check; empty when
+	// the Server is used only as an http.Handler (then loopback names on any port are it).
+	listenMu   sync.Mutex
+	listenHost string
+	listenPort string
+
 	streams sync.WaitGroup
 	done    chan struct{}
 	doneMu  sync.Mutex
@@ -187,6 +198,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		// No ReadTimeout/WriteTimeout: a run may take minutes and a WebSocket stays open for
 		// its whole run. Bodies get a read deadline in decodeJSON; runs are bounded by limits.
 	}
+	s.listening(ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

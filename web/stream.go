@@ -80,7 +80,8 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	if slices.Contains(s.opts.CORSOrigins, "*") {
 		opts.InsecureSkipVerify = true // every origin was allowed on purpose
 	} else {
-		opts.OriginPatterns = s.opts.CORSOrigins
+		// The guard has already refused foreign origins; this is the same rule once more.
+		opts.OriginPatterns = append(slices.Clone(s.opts.CORSOrigins), s.opts.PublicHosts...)
 	}
 	conn, err := websocket.Accept(w, r, opts)
 	if err != nil {

@@ -26,7 +26,8 @@ func serveCmd(ctx context.Context, args []string) error {
 	tlsCA := fs.String("tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
 	insecure := fs.Bool("insecure-plaintext", false, insecurePlaintextUsage)
 	apiTokenFile := fs.String("api-token-file", "", "file holding a token every API call must present (Authorization: Bearer); default: the API is open")
-	var origins multiFlag
+	var origins, publicHosts multiFlag
+	fs.Var(&publicHosts, "public-host", "host name (with or without :PORT) this server is reached by through a proxy; requests with another Host get 421 (repeatable; default: only its address, localhost, 127.0.0.1, [::1])")
 	fs.Var(&origins, "cors-origin", "origin allowed to call the API from its pages, e.g. https://example.com, or * (repeatable; default: none)")
 	rate := fs.String("rate", web.DefaultRate.String(), "runs one client IP may start, as N/s, N/min or N/h, or off")
 	maxBody := fs.String("max-body", "4MiB", "largest request body or WebSocket message")
@@ -44,7 +45,7 @@ func serveCmd(ctx context.Context, args []string) error {
 		return usageError("unexpected argument %q; serve takes only flags", fs.Arg(0))
 	}
 
-	opts := web.Options{CORSOrigins: origins, ShutdownGrace: *grace}
+	opts := web.Options{CORSOrigins: origins, PublicHosts: publicHosts, ShutdownGrace: *grace}
 	var err error
 	if opts.Rate, err = web.ParseRate(*rate); err != nil {
 		return usageError("--rate: %v", err)
@@ -66,6 +67,11 @@ func serveCmd(ctx context.Context, args []string) error {
 	for _, o := range origins {
 		if o != "*" && !strings.Contains(o, "://") {
 			return usageError("--cors-origin %q: give an origin such as https://example.com, or *", o)
+		}
+	}
+	for _, h := range publicHosts {
+		if strings.ContainsAny(h, "/ ") {
+			return usageError("--public-host %q: give a host name such as sandrun.example.com (no scheme, no path)", h)
 		}
 	}
 	if *apiTokenFile != "" {
