@@ -241,7 +241,7 @@ func (l *Local) Run(ctx context.Context, req Request, onEvent func(Event)) (Resu
 	if err := sb.WriteFiles(files); err != nil {
 		return internalError(res, ctx, "sandbox: write files: %v", err)
 	}
-	out := &output{onEvent: onEvent}
+	out := newOutput(onEvent, req.OutputBudget)
 
 	if p.lang.Compiled() {
 		c, err := l.compile(ctx, sb, out, p, req.Files, env)

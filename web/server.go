@@ -38,6 +38,12 @@ type Options struct {
 	Rate Rate
 	// MaxBodyBytes bounds a request body and a WebSocket message. 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// OutputBudget bounds the output of one request: stdout and stderr of every stage and case
+	// together, in bytes; past it the run stops with output_limit. 0 means
+	// DefaultOutputBudget; a negative value means no total bound (each stream keeps its limit).
+	// A run in flight holds about twice its output in memory (the Result, and for Piston the
+	// interleaved "output"), so slots × 2 × OutputBudget bounds what runs hold.
+	OutputBudget int64
 	// MaxLimits are the largest limits a request may ask for. Zero fields take DefaultMaxLimits'.
 	MaxLimits executor.Limits
 	// Logger receives one line per request. nil means slog.Default().
@@ -47,7 +53,12 @@ type Options struct {
 }
 
 // Defaults for Options.
-const DefaultMaxBodyBytes = 4 << 20
+const (
+	DefaultMaxBodyBytes = 4 << 20
+	// DefaultOutputBudget is twice the largest stream a request may ask for: with the default
+	// slots (one per CPU) the runs of a busy server hold well under 1 GiB of output.
+	DefaultOutputBudget = 32 << 20
+)
 
 // DefaultRate is the runs one client may start, unless Options say otherwise.
 var DefaultRate = Rate{N: 120, Per: time.Minute}
@@ -132,6 +143,12 @@ func New(opts Options) (*Server, error) {
 		opts.Rate = DefaultRate
 	case opts.Rate.Per <= 0:
 		opts.Rate.Per = time.Minute
+	}
+	switch {
+	case opts.OutputBudget == 0:
+		opts.OutputBudget = DefaultOutputBudget
+	case opts.OutputBudget < 0:
+		opts.OutputBudget = 0
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes

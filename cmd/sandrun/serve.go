@@ -31,6 +31,7 @@ func serveCmd(ctx context.Context, args []string) error {
 	fs.Var(&origins, "cors-origin", "origin allowed to call the API from its pages, e.g. https://example.com, or * (repeatable; default: none)")
 	rate := fs.String("rate", web.DefaultRate.String(), "runs one client IP may start, as N/s, N/min or N/h, or off")
 	maxBody := fs.String("max-body", "4MiB", "largest request body or WebSocket message")
+	outputBudget := fs.String("output-budget", "32MiB", "total output of one request (every stage, case and stream together); past it the run stops with output_limit; off for none")
 	logFormat := fs.String("log-format", "text", "request log format on stderr: text or json")
 	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long requests and runs in flight may go on")
 	var cache cacheFlags
@@ -52,6 +53,14 @@ func serveCmd(ctx context.Context, args []string) error {
 	}
 	if opts.MaxBodyBytes, err = parseBytes(*maxBody); err != nil || opts.MaxBodyBytes < 1<<10 {
 		return usageError("--max-body %q: want a size of at least 1KiB, e.g. 4MiB", *maxBody)
+	}
+	switch *outputBudget {
+	case "off", "0":
+		opts.OutputBudget = -1
+	default:
+		if opts.OutputBudget, err = parseBytes(*outputBudget); err != nil || opts.OutputBudget < 1<<10 {
+			return usageError("--output-budget %q: want a size of at least 1KiB, e.g. 32MiB, or off", *outputBudget)
+		}
 	}
 	if *grace <= 0 {
 		return usageError("--grace must be positive, e.g. 30s")
