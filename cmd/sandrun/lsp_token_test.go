@@ -71,7 +71,7 @@ func TestLSPSettingsCannotSendAFile(t *testing.T) {
 
 	for _, tt := range []struct {
 		name, tokenFile, says string
-		viaChange           bool
+		viaChange             bool
 	}{
 		{"private key in initializationOptions", key, "more than one line", false},
 		{"private key in didChangeConfiguration", key, "more than one line", true},
