@@ -20,7 +20,7 @@ type loginFailures struct {
 
 const (
 	loginBaseDelay = 100 * time.Millisecond
-	loginMaxDelay  = 10 * time.Second
+	loginMaxDelay  = 2 * time.Second // under the 5 s login deadline: a right token from a busy address still gets in
 	loginForget    = 10 * time.Minute
 	// loginMaxAddrs bounds the addresses remembered; past it the oldest entries are dropped.
 	loginMaxAddrs = 4096
@@ -28,7 +28,7 @@ const (
 
 func newLoginThrottle() *loginThrottle { return &loginThrottle{fails: map[string]loginFailures{}} }
 
-// loginDelay is the wait before an attempt after n failures: none, then 100 ms doubling up to 10 s.
+// loginDelay is the wait before an attempt after n failures: none, then 100 ms doubling up to 2 s.
 func loginDelay(n int) time.Duration {
 	if n <= 0 {
 		return 0
