@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/sandrun/sandrun/executor/spec"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -25,7 +26,7 @@ func languagesCmd(ctx context.Context, args []string) error {
 		}
 		return usageError("%v", err)
 	}
-	ex, closeEx, err := openExecutor(ctx, *execSpec, *tokenFile, *tlsCA, *insecure)
+	ex, closeEx, err := openExecutor(ctx, *execSpec, spec.Options{TokenFile: *tokenFile, TLSCA: *tlsCA, InsecurePlaintext: *insecure})
 	if err != nil {
 		return err
 	}

@@ -108,6 +108,12 @@ func parseAddr(addr string) (string, error) {
 	return hp, nil
 }
 
+// CheckAddr reports whether addr is a tcp://HOST:PORT address Dial accepts.
+func CheckAddr(addr string) error {
+	_, err := parseAddr(addr)
+	return err
+}
+
 // checkPlaintext refuses to send a token in the clear to an address off this machine.
 func checkPlaintext(hostport string, opts Options) error {
 	host, _, _ := net.SplitHostPort(hostport)
