@@ -87,7 +87,7 @@ func fallback(mux *http.ServeMux) http.Handler {
 }
 
 func isAPIPath(p string) bool {
-	return strings.HasPrefix(p, "/api/") || p == "/api" || p == "/healthz" || p == "/metrics"
+	return strings.HasPrefix(p, "/api/") || p == "/api" || strings.HasPrefix(p, "/judge0/") || p == "/healthz" || p == "/metrics"
 }
 
 // cors lets the configured origins call the API from their pages: it answers preflights and
