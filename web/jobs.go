@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -312,4 +313,14 @@ func waitJob(r *http.Request, j *job, d time.Duration) {
 	case <-r.Context().Done():
 	case <-t.C:
 	}
+}
+
+// refusal returns the error of a done job that an operator's pre hook refused, or nil.
+func (st *jobStore) refusal(j *job) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if j.state == JobDone && errors.Is(j.err, executor.ErrRefused) {
+		return j.err
+	}
+	return nil
 }

@@ -309,10 +309,9 @@ func (s *Server) judge0View(r *http.Request, j *job, fields string) judge0Answer
 	case JobDone:
 		all["finished_at"] = v.Finished.UTC().Format(time.RFC3339Nano)
 		if v.Result == nil {
+			// Refused by a pre hook, canceled, or the executor failed: Judge0 has no status for
+			// these but Internal Error; the message says which.
 			all["status"], all["message"] = statusByID(13), enc(v.Error)
-			if errors.Is(j.err, executor.ErrRefused) {
-				all["message"] = enc(v.Error)
-			}
 			break
 		}
 		res := v.Result

@@ -22,6 +22,12 @@ func (s *Server) handleJudge0Submit(w http.ResponseWriter, r *http.Request) {
 	}
 	if queryBool(r, "wait") {
 		waitJob(r, j, maxJobWait)
+		// A refusal by an operator's pre hook answers as on the other run routes: 403 and its
+		// sentence (without wait, the polled submission says it: status 13 and the message).
+		if err := s.jobs.refusal(j); err != nil {
+			s.judge0RunError(w, r, err)
+			return
+		}
 		writeJSON(w, http.StatusCreated, s.judge0View(r, j, r.URL.Query().Get("fields")))
 		return
 	}

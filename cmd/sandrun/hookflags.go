@@ -13,6 +13,7 @@ import (
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/hooks"
+	"github.com/sandrun/sandrun/web"
 )
 
 // hookFlags are the operator's hooks of serve and executor (docs/hooks.md): --hook pre=PROGRAM,
@@ -92,4 +93,35 @@ func (h *hookFlags) wrap(next executor.Executor, log *slog.Logger) (executor.Exe
 			wh.Close(ctx)
 		}
 	}, nil
+}
+
+// jobFlags are serve's flags for the jobs API and Judge0's submissions (docs/jobs.md):
+// --callback-allow HOST (repeatable), --job-ttl and --max-jobs.
+type jobFlags struct {
+	callbackAllow multiFlag
+	ttl           time.Duration
+	max           int
+}
+
+func (j *jobFlags) register(fs *flag.FlagSet) {
+	fs.Var(&j.callbackAllow, "callback-allow", "host (name or name:port) a job's callback_url may name (repeatable; default: none, so no callback is called)")
+	fs.DurationVar(&j.ttl, "job-ttl", web.DefaultJobTTL, "how long a finished job's result is kept in memory for GET /api/v1/jobs/{id}")
+	fs.IntVar(&j.max, "max-jobs", web.DefaultMaxJobs, "most jobs kept at once (queued, running and finished); past it a new job is refused as busy")
+}
+
+// apply checks the flags and puts them in opts.
+func (j *jobFlags) apply(opts *web.Options) error {
+	if j.ttl <= 0 {
+		return usageError("--job-ttl must be positive, e.g. 1h")
+	}
+	if j.max <= 0 {
+		return usageError("--max-jobs must be positive, e.g. %d", web.DefaultMaxJobs)
+	}
+	for _, h := range j.callbackAllow {
+		if strings.ContainsAny(h, "/ ") {
+			return usageError("--callback-allow %q: give a host name such as hooks.example.com or 127.0.0.1:9000 (no scheme, no path)", h)
+		}
+	}
+	opts.CallbackAllow, opts.JobTTL, opts.MaxJobs = j.callbackAllow, j.ttl, j.max
+	return nil
 }

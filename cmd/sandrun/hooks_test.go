@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,7 +76,7 @@ func postJSON(t *testing.T, url, body string) (int, map[string]any) {
 }
 
 // TestServeHooks drives the operator's hooks through serve's front doors: a refusal is a 403 with
-// the hook's sentence on /api/v1/run and /api/v2/execute, a lowered CPU limit ends an endless
+// the hook's sentence on /api/v1/run, /api/v2/execute and /judge0/submissions, a lowered CPU limit ends an endless
 // loop in time_limit, and the post hook sees every job of a burst of 100 exactly once.
 func TestServeHooks(t *testing.T) {
 	requireSandbox(t)
@@ -90,6 +91,10 @@ func TestServeHooks(t *testing.T) {
 	code, m = postJSON(t, base+"/api/v2/execute", `{"language":"python","version":"*","files":[{"content":"print('forbidden')"}]}`)
 	if code != http.StatusForbidden || !strings.Contains(m["message"].(string)+" "+asString(m["error"]), sentence) {
 		t.Errorf("/api/v2/execute with a refused source: %d %v, want 403 and the hook's sentence", code, m)
+	}
+	code, m = postJSON(t, base+"/judge0/submissions?wait=true", `{"language_id":71,"source_code":"print('forbidden')"}`)
+	if code != http.StatusForbidden || m["error"] != sentence {
+		t.Errorf("/judge0/submissions?wait=true with a refused source: %d %v, want 403 and the hook's sentence", code, m)
 	}
 	code, m = postJSON(t, base+"/api/v1/run", `{"language":"python","source":"while True: pass"}`)
 	if code != http.StatusOK || m["status"] != "time_limit" || m["cpu_time_ms"].(float64) > 2000 {
@@ -132,7 +137,8 @@ func TestServeHooks(t *testing.T) {
 	}
 }
 
-// TestExecutorHooks: an executor's pre hook refuses over tcp://, and sandrun run says why.
+// TestExecutorHooks: an executor's pre hook refuses over tcp://, and sandrun run says why and
+// exits 125 (the program was not run).
 func TestExecutorHooks(t *testing.T) {
 	requireSandbox(t)
 	refuse, _, _, _ := hookScripts(t)
@@ -144,8 +150,8 @@ func TestExecutorHooks(t *testing.T) {
 	addr, _ := startExecutor(t, "--token-file", tok, "--hook", "pre="+refuse)
 	prog := writeFile(t, dir, "bad.py", "print('forbidden')\n")
 	out, stderr, code := sandrunCLI(t, "", "run", "--executor", addr, "--token-file", tok, prog)
-	if code == 0 || out != "" || !strings.Contains(stderr, "this runner does not run sources that say forbidden") {
-		t.Errorf("sandrun run of a refused source over tcp: exit %d, stdout %q, stderr %q; want the hook's sentence", code, out, stderr)
+	if code != 125 || out != "" || !strings.Contains(stderr, "this runner does not run sources that say forbidden") {
+		t.Errorf("sandrun run of a refused source over tcp: exit %d, stdout %q, stderr %q; want exit 125 and the hook's sentence", code, out, stderr)
 	}
 	good := writeFile(t, dir, "good.py", "print('fine')\n")
 	out, stderr, code = sandrunCLI(t, "", "run", "--executor", addr, "--token-file", tok, good)
@@ -157,3 +163,33 @@ func TestExecutorHooks(t *testing.T) {
 func asString(v any) string { s, _ := v.(string); return s }
 
 func waitALittle() { time.Sleep(50 * time.Millisecond) }
+
+// TestServeCallbacks: a job's callback_url is called only for a host given with
+// --callback-allow; other hosts are refused when the job is submitted.
+func TestServeCallbacks(t *testing.T) {
+	requireSandbox(t)
+	got := make(chan map[string]any, 4)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		json.NewDecoder(r.Body).Decode(&m)
+		m["method"] = r.Method
+		got <- m
+	}))
+	defer recv.Close()
+	host := strings.TrimPrefix(recv.URL, "http://")
+	base := startServeWith(t, "--callback-allow", host, "--job-ttl", "5m", "--max-jobs", "50")
+
+	code, m := postJSON(t, base+"/api/v1/jobs", `{"language":"python","source":"print(6*7)","callback_url":"`+recv.URL+`/done"}`)
+	if code != http.StatusAccepted || m["id"] == nil {
+		t.Fatalf("POST /api/v1/jobs with an allowed callback: %d %v, want 202 and an id", code, m)
+	}
+	cb := <-got
+	res, _ := cb["result"].(map[string]any)
+	if cb["method"] != http.MethodPut || cb["id"] != m["id"] || cb["state"] != "done" || res["stdout"] != "42\n" {
+		t.Errorf("callback: %v, want a PUT of job %v done with stdout 42", cb, m["id"])
+	}
+	code, m = postJSON(t, base+"/api/v1/jobs", `{"language":"python","source":"print(1)","callback_url":"http://10.0.0.1/x"}`)
+	if code != http.StatusBadRequest || !strings.Contains(asString(m["error"]), "not one this server may call") {
+		t.Errorf("POST /api/v1/jobs with a callback to a host not allowed: %d %v, want 400 and why", code, m)
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"github.com/sandrun/sandrun/executor"
 )
 
 // command is one subcommand: run gets the arguments after the subcommand's name.
@@ -70,7 +72,11 @@ func mainExit(args []string) int {
 	case errors.As(err, new(usageErr)):
 		fmt.Fprintf(os.Stderr, "sandrun %s: %v\n", args[0], err)
 		return 2
-	default:
+	case errors.Is(err, executor.ErrRefused):
+		// An operator's pre hook refused the run: the program was not run.
+		fmt.Fprintf(os.Stderr, "sandrun %s: %v\n", args[0], err)
+		return 125
+default:
 		fmt.Fprintf(os.Stderr, "sandrun %s: %v\n", args[0], err)
 		return 1
 	}

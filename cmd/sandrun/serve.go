@@ -38,6 +38,8 @@ func serveCmd(ctx context.Context, args []string) error {
 	cache.register(fs, false)
 	var hk hookFlags
 	hk.register(fs)
+	var jf jobFlags
+	jf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -63,6 +65,9 @@ func serveCmd(ctx context.Context, args []string) error {
 		if opts.OutputBudget, err = parseBytes(*outputBudget); err != nil || opts.OutputBudget < 1<<10 {
 			return usageError("--output-budget %q: want a size of at least 1KiB, e.g. 32MiB, or off", *outputBudget)
 		}
+	}
+	if err := jf.apply(&opts); err != nil {
+		return err
 	}
 	if *grace <= 0 {
 		return usageError("--grace must be positive, e.g. 30s")
