@@ -52,6 +52,7 @@ type JobView struct {
 
 type job struct {
 	id       string
+	client   string // who submitted it (the peer address), for the hooks
 	req      executor.Request
 	callback string
 	created  time.Time
@@ -106,11 +107,11 @@ func (st *jobStore) start() {
 	})
 }
 
-// submit queues req as a new job and returns it, or an error when the store is full.
-func (st *jobStore) submit(req executor.Request, callback string, expected *string) (*job, error) {
+// submit queues req, asked by client, as a new job and returns it, or an error when the store is full.
+func (st *jobStore) submit(client string, req executor.Request, callback string, expected *string) (*job, error) {
 	st.start()
 	now := time.Now()
-	j := &job{id: hooks.NewID(), req: req, callback: callback, created: now, state: JobQueued, done: make(chan struct{}), expected: expected}
+	j := &job{id: hooks.NewID(), client: client, req: req, callback: callback, created: now, state: JobQueued, done: make(chan struct{}), expected: expected}
 	st.mu.Lock()
 	st.sweepLocked(now)
 	if len(st.jobs) >= st.max {
@@ -154,7 +155,7 @@ func (st *jobStore) work() {
 		case st.wake <- struct{}{}:
 		default:
 		}
-		res, err := st.s.run(hooks.WithClient(ctx, "job "+j.id), j.req, nil)
+		res, err := st.s.run(hooks.WithID(hooks.WithClient(ctx, j.client), j.id), j.req, nil)
 		st.finish(j, res, err)
 	}
 }

@@ -46,7 +46,7 @@ func (s *Server) judge0Submit(r *http.Request, sub judge0Submission) (*job, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.jobs.submit(req, callback, expected)
+	return s.jobs.submit(clientIP(r), req, callback, expected)
 }
 
 // handleJudge0Get answers GET /judge0/submissions/{token}.

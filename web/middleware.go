@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/sandrun/sandrun/executor/hooks"
 )
 
 // recorder remembers the status and size of an answer for the request log. It unwraps to the
@@ -155,4 +158,10 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// withClient is r's context naming its client (the peer address) for the hook chain, so that
+// hooks and the run's log line say who asked.
+func withClient(r *http.Request) context.Context {
+	return hooks.WithClient(r.Context(), clientIP(r))
 }

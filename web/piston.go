@@ -80,7 +80,7 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := newOutputs()
-	res, err := s.run(r.Context(), req, out.add)
+	res, err := s.run(withClient(r), req, out.add)
 	if err != nil {
 		s.writeRunError(w, r, pistonFieldError(err))
 		return

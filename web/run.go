@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/hooks"
 )
 
 // handleRun answers POST /api/v1/run: a RunRequest in, the executor.Result out (200 whenever
@@ -22,7 +22,7 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 		s.writeRunError(w, r, err)
 		return
 	}
-	res, err := s.run(r.Context(), req, nil)
+	res, err := s.run(withClient(r), req, nil)
 	if err != nil {
 		s.writeRunError(w, r, v1FieldError(err))
 		return
@@ -63,36 +63,45 @@ func (s *Server) prepare(ctx context.Context, rr RunRequest) (executor.Request, 
 	return req, nil
 }
 
-// run runs req on the executor, recording metrics and one log line. req.Language must be a
-// resolved language id (it becomes a metric label).
+// run runs req on the executor: the hook chain New wrapped around it, whose post hook (observe)
+// records the metrics and the log line. req.Language must be a resolved language id (it becomes
+// a metric label); ctx should name the client (hooks.WithClient).
 func (s *Server) run(ctx context.Context, req executor.Request, onEvent func(executor.Event)) (executor.Result, error) {
-	start := time.Now()
-	res, err := s.exec.Run(ctx, req, onEvent)
-	elapsed := time.Since(start)
-	status := string(res.Status)
+	return s.exec.Run(ctx, req, onEvent)
+}
+
+// runStatus is a finished job's status as the metrics and the log name it: the Result's, or
+// rejected, refused, busy, canceled, error when there is none.
+func runStatus(d hooks.Done) string {
 	var re *executor.RequestError
-	switch {
+	switch err := d.Err; {
 	case err == nil:
+		return string(d.Result.Status)
 	case errors.As(err, &re):
-		status = "rejected"
+		return "rejected"
 	case errors.Is(err, executor.ErrRefused):
-		status = "refused"
+		return "refused"
 	case errors.Is(err, executor.ErrBusy):
-		status = "busy"
-	case ctx.Err() != nil:
-		status = "canceled"
+		return "busy"
+	case d.Canceled:
+		return "canceled"
 	default:
-		status = "error"
+		return "error"
 	}
-	s.metrics.observeRun(req.Language, status, elapsed)
-	attrs := []any{"language", req.Language, "version", req.Version, "status", status,
-		"elapsed_ms", elapsed.Milliseconds()}
-	if err == nil {
-		attrs = append(attrs, "exit_code", res.ExitCode, "cpu_ms", res.CPUTimeMs,
-			"wall_ms", res.WallTimeMs, "memory_kib", res.MemoryKiB)
+}
+
+// observe is the server's own post hook: it counts each finished run in /metrics and writes its
+// log line. It runs after the answer went out, on the chain's goroutine.
+func (s *Server) observe(d hooks.Done) {
+	status := runStatus(d)
+	s.metrics.observeRun(d.Request.Language, status, d.Elapsed)
+	attrs := []any{"job", d.ID, "client", d.Client, "language", d.Request.Language, "version", d.Request.Version,
+		"status", status, "elapsed_ms", d.Elapsed.Milliseconds()}
+	if d.Err == nil {
+		attrs = append(attrs, "exit_code", d.Result.ExitCode, "cpu_ms", d.Result.CPUTimeMs,
+			"wall_ms", d.Result.WallTimeMs, "memory_kib", d.Result.MemoryKiB)
 	} else {
-		attrs = append(attrs, "err", err.Error())
+		attrs = append(attrs, "err", d.Err.Error())
 	}
 	s.log.Info("run", attrs...)
-	return res, err
 }

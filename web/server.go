@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/hooks"
 	"github.com/sandrun/sandrun/languages"
 )
 
@@ -117,7 +118,10 @@ var defaultMaxLimits = executor.Limits{
 
 // Server is the HTTP front end. Create it with New; it is an http.Handler.
 type Server struct {
+	// exec is Options.Executor inside the server's hook chain, whose post hook records each
+	// run's metrics and log line (observe).
 	exec     executor.Executor
+	chain    *hooks.Chain
 	langs    *languages.Set
 	opts     Options
 	log      *slog.Logger
@@ -183,7 +187,9 @@ func New(opts Options) (*Server, error) {
 	if opts.Rate.N > 0 {
 		s.limiter = newRateLimiter(opts.Rate.N, opts.Rate.Per)
 	}
-	s.metrics = newMetrics(s.registry, s.exec)
+	s.metrics = newMetrics(s.registry, opts.Executor)
+	s.chain = hooks.New(opts.Executor, nil, []hooks.Post{s.observe})
+	s.exec = s.chain
 	if opts.JobTTL <= 0 {
 		opts.JobTTL = DefaultJobTTL
 	}
@@ -232,6 +238,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.log.Warn("shutdown grace ended with WebSocket runs still going")
 	}
 	s.jobs.close()
+	s.chain.Close()
 	if err != nil {
 		srv.Close()
 		return fmt.Errorf("web: shutdown: %w", err)

@@ -134,7 +134,12 @@ func TestMetricsAfterRun(t *testing.T) {
 		t.Fatalf("run: %d %s", w.Code, w.Body)
 	}
 	do(t, s, "POST", "/api/v1/run", `{"language":"python","source":"exit 2"}`)
+	// The runs are counted by a post hook, after the answers: wait for both (or the test's timeout).
 	w := do(t, s, "GET", "/metrics", "")
+	for !strings.Contains(w.Body.String(), `sandrun_run_duration_seconds_count{language="python"} 2`) {
+		time.Sleep(10 * time.Millisecond)
+		w = do(t, s, "GET", "/metrics", "")
+	}
 	for _, want := range []string{
 		`sandrun_runs_total{language="python",status="ok"} 1`,
 		`sandrun_runs_total{language="python",status="runtime_error"} 1`,

@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/hooks"
 )
 
 // The WebSocket protocol of /api/v1/run/stream (one run per connection, JSON text messages):
@@ -115,7 +116,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		st.failErr(err)
 		return
 	}
-	runCtx, stop := context.WithCancel(ctx)
+	runCtx, stop := context.WithCancel(hooks.WithClient(ctx, clientIP(r)))
 	defer stop()
 	if start.Interactive {
 		in := executor.NewStdinFeed()

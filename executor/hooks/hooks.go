@@ -34,6 +34,9 @@ type Done struct {
 	Result  executor.Result `json:"result"`
 	Err     error           `json:"-"`
 	Elapsed time.Duration   `json:"-"`
+	// Canceled is true when the caller's context had ended when the run returned (the client
+	// left, or the job was canceled): Err then says how the run stopped, not why.
+	Canceled bool `json:"-"`
 }
 
 // Pre sees a job before it is queued. It may change job (the request, the tags) and returns
@@ -81,6 +84,15 @@ func WithClient(ctx context.Context, client string) context.Context {
 	return context.WithValue(ctx, clientKey{}, client)
 }
 
+type idKey struct{}
+
+// WithID gives the job run with ctx the id id (e.g. the id a jobs API already answered), for one
+// run; without it each job gets a new id. A chain passes its job's id on to the executor it
+// wraps, so that nested chains (a front end's own inside an operator's) name a job alike.
+func WithID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, idKey{}, id)
+}
+
 // NewID returns a random job id (16 hex digits).
 func NewID() string {
 	b := make([]byte, 8)
@@ -93,7 +105,11 @@ func NewID() string {
 // *executor.RequestError); the post hooks see refused jobs too.
 func (c *Chain) Run(ctx context.Context, req executor.Request, onEvent func(executor.Event)) (executor.Result, error) {
 	client, _ := ctx.Value(clientKey{}).(string)
-	job := Job{ID: NewID(), Client: client, Request: req}
+	id, _ := ctx.Value(idKey{}).(string)
+	if id == "" {
+		id = NewID()
+	}
+	job := Job{ID: id, Client: client, Request: req}
 	start := time.Now()
 	var res executor.Result
 	var err error
@@ -105,10 +121,10 @@ func (c *Chain) Run(ctx context.Context, req executor.Request, onEvent func(exec
 	if err == nil {
 		// A pre hook may replace the request but not the live input stream, which is the client's.
 		job.Request.StdinStream = req.StdinStream
-		res, err = c.next.Run(ctx, job.Request, onEvent)
+		res, err = c.next.Run(WithID(ctx, job.ID), job.Request, onEvent)
 	}
 	if len(c.post) > 0 {
-		d := Done{Job: job, Result: res, Err: err, Elapsed: time.Since(start)}
+		d := Done{Job: job, Result: res, Err: err, Elapsed: time.Since(start), Canceled: ctx.Err() != nil}
 		d.Request.StdinStream = nil
 		select {
 		case c.done <- d:

@@ -210,3 +210,24 @@ func TestWebhook(t *testing.T) {
 		}
 	}
 }
+
+// TestNestedChainsShareTheID: a job keeps one id through nested chains, and WithID names it.
+func TestNestedChainsShareTheID(t *testing.T) {
+	var mu sync.Mutex
+	var ids []string
+	record := func(d hooks.Done) { mu.Lock(); ids = append(ids, d.ID+" "+d.Client); mu.Unlock() }
+	inner := hooks.New(&echo{}, nil, []hooks.Post{record})
+	outer := hooks.New(inner, nil, []hooks.Post{record})
+	ctx := hooks.WithClient(hooks.WithID(context.Background(), "job-1"), "203.0.113.7")
+	if _, err := outer.Run(ctx, py("1"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := outer.Run(context.Background(), py("1"), nil); err != nil {
+		t.Fatal(err)
+	}
+	outer.Close()
+	inner.Close()
+	if len(ids) != 4 || ids[0] != "job-1 203.0.113.7" || ids[1] != ids[0] || ids[2] != ids[3] || ids[2] == ids[0] {
+		t.Errorf("post hooks of nested chains saw %q; want job-1 twice, then one new id twice", ids)
+	}
+}
