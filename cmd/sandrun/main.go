@@ -76,7 +76,7 @@ func mainExit(args []string) int {
 		// An operator's pre hook refused the run: the program was not run.
 		fmt.Fprintf(os.Stderr, "sandrun %s: %v\n", args[0], err)
 		return 125
-default:
+	default:
 		fmt.Fprintf(os.Stderr, "sandrun %s: %v\n", args[0], err)
 		return 1
 	}
