@@ -59,7 +59,7 @@ export class Output {
     if (!files.length) return;
     const names = files.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
     const re = new RegExp(
-      `(?:/work/|\\./)?(?:${names})(?::(\\d+)(?::(\\d+))?|\\((\\d+)(?:, ?(\\d+))?\\)|", line (\\d+)| line (\\d+))`,
+      `(?<![\\w./-])(?:/work/|\\./)?(?:${names})(?::(\\d+)(?::(\\d+))?|\\((\\d+)(?:, ?(\\d+))?\\)|", line (\\d+)| line (\\d+))`,
       "g",
     );
     const walker = document.createTreeWalker(this.pre, NodeFilter.SHOW_TEXT);
