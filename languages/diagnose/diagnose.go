@@ -55,14 +55,14 @@ const WorkDir = "/work"
 const maxDiagnostics = 200
 
 // Find returns the problems lang's matchers find in outs, in the order they were printed
-// (stderr before stdout), for the files named in files (the request's file names). Problems in
-// other files (a library, the runtime) are left out, as is a second problem on the same line
-// with the same message. It never returns nil.
+// (stderr before stdout; of a long stream only its two ends), for the files named in files (the
+// request's file names). Problems in other files (a library, the runtime) are left out, as is a
+// second problem on the same line with the same message. It never returns nil.
 func Find(lang *languages.Language, files []string, outs ...Output) []Diagnostic {
 	out := []Diagnostic{}
 	seen := map[string]bool{}
 	for _, o := range outs {
-		for _, text := range []string{o.Stderr, o.Stdout} {
+		for _, text := range append(window(o.Stderr), window(o.Stdout)...) {
 			if text == "" {
 				continue
 			}
@@ -87,6 +87,27 @@ func Find(lang *languages.Language, files []string, outs ...Output) []Diagnostic
 	}
 	return out
 }
+
+// window is the part of a stream worth reading: all of it up to 2×edge bytes, else its first
+// and last edge bytes cut at line ends (a compiler's first errors, a traceback at the end), so a
+// program that fills its output limit costs little to read.
+func window(text string) []string {
+	if len(text) <= 2*edge {
+		return []string{text}
+	}
+	head := text[:edge]
+	if i := strings.LastIndexByte(head, '\n'); i >= 0 {
+		head = head[:i+1]
+	}
+	tail := text[len(text)-edge:]
+	if i := strings.IndexByte(tail, '\n'); i >= 0 {
+		tail = tail[i+1:]
+	}
+	return []string{head, tail}
+}
+
+// edge bounds what window reads at each end of a long stream.
+const edge = 64 << 10
 
 // located is a Diagnostic and the offset in the output where it was printed.
 type located struct {

@@ -125,6 +125,15 @@ pattern = '''(?m)^(?P<file>[^:\n]+):(?P<line>\d+): (?P<message>.*)\n(?P<caret> *
 	if n := len(diagnose.Find(lang, []string{"main.x"}, diagnose.Output{Stage: "compile", Stderr: many.String()})); n != 200 {
 		t.Errorf("500 errors gave %d diagnostics, want the cap of 200", n)
 	}
+	// A long output is read at its two ends only: the first error and a traceback at the end.
+	long := "main.x:1:0-1: first\n" + strings.Repeat("noise\n", 100_000) + "main.x:2:0-1: middle\n" + strings.Repeat("noise\n", 100_000) + "main.x:3:0-1: last\n"
+	var lines []int
+	for _, d := range diagnose.Find(lang, []string{"main.x"}, diagnose.Output{Stage: "compile", Stderr: long}) {
+		lines = append(lines, d.Line)
+	}
+	if diff := cmp.Diff([]int{1, 3}, lines); diff != "" {
+		t.Errorf("long output: lines (-want +got):\n%s", diff)
+	}
 	if got := diagnose.Find(lang, nil); got == nil || len(got) != 0 {
 		t.Errorf("no output: %#v, want an empty, non-nil list", got)
 	}
