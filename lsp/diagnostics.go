@@ -156,7 +156,7 @@ func (o origin) position(src, doc []string, line, col int) position {
 	dl := o.line + line - 1
 	text := strings.TrimSuffix(lineAt(doc, dl), "\r")
 	b = min(b, len(text))
-	for b > 0 && !utf8.RuneStart(text[b]) && b < len(text) {
+	for b > 0 && b < len(text) && !utf8.RuneStart(text[b]) {
 		b--
 	}
 	return position{Line: dl, Character: utf16Len(text[:b])}

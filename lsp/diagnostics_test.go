@@ -111,6 +111,12 @@ func TestOriginRange(t *testing.T) {
 	if want := (textRange{Start: position{2, 16}, End: position{2, 17}}); got != want {
 		t.Errorf("range = %v, want %v", got, want)
 	}
+	// An end past the line's end (a caret under the newline) stops at the end of the line.
+	if got := o.rangeOf(diagnose.Diagnostic{Line: 2, Column: 16, EndLine: 2, EndColumn: 40}, strings.Split(src, "\n"), strings.Split(doc, "\n")); got.End != (position{2, 18}) {
+		t.Errorf("range to the end = %v, want it to end at 2:18", got)
+	}
+	// A line the document does not have (it changed since the run) gives no panic.
+	o.rangeOf(diagnose.Diagnostic{Line: 9, Column: 3, EndLine: 9, EndColumn: 5}, nil, nil)
 	raw, _ := json.Marshal(got)
 	if string(raw) != `{"start":{"line":2,"character":16},"end":{"line":2,"character":17}}` {
 		t.Errorf("json = %s", raw)
