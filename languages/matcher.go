@@ -22,6 +22,8 @@ import (
 //	caret                      the blanks before a "^" under a verbatim copy of the line: column
 //	                           is their length plus one
 //	underline                  a run of "^~" under the problem: end_column is column plus its length
+//	strip                      with caret: the blanks before a copy of the line that lost its own
+//	                           indentation (Python): the column counts the file's indentation
 //	severity                   "error", "warning", "note"…, mapped to error, warning or info
 //	message                    the text; every message group that matched is joined by newlines
 //	frames                     with Frame: the stack frames of a traceback
@@ -57,7 +59,7 @@ func (m *Matcher) Regexps() (pattern, frame, skip *regexp.Regexp) {
 // matcherGroups are the group names a Pattern or Frame may use.
 var matcherGroups = map[string]bool{
 	"file": true, "line": true, "column": true, "end_line": true, "end_column": true,
-	"last_column": true, "column0": true, "end_column0": true, "caret": true, "underline": true,
+	"last_column": true, "column0": true, "end_column0": true, "caret": true, "underline": true, "strip": true,
 	"severity": true, "message": true, "frames": true, "": true,
 }
 

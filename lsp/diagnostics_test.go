@@ -85,7 +85,7 @@ func TestLocalDiagnosticsSelection(t *testing.T) {
 		t.Fatalf("result diagnostics = %+v, want one on line 3 of the selection", reply.Result.Diagnostics)
 	}
 	p := c.diagnosticsAfter(from, uri)
-	want := []Diagnostic{{Range: textRange{Start: position{5, 4}, End: position{5, 25}}, Severity: 1, Code: "python3", Source: "sandrun",
+	want := []Diagnostic{{Range: textRange{Start: position{5, 10}, End: position{5, 24}}, Severity: 1, Code: "python3", Source: "sandrun",
 		Message: "NameError: name 'undefined_name' is not defined"}}
 	if diff := cmp.Diff(want, p.Diagnostics); diff != "" {
 		t.Errorf("selection diagnostics (-want +got):\n%s", diff)

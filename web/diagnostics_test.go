@@ -19,7 +19,7 @@ import (
 func TestLocalDiagnostics(t *testing.T) {
 	url := needLocal(t, "python")
 	src := "def ratio(a, b):\n    return a / b\n\nprint(ratio(1, 0))\n"
-	want := []executor.Diagnostic{{File: "main.py", Line: 2, EndLine: 2, Severity: "error",
+	want := []executor.Diagnostic{{File: "main.py", Line: 2, Column: 12, EndLine: 2, EndColumn: 17, Severity: "error",
 		Message: "ZeroDivisionError: division by zero", Source: "python3"}}
 
 	var res executor.Result

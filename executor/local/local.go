@@ -297,9 +297,9 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 // diagnostics finds the problems in res's compile and run output (every case's, for a
 // multi-case run): the one place a Result gets its Diagnostics.
 func diagnostics(lang *languages.Language, req Request, res *Result) []diagnose.Diagnostic {
-	names := make([]string, len(req.Files))
+	files := make([]diagnose.File, len(req.Files))
 	for i, f := range req.Files {
-		names[i] = f.Name
+		files[i] = diagnose.File{Name: f.Name, Content: f.Content}
 	}
 	var outs []diagnose.Output
 	if c := res.Compile; c != nil {
@@ -311,7 +311,7 @@ func diagnostics(lang *languages.Language, req Request, res *Result) []diagnose.
 			outs = append(outs, diagnose.Output{Stage: string(StageRun), Stdout: c.Stdout, Stderr: c.Stderr})
 		}
 	}
-	return diagnose.Find(lang, names, outs...)
+	return diagnose.Find(lang, files, outs...)
 }
 
 // internalError turns a machinery failure into a Result; when ctx ended, ctx's error wins.

@@ -7,6 +7,7 @@
 package diagnose
 
 import (
+	"bytes"
 	"path"
 	"regexp"
 	"sort"
@@ -40,6 +41,13 @@ type Diagnostic struct {
 	Source    string   `json:"source"` // the compiler or runtime: "gcc", "rustc", "python3", "node"
 }
 
+// File is one of the request's files: its name, and its text for tools that print a copy of the
+// line without its indentation (Python's carets).
+type File struct {
+	Name    string
+	Content []byte
+}
+
 // Output is the output of one stage of a run.
 type Output struct {
 	Stage          string // "compile" or "run", as in languages.Matcher.Stage
@@ -58,7 +66,11 @@ const maxDiagnostics = 200
 // (stderr before stdout; of a long stream only its two ends), for the files named in files (the
 // request's file names). Problems in other files (a library, the runtime) are left out, as is a
 // second problem on the same line with the same message. It never returns nil.
-func Find(lang *languages.Language, files []string, outs ...Output) []Diagnostic {
+func Find(lang *languages.Language, files []File, outs ...Output) []Diagnostic {
+	req := request{files: files, names: make([]string, len(files))}
+	for i, f := range files {
+		req.names[i] = f.Name
+	}
 	out := []Diagnostic{}
 	seen := map[string]bool{}
 	for _, o := range outs {
@@ -72,7 +84,7 @@ func Find(lang *languages.Language, files []string, outs ...Output) []Diagnostic
 				if m.Stage != o.Stage {
 					continue
 				}
-				found = append(found, match(m, text, files, source(lang, m))...)
+				found = append(found, match(m, text, req, source(lang, m))...)
 			}
 			sort.SliceStable(found, func(i, j int) bool { return found[i].at < found[j].at })
 			for _, f := range found {
@@ -109,6 +121,36 @@ func window(text string) []string {
 // edge bounds what window reads at each end of a long stream.
 const edge = 64 << 10
 
+// request is the request's files, and their names for resolve.
+type request struct {
+	files []File
+	names []string
+}
+
+// indent returns the blanks that start line (1-based) of the file called name, and whether the
+// request has that line.
+func (r request) indent(name string, line int) (int, bool) {
+	for _, f := range r.files {
+		if f.Name != name {
+			continue
+		}
+		text := f.Content
+		for i := 1; i < line; i++ {
+			j := bytes.IndexByte(text, '\n')
+			if j < 0 {
+				return 0, false
+			}
+			text = text[j+1:]
+		}
+		n := 0
+		for n < len(text) && (text[n] == ' ' || text[n] == '\t') {
+			n++
+		}
+		return n, true
+	}
+	return 0, false
+}
+
 // located is a Diagnostic and the offset in the output where it was printed.
 type located struct {
 	Diagnostic
@@ -116,7 +158,7 @@ type located struct {
 }
 
 // match applies one matcher to text.
-func match(m *languages.Matcher, text string, files []string, src string) []located {
+func match(m *languages.Matcher, text string, req request, src string) []located {
 	pattern, frame, skip := m.Regexps()
 	if pattern == nil {
 		return nil
@@ -128,11 +170,11 @@ func match(m *languages.Matcher, text string, files []string, src string) []loca
 		place := g
 		if frame != nil {
 			var ok bool
-			if place, ok = innermost(frame, g.get("frames"), files, m.Innermost == "last"); !ok {
+			if place, ok = innermost(frame, g.get("frames"), req.names, m.Innermost == "last"); !ok {
 				continue
 			}
 		}
-		if !place.position(&d, files) {
+		if !place.position(&d, req) {
 			continue
 		}
 		if skip != nil && skip.MatchString(d.Message) {
@@ -209,8 +251,8 @@ func (g groups) message() string {
 
 // position fills d's file, lines and columns from the match; false when the file is not one of
 // files or the line is missing.
-func (g groups) position(d *Diagnostic, files []string) bool {
-	d.File = resolve(g.get("file"), files)
+func (g groups) position(d *Diagnostic, req request) bool {
+	d.File = resolve(g.get("file"), req.names)
 	d.Line = g.num("line")
 	if d.File == "" || d.Line < 1 {
 		return false
@@ -222,8 +264,20 @@ func (g groups) position(d *Diagnostic, files []string) bool {
 	case g.num("column0") >= 0:
 		d.Column = g.num("column0") + 1
 	default:
-		if c, ok := g.lookup("caret"); ok {
-			d.Column = len(c) + 1
+		c, ok := g.lookup("caret")
+		if !ok {
+			break
+		}
+		d.Column = len(c) + 1
+		if strip, ok := g.lookup("strip"); ok {
+			// The tool copied the line without its indentation, after strip: the caret's column
+			// in the file needs the line's own indentation.
+			in, ok := req.indent(d.File, d.Line)
+			if !ok || len(c) < len(strip) {
+				d.Column = 0
+				break
+			}
+			d.Column = len(c) - len(strip) + in + 1
 		}
 	}
 	d.EndLine, d.EndColumn = d.Line, d.Column

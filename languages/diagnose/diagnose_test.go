@@ -63,7 +63,11 @@ func TestCaptured(t *testing.T) {
 				outs = append(outs, diagnose.Output{Stage: "compile", Stdout: out.Compile.Stdout, Stderr: out.Compile.Stderr})
 			}
 			outs = append(outs, diagnose.Output{Stage: "run", Stdout: out.Stdout, Stderr: out.Stderr})
-			got := diagnose.Find(lang, []string{lang.SourceFile}, outs...)
+			src, err := os.ReadFile(filepath.Join(dir, lang.SourceFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := diagnose.Find(lang, []diagnose.File{{Name: lang.SourceFile, Content: src}}, outs...)
 			wantFile := filepath.Join(dir, "want.json")
 			if *update {
 				data, _ := json.MarshalIndent(got, "", "  ")
@@ -107,7 +111,7 @@ pattern = '''(?m)^(?P<file>[^:\n]+):(?P<line>\d+):(?P<column0>\d+)-(?P<end_colum
 stage = "run"
 pattern = '''(?m)^(?P<file>[^:\n]+):(?P<line>\d+): (?P<message>.*)\n(?P<caret> *)(?P<underline>\^~*)'''
 `)
-	out := diagnose.Find(lang, []string{"main.x"},
+	out := diagnose.Find(lang, []diagnose.File{{Name: "main.x"}},
 		diagnose.Output{Stage: "compile", Stderr: "main.x:3:4-9: bad\nmain.x:3:4-9: bad\nother.x:1:0-1: elsewhere\n"},
 		diagnose.Output{Stage: "run", Stderr: "main.x:7: boom\n    ^~~\n", Stdout: "main.x:1:0-1: not a run-stage pattern\n"},
 	)
@@ -122,13 +126,13 @@ pattern = '''(?m)^(?P<file>[^:\n]+):(?P<line>\d+): (?P<message>.*)\n(?P<caret> *
 	for i := 1; i <= 500; i++ {
 		fmt.Fprintf(&many, "main.x:%d:0-1: e\n", i)
 	}
-	if n := len(diagnose.Find(lang, []string{"main.x"}, diagnose.Output{Stage: "compile", Stderr: many.String()})); n != 200 {
+	if n := len(diagnose.Find(lang, []diagnose.File{{Name: "main.x"}}, diagnose.Output{Stage: "compile", Stderr: many.String()})); n != 200 {
 		t.Errorf("500 errors gave %d diagnostics, want the cap of 200", n)
 	}
 	// A long output is read at its two ends only: the first error and a traceback at the end.
 	long := "main.x:1:0-1: first\n" + strings.Repeat("noise\n", 100_000) + "main.x:2:0-1: middle\n" + strings.Repeat("noise\n", 100_000) + "main.x:3:0-1: last\n"
 	var lines []int
-	for _, d := range diagnose.Find(lang, []string{"main.x"}, diagnose.Output{Stage: "compile", Stderr: long}) {
+	for _, d := range diagnose.Find(lang, []diagnose.File{{Name: "main.x"}}, diagnose.Output{Stage: "compile", Stderr: long}) {
 		lines = append(lines, d.Line)
 	}
 	if diff := cmp.Diff([]int{1, 3}, lines); diff != "" {
