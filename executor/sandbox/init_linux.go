@@ -10,6 +10,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sandrun/sandrun/executor/sandbox/seccomp"
 )
 
 // The sandbox re-executes /proc/self/exe twice over: once as the init (pid 1 of the new
@@ -46,7 +48,11 @@ type initProc struct {
 	ctl   *conn
 	exe   *os.File // this binary, kept open to re-exec as stage-2 after pivot_root
 	setup *setupSpec
-	warm  chan *warmStage2 // the next command's stage-2 (nil if it could not start)
+	warm  chan *warmStage2 // the next command's stage-2, or its cgroup files (nil if it could not start)
+	// filter is the seccomp program each forked command installs (setup.Fork), built once.
+	filter  *unix.SockFprog
+	prog    []unix.SockFilter
+	lastCap int
 	// netBase is the network namespace's state right after set-up (see doReset).
 	netBase []byte
 }
@@ -105,7 +111,7 @@ func (in *initProc) serve() error {
 				closeAll(files)
 				return errors.New("prepare before setup")
 			}
-			in.prepare(files)
+			in.prepare(files, m.Into)
 			files = nil
 		case "create", "open":
 			f, err := in.openWork(m)
@@ -185,6 +191,13 @@ func (in *initProc) doSetup(s *setupSpec) error {
 	}
 	if err := buildRoot(s); err != nil {
 		return err
+	}
+	if s.Fork {
+		if in.prog, err = seccomp.Program(); err != nil {
+			return fmt.Errorf("setup: %w", err)
+		}
+		in.filter = &unix.SockFprog{Len: uint16(len(in.prog)), Filter: &in.prog[0]}
+		in.lastCap = lastCap()
 	}
 	in.netBase, err = netState()
 	return err
