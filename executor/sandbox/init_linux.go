@@ -11,8 +11,13 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/sandrun/sandrun/executor/sandbox/internal/rawfork"
 	"github.com/sandrun/sandrun/executor/sandbox/seccomp"
 )
+
+// commandRegion is the size of the memory a forked command is written to: its args and env
+// (at most maxMsg bytes as JSON) and their pointer arrays.
+const commandRegion = 4 * maxMsg
 
 // The sandbox re-executes /proc/self/exe twice over: once as the init (pid 1 of the new
 // namespaces, one per Sandbox) and, for every command, as a short-lived stage-2 that drops
@@ -49,10 +54,12 @@ type initProc struct {
 	exe   *os.File // this binary, kept open to re-exec as stage-2 after pivot_root
 	setup *setupSpec
 	warm  chan *warmStage2 // the next command's stage-2, or its cgroup files (nil if it could not start)
-	// filter is the seccomp program each forked command installs (setup.Fork), built once.
+	// Where commands are forked (setup.Fork): the seccomp program each installs, built once,
+	// and the memory the command is written to for the waiting child.
 	filter  *unix.SockFprog
 	prog    []unix.SockFilter
 	lastCap int
+	region  *rawfork.Region
 	// netBase is the network namespace's state right after set-up (see doReset).
 	netBase []byte
 }
@@ -198,6 +205,9 @@ func (in *initProc) doSetup(s *setupSpec) error {
 		}
 		in.filter = &unix.SockFprog{Len: uint16(len(in.prog)), Filter: &in.prog[0]}
 		in.lastCap = lastCap()
+		if in.region, err = rawfork.NewRegion(commandRegion); err != nil {
+			return fmt.Errorf("setup: %w", err)
+		}
 	}
 	in.netBase, err = netState()
 	return err

@@ -15,69 +15,67 @@ import (
 	"github.com/sandrun/sandrun/executor/sandbox/internal/rawfork"
 )
 
-// fork starts the command of spec from the init (setup.Fork): a raw clone whose child joins
-// the cgroup w names, takes files as its stdio, sets the rlimits, drops every privilege, sets
-// no_new_privs, installs the filter and execve's (package internal/rawfork). It fills in
-// w.pid and w.sock (where the child's CPU report or failure comes, then EOF at its execve).
-func (in *initProc) fork(w *warmStage2, spec *runSpec, files []*os.File) error {
-	if len(spec.Args) == 0 {
-		return errors.New("bad request")
+// preforkRaw starts the next command's child (setup.Fork): a raw clone of the init that joins
+// the command's cgroups (cloned into the v2 dir when into is set) and waits for its command
+// (package internal/rawfork). It stands where a stage-2 would.
+func (in *initProc) preforkRaw(cgroups []*os.File, into bool) (*warmStage2, error) {
+	pair, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_SEQPACKET|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("socketpair: %w", err)
 	}
-	p := &rawfork.Plan{CgroupFD: -1, CloneFlags: syscall.CLONE_NEWIPC, UID: spec.UID, GID: spec.GID,
-		SetGroups: !spec.Rootless, LastCap: in.lastCap, Filter: in.filter, DataLimit: spec.DataLimit}
-	var err error
-	bytes := func(s string) *byte {
-		b, e := syscall.BytePtrFromString(s)
-		if e != nil && err == nil {
-			err = fmt.Errorf("exec %s: %w", spec.Args[0], e)
+	p := &rawfork.Plan{CgroupFD: -1, CloneFlags: syscall.CLONE_NEWIPC, UID: in.setup.UID, GID: in.setup.GID,
+		SetGroups: !in.setup.Rootless, LastCap: in.lastCap, Filter: in.filter, Region: in.region, Sock: pair[1]}
+	if into {
+		p.CgroupFD = int(cgroups[0].Fd())
+	} else {
+		for _, f := range cgroups {
+			p.Procs = append(p.Procs, int(f.Fd()))
 		}
-		return b
 	}
-	for _, path := range execCandidates(spec.Args[0], spec.Env) {
-		p.Paths = append(p.Paths, bytes(path))
+	pid, err := rawfork.Prefork(p)
+	syscall.Close(pair[1])
+	if err != nil {
+		syscall.Close(pair[0])
+		return nil, fmt.Errorf("start the command's process: %w", err)
 	}
-	for _, a := range spec.Args {
-		p.Argv = append(p.Argv, bytes(a))
+	return &warmStage2{pid: pid, sock: pair[0], cgroups: cgroups, into: into}, nil
+}
+
+// handRaw writes the command of spec where the waiting child w reads it and hands it its stdio
+// (files). A child that died while it waited is replaced once.
+func (in *initProc) handRaw(w *warmStage2, spec *runSpec, files []*os.File) (*warmStage2, error) {
+	if len(spec.Args) == 0 {
+		return w, errors.New("bad request")
 	}
-	p.Argv = append(p.Argv, nil)
-	for _, e := range spec.Env {
-		p.Envv = append(p.Envv, bytes(e))
-	}
-	p.Envv = append(p.Envv, nil)
 	dir := spec.Dir
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join("/work", dir)
 	}
-	p.Dir = bytes(dir)
-	if err != nil {
-		return err
-	}
-	for i, f := range files {
-		p.Stdio[i] = int(f.Fd())
-	}
-	if w.into {
-		p.CgroupFD = int(w.cgroups[0].Fd())
-	} else {
-		for _, f := range w.cgroups {
-			p.Procs = append(p.Procs, int(f.Fd()))
-		}
-	}
+	c := &rawfork.Command{Paths: execCandidates(spec.Args[0], spec.Env), Args: spec.Args, Env: spec.Env, Dir: dir,
+		DataLimit: spec.DataLimit}
 	for _, rl := range spec.Rlimits {
-		p.Rlimits = append(p.Rlimits, rawfork.Rlimit{Resource: rl.Resource, Limit: unix.Rlimit{Cur: rl.Cur, Max: rl.Max}})
+		c.Rlimits = append(c.Rlimits, rawfork.Rlimit{Resource: rl.Resource, Limit: unix.Rlimit{Cur: rl.Cur, Max: rl.Max}})
 	}
-	pair, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_SEQPACKET|syscall.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("socketpair: %w", err)
+	if err := in.region.Put(c); err != nil {
+		return w, fmt.Errorf("exec %s: %w", spec.Args[0], err)
 	}
-	p.Report = pair[1]
-	pid, err := rawfork.Start(p)
-	syscall.Close(pair[1])
-	if err != nil {
-		syscall.Close(pair[0])
-		return err
+	stdio := [3]int{int(files[0].Fd()), int(files[1].Fd()), int(files[2].Fd())}
+	err := rawfork.Hand(w.sock, stdio)
+	if err == nil {
+		return w, nil
 	}
-	w.pid, w.sock = pid, pair[0]
-	return nil
+	// It died before its command came (the PID namespace's kill of the last run cannot reach
+	// it: it is started after; a memory limit could): start another in the same cgroups.
+	syscall.Close(w.sock)
+	nw, perr := in.preforkRaw(w.cgroups, w.into)
+	if perr != nil {
+		w.sock = -1
+		return w, fmt.Errorf("hand over: %v; restart: %w", err, perr)
+	}
+	if err := rawfork.Hand(nw.sock, stdio); err != nil {
+		return nw, fmt.Errorf("hand over: %w", err)
+	}
+	return nw, nil
 }
 
 // execCandidates are the paths the child tries to execve, in order: file itself when it has a

@@ -25,11 +25,11 @@ type initRun struct {
 
 func (r *initRun) finished() bool { return r.done.Load() }
 
-// warmStage2 is what the next command starts from. Where commands are forked (setup.Fork) it
-// is only the command's cgroup files (pid 0). Otherwise it is a stage-2 started ahead of its
-// command: its Go runtime is up and it has joined the command's cgroups (the host made them and
-// sent their cgroup.procs files with "prepare"); it waits on its socket for the request. A
-// command pays for neither on its hot path.
+// warmStage2 is the process the next command starts from, started ahead of it: it has joined
+// the command's cgroups (the host made them and sent their cgroup.procs files, or the v2 dir,
+// with "prepare") and waits on its socket for the request. Where commands are forked
+// (setup.Fork) it is a raw clone of the init (initfork_linux.go); else a stage-2, whose Go
+// runtime is up. A command pays for neither on its hot path.
 type warmStage2 struct {
 	pid     int
 	sock    int        // SOCK_SEQPACKET: the request (with stdio fds) goes in, an exec error comes out
@@ -37,11 +37,18 @@ type warmStage2 struct {
 	into    bool       // cgroups[0] is a v2 dir to clone the command into
 }
 
-// prepare starts the next command's stage-2 in the background (or, where commands are forked,
-// keeps the cgroup files for it); startRun takes it.
+// prepare starts the next command's process in the background; startRun takes it.
 func (in *initProc) prepare(cgroups []*os.File, into bool) {
 	if in.setup.Fork {
-		in.warm <- &warmStage2{cgroups: cgroups, into: into}
+		go func() {
+			w, err := in.preforkRaw(cgroups, into)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "sandbox init:", err)
+				closeAll(cgroups)
+				w = nil
+			}
+			in.warm <- w
+		}()
 		return
 	}
 	go func() {
@@ -117,9 +124,13 @@ func (in *initProc) startRun(spec *runSpec, files []*os.File) *initRun {
 	}
 	if in.setup.Fork {
 		handed := time.Now()
-		err := in.fork(w, spec, files)
+		w, err := in.handRaw(w, spec, files)
 		closeAll(w.cgroups)
 		if err != nil {
+			if w.sock >= 0 {
+				syscall.Close(w.sock) // the waiting child exits
+			}
+			_, _ = syscall.Wait4(w.pid, nil, 0, nil)
 			return fail(fmt.Errorf("run: %w", err))
 		}
 		go func() {

@@ -22,9 +22,10 @@ func TestParseFailure(t *testing.T) {
 	}
 }
 
-// TestStart runs a shell through Start with an allow-all filter and reads what it sees of
-// itself: no_new_privs, a filter, the rlimit, no capability.
-func TestStart(t *testing.T) {
+// TestPrefork runs a shell through Prefork with an allow-all filter and reads what it sees of
+// itself: no_new_privs, a filter, the rlimit, no capability, only its stdio open (ls's own fd
+// for the dir is the fourth).
+func TestPrefork(t *testing.T) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -38,27 +39,27 @@ func TestStart(t *testing.T) {
 	}
 	defer syscall.Close(pair[0])
 	allow := []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW}}
-	script := "grep -E '^(NoNewPrivs|Seccomp|CapEff|CapBnd):' /proc/self/status; ulimit -n; pwd"
-	sp := func(s string) *byte { b, _ := syscall.BytePtrFromString(s); return b }
-	p := &Plan{
-		Paths:    []*byte{sp("/nonexistent/sh"), sp("/bin/sh")},
-		Argv:     []*byte{sp("sh"), sp("-c"), sp(script), nil},
-		Envv:     []*byte{sp("PATH=/usr/bin:/bin"), nil},
-		Dir:      sp("/"),
-		Stdio:    [3]int{int(null.Fd()), int(w.Fd()), int(w.Fd())},
-		CgroupFD: -1,
-		Rlimits:  []Rlimit{{Resource: unix.RLIMIT_NOFILE, Limit: unix.Rlimit{Cur: 77, Max: 77}}},
-		UID:      os.Getuid(), GID: os.Getgid(),
-		LastCap: 40,
-		Filter:  &unix.SockFprog{Len: 1, Filter: &allow[0]},
-		Report:  pair[1],
-	}
-	pid, err := Start(p)
-	syscall.Close(pair[1])
-	w.Close()
+	region, err := NewRegion(1 << 20)
 	if err != nil {
 		t.Fatal(err)
 	}
+	p := &Plan{CgroupFD: -1, UID: os.Getuid(), GID: os.Getgid(), LastCap: 40,
+		Filter: &unix.SockFprog{Len: 1, Filter: &allow[0]}, Region: region, Sock: pair[1]}
+	pid, err := Prefork(p)
+	syscall.Close(pair[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := "grep -E '^(NoNewPrivs|Seccomp|CapEff|CapBnd):' /proc/self/status; ulimit -n; pwd; ls /proc/self/fd | wc -l"
+	if err := region.Put(&Command{Paths: []string{"/nonexistent/sh", "/bin/sh"}, Args: []string{"sh", "-c", script},
+		Env: []string{"PATH=/usr/bin:/bin"}, Dir: "/",
+		Rlimits: []Rlimit{{Resource: unix.RLIMIT_NOFILE, Limit: unix.Rlimit{Cur: 77, Max: 77}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Hand(pair[0], [3]int{int(null.Fd()), int(w.Fd()), int(w.Fd())}); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
 	out, _ := io.ReadAll(r)
 	var ws syscall.WaitStatus
 	if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil {
@@ -70,12 +71,60 @@ func TestStart(t *testing.T) {
 		t.Errorf("report of %d bytes, want the CPU report", n)
 	}
 	got := string(out)
-	for _, want := range []string{"NoNewPrivs:\t1", "Seccomp:\t2", "CapEff:\t0000000000000000", "CapBnd:\t0000000000000000", "\n77\n/\n"} {
+	for _, want := range []string{"NoNewPrivs:\t1", "Seccomp:\t2", "CapEff:\t0000000000000000", "CapBnd:\t0000000000000000", "\n77\n/\n4\n"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("output lacks %q:\n%s", want, got)
 		}
 	}
 	if ws.ExitStatus() != 0 {
 		t.Errorf("exit status %v", ws)
+	}
+}
+
+// A waiting child whose parent closes the socket exits 0 without running anything.
+func TestPreforkParentGone(t *testing.T) {
+	pair, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_SEQPACKET|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	region, err := NewRegion(1 << 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allow := []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW}}
+	pid, err := Prefork(&Plan{CgroupFD: -1, UID: os.Getuid(), GID: os.Getgid(),
+		Filter: &unix.SockFprog{Len: 1, Filter: &allow[0]}, Region: region, Sock: pair[1]})
+	syscall.Close(pair[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	syscall.Close(pair[0])
+	var ws syscall.WaitStatus
+	if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !ws.Exited() || ws.ExitStatus() != 0 {
+		t.Errorf("child ended %v, want exit 0", ws)
+	}
+}
+
+// Put refuses what does not fit or cannot be a C string.
+func TestPutBounds(t *testing.T) {
+	region, err := NewRegion(4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := Command{Paths: []string{"/bin/true"}, Args: []string{"true"}, Dir: "/"}
+	if err := region.Put(&ok); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	big := ok
+	big.Env = []string{strings.Repeat("x", 8192)}
+	nul := ok
+	nul.Args = []string{"a\x00b"}
+	for _, c := range []Command{big, nul, {Args: []string{"x"}, Dir: "/"}} {
+		if err := region.Put(&c); err == nil {
+			t.Errorf("Put(%.40v) worked", c)
+		}
 	}
 }
