@@ -210,6 +210,9 @@ func judgeVersion(j *goJudge) string {
 		Version string `json:"buildVersion"`
 	}
 	_ = json.NewDecoder(resp.Body).Decode(&v)
+	if v.Version == "(devel)" { // built from a source tree: no version to tell
+		return ""
+	}
 	return v.Version
 }
 

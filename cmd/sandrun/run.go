@@ -26,6 +26,9 @@ type runFlags struct {
 	execSpec, tokenFile, tca string
 	json                     bool
 	cache                    cacheFlags
+	// oneShot: one run and exit (`sandrun run`): no pool of sandboxes, so nothing is reset or
+	// kept ready after the run only to be closed.
+	oneShot bool
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -46,6 +49,9 @@ func (f *runFlags) open(ctx context.Context) (executor.Executor, func() error, e
 	var lo executor.LocalOptions
 	if err := f.cache.apply(&lo); err != nil {
 		return nil, nil, err
+	}
+	if f.oneShot {
+		lo.PoolSize = -1
 	}
 	return openExecutorWith(ctx, f.execSpec, f.tokenFile, f.tca, lo)
 }
@@ -97,6 +103,7 @@ func runCmd(ctx context.Context, args []string) error {
 	if inv == nil || err != nil {
 		return err
 	}
+	inv.flags.oneShot = true
 	ex, closeEx, err := inv.flags.open(ctx)
 	if err != nil {
 		return err
