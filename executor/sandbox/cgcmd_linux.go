@@ -31,7 +31,7 @@ type cmdCgroup struct {
 	pids   bool // the pids controller is here
 	memsw  bool // v1: swap is accounted (memory.memsw.*)
 
-	baseCPU time.Duration // used before the command started (by the waiting stage-2)
+	baseCPU time.Duration // used before the command started (by the waiting process)
 	peak    *os.File      // v2: memory.peak, reset through this fd where the kernel allows
 }
 
@@ -109,7 +109,7 @@ func (c *cmdCgroup) limit(l Limits) error {
 		}
 		if c.memory {
 			// Linux 6.12+: a write resets the peak seen through this file; before, it is the
-			// peak since the cgroup was made (the waiting stage-2 included).
+			// peak since the cgroup was made (the waiting process included).
 			f, err := os.OpenFile(filepath.Join(dir, "memory.peak"), os.O_RDWR, 0)
 			if err == nil {
 				if _, err := f.WriteString("reset\n"); err != nil {

@@ -19,10 +19,10 @@ import (
 // (at most maxMsg bytes as JSON) and their pointer arrays.
 const commandRegion = 4 * maxMsg
 
-// The sandbox re-executes /proc/self/exe twice over: once as the init (pid 1 of the new
-// namespaces, one per Sandbox) and, for every command, as a short-lived stage-2 that drops
-// privileges and execve's the command. Both are recognised by argv[0] and an env var together,
-// so neither can be triggered by accident.
+// The sandbox re-executes /proc/self/exe as the init (pid 1 of the new namespaces, one per
+// Sandbox) and, where commands are not forked from the init (start_linux.go), for every command
+// as a short-lived stage-2 that drops privileges and execve's the command. Both are recognised
+// by argv[0] and an env var together, so neither can be triggered by accident.
 const (
 	envRole    = "_SANDRUN_SANDBOX_ROLE"
 	envCgroups = "_SANDRUN_SANDBOX_CGROUPS" // stage-2: how many cgroup.procs fds follow fd 3
@@ -53,7 +53,7 @@ type initProc struct {
 	ctl   *conn
 	exe   *os.File // this binary, kept open to re-exec as stage-2 after pivot_root
 	setup *setupSpec
-	warm  chan *warmStage2 // the next command's stage-2, or its cgroup files (nil if it could not start)
+	warm  chan *warmStage2 // the next command's process, waiting (nil if it could not start)
 	// Where commands are forked (setup.Fork): the seccomp program each installs, built once,
 	// and the memory the command is written to for the waiting child.
 	filter  *unix.SockFprog
@@ -68,7 +68,7 @@ type initProc struct {
 // kills every process left in the PID namespace.
 func initMain() {
 	// Signals from inside (rootless commands share the init's uid) must not end the init: the
-	// runtime handles them (and stage-2 children get default dispositions back).
+	// runtime handles them (and commands get default dispositions back).
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
 		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGPIPE, syscall.SIGALRM, syscall.SIGVTALRM,

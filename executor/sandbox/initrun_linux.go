@@ -17,7 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// initRun is one command as the init runs it: hand the request to a stage-2, wait for its
+// initRun is one command as the init runs it: hand the request to its waiting process, wait for its
 // execve, reap every process until none is left, report.
 type initRun struct {
 	done atomic.Bool
