@@ -3,8 +3,10 @@
 package rawfork
 
 import (
+	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -127,4 +129,83 @@ func TestPutBounds(t *testing.T) {
 			t.Errorf("Put(%.40v) worked", c)
 		}
 	}
+}
+
+// On a writable cgroup v2 hierarchy the child is cloned straight into its cgroup
+// (CLONE_INTO_CGROUP): the command reads it from /proc/self/cgroup.
+func TestPreforkIntoCgroup(t *testing.T) {
+	mount := ""
+	for _, m := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/unified"} {
+		var st unix.Statfs_t
+		if unix.Statfs(m, &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
+			mount = m
+			break
+		}
+	}
+	if mount == "" || os.Geteuid() != 0 {
+		t.Skip("needs root and a cgroup2 mount")
+	}
+	own := ""
+	b, _ := os.ReadFile("/proc/self/cgroup")
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "0::"); ok {
+			own = v
+		}
+	}
+	name := fmt.Sprintf("rawfork-test-%d", os.Getpid())
+	dir := filepath.Join(mount, own, name)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Skipf("cannot make a v2 cgroup: %v", err)
+	}
+	defer os.Remove(dir)
+	d, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	out, ws := runShell(t, int(d.Fd()), "cat /proc/self/cgroup")
+	if ws.ExitStatus() != 0 || !strings.Contains(out, "0::"+filepath.Join(own, name)+"\n") {
+		t.Errorf("exit %v, /proc/self/cgroup:\n%s", ws, out)
+	}
+}
+
+// runShell runs script through Prefork (cloned into cgroupFD when >= 0) and returns its output.
+func runShell(t *testing.T, cgroupFD int, script string) (string, syscall.WaitStatus) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	null, _ := os.Open(os.DevNull)
+	defer null.Close()
+	pair, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_SEQPACKET|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(pair[0])
+	region, err := NewRegion(1 << 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allow := []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW}}
+	pid, err := Prefork(&Plan{CgroupFD: cgroupFD, UID: os.Getuid(), GID: os.Getgid(),
+		Filter: &unix.SockFprog{Len: 1, Filter: &allow[0]}, Region: region, Sock: pair[1]})
+	syscall.Close(pair[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := region.Put(&Command{Paths: []string{"/bin/sh"}, Args: []string{"sh", "-c", script}, Dir: "/"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Hand(pair[0], [3]int{int(null.Fd()), int(w.Fd()), int(w.Fd())}); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	out, _ := io.ReadAll(r)
+	var ws syscall.WaitStatus
+	if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	return string(out), ws
 }
