@@ -41,11 +41,14 @@ func TestCommandState(t *testing.T) {
 			}
 			for i := 0; i < 2; i++ { // the first command and one that follows it
 				var cgName string
+				s.mu.Lock()
+				s.waitPending() // the cgroup made after the last command
 				if s.next != nil {
 					for _, dir := range s.next.dirs {
 						cgName = filepath.Base(dir)
 					}
 				}
+				s.mu.Unlock()
 				lim := testLimits
 				lim.OpenFiles, lim.Stack, lim.Processes, lim.FileSize = 77, 5<<20, 33, 1<<20
 				r := run(t, s, Cmd{Args: sh(`id -u; id -g; id -G; grep -E '^(NoNewPrivs|Seccomp|Seccomp_filters|CapInh|CapPrm|CapEff|CapBnd|CapAmb|SigIgn|SigBlk):' /proc/self/status; cat /proc/self/limits; cat /proc/self/cgroup`),
