@@ -1,4 +1,4 @@
-package executor
+package local
 
 import (
 	"fmt"
@@ -18,7 +18,7 @@ func TestGoBuildCache(t *testing.T) {
 		t.Skip("compiles Go's std packages (~15 s of CPU)")
 	}
 	root := t.TempDir()
-	l := newTestLocal(t, LocalOptions{Slots: 1, NoCompileCache: true, GoBuildCache: root}, "go")
+	l := newTestLocal(t, Options{Slots: 1, NoCompileCache: true, GoBuildCache: root}, "go")
 	cold := runSource(t, l, "go", goHello)
 	if cold.Compile == nil || cold.Compile.Status != StatusOK {
 		t.Fatalf("cold run: %s %s %q", cold.Status, cold.Message, cold.Stderr)
@@ -41,7 +41,7 @@ func TestGoBuildCache(t *testing.T) {
 	}
 	// A new executor (a fresh `sandrun run` process) uses the cache warmed on disk from its
 	// first Go run on.
-	fresh := newTestLocal(t, LocalOptions{Slots: 1, NoCompileCache: true, GoBuildCache: root}, "go")
+	fresh := newTestLocal(t, Options{Slots: 1, NoCompileCache: true, GoBuildCache: root}, "go")
 	first := runSource(t, fresh, "go", goHello)
 	if first.Compile == nil || first.Compile.Status != StatusOK || first.Compile.CPUTimeMs*3 > cold.Compile.CPUTimeMs {
 		t.Errorf("a new executor's first Go compile: %+v, cold took %d ms of CPU: the cache on disk was not used", first.Compile, cold.Compile.CPUTimeMs)
