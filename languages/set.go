@@ -7,6 +7,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -29,12 +30,40 @@ type Set struct {
 }
 
 // Load reads the embedded definitions. An error means a definition is broken (a bug).
+//
+// They are parsed once per process (a few milliseconds of a one-shot `sandrun run`, which
+// loads them in two places); every Set still has its own detection cache. The definitions are
+// read-only, so Sets share them.
 func Load() (*Set, error) {
-	sub, err := fs.Sub(defs, "defs")
-	if err != nil {
-		return nil, err
+	embedded.once.Do(func() {
+		sub, err := fs.Sub(defs, "defs")
+		if err != nil {
+			embedded.err = err
+			return
+		}
+		embedded.set, embedded.err = LoadFS(sub)
+	})
+	if embedded.err != nil {
+		return nil, embedded.err
 	}
-	return LoadFS(sub)
+	return embedded.set.fresh(), nil
+}
+
+// embedded is the parse of the embedded definitions, made by the first Load.
+var embedded struct {
+	once sync.Once
+	set  *Set
+	err  error
+}
+
+// fresh is a Set with s's definitions and indexes and a detection cache of its own.
+func (s *Set) fresh() *Set {
+	n := *s
+	n.detected = make(map[string]*detection, len(s.all))
+	for _, l := range s.all {
+		n.detected[l.ID] = new(detection)
+	}
+	return &n
 }
 
 // LoadFS reads every *.toml file at the root of fsys as a definition: for tests and for
