@@ -120,7 +120,7 @@ func (in *initProc) startRun(spec *runSpec, files []*os.File) *initRun {
 	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &before)
 	w := <-in.warm // the host sends "prepare" before every "run"
 	if w == nil {
-		return fail(errors.New("run: the stage-2 could not be started"))
+		return fail(errors.New("run: the command's process could not be started"))
 	}
 	if in.setup.Fork {
 		handed := time.Now()
