@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -82,8 +83,27 @@ func LoadFS(fsys fs.FS) (*Set, error) {
 		byVSCode: map[string]*Language{}, byShebang: map[string]*Language{},
 		detected: map[string]*detection{}, versionTimeout: detectTimeout,
 	}
-	for _, f := range files {
-		l, err := decode(fsys, f)
+	// Decoding is most of the cost (TOML): spread it over the CPUs, then index in file order.
+	decoded := make([]*Language, len(files))
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(files)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				decoded[i], errs[i] = decode(fsys, files[i])
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, f := range files {
+		l, err := decoded[i], errs[i]
 		if err != nil {
 			return nil, err
 		}
