@@ -137,7 +137,8 @@ func startGoJudge(ctx context.Context, bin string) (*goJudge, error) {
 	addr := l.Addr().String()
 	l.Close()
 	cmd := exec.CommandContext(ctx, bin, "-http-addr", addr, "-silent")
-	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	var log bytes.Buffer // what it says when it fails to start; its chatter otherwise stays out of the table
+	cmd.Stdout, cmd.Stderr = io.Discard, &log
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("go-judge: %w", err)
 	}
@@ -149,7 +150,7 @@ func startGoJudge(ctx context.Context, bin string) (*goJudge, error) {
 		}
 		if time.Now().After(deadline) {
 			j.stop()
-			return nil, fmt.Errorf("go-judge at %s did not answer within 30s", addr)
+			return nil, fmt.Errorf("go-judge at %s did not answer within 30s: %.2000s", addr, log.String())
 		}
 	}
 }
