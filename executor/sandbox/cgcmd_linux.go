@@ -22,8 +22,8 @@ type cmdCgroup struct {
 	version int
 	dirs    map[string]string // v1: controller → dir; v2: "" → dir
 	// procs is what the init needs to place the command: cgroup.procs of each dir (the child
-	// or the stage-2 writes itself into them), or, when into is set, the v2 dir itself, which
-	// the child is cloned into (CLONE_INTO_CGROUP).
+	// or the stage-2 writes itself into them), after, when into is set, the v2 dir itself, which
+	// the child is cloned into (CLONE_INTO_CGROUP) where the init's cgroup namespace allows.
 	procs  []*os.File
 	into   bool
 	memory bool // the memory controller is here
@@ -81,7 +81,6 @@ func newCmdCgroup(into bool) (*cmdCgroup, error) {
 			return fail(err)
 		}
 		c.procs, c.into = []*os.File{f}, true
-		return c, nil
 	}
 	for _, dir := range c.dirs {
 		f, err := os.OpenFile(filepath.Join(dir, "cgroup.procs"), os.O_WRONLY, 0)

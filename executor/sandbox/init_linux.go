@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -60,6 +61,7 @@ type initProc struct {
 	prog    []unix.SockFilter
 	lastCap int
 	region  *rawfork.Region
+	noInto  atomic.Bool // CLONE_INTO_CGROUP failed here once: commands join through cgroup.procs
 	// netBase is the network namespace's state right after set-up (see doReset).
 	netBase []byte
 }

@@ -25,14 +25,30 @@ func (in *initProc) preforkRaw(cgroups []*os.File, into bool) (*warmStage2, erro
 	}
 	p := &rawfork.Plan{CgroupFD: -1, CloneFlags: syscall.CLONE_NEWIPC, UID: in.setup.UID, GID: in.setup.GID,
 		SetGroups: !in.setup.Rootless, LastCap: in.lastCap, Filter: in.filter, Region: in.region, Sock: pair[1]}
+	procs := cgroups
 	if into {
+		procs = cgroups[1:]
+	}
+	for _, f := range procs {
+		p.Procs = append(p.Procs, int(f.Fd()))
+	}
+	var pid int
+	if into && !in.noInto.Load() {
+		// Cloned straight into the v2 cgroup. The kernel checks the destination against the
+		// init's cgroup namespace (where cgroup2 is mounted with nsdelegate, a command cgroup
+		// beside the host's own leaf is outside it): then the child joins through cgroup.procs,
+		// opened by the host, whose namespace the kernel checks instead; and so do the next.
 		p.CgroupFD = int(cgroups[0].Fd())
-	} else {
-		for _, f := range cgroups {
-			p.Procs = append(p.Procs, int(f.Fd()))
+		pid, err = rawfork.Prefork(p)
+		if err != nil {
+			in.noInto.Store(true)
+			fmt.Fprintf(os.Stderr, "sandbox init: %v; joining through cgroup.procs instead\n", err)
+			p.CgroupFD = -1
 		}
 	}
-	pid, err := rawfork.Prefork(p)
+	if p.CgroupFD < 0 {
+		pid, err = rawfork.Prefork(p)
+	}
 	syscall.Close(pair[1])
 	if err != nil {
 		syscall.Close(pair[0])

@@ -106,7 +106,7 @@ func New(ctx context.Context, cfg Config) (*Sandbox, error) {
 // where commands start from a stage-2, the init starts it now, and it joins the cgroup and
 // waits. All of it happens off the next Run's hot path.
 func (s *Sandbox) prepareNext() error {
-	cg, err := newCmdCgroup(s.fork)
+	cg, err := newCmdCgroup(s.fork && commandStart().into)
 	if err != nil {
 		return err
 	}

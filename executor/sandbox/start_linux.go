@@ -3,6 +3,7 @@
 package sandbox
 
 import (
+	"fmt"
 	"os"
 	"sync"
 
@@ -11,17 +12,18 @@ import (
 
 // How a command starts (docs/sandbox.md, "How it is built"):
 //
-//   - fork: the init clones a child that, with raw system calls only, joins the command's
-//     cgroup (cloned into it with CLONE_INTO_CGROUP on cgroup v2; on v1 it writes itself into
-//     cgroup.procs first thing), sets the rlimits, drops every privilege, sets no_new_privs,
-//     installs the seccomp filter and execve's the command (package internal/rawfork).
+//   - fork: the init clones, ahead of the command, a child that joins the command's cgroup
+//     (cloned into it with CLONE_INTO_CGROUP on cgroup v2 where the kernel has it and the init's
+//     cgroup namespace holds the cgroup; else it writes itself into cgroup.procs first thing) and
+//     waits; then, with raw system calls only, it sets the rlimits, drops every privilege, sets
+//     no_new_privs, installs the seccomp filter and execve's the command (internal/rawfork).
 //   - stage-2: the init re-executes this binary ahead of the command; it joins the cgroup while
-//     it waits and does the same steps in Go. Used only where the fast path lacks something: a
-//     cgroup v2 host whose kernel has no CLONE_INTO_CGROUP (Linux < 5.7; a write to cgroup.procs
-//     there can cost an RCU grace period on the command's path), or when
-//     SANDRUN_SANDBOX_STAGE2=1 asks for it (for comparison).
+//     it waits and does the same steps in Go. Every host the sandbox runs on has what the fork
+//     needs, so it is used only when SANDRUN_SANDBOX_STAGE2=1 asks for it (for comparison, or
+//     should the fork misbehave on some host).
 type startMode struct {
 	fork bool
+	into bool   // cgroup v2 and a kernel with CLONE_INTO_CGROUP (Linux >= 5.7)
 	why  string // a sentence for `sandrun doctor`
 }
 
@@ -45,14 +47,12 @@ func detectStart(cgVersion int, cloneIntoCgroup bool) startMode {
 	switch {
 	case os.Getenv(envStage2) == "1":
 		return startMode{why: "stage-2 re-exec of sandrun per command (" + envStage2 + "=1)"}
-	case cgVersion == 2 && !cloneIntoCgroup:
-		return startMode{why: "stage-2 re-exec of sandrun per command: cgroup v2 without CLONE_INTO_CGROUP (Linux < 5.7)"}
-	case cgVersion == 2:
-		return startMode{fork: true, why: "fork+exec from the init, cloned into the command's cgroup (clone3 CLONE_INTO_CGROUP)"}
-	case cgVersion == 1:
-		return startMode{fork: true, why: "fork+exec from the init; the child joins the command's v1 cgroups before execve"}
+	case cgVersion == 2 && cloneIntoCgroup:
+		return startMode{fork: true, into: true, why: "fork+exec from the init, the command's process made ahead: cloned into its v2 cgroup (CLONE_INTO_CGROUP), or where the sandbox's cgroup namespace does not hold it, joined through cgroup.procs"}
+	case cgVersion != 0:
+		return startMode{fork: true, why: fmt.Sprintf("fork+exec from the init, the command's process made ahead and joined to its v%d cgroup before it waits", cgVersion)}
 	}
-	return startMode{fork: true, why: "fork+exec from the init (no cgroup: rlimits only)"}
+	return startMode{fork: true, why: "fork+exec from the init, the command's process made ahead (no cgroup: rlimits only)"}
 }
 
 // kernelAtLeast reports whether the running kernel's version is at least major.minor.
