@@ -133,6 +133,11 @@ type Event struct {
 	Stage  Stage  `json:"stage"`
 	Stream Stream `json:"stream"`
 	Data   []byte `json:"data"`
+	// Restart, when > 0, says the run started again from the beginning on another executor
+	// (this is its attempt number, counting from 1) because the one running it stopped (a fleet
+	// worker killed mid-run): output before this event belongs to the abandoned attempt and
+	// front ends clear it or mark it. Such an event has no Data.
+	Restart int `json:"restart,omitempty"`
 }
 
 // LanguageInfo describes one language as an executor offers it.
