@@ -23,6 +23,7 @@ func TestBurst(t *testing.T) {
 	c := dial(t, srv.URL())
 	waitLive(t, c, 3)
 	const n = 200
+	began := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for i := 0; i < n; i++ {
@@ -42,6 +43,7 @@ func TestBurst(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	t.Logf("%d jobs in %v", n, time.Since(began))
 	close(errs)
 	for err := range errs {
 		t.Error(err)

@@ -17,7 +17,8 @@ import (
 )
 
 // handle runs one delivery of a job and records its outcome, once per job id.
-func (w *Worker) handle(ctx context.Context, nc *nats.Conn, s *setup, msg jetstream.Msg) {
+// release frees the job's slot (it may be called more than once).
+func (w *Worker) handle(ctx context.Context, nc *nats.Conn, s *setup, msg jetstream.Msg, release func()) {
 	var j job
 	if err := json.Unmarshal(msg.Data(), &j); err != nil || j.ID == "" {
 		_ = msg.TermWithReason("not a sandrun job")
@@ -49,7 +50,12 @@ func (w *Worker) handle(ctx context.Context, nc *nats.Conn, s *setup, msg jetstr
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var canceled atomic.Bool
-	csub, err := nc.Subscribe(subjectCancel+j.ID, func(*nats.Msg) { canceled.Store(true); cancel() })
+	var cancelReply atomic.Value
+	csub, err := nc.Subscribe(subjectCancel+j.ID, func(m *nats.Msg) {
+		cancelReply.Store(m.Reply)
+		canceled.Store(true)
+		cancel()
+	})
 	if err == nil {
 		defer func() { _ = csub.Unsubscribe() }()
 	}
@@ -97,6 +103,11 @@ func (w *Worker) handle(ctx context.Context, nc *nats.Conn, s *setup, msg jetstr
 		return
 	case canceled.Load(): // the client canceled: nobody waits for a Result
 		_ = msg.Term()
+		release()
+		if reply, _ := cancelReply.Load().(string); reply != "" {
+			w.putStatus(ctx, s) // so that the client's Capacity no longer counts the run
+			_ = nc.Publish(reply, nil)
+		}
 		return
 	}
 	if errors.Is(err, executor.ErrBusy) {

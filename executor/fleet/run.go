@@ -65,10 +65,15 @@ func (c *Client) RunJob(ctx context.Context, id string, req executor.Request, on
 		}
 		select {
 		case <-ctx.Done():
-			_ = c.nc.Publish(subjectCancel+id, nil)
 			dctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			_ = c.s.stream.DeleteMsg(dctx, seq) // still queued: gone; running: the worker stops it
 			cancel()
+			if attempt > 0 {
+				// Wait (briefly) for the worker to say the run is dead and its slot free.
+				_, _ = c.nc.Request(subjectCancel+id, nil, 2*time.Second)
+			} else {
+				_ = c.nc.Publish(subjectCancel+id, nil)
+			}
 			return executor.Result{}, ctx.Err()
 		case <-feedCh:
 			if attempt > 0 {
@@ -103,6 +108,9 @@ func (c *Client) RunJob(ctx context.Context, id string, req executor.Request, on
 				}
 			}
 		case <-poll.C:
+			if c.nc.Status() == nats.CLOSED {
+				return executor.Result{}, fmt.Errorf("fleet: the connection to NATS is closed; job %s may still finish (its Result is kept for %s): %w", id, ResultTTL, ErrUnreachable)
+			}
 			if c.nc.Status() != nats.CONNECTED {
 				if lostSince.IsZero() {
 					lostSince = time.Now()

@@ -23,12 +23,25 @@ type Status struct {
 // Status reads the workers' entries and the queue.
 func (c *Client) Status(ctx context.Context) (Status, error) {
 	st := Status{URL: c.nc.ConnectedUrlRedacted(), Workers: []WorkerInfo{}}
-	c.workersMu.Lock()
-	for _, w := range c.workers {
+	// Read the entries afresh rather than from the watch, so that a status taken right after
+	// a run ended counts it.
+	keys, err := c.s.workers.ListKeys(ctx)
+	if err != nil {
+		return Status{}, fmt.Errorf("fleet: status: %w", err)
+	}
+	for k := range keys.Keys() {
+		e, err := c.s.workers.Get(ctx, k)
+		if err != nil {
+			continue // expired or removed meanwhile
+		}
+		var w WorkerInfo
+		if jsonUnmarshal(e.Value(), &w) != nil {
+			continue
+		}
+		w.LastSeen = e.Created()
 		w.Live = time.Since(w.LastSeen) < liveWithin
 		st.Workers = append(st.Workers, w)
 	}
-	c.workersMu.Unlock()
 	sortWorkers(st.Workers)
 	for _, w := range st.Workers {
 		st.Done += w.Done

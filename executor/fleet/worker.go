@@ -214,8 +214,13 @@ func (w *Worker) pull(ctx context.Context, nc *nats.Conn, s *setup, lang string)
 		for len(w.sem) >= cap(w.sem) && ctx.Err() == nil {
 			sleep(ctx, 20*time.Millisecond)
 		}
-		msg, err := cons.Next(jetstream.FetchMaxWait(2 * time.Second))
+		fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		msg, err := cons.Next(jetstream.FetchContext(fctx))
+		cancel()
 		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
 			if errors.Is(err, nats.ErrTimeout) || errors.Is(err, jetstream.ErrNoMessages) {
 				continue
 			}
@@ -242,9 +247,11 @@ func (w *Worker) pull(ctx context.Context, nc *nats.Conn, s *setup, lang string)
 			return
 		}
 		go func() {
-			defer func() { <-w.sem }()
+			var once sync.Once
+			release := func() { once.Do(func() { <-w.sem }) }
+			defer release()
 			defer claim()
-			w.handle(ctx, nc, s, msg)
+			w.handle(ctx, nc, s, msg, release)
 		}()
 	}
 }
@@ -275,20 +282,25 @@ func (w *Worker) heartbeat(ctx context.Context, s *setup) {
 	t := time.NewTicker(heartbeatEvery)
 	defer t.Stop()
 	for {
-		info := WorkerInfo{
-			ID: w.id, Host: w.opts.Host, Slots: cap(w.sem), Busy: len(w.sem), Languages: w.langs,
-			Version: executor.Version, Done: w.done.Load(), Failed: w.failed.Load(),
-			Redeliver: w.redelivered.Load(), Started: w.started,
-		}
-		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		_, _ = s.workers.Put(pctx, w.id, marshal(info))
-		cancel()
+		w.putStatus(ctx, s)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
 	}
+}
+
+// putStatus writes the worker's entry in WorkersBucket.
+func (w *Worker) putStatus(ctx context.Context, s *setup) {
+	info := WorkerInfo{
+		ID: w.id, Host: w.opts.Host, Slots: cap(w.sem), Busy: len(w.sem), Languages: w.langs,
+		Version: executor.Version, Done: w.done.Load(), Failed: w.failed.Load(),
+		Redeliver: w.redelivered.Load(), Started: w.started,
+	}
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	_, _ = s.workers.Put(pctx, w.id, marshal(info))
+	cancel()
 }
 
 // Languages returns the ids of the languages the worker pulls, sorted.
