@@ -4,10 +4,12 @@ import (
 	"context"
 	"os"
 	"testing"
+	"testing/fstest"
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/executortest"
 	"github.com/sandrun/sandrun/executor/sandbox"
+	"github.com/sandrun/sandrun/languages"
 )
 
 func TestMain(m *testing.M) {
@@ -20,13 +22,26 @@ func TestMain(m *testing.M) {
 // TestContract runs the executor contract suite (real programs in the real sandbox) through a
 // fleet of one worker over the local executor.
 func TestContract(t *testing.T) {
-	local, err := executor.NewLocal(executor.LocalOptions{QueueMax: 2 * executortest.Concurrent})
+	// Only the suite's languages, so that the worker does not wait for every toolchain's version.
+	defs := fstest.MapFS{}
+	for _, f := range []string{"python.toml", "c.toml"} {
+		b, err := os.ReadFile("../../languages/defs/" + f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defs[f] = &fstest.MapFile{Data: b}
+	}
+	set, err := languages.LoadFS(defs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := executor.NewLocal(executor.LocalOptions{QueueMax: 2 * executortest.Concurrent, Languages: set})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { local.Close() })
 	srv := startServer(t)
-	w, err := NewWorker(context.Background(), WorkerOptions{Conn: ConnOptions{URL: srv.URL()}, Executor: local, Languages: []string{"python", "c", "sh"}})
+	w, err := NewWorker(context.Background(), WorkerOptions{Conn: ConnOptions{URL: srv.URL()}, Executor: local})
 	if err != nil {
 		t.Fatal(err)
 	}
