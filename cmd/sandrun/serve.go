@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/fleet"
 	"github.com/sandrun/sandrun/executor/remote"
 	"github.com/sandrun/sandrun/web"
 )
@@ -31,6 +32,12 @@ func serveCmd(ctx context.Context, args []string) error {
 	maxBody := fs.String("max-body", "4MiB", "largest request body or WebSocket message")
 	logFormat := fs.String("log-format", "text", "request log format on stderr: text or json")
 	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long requests and runs in flight may go on")
+	natsListen := fs.String("nats-listen", "", "start an embedded NATS server with JetStream on HOST:PORT, run jobs through it, and let workers on other machines join with \"sandrun executor --nats nats://HOST:PORT\"")
+	natsStore := fs.String("nats-store", "", "with --nats-listen: the JetStream store directory (default: $XDG_STATE_HOME/sandrun/nats)")
+	noLocalWorker := fs.Bool("no-local-worker", false, "with --nats-listen: run no worker in this process; only joined workers run jobs")
+	fleetQueue := fs.Int("fleet-queue", fleet.DefaultQueueMax, "with a fleet: jobs its stream holds before submissions get \"busy\" (when this process creates it)")
+	var nf natsFlags
+	nf.register(fs)
 	var cache cacheFlags
 	cache.register(fs, false)
 	if err := fs.Parse(args); err != nil {
@@ -77,11 +84,34 @@ func serveCmd(ctx context.Context, args []string) error {
 	if err := cache.apply(&lo); err != nil {
 		return err
 	}
-	exec, closeExec, err := openExecutorWith(ctx, *execSpec, *tokenFile, *tlsCA, lo)
-	if err != nil {
-		return err
+	var exec executor.Executor
+	if *natsListen != "" {
+		if *execSpec != "local" && *execSpec != "" {
+			return usageError("--nats-listen runs its own fleet; drop --executor %s", *execSpec)
+		}
+		if *fleetQueue < 1 {
+			return usageError("--fleet-queue must be at least 1")
+		}
+		c, stop, err := startFleet(ctx, *natsListen, *natsStore, !*noLocalWorker, *fleetQueue, nf, lo, opts.Logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		exec, opts.Fleet = c, c
+	} else {
+		if *natsStore != "" || *noLocalWorker {
+			return usageError("--nats-store and --no-local-worker go with --nats-listen HOST:PORT")
+		}
+		ex, closeExec, err := openExecutorWith(ctx, *execSpec, *tokenFile, *tlsCA, lo)
+		if err != nil {
+			return err
+		}
+		defer closeExec()
+		exec = ex
+		if f, ok := ex.(web.Fleet); ok {
+			opts.Fleet = f
+		}
 	}
-	defer closeExec()
 	opts.Executor = exec
 	srv, err := web.New(opts)
 	if err != nil {
@@ -99,6 +129,66 @@ func serveCmd(ctx context.Context, args []string) error {
 	opts.Logger.Info("serving", "url", "http://"+ln.Addr().String(), "executor", *execSpec, "rate", opts.Rate.String(),
 		"api_token", opts.APIToken != "", "cors", strings.Join(origins, ","))
 	return srv.Serve(ctx, ln)
+}
+
+// startFleet starts the embedded NATS server of `serve --nats-listen`, a local worker (unless
+// told not to) and the client the server runs jobs through. stop undoes it all.
+func startFleet(ctx context.Context, listen, store string, localWorker bool, queue int, nf natsFlags, lo executor.LocalOptions, log *slog.Logger) (*fleet.Client, func(), error) {
+	if nf.creds != "" {
+		return nil, nil, usageError("--nats-creds is for an external NATS server; the embedded one takes --nats-token-file")
+	}
+	emb, err := fleet.StartEmbedded(fleet.EmbeddedOptions{Listen: listen, StoreDir: store, TokenFile: nf.tokenFile})
+	if err != nil {
+		return nil, nil, err
+	}
+	if host, _, _ := net.SplitHostPort(listen); nf.tokenFile == "" && !isLoopback(host) {
+		log.Warn("the embedded NATS server takes jobs and workers from anyone who can reach it; --nats-token-file closes it", "nats", listen)
+	}
+	wctx, stopWorker := context.WithCancel(context.Background())
+	workerDone := make(chan struct{})
+	var local *executor.Local
+	if localWorker {
+		if local, err = executor.NewLocal(lo); err != nil {
+			stopWorker()
+			emb.Close()
+			return nil, nil, err
+		}
+		noteUnenforced(os.Stderr)
+		go func() {
+			defer close(workerDone)
+			conn := nf.conn(emb.URL(), "sandrun serve worker")
+			conn.QueueMax = queue
+			w, err := fleet.NewWorker(wctx, fleet.WorkerOptions{Conn: conn, Executor: local})
+			if err != nil {
+				log.Error("local fleet worker", "err", err)
+				return
+			}
+			log.Info("local fleet worker joined", "worker", w.ID(), "languages", len(w.Languages()))
+			_ = w.Serve(wctx)
+		}()
+	} else {
+		close(workerDone)
+	}
+	conn := nf.conn(emb.URL(), "sandrun serve")
+	conn.QueueMax = queue
+	c, err := fleet.Dial(ctx, fleet.ClientOptions{Conn: conn})
+	stop := func() {
+		if c != nil {
+			c.Close()
+		}
+		stopWorker()
+		<-workerDone
+		if local != nil {
+			local.Close()
+		}
+		emb.Close()
+	}
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	log.Info("fleet", "nats", emb.URL(), "local_worker", localWorker, "join_with", "sandrun executor --nats "+emb.URL())
+	return c, stop, nil
 }
 
 // isLoopback reports whether host is a loopback name or address.
