@@ -15,7 +15,9 @@ import (
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/fleet"
+	"github.com/sandrun/sandrun/executor/local"
 	"github.com/sandrun/sandrun/executor/remote"
+	"github.com/sandrun/sandrun/executor/spec"
 )
 
 // executorCmd serves the local sandbox over TCP, or as a fleet worker with --nats (or both),
@@ -77,8 +79,8 @@ func executorCmd(ctx context.Context, args []string) error {
 			fmt.Fprintf(os.Stderr, "sandrun executor: warning: other users can read the token file %s (mode %v); run \"chmod 600 %s\"\n", *tokenFile, fi.Mode().Perm(), *tokenFile)
 		}
 	}
-	if err := remote.CheckListenAddr(*listen, opts.Token != ""); err != nil {
-		return usageError("%v", err)
+	if err := spec.CheckListen(*listen, opts.Token != "", "--token-file"); err != nil {
+		return specUsage(err)
 	}
 	if *tlsCert != "" || *tlsKey != "" {
 		if opts.TLS, err = remote.ServerTLS(*tlsCert, *tlsKey); err != nil {
@@ -86,22 +88,22 @@ func executorCmd(ctx context.Context, args []string) error {
 		}
 	}
 
-	lo := executor.LocalOptions{Slots: *slots, QueueMax: *queue}
+	lo := local.Options{Slots: *slots, QueueMax: *queue}
 	if *queue == 0 {
 		lo.QueueMax = -1
 	}
 	if err := cache.apply(&lo); err != nil {
 		return err
 	}
-	local, err := executor.NewLocal(lo)
+	ex, closer, err := spec.Open(ctx, "local", spec.Options{Local: lo, Notes: os.Stderr})
 	if err != nil {
 		return err
 	}
-	defer local.Close()
+	defer closer.Close()
 	if *natsURL != "" {
 		conn := nf.conn(*natsURL, "sandrun executor")
 		conn.QueueMax = *fleetQueue
-		w, err := fleet.NewWorker(ctx, fleet.WorkerOptions{Conn: conn, Executor: local, Slots: *slots,
+		w, err := fleet.NewWorker(ctx, fleet.WorkerOptions{Conn: conn, Executor: ex, Slots: *slots,
 			Logf: func(format string, args ...any) { fmt.Fprintf(os.Stderr, "sandrun executor: "+format+"\n", args...) }})
 		if err != nil {
 			if strings.Contains(err.Error(), "want nats://") {
@@ -110,7 +112,7 @@ func executorCmd(ctx context.Context, args []string) error {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "sandrun executor %s: fleet worker %s joining %s (%d slots; %d languages)\n",
-			executor.Version, w.ID(), *natsURL, cap0(*slots, local), len(w.Languages()))
+			executor.Version, w.ID(), *natsURL, w.Slots(), len(w.Languages()))
 		if !listenSet {
 			return w.Serve(ctx)
 		}
@@ -125,12 +127,12 @@ func executorCmd(ctx context.Context, args []string) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	// Finding the installed toolchains takes seconds; do it now rather than in the first run.
-	go local.Languages(ctx)
-	srv := remote.NewServer(local, opts)
+	go ex.Languages(ctx)
+	srv := remote.NewServer(ex, opts)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
-	cp, _ := local.Capacity(ctx)
+	cp, _ := ex.Capacity(ctx)
 	mode := "plain TCP"
 	if opts.TLS != nil {
 		mode = "TLS"
@@ -153,15 +155,6 @@ func executorCmd(ctx context.Context, args []string) error {
 // defaultExecutorQueue is how many runs `sandrun executor` lets wait for a slot: as many as the
 // server takes in flight (remote.ServerOptions.MaxRuns), so that a burst queues.
 const defaultExecutorQueue = 512
-
-// cap0 is the slots a worker gets: --slots, else the local executor's.
-func cap0(slots int, local *executor.Local) int {
-	if slots > 0 {
-		return slots
-	}
-	cp, _ := local.Capacity(context.Background())
-	return cp.Slots
-}
 
 // shutdown stops srv within grace; a second SIGTERM or Ctrl-C kills the runs at once.
 func shutdown(srv *remote.Server, grace time.Duration) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/fleet"
 	"github.com/sandrun/sandrun/executor/remote"
+	"github.com/sandrun/sandrun/executor/spec"
 	"github.com/sandrun/sandrun/web"
 )
 
@@ -80,8 +82,11 @@ func serveCmd(ctx context.Context, args []string) error {
 		}
 	}
 
-	var lo executor.LocalOptions
-	if err := cache.apply(&lo); err != nil {
+	if err := spec.CheckListen(*addr, opts.APIToken != "", "--api-token-file"); err != nil {
+		return specUsage(err)
+	}
+	eo := spec.Options{TokenFile: *tokenFile, TLSCA: *tlsCA}
+	if err := cache.apply(&eo.Local); err != nil {
 		return err
 	}
 	var exec executor.Executor
@@ -92,7 +97,7 @@ func serveCmd(ctx context.Context, args []string) error {
 		if *fleetQueue < 1 {
 			return usageError("--fleet-queue must be at least 1")
 		}
-		c, stop, err := startFleet(ctx, *natsListen, *natsStore, !*noLocalWorker, *fleetQueue, nf, lo, opts.Logger)
+		c, stop, err := startFleet(ctx, *natsListen, *natsStore, !*noLocalWorker, *fleetQueue, nf, eo, opts.Logger)
 		if err != nil {
 			return err
 		}
@@ -102,7 +107,9 @@ func serveCmd(ctx context.Context, args []string) error {
 		if *natsStore != "" || *noLocalWorker {
 			return usageError("--nats-store and --no-local-worker go with --nats-listen HOST:PORT")
 		}
-		ex, closeExec, err := openExecutorWith(ctx, *execSpec, *tokenFile, *tlsCA, lo)
+		eo.NATS = nf.conn("", "sandrun serve")
+		eo.NATS.QueueMax = *fleetQueue
+		ex, closeExec, err := openExecutor(ctx, *execSpec, eo)
 		if err != nil {
 			return err
 		}
@@ -121,9 +128,6 @@ func serveCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	if host, _, _ := net.SplitHostPort(*addr); opts.APIToken == "" && !isLoopback(host) {
-		opts.Logger.Warn("the API is open to anyone who can reach this address; --api-token-file closes it", "addr", *addr)
-	}
 	// Find the installed toolchains now, so that the first page load does not wait for it.
 	go exec.Languages(ctx)
 	opts.Logger.Info("serving", "url", "http://"+ln.Addr().String(), "executor", *execSpec, "rate", opts.Rate.String(),
@@ -133,7 +137,7 @@ func serveCmd(ctx context.Context, args []string) error {
 
 // startFleet starts the embedded NATS server of `serve --nats-listen`, a local worker (unless
 // told not to) and the client the server runs jobs through. stop undoes it all.
-func startFleet(ctx context.Context, listen, store string, localWorker bool, queue int, nf natsFlags, lo executor.LocalOptions, log *slog.Logger) (*fleet.Client, func(), error) {
+func startFleet(ctx context.Context, listen, store string, localWorker bool, queue int, nf natsFlags, eo spec.Options, log *slog.Logger) (*fleet.Client, func(), error) {
 	if nf.creds != "" {
 		return nil, nil, usageError("--nats-creds is for an external NATS server; the embedded one takes --nats-token-file")
 	}
@@ -141,24 +145,25 @@ func startFleet(ctx context.Context, listen, store string, localWorker bool, que
 	if err != nil {
 		return nil, nil, err
 	}
-	if host, _, _ := net.SplitHostPort(listen); nf.tokenFile == "" && !isLoopback(host) {
+	if host, _, _ := net.SplitHostPort(listen); nf.tokenFile == "" && !spec.IsLoopback(host) {
 		log.Warn("the embedded NATS server takes jobs and workers from anyone who can reach it; --nats-token-file closes it", "nats", listen)
 	}
 	wctx, stopWorker := context.WithCancel(context.Background())
 	workerDone := make(chan struct{})
-	var local *executor.Local
+	var local io.Closer
 	if localWorker {
-		if local, err = executor.NewLocal(lo); err != nil {
+		ex, closer, err := spec.Open(ctx, "local", spec.Options{Local: eo.Local, Notes: os.Stderr})
+		if err != nil {
 			stopWorker()
 			emb.Close()
 			return nil, nil, err
 		}
-		noteUnenforced(os.Stderr)
+		local = closer
 		go func() {
 			defer close(workerDone)
 			conn := nf.conn(emb.URL(), "sandrun serve worker")
 			conn.QueueMax = queue
-			w, err := fleet.NewWorker(wctx, fleet.WorkerOptions{Conn: conn, Executor: local})
+			w, err := fleet.NewWorker(wctx, fleet.WorkerOptions{Conn: conn, Executor: ex})
 			if err != nil {
 				log.Error("local fleet worker", "err", err)
 				return
@@ -189,15 +194,6 @@ func startFleet(ctx context.Context, listen, store string, localWorker bool, que
 	}
 	log.Info("fleet", "nats", emb.URL(), "local_worker", localWorker, "join_with", "sandrun executor --nats "+emb.URL())
 	return c, stop, nil
-}
-
-// isLoopback reports whether host is a loopback name or address.
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // multiFlag is a repeatable string flag; each value may also hold a comma-separated list.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -37,6 +38,13 @@ type ConnOptions struct {
 	Replicas int
 }
 
+// CheckURL reports whether u names a fleet's NATS servers: nats:// (or tls://) HOST:PORT URLs,
+// comma-separated.
+func CheckURL(u string) error {
+	_, err := parseURL(u)
+	return err
+}
+
 // parseURL checks a fleet address: nats:// or tls:// URLs, comma-separated.
 func parseURL(u string) (string, error) {
 	var out []string
@@ -45,7 +53,9 @@ func parseURL(u string) (string, error) {
 		if s == "" {
 			continue
 		}
-		if !strings.HasPrefix(s, "nats://") && !strings.HasPrefix(s, "tls://") {
+		hp := strings.TrimPrefix(strings.TrimPrefix(s, "nats://"), "tls://")
+		host, port, err := net.SplitHostPort(hp)
+		if hp == s || err != nil || host == "" || port == "" || strings.Contains(hp, "/") {
 			return "", fmt.Errorf("fleet: address %q: want nats://HOST:PORT[,nats://HOST:PORT…], e.g. nats://127.0.0.1:4222", u)
 		}
 		out = append(out, s)

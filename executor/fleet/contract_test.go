@@ -8,6 +8,7 @@ import (
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/executortest"
+	"github.com/sandrun/sandrun/executor/local"
 	"github.com/sandrun/sandrun/executor/sandbox"
 	"github.com/sandrun/sandrun/languages"
 )
@@ -35,13 +36,13 @@ func TestContract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	local, err := executor.NewLocal(executor.LocalOptions{QueueMax: 2 * executortest.Concurrent, Languages: set})
+	lx, err := local.New(local.Options{QueueMax: 2 * executortest.Concurrent, Languages: set})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { local.Close() })
+	t.Cleanup(func() { lx.Close() })
 	srv := startServer(t)
-	w, err := NewWorker(context.Background(), WorkerOptions{Conn: ConnOptions{URL: srv.URL()}, Executor: local})
+	w, err := NewWorker(context.Background(), WorkerOptions{Conn: ConnOptions{URL: srv.URL()}, Executor: lx})
 	if err != nil {
 		t.Fatal(err)
 	}

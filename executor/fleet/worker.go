@@ -99,6 +99,9 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// Slots is how many jobs the worker runs at once.
+func (w *Worker) Slots() int { return cap(w.sem) }
+
 // ID is the worker's name in fleet status.
 func (w *Worker) ID() string { return w.id }
 
