@@ -7,6 +7,7 @@
 package executor
 
 import (
+	"fmt"
 	"context"
 	"io"
 	"time"
@@ -140,6 +141,12 @@ type Event struct {
 	// worker killed mid-run): output before this event belongs to the abandoned attempt and
 	// front ends clear it or mark it. Such an event has no Data.
 	Restart int `json:"restart,omitempty"`
+}
+
+// RestartNote is the line front ends show for an Event with Restart set, between the abandoned
+// attempt's output and the new one's.
+func (e Event) RestartNote() string {
+	return fmt.Sprintf("\n[sandrun: the executor running this stopped; running it again from the start elsewhere (attempt %d); the output above is from the abandoned attempt]\n", e.Restart)
 }
 
 // LanguageInfo describes one language as an executor offers it.

@@ -100,7 +100,10 @@ func runCmd(ctx context.Context, args []string) error {
 	}
 	ex, closeEx, err := inv.flags.open(ctx)
 	if err != nil {
-		return err
+		if errors.As(err, new(usageErr)) {
+			return err
+		}
+		return cannotRun(os.Stderr, err)
 	}
 	defer closeEx()
 	req := inv.req
@@ -215,6 +218,10 @@ func runOnce(ctx context.Context, ex executor.Executor, req executor.Request, as
 		}
 		onEvent = func(ev executor.Event) {
 			sp.stop()
+			if ev.Restart > 0 {
+				fmt.Fprint(stderr, ev.RestartNote())
+				return
+			}
 			w := stdout
 			if ev.Stream == executor.Stderr || ev.Stage == executor.StageCompile {
 				w = stderr
@@ -228,7 +235,7 @@ func runOnce(ctx context.Context, ex executor.Executor, req executor.Request, as
 		if executor.IsRequestError(err) {
 			return usageError("%v", err)
 		}
-		return err
+		return cannotRun(stderr, err)
 	}
 	if asJSON {
 		enc := json.NewEncoder(stdout)
@@ -242,6 +249,16 @@ func runOnce(ctx context.Context, ex executor.Executor, req executor.Request, as
 		return exitError{code}
 	}
 	return nil
+}
+
+// cannotRun reports that sandrun could not run the program (the executor unreachable, refused,
+// busy or failing) and gives exit code 125; Ctrl-C stays the context's error.
+func cannotRun(stderr io.Writer, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	fmt.Fprintf(stderr, "sandrun run: %v\n", err)
+	return exitError{125}
 }
 
 // resourceLine sums up a Result's measurements: "exit 0 · cpu 12 ms · wall 30 ms · mem 8.1 MiB".
