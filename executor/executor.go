@@ -7,8 +7,8 @@
 package executor
 
 import (
-	"fmt"
 	"context"
+	"fmt"
 	"io"
 	"time"
 )
