@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -27,6 +28,7 @@ type runFlags struct {
 	execSpec, tokenFile, tca string
 	json                     bool
 	cache                    cacheFlags
+	nats                     natsFlags
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -35,16 +37,20 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.timeLimit, "time-limit", 0, "CPU time limit, e.g. 2s (default 2s, or the language's)")
 	fs.DurationVar(&f.wallLimit, "wall-limit", 0, "wall-clock limit, e.g. 5s (default 2×CPU+1s)")
 	fs.StringVar(&f.memoryLimit, "memory-limit", "", "memory limit, e.g. 256MiB (default 256MiB, or the language's)")
-	fs.StringVar(&f.execSpec, "executor", "local", "where to run: local, or tcp://HOST:PORT")
-	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the remote executor's token")
-	fs.StringVar(&f.tca, "tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
+	fs.StringVar(&f.execSpec, "executor", "local", "where to run: local, tcp://HOST:PORT, or a fleet at nats://HOST:PORT[,…]")
+	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the remote executor's token (with nats://, the NATS token)")
+	fs.StringVar(&f.tca, "tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor (or NATS server)")
+	f.nats.register(fs)
 	fs.BoolVar(&f.json, "json", false, "print one Result JSON object instead of the live output")
 	f.cache.register(fs, true)
 }
 
 // open returns the executor the flags ask for.
 func (f *runFlags) open(ctx context.Context) (executor.Executor, func() error, error) {
-	opts := spec.Options{TokenFile: f.tokenFile, TLSCA: f.tca}
+	opts := spec.Options{TokenFile: f.tokenFile, TLSCA: f.tca, NATS: f.nats.conn("", "sandrun")}
+	if f.nats.set() && !strings.HasPrefix(f.execSpec, "nats://") && !strings.HasPrefix(f.execSpec, "tls://") {
+		return nil, nil, usageError("the --nats-* flags go with --executor nats://HOST:PORT")
+	}
 	if err := f.cache.apply(&opts.Local); err != nil {
 		return nil, nil, err
 	}

@@ -24,7 +24,7 @@ import (
 func serveCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "HOST:PORT to listen on")
-	execSpec := fs.String("executor", "local", "where to run: local, or tcp://HOST:PORT")
+	execSpec := fs.String("executor", "local", "where to run: local, tcp://HOST:PORT, or a fleet at nats://HOST:PORT[,…]")
 	tokenFile := fs.String("token-file", "", "file holding the remote executor's token (with --executor tcp://)")
 	tlsCA := fs.String("tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
 	apiTokenFile := fs.String("api-token-file", "", "file holding a token every API call must present (Authorization: Bearer); default: the API is open")
