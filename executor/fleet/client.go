@@ -169,10 +169,8 @@ func (c *Client) resolve(name string) (string, error) {
 	if l, ok := c.cat.Lookup(name); ok {
 		id = l.ID
 	}
-	for _, w := range c.live() {
-		if _, ok := w.Languages[id]; ok {
-			return id, nil
-		}
+	if c.has(id) {
+		return id, nil
 	}
 	if _, ok := c.cat.Lookup(name); !ok {
 		if name == "" {
@@ -181,6 +179,16 @@ func (c *Client) resolve(name string) (string, error) {
 		return "", executor.Invalid("language", "unknown language %q; run \"sandrun languages\" to list them", name)
 	}
 	return "", executor.Invalid("language", "no executor in the fleet has %s", id)
+}
+
+// has reports whether a live worker has language id.
+func (c *Client) has(id string) bool {
+	for _, w := range c.live() {
+		if _, ok := w.Languages[id]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // Languages implements executor.Executor: every known language, available when a live worker

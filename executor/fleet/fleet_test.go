@@ -364,3 +364,38 @@ func TestInteractive(t *testing.T) {
 		t.Errorf("stdout %q", res.Stdout)
 	}
 }
+
+// TestWorkerReconnects: a worker rides out its NATS server's restart and runs the next job.
+func TestWorkerReconnects(t *testing.T) {
+	store := t.TempDir()
+	port := freePorts(t, 1)[0]
+	listen := fmt.Sprintf("127.0.0.1:%d", port)
+	srv, err := StartEmbedded(EmbeddedOptions{Listen: listen, StoreDir: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	startWorker(t, srv.URL(), newFake("w", "python"), 1)
+	c := dial(t, srv.URL())
+	waitLive(t, c, 1)
+	runOK(t, c, script("python", "out before"))
+	srv.Close()
+	srv, err = StartEmbedded(EmbeddedOptions{Listen: listen, StoreDir: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for ctx.Err() == nil { // the client itself reconnects too; until it has, Run may fail
+		res, err := c.Run(ctx, script("python", "out after"), nil)
+		if err == nil {
+			if res.Stdout != "after\n" {
+				t.Errorf("stdout %q", res.Stdout)
+			}
+			return
+		}
+		t.Logf("while NATS restarts: %v", err)
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Fatal("no job ran after the NATS server restarted")
+}

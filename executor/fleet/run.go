@@ -56,7 +56,7 @@ func (c *Client) RunJob(ctx context.Context, id string, req executor.Request, on
 	attempt := 0
 	poll := time.NewTicker(500 * time.Millisecond)
 	defer poll.Stop()
-	var lostSince time.Time
+	var lostSince, orphanSince time.Time
 	lastCheck := time.Now()
 	for {
 		var feedCh <-chan struct{}
@@ -120,6 +120,21 @@ func (c *Client) RunJob(ctx context.Context, id string, req executor.Request, on
 				continue
 			}
 			lostSince = time.Time{}
+			// A queued job whose language no live worker has any more would wait forever.
+			if attempt == 0 && !c.has(lang) {
+				if orphanSince.IsZero() {
+					orphanSince = time.Now()
+				} else if time.Since(orphanSince) > liveWithin {
+					dctx, cancel := context.WithTimeout(context.Background(), time.Second)
+					err := c.s.stream.DeleteMsg(dctx, seq)
+					cancel()
+					if err == nil {
+						return executor.Result{}, fmt.Errorf("fleet: job %s: no executor in the fleet has %s any more (the workers that had it left); try again when one joins: %w", id, lang, executor.ErrBusy)
+					}
+				}
+			} else {
+				orphanSince = time.Time{}
+			}
 			// A Result message can be lost with a reconnect; the bucket has it.
 			if time.Since(lastCheck) > 3*time.Second {
 				lastCheck = time.Now()
