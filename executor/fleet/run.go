@@ -26,6 +26,9 @@ var jsonUnmarshal = json.Unmarshal
 // Canceling ctx cancels the job wherever it is (queued or running). The job waits in the
 // stream while every worker is busy; only a full stream answers executor.ErrBusy.
 func (c *Client) RunJob(ctx context.Context, id string, req executor.Request, onEvent func(executor.Event)) (executor.Result, error) {
+	if id == "" || len(id) > 64 || sanitize(id) != id {
+		return executor.Result{}, executor.Invalid("id", "job id %q: use 1 to 64 letters, digits, '-' and '_'", id)
+	}
 	lang, err := c.resolve(req.Language)
 	if err != nil {
 		return executor.Result{}, err
