@@ -118,7 +118,11 @@ func (w *Worker) Serve(ctx context.Context) error {
 	}
 	opts = append(opts, nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
 		nats.Timeout(3*time.Second), nats.PingInterval(5*time.Second), nats.MaxPingsOutstanding(2),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { logf("fleet: worker %s: lost NATS (%v); reconnecting", w.id, err) }),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil { // nil: the worker itself closed the connection
+				logf("fleet: worker %s: lost NATS (%v); reconnecting", w.id, err)
+			}
+		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) { logf("fleet: worker %s: reconnected to %s", w.id, nc.ConnectedUrlRedacted()) }))
 	nc, err := nats.Connect(w.opts.Conn.URL, opts...)
 	if err != nil {
