@@ -47,6 +47,8 @@ type Worker struct {
 	done, failed, redelivered atomic.Int64
 	started                   time.Time
 
+	poke chan struct{} // a job ended: refresh the status entry soon
+
 	abandonCh chan struct{} // closed by abandon (tests): stop without acking anything
 	abandonMu sync.Once
 }
@@ -86,7 +88,7 @@ func NewWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 	}
 	return &Worker{
 		opts: opts, id: sanitize(opts.Host) + "-" + strings.ToLower(nuid.Next()[12:]), langs: langs,
-		sem: make(chan struct{}, opts.Slots), started: time.Now(), abandonCh: make(chan struct{}),
+		sem: make(chan struct{}, opts.Slots), started: time.Now(), abandonCh: make(chan struct{}), poke: make(chan struct{}, 1),
 	}, nil
 }
 
@@ -255,7 +257,15 @@ func (w *Worker) pull(ctx context.Context, nc *nats.Conn, s *setup, lang string)
 		}
 		go func() {
 			var once sync.Once
-			release := func() { once.Do(func() { <-w.sem }) }
+			release := func() {
+				once.Do(func() {
+					<-w.sem
+					select {
+					case w.poke <- struct{}{}:
+					default:
+					}
+				})
+			}
 			defer release()
 			defer claim()
 			w.handle(ctx, nc, s, msg, release)
@@ -294,6 +304,8 @@ func (w *Worker) heartbeat(ctx context.Context, s *setup) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-w.poke: // at most one extra write per 200 ms however many jobs end
+			sleep(ctx, 200*time.Millisecond)
 		}
 	}
 }
