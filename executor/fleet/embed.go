@@ -77,9 +77,9 @@ func StartEmbedded(opts EmbeddedOptions) (*Embedded, error) {
 		return nil, fmt.Errorf("fleet: NATS server: %w", err)
 	}
 	go srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
+	if !srv.ReadyForConnections(30 * time.Second) {
 		srv.Shutdown()
-		return nil, errors.New("fleet: the embedded NATS server did not start within 10s (is " + opts.Listen + " free?)")
+		return nil, errors.New("fleet: the embedded NATS server did not start within 30s (is " + opts.Listen + " free?)")
 	}
 	u := srv.ClientURL()
 	if port == 0 {
