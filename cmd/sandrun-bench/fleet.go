@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/fleet"
 	"github.com/sandrun/sandrun/executor/local"
 	"github.com/sandrun/sandrun/executor/remote"
@@ -113,5 +114,56 @@ func (w *workloads) fleet(ctx context.Context, t *table, c config) error {
 		return err
 	}
 	t.add("fleet: NATS hop vs tcp:// over the same local executor, python3 `pass` (median)", ms(lt)+" (tcp://)", ms(ln2)+" (nats://)", "+"+ms(ln2-lt))
+
+	// The transports alone: an executor that answers at once, so that no sandbox noise hides
+	// the hop.
+	stopWorkers()
+	wctx, stopWorkers = context.WithCancel(ctx)
+	defer stopWorkers()
+	wk, err := fleet.NewWorker(wctx, fleet.WorkerOptions{Conn: conn, Executor: instant{}, Slots: 4})
+	if err != nil {
+		return err
+	}
+	go wk.Serve(wctx)
+	ln3, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv2 := remote.NewServer(instant{}, remote.ServerOptions{})
+	go srv2.Serve(ln3)
+	defer srv2.Close()
+	tcp2, err := remote.Dial(ctx, "tcp://"+ln3.Addr().String(), remote.Options{})
+	if err != nil {
+		return err
+	}
+	defer tcp2.Close()
+	time.Sleep(2 * time.Second)
+	tcpNop, natsNop := viaExecutor(ctx, tcp2, "python", "pass\n", ""), viaExecutor(ctx, client, "python", "pass\n", "")
+	if err := warm(natsNop); err != nil {
+		return err
+	}
+	if err := warm(tcpNop); err != nil {
+		return err
+	}
+	lt, ln2, err = paired(c.n, tcpNop, natsNop)
+	if err != nil {
+		return err
+	}
+	t.add("fleet: NATS hop vs tcp:// for an executor that answers at once (transport only, median)", ms(lt)+" (tcp://)", ms(ln2)+" (nats://)", "+"+ms(ln2-lt))
 	return nil
+}
+
+// instant is an executor that answers every run at once with an empty ok Result.
+type instant struct{}
+
+func (instant) Run(context.Context, executor.Request, func(executor.Event)) (executor.Result, error) {
+	return executor.Result{Language: "python", Status: executor.StatusOK}, nil
+}
+
+func (instant) Languages(context.Context) ([]executor.LanguageInfo, error) {
+	return []executor.LanguageInfo{{ID: "python", Version: "3", Available: true}}, nil
+}
+
+func (instant) Capacity(context.Context) (executor.Capacity, error) {
+	return executor.Capacity{Slots: 4}, nil
 }
