@@ -47,7 +47,7 @@ const (
 	MaxTries = 3
 	// AckWait is how long a claim lives without a heartbeat; workers renew it every
 	// AckWait/4 while a job runs, so a live worker's job is never redelivered.
-	AckWait = 4 * time.Second
+	AckWait = 5 * time.Second
 	// DedupeWindow is how long a job id is remembered: a submission repeated within it
 	// (a client's retry) does not run again.
 	DedupeWindow = 10 * time.Minute
