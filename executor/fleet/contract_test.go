@@ -17,7 +17,20 @@ func TestMain(m *testing.M) {
 	if sandbox.MaybeInit() {
 		return
 	}
+	if url := os.Getenv("SANDRUN_FLEET_TEST_WORKER"); url != "" {
+		childWorker(url) // never returns: the test kills it
+	}
 	os.Exit(m.Run())
+}
+
+// childWorker is a worker in a child process, for TestWorkerKilled9.
+func childWorker(url string) {
+	w, err := NewWorker(context.Background(), WorkerOptions{Conn: ConnOptions{URL: url}, Executor: newFake("child", "python"), Slots: 1, Host: "child"})
+	if err != nil {
+		os.Exit(3)
+	}
+	_ = w.Serve(context.Background())
+	os.Exit(4)
 }
 
 // TestContract runs the executor contract suite (real programs in the real sandbox) through a

@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -398,4 +402,58 @@ func TestWorkerReconnects(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 	t.Fatal("no job ran after the NATS server restarted")
+}
+
+// TestWorkerKilled9: a worker in a child process killed with SIGKILL mid-run; the job completes
+// on another worker and the client gets one Result.
+func TestWorkerKilled9(t *testing.T) {
+	srv := startServer(t)
+	child := exec.Command(os.Args[0], "-test.run=^$")
+	child.Env = append(os.Environ(), "SANDRUN_FLEET_TEST_WORKER="+srv.URL())
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer child.Process.Kill()
+	c := dial(t, srv.URL())
+	waitLive(t, c, 1)
+	started := make(chan struct{})
+	var once sync.Once
+	type end struct {
+		res executor.Result
+		err error
+	}
+	done := make(chan end, 1)
+	var restarts atomic.Int32
+	go func() {
+		res, err := c.Run(context.Background(), script("python", "who", "block"), func(ev executor.Event) {
+			if ev.Restart > 0 {
+				restarts.Add(1)
+			}
+			if string(ev.Data) == "child\n" {
+				once.Do(func() { close(started) })
+			}
+		})
+		done <- end{res, err}
+	}()
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the job did not start on the child worker")
+	}
+	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = child.Wait()
+	startWorker(t, srv.URL(), &unblocking{newFake("survivor", "python")}, 1)
+	select {
+	case e := <-done:
+		if e.err != nil || e.res.Stdout != "survivor\nunblocked\n" {
+			t.Fatalf("after kill -9: %v %+v", e.err, e.res)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the job did not complete after its worker was killed")
+	}
+	if restarts.Load() != 1 {
+		t.Errorf("%d restart events, want 1", restarts.Load())
+	}
 }
