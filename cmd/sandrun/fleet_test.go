@@ -34,7 +34,7 @@ func (fleetEcho) Capacity(context.Context) (executor.Capacity, error) {
 // a language no worker has is a usage error; no NATS is exit 125 within seconds.
 func TestFleetCLI(t *testing.T) {
 	dir := t.TempDir()
-	tok := writeFile(t, dir, "nats.tok", "n4ts-s3cret\n")
+	tok := writeFile(t, dir, "nats.tok", "n4ts-s3cret-0123456789abcdef\n")
 	emb, err := fleet.StartEmbedded(fleet.EmbeddedOptions{Listen: "127.0.0.1:0", StoreDir: t.TempDir(), TokenFile: tok})
 	if err != nil {
 		t.Fatal(err)

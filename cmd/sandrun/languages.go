@@ -21,13 +21,14 @@ func languagesCmd(ctx context.Context, args []string) error {
 	tlsCA := fs.String("tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
 	var nf natsFlags
 	nf.register(fs)
+	insecure := fs.Bool("insecure-plaintext", false, insecurePlaintextUsage)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return usageError("%v", err)
 	}
-	ex, closeEx, err := openExecutor(ctx, *execSpec, spec.Options{TokenFile: *tokenFile, TLSCA: *tlsCA, NATS: nf.conn("", "sandrun languages")})
+	ex, closeEx, err := openExecutor(ctx, *execSpec, spec.Options{TokenFile: *tokenFile, TLSCA: *tlsCA, InsecurePlaintext: *insecure, NATS: nf.conn("", "sandrun languages")})
 	if err != nil {
 		return err
 	}

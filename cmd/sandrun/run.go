@@ -26,6 +26,7 @@ type runFlags struct {
 	timeLimit, wallLimit     time.Duration
 	memoryLimit              string
 	execSpec, tokenFile, tca string
+	insecure                 bool
 	json                     bool
 	cache                    cacheFlags
 	nats                     natsFlags
@@ -41,13 +42,14 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the remote executor's token (with nats://, the NATS token)")
 	fs.StringVar(&f.tca, "tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor (or NATS server)")
 	f.nats.register(fs)
+	fs.BoolVar(&f.insecure, "insecure-plaintext", false, insecurePlaintextUsage)
 	fs.BoolVar(&f.json, "json", false, "print one Result JSON object instead of the live output")
 	f.cache.register(fs, true)
 }
 
 // open returns the executor the flags ask for.
 func (f *runFlags) open(ctx context.Context) (executor.Executor, func() error, error) {
-	opts := spec.Options{TokenFile: f.tokenFile, TLSCA: f.tca, NATS: f.nats.conn("", "sandrun")}
+	opts := spec.Options{TokenFile: f.tokenFile, TLSCA: f.tca, InsecurePlaintext: f.insecure, NATS: f.nats.conn("", "sandrun")}
 	if f.nats.set() && !strings.HasPrefix(f.execSpec, "nats://") && !strings.HasPrefix(f.execSpec, "tls://") {
 		return nil, nil, usageError("the --nats-* flags go with --executor nats://HOST:PORT")
 	}

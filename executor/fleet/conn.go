@@ -11,6 +11,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/sandrun/sandrun/executor/remote"
 )
 
 // ErrUnreachable is wrapped by the errors returned when no NATS server of the fleet answers.
@@ -76,13 +78,9 @@ func (o ConnOptions) natsOptions() ([]nats.Option, error) {
 		opts = append(opts, nats.UserCredentials(o.CredsFile))
 	}
 	if o.TokenFile != "" {
-		b, err := os.ReadFile(o.TokenFile)
+		tok, err := remote.ReadToken(o.TokenFile) // the same token rules as every front end's
 		if err != nil {
-			return nil, fmt.Errorf("fleet: token file: %w", err)
-		}
-		tok := strings.TrimSpace(string(b))
-		if tok == "" {
-			return nil, fmt.Errorf("fleet: token file %s is empty; put a secret in it, e.g. \"openssl rand -hex 32 > %s\"", o.TokenFile, o.TokenFile)
+			return nil, fmt.Errorf("fleet: %w", err)
 		}
 		opts = append(opts, nats.Token(tok))
 	}

@@ -7,10 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/sandrun/sandrun/executor/remote"
 )
 
 // EmbeddedOptions shape the NATS server that `sandrun serve --nats-listen` starts.
@@ -64,12 +65,8 @@ func StartEmbedded(opts EmbeddedOptions) (*Embedded, error) {
 		MaxPayload: opts.MaxPayload, NoSigs: true, NoLog: true,
 	}
 	if opts.TokenFile != "" {
-		b, err := os.ReadFile(opts.TokenFile)
-		if err != nil {
-			return nil, fmt.Errorf("fleet: token file: %w", err)
-		}
-		if sopts.Authorization = strings.TrimSpace(string(b)); sopts.Authorization == "" {
-			return nil, fmt.Errorf("fleet: token file %s is empty", opts.TokenFile)
+		if sopts.Authorization, err = remote.ReadToken(opts.TokenFile); err != nil {
+			return nil, fmt.Errorf("fleet: %w", err)
 		}
 	}
 	srv, err := server.NewServer(sopts)

@@ -40,6 +40,10 @@ type Options struct {
 	// Its URL is the spec. For nats://, TokenFile and TLSCA, when set, are the NATS token and
 	// CA unless NATS has its own.
 	NATS fleet.ConnOptions
+	// InsecurePlaintext lets a token go over plain TCP to an executor off this machine (see
+	// remote.Options.InsecurePlaintext). Front ends take it from their own command line, never
+	// from an editor's or a project's settings.
+	InsecurePlaintext bool
 	// Local configures the local executor (compile cache, pool, slots, caps).
 	Local local.Options
 	// Notes, when set, receives once per process the limits this host cannot enforce the usual
@@ -114,7 +118,7 @@ func Open(ctx context.Context, s string, opts Options) (executor.Executor, io.Cl
 		}
 		return c, c, nil
 	}
-	c, err := remote.Dial(ctx, s, remote.Options{TokenFile: opts.TokenFile, TLSCA: opts.TLSCA})
+	c, err := remote.Dial(ctx, s, remote.Options{TokenFile: opts.TokenFile, TLSCA: opts.TLSCA, InsecurePlaintext: opts.InsecurePlaintext})
 	if err != nil {
 		return nil, nil, err
 	}
