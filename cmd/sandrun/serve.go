@@ -157,12 +157,14 @@ func startFleet(ctx context.Context, listen, store string, localWorker bool, que
 	if nf.creds != "" {
 		return nil, nil, usageError("--nats-creds is for an external NATS server; the embedded one takes --nats-token-file")
 	}
+	// Anyone who reaches the NATS server can submit jobs (run code) or pose as a worker: the
+	// same loopback rule as every server that runs code on request.
+	if err := spec.CheckListen(listen, nf.tokenFile != "", "--nats-token-file"); err != nil {
+		return nil, nil, specUsage(err)
+	}
 	emb, err := fleet.StartEmbedded(fleet.EmbeddedOptions{Listen: listen, StoreDir: store, TokenFile: nf.tokenFile})
 	if err != nil {
 		return nil, nil, err
-	}
-	if host, _, _ := net.SplitHostPort(listen); nf.tokenFile == "" && !spec.IsLoopback(host) {
-		log.Warn("the embedded NATS server takes jobs and workers from anyone who can reach it; --nats-token-file closes it", "nats", listen)
 	}
 	wctx, stopWorker := context.WithCancel(context.Background())
 	workerDone := make(chan struct{})
