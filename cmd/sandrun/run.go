@@ -30,6 +30,9 @@ type runFlags struct {
 	json                     bool
 	cache                    cacheFlags
 	nats                     natsFlags
+	// oneShot: one run and exit (`sandrun run`): no pool of sandboxes, so nothing is reset or
+	// kept ready after the run only to be closed.
+	oneShot bool
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -55,6 +58,9 @@ func (f *runFlags) open(ctx context.Context) (executor.Executor, func() error, e
 	}
 	if err := f.cache.apply(&opts.Local); err != nil {
 		return nil, nil, err
+	}
+	if f.oneShot {
+		opts.Local.PoolSize = -1
 	}
 	return openExecutor(ctx, f.execSpec, opts)
 }
@@ -106,6 +112,7 @@ func runCmd(ctx context.Context, args []string) error {
 	if inv == nil || err != nil {
 		return err
 	}
+	inv.flags.oneShot = true
 	ex, closeEx, err := inv.flags.open(ctx)
 	if err != nil {
 		if errors.As(err, new(usageErr)) {
