@@ -8,8 +8,11 @@ package executor
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"time"
+
+	"github.com/sandrun/sandrun/languages/diagnose"
 )
 
 // Status is a run's outcome class. A program's outcome is data, never a Go error.
@@ -114,7 +117,14 @@ type Result struct {
 	// every case ended ok (and passed, where expected output was given), CPU and wall times are
 	// sums, memory the peak, and Stdout/Stderr are empty.
 	Cases []CaseResult `json:"cases,omitempty"`
+	// Diagnostics are the problems found in the compiler's messages and the runtime's errors
+	// (a traceback's innermost frame in the request's files), in the request's files, in the
+	// order printed. Set on the top-level Result only: empty when there were none.
+	Diagnostics []Diagnostic `json:"diagnostics"`
 }
+
+// Diagnostic is one problem in one of the request's files (see diagnose.Diagnostic).
+type Diagnostic = diagnose.Diagnostic
 
 // Stage names the part of a Request that an Event belongs to.
 type Stage string
@@ -140,6 +150,17 @@ type Event struct {
 	Stage  Stage  `json:"stage"`
 	Stream Stream `json:"stream"`
 	Data   []byte `json:"data"`
+	// Restart, when > 0, says the run started again from the beginning on another executor
+	// (this is its attempt number, counting from 1) because the one running it stopped (a fleet
+	// worker killed mid-run): output before this event belongs to the abandoned attempt and
+	// front ends clear it or mark it. Such an event has no Data.
+	Restart int `json:"restart,omitempty"`
+}
+
+// RestartNote is the line front ends show for an Event with Restart set, between the abandoned
+// attempt's output and the new one's.
+func (e Event) RestartNote() string {
+	return fmt.Sprintf("\n[sandrun: the executor running this stopped; running it again from the start elsewhere (attempt %d); the output above is from the abandoned attempt]\n", e.Restart)
 }
 
 // LanguageInfo describes one language as an executor offers it.

@@ -58,6 +58,9 @@ type Options struct {
 	// the server keeps at once (0: DefaultMaxJobs; past it, a new job is refused as busy).
 	JobTTL  time.Duration
 	MaxJobs int
+	// Fleet, when the Executor runs jobs on a NATS fleet, reports its status on /api/v1/fleet
+	// and in /metrics.
+	Fleet Fleet
 }
 
 // Defaults for Options.
@@ -197,6 +200,10 @@ func New(opts Options) (*Server, error) {
 		opts.MaxJobs = DefaultMaxJobs
 	}
 	s.jobs = newJobStore(s, opts.JobTTL, opts.MaxJobs)
+	s.metrics = newMetrics(s.registry, s.exec)
+	if opts.Fleet != nil {
+		s.registry.MustRegister(fleetCollector{opts.Fleet})
+	}
 	s.handler = s.routes()
 	return s, nil
 }
