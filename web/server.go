@@ -200,7 +200,6 @@ func New(opts Options) (*Server, error) {
 		opts.MaxJobs = DefaultMaxJobs
 	}
 	s.jobs = newJobStore(s, opts.JobTTL, opts.MaxJobs)
-	s.metrics = newMetrics(s.registry, s.exec)
 	if opts.Fleet != nil {
 		s.registry.MustRegister(fleetCollector{opts.Fleet})
 	}
