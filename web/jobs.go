@@ -54,7 +54,7 @@ type job struct {
 	id       string
 	client   string // who submitted it (the peer address), for the hooks
 	req      executor.Request
-	callback string
+	callback jobCallback
 	created  time.Time
 
 	// guarded by jobStore.mu
@@ -108,7 +108,14 @@ func (st *jobStore) start() {
 }
 
 // submit queues req, asked by client, as a new job and returns it, or an error when the store is full.
-func (st *jobStore) submit(client string, req executor.Request, callback string, expected *string) (*job, error) {
+// jobCallback is where a done job is reported ("" for nowhere) and, when body is set, what is
+// sent (else the JobView).
+type jobCallback struct {
+	url  string
+	body func(*job) any
+}
+
+func (st *jobStore) submit(client string, req executor.Request, callback jobCallback, expected *string) (*job, error) {
 	st.start()
 	now := time.Now()
 	j := &job{id: hooks.NewID(), client: client, req: req, callback: callback, created: now, state: JobQueued, done: make(chan struct{}), expected: expected}
@@ -174,8 +181,14 @@ func (st *jobStore) finish(j *job, res executor.Result, err error) {
 	close(j.done)
 	view := j.viewLocked()
 	st.mu.Unlock()
-	if j.callback != "" {
-		go st.s.callback(j.callback, view)
+	if cb := j.callback; cb.url != "" {
+		go func() {
+			body := any(view)
+			if cb.body != nil {
+				body = cb.body(j)
+			}
+			st.s.callback(cb.url, body)
+		}()
 	}
 }
 

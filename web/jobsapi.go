@@ -41,7 +41,7 @@ func (s *Server) submitJob(r *http.Request, jr JobRequest) (*job, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.jobs.submit(clientIP(r), req, jr.CallbackURL, nil)
+	return s.jobs.submit(clientIP(r), req, jobCallback{url: jr.CallbackURL}, nil)
 }
 
 // handleJobBatch answers POST /api/v1/jobs/batch: {"jobs": [JobRequest…]} in, 202 {"jobs":

@@ -281,13 +281,13 @@ type judge0Answer map[string]any
 
 // judge0View builds the answer of job j, with the fields asked for (Judge0's default set when
 // fields is empty, everything for "*").
-func (s *Server) judge0View(r *http.Request, j *job, fields string) judge0Answer {
+func (s *Server) judge0View(base64Encoded bool, j *job, fields string) judge0Answer {
 	v := s.jobs.view(j)
 	enc := func(t string) any {
 		if t == "" {
 			return nil
 		}
-		if b64(r) {
+		if base64Encoded {
 			return base64.StdEncoding.EncodeToString([]byte(t))
 		}
 		if !utf8.ValidString(t) {

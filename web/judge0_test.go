@@ -306,3 +306,28 @@ func TestJobs(t *testing.T) {
 		t.Errorf("batch: %d %+v", code, batch)
 	}
 }
+
+// TestJudge0Callback: a submission's callback_url gets a PUT of the submission as GET shows it,
+// in the encoding it was sent in (base64 here).
+func TestJudge0Callback(t *testing.T) {
+	got := make(chan map[string]any, 1)
+	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		json.NewDecoder(r.Body).Decode(&m)
+		if r.Method == http.MethodPut {
+			got <- m
+		}
+	}))
+	defer cb.Close()
+	base, _ := judge0Server(t, Options{CallbackAllow: []string{strings.TrimPrefix(cb.URL, "http://")}})
+	var tok map[string]any
+	body := `{"source_code":"aGVsbG8=","language_id":71,"callback_url":"` + cb.URL + `/j0"}` // "hello"
+	if code := doJSON(t, "POST", base+"/judge0/submissions?base64_encoded=true", body, &tok); code != http.StatusCreated || tok["token"] == nil {
+		t.Fatalf("POST /judge0/submissions with a callback: %d %v", code, tok)
+	}
+	c := <-got // or the test's timeout
+	st, _ := c["status"].(map[string]any)
+	if c["token"] != tok["token"] || st["id"] != 3.0 || c["stdout"] != "aGVsbG8sIHdvcmxkCg==" {
+		t.Errorf("callback got %v; want the token, status 3 and stdout in base64", c)
+	}
+}

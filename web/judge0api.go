@@ -28,7 +28,7 @@ func (s *Server) handleJudge0Submit(w http.ResponseWriter, r *http.Request) {
 			s.judge0RunError(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusCreated, s.judge0View(r, j, r.URL.Query().Get("fields")))
+		writeJSON(w, http.StatusCreated, s.judge0View(b64(r), j, r.URL.Query().Get("fields")))
 		return
 	}
 	writeJSON(w, http.StatusCreated, judge0Answer{"token": j.id})
@@ -46,7 +46,11 @@ func (s *Server) judge0Submit(r *http.Request, sub judge0Submission) (*job, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.jobs.submit(clientIP(r), req, callback, expected)
+	// Judge0 PUTs the submission to its callback_url as GET /submissions/{token} shows it, in
+	// the encoding it was sent in.
+	enc := b64(r)
+	body := func(j *job) any { return s.judge0View(enc, j, "") }
+	return s.jobs.submit(clientIP(r), req, jobCallback{callback, body}, expected)
 }
 
 // handleJudge0Get answers GET /judge0/submissions/{token}.
@@ -56,7 +60,7 @@ func (s *Server) handleJudge0Get(w http.ResponseWriter, r *http.Request) {
 		judge0Error(w, http.StatusNotFound, "", "Not Found")
 		return
 	}
-	writeJSON(w, http.StatusOK, s.judge0View(r, j, r.URL.Query().Get("fields")))
+	writeJSON(w, http.StatusOK, s.judge0View(b64(r), j, r.URL.Query().Get("fields")))
 }
 
 // handleJudge0Delete answers DELETE /judge0/submissions/{token}: the run is canceled (killed if
@@ -69,7 +73,7 @@ func (s *Server) handleJudge0Delete(w http.ResponseWriter, r *http.Request) {
 	}
 	j := s.jobs.get(token)
 	waitJob(r, j, 5e9)
-	writeJSON(w, http.StatusOK, s.judge0View(r, j, r.URL.Query().Get("fields")))
+	writeJSON(w, http.StatusOK, s.judge0View(b64(r), j, r.URL.Query().Get("fields")))
 }
 
 // handleJudge0BatchSubmit answers POST /judge0/submissions/batch: {"submissions": [...]} in,
@@ -109,7 +113,7 @@ func (s *Server) handleJudge0BatchGet(w http.ResponseWriter, r *http.Request) {
 	out := make([]any, len(tokens))
 	for i, t := range tokens {
 		if j := s.jobs.get(strings.TrimSpace(t)); j != nil {
-			out[i] = s.judge0View(r, j, r.URL.Query().Get("fields"))
+			out[i] = s.judge0View(b64(r), j, r.URL.Query().Get("fields"))
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"submissions": out})
