@@ -64,7 +64,7 @@ type job struct {
 	finished time.Time
 	cancel   context.CancelFunc
 	done     chan struct{} // closed when the job is done
-	expected *string       // Judge0: the expected output, compared when done
+	judge0   *judge0Job    // a Judge0 submission's own fields; nil for a job of /api/v1/jobs
 }
 
 // jobStore holds the jobs of one server and runs them with a fixed number of workers, so that
@@ -108,6 +108,12 @@ func (st *jobStore) start() {
 }
 
 // submit queues req, asked by client, as a new job and returns it, or an error when the store is full.
+// judge0Job is what a Judge0 submission adds to its job.
+type judge0Job struct {
+	expected   *string // the expected output, compared when done
+	languageID int     // the submission's language_id
+}
+
 // jobCallback is where a done job is reported ("" for nowhere) and, when body is set, what is
 // sent (else the JobView).
 type jobCallback struct {
@@ -115,10 +121,10 @@ type jobCallback struct {
 	body func(*job) any
 }
 
-func (st *jobStore) submit(client string, req executor.Request, callback jobCallback, expected *string) (*job, error) {
+func (st *jobStore) submit(client string, req executor.Request, callback jobCallback, j0 *judge0Job) (*job, error) {
 	st.start()
 	now := time.Now()
-	j := &job{id: hooks.NewID(), client: client, req: req, callback: callback, created: now, state: JobQueued, done: make(chan struct{}), expected: expected}
+	j := &job{id: hooks.NewID(), client: client, req: req, callback: callback, created: now, state: JobQueued, done: make(chan struct{}), judge0: j0}
 	st.mu.Lock()
 	st.sweepLocked(now)
 	if len(st.jobs) >= st.max {

@@ -300,8 +300,13 @@ func (s *Server) judge0View(base64Encoded bool, j *job, fields string) judge0Ans
 		"wall_time": nil, "memory": nil, "created_at": v.Created.UTC().Format(time.RFC3339Nano), "finished_at": nil,
 		"source_code": enc(string(j.req.Files[0].Content)), "stdin": enc(string(j.req.Stdin)), "language_id": nil,
 		"expected_output": nil}
-	if j.expected != nil {
-		all["expected_output"] = enc(*j.expected)
+	var expected *string
+	if j.judge0 != nil {
+		expected = j.judge0.expected
+		all["language_id"] = j.judge0.languageID
+	}
+	if expected != nil {
+		all["expected_output"] = enc(*expected)
 	}
 	switch v.State {
 	case JobRunning:
@@ -315,7 +320,7 @@ func (s *Server) judge0View(base64Encoded bool, j *job, fields string) judge0Ans
 			break
 		}
 		res := v.Result
-		st := judge0StatusOf(res, j.expected)
+		st := judge0StatusOf(res, expected)
 		all["status"] = statusByID(st)
 		all["stdout"], all["stderr"] = enc(res.Stdout), enc(res.Stderr)
 		if res.Compile != nil {

@@ -50,7 +50,7 @@ func (s *Server) judge0Submit(r *http.Request, sub judge0Submission) (*job, erro
 	// the encoding it was sent in.
 	enc := b64(r)
 	body := func(j *job) any { return s.judge0View(enc, j, "") }
-	return s.jobs.submit(clientIP(r), req, jobCallback{callback, body}, expected)
+	return s.jobs.submit(clientIP(r), req, jobCallback{callback, body}, &judge0Job{expected, *sub.LanguageID})
 }
 
 // handleJudge0Get answers GET /judge0/submissions/{token}.
