@@ -228,6 +228,60 @@ echo 1 > /proc/sys/kernel/sysrq 2>/dev/null || echo sys-ro; echo x > /proc/sysrq
 	}
 }
 
+// Docker's masked /proc paths, plus the kernel's build configuration and command line, read as
+// nothing; its read-only ones cannot be written.
+func TestProcMaskedLikeDocker(t *testing.T) {
+	s := newSandbox(t, Config{})
+	var script strings.Builder
+	for _, p := range []string{"asound", "acpi", "interrupts", "kcore", "keys", "latency_stats", "timer_list",
+		"timer_stats", "sched_debug", "scsi", "kallsyms", "sysrq-trigger", "config.gz", "cmdline"} {
+		// A masked file reads as empty, a masked dir lists nothing; absent is as good.
+		fmt.Fprintf(&script, "p=/proc/%s; if [ -d $p ]; then n=$(ls -A $p | wc -c); elif [ -e $p ]; then n=$(cat $p 2>/dev/null | wc -c); else n=0; fi; echo %s=$n\n", p, p)
+	}
+	for _, p := range []string{"bus", "fs", "irq", "sys"} {
+		fmt.Fprintf(&script, "if [ -e /proc/%s ]; then grep -E ' /proc/%s ' /proc/self/mountinfo | grep -q ' ro,' && echo %s=ro || echo %s=rw; else echo %s=ro; fi\n", p, p, p, p, p)
+	}
+	r := run(t, s, Cmd{Args: sh(script.String())})
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		name, v, _ := strings.Cut(line, "=")
+		if v != "0" && v != "ro" {
+			t.Errorf("/proc/%s: %s, want masked or read-only (stderr %q)", name, v, r.stderr)
+		}
+	}
+	if n := strings.Count(r.stdout, "\n"); n != 18 {
+		t.Errorf("got %d lines, want 18:\n%s%s", n, r.stdout, r.stderr)
+	}
+}
+
+// Credential files in a bound toolchain dir are masked: the toolchain is there, its tokens are not.
+func TestCredentialFilesMasked(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{"credentials.toml": "[registry]\ntoken = \"cio-secret\"\n",
+		"credentials": "secret", ".npmrc": "//registry.npmjs.org/:_authToken=npm-secret\n",
+		".gitconfig": "[http]\nextraheader = AUTHORIZATION: bearer git-secret\n", "tool": "#!/bin/sh\necho tool ran\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(dir, ".docker"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".docker", "config.json"), []byte(`{"auths":{"x":{"auth":"docker-secret"}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := newSandbox(t, Config{Binds: []Bind{{Source: dir, Target: "/opt/toolchain"}}})
+	r := run(t, s, Cmd{Args: sh(`/opt/toolchain/tool; cat /opt/toolchain/credentials.toml /opt/toolchain/credentials /opt/toolchain/.npmrc /opt/toolchain/.gitconfig /opt/toolchain/.docker/config.json /etc/npmrc /etc/gitconfig /usr/local/etc/npmrc 2>&1; echo end`)})
+	if !strings.HasPrefix(r.stdout, "tool ran\n") || !strings.HasSuffix(r.stdout, "end\n") {
+		t.Fatalf("got %q (stderr %q)", r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout, "secret") || strings.Contains(r.stdout, "cafile") || strings.Contains(r.stdout, "[credential") {
+		t.Errorf("a credential file (or the host's npmrc or gitconfig) reached the sandbox:\n%s", r.stdout)
+	}
+}
+
 // Nothing of a sandbox survives Close: a new one starts empty, and no cgroup is left behind.
 func TestNothingPersists(t *testing.T) {
 	a, err := New(context.Background(), Config{})
