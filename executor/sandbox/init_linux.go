@@ -49,6 +49,9 @@ type initProc struct {
 	warm  chan *warmStage2 // the next command's stage-2 (nil if it could not start)
 	// netBase is the network namespace's state right after set-up (see doReset).
 	netBase []byte
+	// checkpoint is the /work that Checkpoint took away (an open dir of its detached tmpfs,
+	// which no path reaches) and every "restore" copies back; nil when there is none.
+	checkpoint *os.File
 }
 
 // initMain serves the host's requests until the control socket closes, then exits, which
@@ -144,6 +147,14 @@ func (in *initProc) serve() error {
 		case "reset":
 			reply := &msg{Op: "reset"}
 			if err := in.doReset(running); err != nil {
+				reply.Err = err.Error()
+			}
+			if err := in.ctl.send(reply); err != nil {
+				return err
+			}
+		case "checkpoint", "restore":
+			reply := &msg{Op: m.Op}
+			if err := in.doCheckpoint(running, m.Op == "restore"); err != nil {
 				reply.Err = err.Error()
 			}
 			if err := in.ctl.send(reply); err != nil {

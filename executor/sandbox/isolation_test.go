@@ -362,3 +362,42 @@ func TestCleanLeftovers(t *testing.T) {
 		removeCgroup(filepath.Join(p, alive))
 	}
 }
+
+// Restore returns the sandbox to its Checkpoint: /work holds exactly the checkpointed tree
+// (files with their modes and times, dirs, links), /tmp and /dev/shm are empty (the compile's
+// /tmp goes too, as after a compile-cache hit), and nothing a run wrote after it is left.
+func TestCheckpointRestore(t *testing.T) {
+	s := newSandbox(t, Config{})
+	if err := s.WriteFiles([]File{{Path: "src.c", Data: []byte("int main;")}}); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, s, Cmd{Args: sh(`mkdir -p out/deep && printf bin > out/deep/prog && chmod 751 out/deep/prog && ln -s out/deep/prog link && touch -d 2001-02-03 src.c && echo compile > /tmp/compile-left`)})
+	if r.stderr != "" {
+		t.Fatalf("compile: %q", r.stderr)
+	}
+	ctx := context.Background()
+	if err := s.Restore(ctx); err == nil {
+		t.Error("Restore without a checkpoint succeeded")
+	}
+	if err := s.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	state := `find /work /tmp /dev/shm -mindepth 1 | sort; stat -c '%a %U %s' out/deep/prog; readlink link; date -r src.c +%F; cat src.c; echo`
+	base := run(t, s, Cmd{Args: sh(state)}).stdout
+	want := "/work/link\n/work/out\n/work/out/deep\n/work/out/deep/prog\n/work/src.c\n751 sandbox 3\nout/deep/prog\n2001-02-03\nint main;\n"
+	if base != want {
+		t.Fatalf("after the checkpoint:\n%s\nwant\n%s", base, want)
+	}
+	for i := 0; i < 2; i++ {
+		r := run(t, s, Cmd{Args: sh(`echo case > /work/case-left; echo case > /tmp/case-left; echo case > /dev/shm/case-left; rm -rf out; echo x >> src.c`)})
+		if r.stderr != "" {
+			t.Fatal(r.stderr)
+		}
+		if err := s.Restore(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := run(t, s, Cmd{Args: sh(state)}).stdout; got != want {
+			t.Errorf("after restore %d:\n%s\nwant\n%s", i+1, got, want)
+		}
+	}
+}
