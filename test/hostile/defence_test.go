@@ -137,5 +137,5 @@ func (s *suite) allowList(t *testing.T) {
 			t.Errorf("%s: %s, want %s", name, got, strings.Join(want, " or "))
 		}
 	}
-	s.record(t, "keyctl, add_key, bpf, userfaultfd, mount, move_pages, kcmp, personality(LINUX32)…", eperm)
+	s.record(t, "keyctl, add_key, bpf, userfaultfd, mount, move_pages, kcmp, personality(ADDR_NO_RANDOMIZE)…", eperm)
 }

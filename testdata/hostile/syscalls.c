@@ -23,7 +23,7 @@ int main(void) {
 	report("setns", syscall(SYS_setns, 0, 0));
 	report("move_pages", syscall(SYS_move_pages, 0, 0, 0, 0, 0, 0));
 	report("kcmp", syscall(SYS_kcmp, getpid(), getpid(), 0 /* KCMP_FILE */, 0, 0));
-	report("personality_linux32", personality(PER_LINUX32));
+	report("personality_read_implies_exec", personality(PER_LINUX | READ_IMPLIES_EXEC));
 	report("personality_addr_no_randomize", personality(PER_LINUX | ADDR_NO_RANDOMIZE));
 	report("personality_query", personality(0xffffffff));
 	report("personality_default", personality(PER_LINUX));
