@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/local"
 )
 
 // The defence-in-depth cases that go through the local executor: cases of one request are
@@ -26,10 +27,10 @@ var defenceLimits = executor.Limits{CPUTimeMs: 1000, WallTimeMs: 10000, MemoryBy
 
 // newExecutor starts a local executor with one slot and a pool of one; it is closed, and the
 // host checked for leftovers, when the test ends.
-func (s *suite) newExecutor(t *testing.T) (*executor.Local, context.Context) {
+func (s *suite) newExecutor(t *testing.T) (*local.Executor, context.Context) {
 	t.Helper()
 	before := takeSnapshot()
-	ex, err := executor.NewLocal(executor.LocalOptions{Slots: 1, PoolSize: 1})
+	ex, err := local.New(local.Options{Slots: 1, PoolSize: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
