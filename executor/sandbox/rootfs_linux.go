@@ -33,14 +33,15 @@ var etcEntries = []string{
 	"locale.alias", "locale.conf", "gai.conf", "host.conf", "inputrc", "bash.bashrc", "profile",
 	"java-*", "mono", "fpc.cfg", "fpc-*.cfg", "gnucobol", "nim", "R", "groovy", "octaverc",
 	"php", "php*", "perl", "python3*", "ruby*", "fonts", "gprolog", "swi-prolog", "ocaml*",
-	"ghc*", "dotnet", "mercurial", "emacs", "scala*", "kotlin*",
+	"ghc*", "dotnet", "emacs", "scala*", "kotlin*",
 }
 
 // credentialNames are files (or dirs) that hold tokens, passwords or keys when a toolchain or a
 // user keeps them: none of them is bound into the sandbox. Each is looked for at the top of
 // every extra bind (a toolchain dir such as /root/.cargo) and in the etc dirs under /usr, and
 // masked where found: a file by /dev/null, a dir by an empty read-only tmpfs. (The host's /etc
-// is not bound: only etcEntries are, and they name no such file.)
+// is not bound: only etcEntries are, and they name no file that holds credentials: not npmrc,
+// gitconfig or mercurial's hgrc.)
 var credentialNames = []string{
 	"credentials", "credentials.toml", // cargo registry tokens
 	".npmrc", "npmrc", ".yarnrc", ".yarnrc.yml", // npm and yarn auth tokens
