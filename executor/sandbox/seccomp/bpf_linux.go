@@ -76,13 +76,11 @@ func build(denyErrno unix.Errno) ([]unix.SockFilter, error) {
 		ld(offArch),
 		jeq(auditArch, "native", ""),
 		ret(Kill, denyErrno, ""),
-		ld(offNr),
+		labelled(ld(offNr), "native"),
 	}
-	p[3].label = "native"
 	if x32Bit != 0 {
-		p = append(p, jge(x32Bit, "", "notx32"), ret(Kill, denyErrno, ""))
-		p = append(p, jgt(uint32(maxKnown), "", "known"))
-		p[len(p)-1].label = "notx32"
+		p = append(p, jge(x32Bit, "", "notx32"), ret(Kill, denyErrno, ""),
+			labelled(jgt(uint32(maxKnown), "", "known"), "notx32"))
 	} else {
 		p = append(p, jgt(uint32(maxKnown), "", "known"))
 	}
@@ -118,6 +116,12 @@ func build(denyErrno unix.Errno) ([]unix.SockFilter, error) {
 		ret(Kill, denyErrno, lKill),
 	)
 	return assemble(p)
+}
+
+// labelled gives in the label l.
+func labelled(in insn, l string) insn {
+	in.label = l
+	return in
 }
 
 // ret returns the action a, labelled label.
