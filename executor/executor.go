@@ -68,6 +68,9 @@ type Request struct {
 	// Cases, when given, run the program once per case (compiled once), each with its own stdin
 	// and optional expected output; Stdin must then be empty. Results are in Result.Cases.
 	Cases []Case `json:"cases,omitempty"`
+	// Runtime picks one of the language's runtimes by name ("clang", "pypy", "bun"); "" means
+	// the language's default runtime (or, when that is not installed, the first one that is).
+	Runtime string `json:"runtime,omitempty"`
 }
 
 // Case is one input of a multi-case Request.
@@ -107,6 +110,9 @@ type Result struct {
 	// every case ended ok (and passed, where expected output was given), CPU and wall times are
 	// sums, memory the peak, and Stdout/Stderr are empty.
 	Cases []CaseResult `json:"cases,omitempty"`
+	// Runtime names the runtime that ran the program ("gcc", "clang", "cpython", "pypy",
+	// "node", "bun", "deno"); Version is that runtime's version.
+	Runtime string `json:"runtime,omitempty"`
 }
 
 // Stage names the part of a Request that an Event belongs to.
@@ -147,6 +153,25 @@ type LanguageInfo struct {
 	Available  bool     `json:"available"`
 	// Missing says how to install the toolchain when Available is false.
 	Missing string `json:"missing,omitempty"`
+	// Runtime names the runtime that a request without one gets: the language's default
+	// runtime, or the first installed one when the default is not installed. Version,
+	// Compiled, Available and Missing describe that runtime; Available is true when any is.
+	Runtime string `json:"runtime,omitempty"`
+	// Runtimes lists every runtime of the language, the default first.
+	Runtimes []RuntimeInfo `json:"runtimes,omitempty"`
+}
+
+// RuntimeInfo describes one runtime of a language (GCC or Clang for C, Node.js, Bun or Deno for
+// JavaScript).
+type RuntimeInfo struct {
+	Runtime   string   `json:"runtime"` // "clang"
+	Name      string   `json:"name"`    // "Clang"
+	Version   string   `json:"version"` // "" when not installed
+	Aliases   []string `json:"aliases"` // names that pick this runtime as a language: "clang"
+	Default   bool     `json:"default"`
+	Compiled  bool     `json:"compiled"`
+	Available bool     `json:"available"`
+	Missing   string   `json:"missing,omitempty"`
 }
 
 // Capacity reports an executor's load, for health checks and back-pressure.
