@@ -10,7 +10,7 @@ start=$SECONDS
 
 pkgs=(
   clang llvm pypy3 pike8.0 bc dc icont iconx algol68g yabasic regina-rexx haxe emacs-nox
-  iverilog chicken-bin chezscheme gambc clisp ecl gprolog pforth jimsh tcc mawk hugs
+  iverilog chicken-bin chezscheme gambc clisp ecl gprolog pforth jimsh tcc mawk hugs luajit
   zsh ksh fish picolisp newlisp smlnj gnucobol3
 )
 
