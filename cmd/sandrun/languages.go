@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/sandrun/sandrun/executor/spec"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -26,7 +27,7 @@ func languagesCmd(ctx context.Context, args []string) error {
 		}
 		return usageError("%v", err)
 	}
-	ex, closeEx, err := openExecutor(ctx, *execSpec, *tokenFile, *tlsCA)
+	ex, closeEx, err := openExecutor(ctx, *execSpec, spec.Options{TokenFile: *tokenFile, TLSCA: *tlsCA})
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/spec"
 	"github.com/sandrun/sandrun/languages"
 )
 
@@ -46,11 +47,11 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 
 // open returns the executor the flags ask for.
 func (f *runFlags) open(ctx context.Context) (executor.Executor, func() error, error) {
-	var lo executor.LocalOptions
-	if err := f.cache.apply(&lo); err != nil {
+	opts := spec.Options{TokenFile: f.tokenFile, TLSCA: f.tca}
+	if err := f.cache.apply(&opts.Local); err != nil {
 		return nil, nil, err
 	}
-	return openExecutorWith(ctx, f.execSpec, f.tokenFile, f.tca, lo)
+	return openExecutor(ctx, f.execSpec, opts)
 }
 
 // limits turns the flags into run-stage limits (zero fields mean defaults).
@@ -112,7 +113,7 @@ func runCmd(ctx context.Context, args []string) error {
 		// clock meant for unattended runs.
 		req.StdinStream = os.Stdin
 		if inv.flags.wallLimit == 0 {
-			req.Limits.WallTimeMs = executor.MaxLimits.WallTimeMs
+			req.Limits.WallTimeMs = executor.MaxLimits().WallTimeMs
 		}
 	}
 	return runOnce(ctx, ex, req, inv.flags.json, os.Stdout, os.Stderr)

@@ -1,4 +1,4 @@
-package executor
+package local
 
 import (
 	"bytes"
@@ -70,7 +70,7 @@ func ValidUTF8(b []byte) string {
 }
 
 // stage runs one command in sb and shapes its Outcome into a Result (without language fields).
-func stage(ctx context.Context, sb *sandbox.Sandbox, out *output, st Stage, argv, env []string, stdin io.Reader, lim Limits) (Result, error) {
+func stage(ctx context.Context, sb Sandbox, out *output, st Stage, argv, env []string, stdin io.Reader, lim Limits) (Result, error) {
 	stdout := &capture{out: out, stage: st, stream: Stdout}
 	stderr := &capture{out: out, stage: st, stream: Stderr}
 	oc, err := sb.Run(ctx, sandbox.Cmd{
