@@ -299,7 +299,7 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 // pick finds the runtime a request names: the language by id or alias (an alias may name a
 // runtime: "pypy"), then runtime by name when given, else the language's default runtime, or
 // its first installed runtime when the default is not installed.
-func (l *Executor) pick(ctx context.Context, name, runtime string) (*languages.Language, languages.Toolchain, error) {
+func (l *Executor) pick(ctx context.Context, name, rtName string) (*languages.Language, languages.Toolchain, error) {
 	lang, ok := l.langs.Lookup(name)
 	if !ok {
 		if strings.TrimSpace(name) == "" {
@@ -308,14 +308,14 @@ func (l *Executor) pick(ctx context.Context, name, runtime string) (*languages.L
 		return nil, languages.Toolchain{}, Invalid("language", "unknown language %q; run \"sandrun languages\" to list them", name)
 	}
 	rts := l.langs.Runtimes(lang.ID)
-	if runtime = strings.TrimSpace(runtime); runtime != "" {
-		rt, ok := l.langs.Runtime(lang.ID, runtime)
+	if rtName = strings.TrimSpace(rtName); rtName != "" {
+		rt, ok := l.langs.Runtime(lang.ID, rtName)
 		if !ok {
 			names := make([]string, len(rts))
 			for i, r := range rts {
 				names[i] = r.Runtime
 			}
-			return nil, languages.Toolchain{}, Invalid("runtime", "%s has no runtime %q; its runtimes: %s", lang.ID, runtime, strings.Join(names, ", "))
+			return nil, languages.Toolchain{}, Invalid("runtime", "%s has no runtime %q; its runtimes: %s", lang.ID, rtName, strings.Join(names, ", "))
 		}
 		lang = rt
 	} else if lang.Default() && len(rts) > 1 {
