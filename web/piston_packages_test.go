@@ -72,6 +72,7 @@ func TestPistonPackages(t *testing.T) {
 		t.Logf("FAIL %s (language %q): %s", name, language, why)
 	}
 	t.Logf("passed: %s", strings.Join(passed, " "))
+	t.Logf("failed: %s", strings.Join(failed, " "))
 	t.Logf("Piston package tests: %d of %d pass", len(passed), len(tests))
 }
 
