@@ -1,6 +1,7 @@
 package languages
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -238,6 +239,11 @@ func TestDocsTable(t *testing.T) {
 	}
 	for id := range documented {
 		t.Errorf("docs/languages.md has a row for %s, which has no definition", id)
+	}
+	for _, l := range mustLoad(t).Definitions() {
+		if row := fmt.Sprintf("| `%s` `--runtime %s` |", l.ID, l.Runtime); !l.Default() && !strings.Contains(string(data), row) {
+			t.Errorf("docs/languages.md has no row %s", row)
+		}
 	}
 }
 
