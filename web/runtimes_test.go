@@ -13,7 +13,7 @@ import (
 // and Deno, and whose TypeScript has Deno only installed (its default, tsc, is not).
 type runtimesExec struct{ fakeExec }
 
-func (runtimesExec) Languages(ctx context.Context) ([]executor.LanguageInfo, error) {
+func (*runtimesExec) Languages(ctx context.Context) ([]executor.LanguageInfo, error) {
 	return []executor.LanguageInfo{
 		{ID: "javascript", Name: "JavaScript (Node.js)", Version: "20.20.2", Runtime: "node", Aliases: []string{"js", "node"},
 			Extensions: []string{".js"}, Available: true, Runtimes: []executor.RuntimeInfo{
