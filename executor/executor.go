@@ -73,6 +73,11 @@ type Request struct {
 	// Runtime picks one of the language's runtimes by name ("clang", "pypy", "bun"); "" means
 	// the language's default runtime (or, when that is not installed, the first one that is).
 	Runtime string `json:"runtime,omitempty"`
+	// OutputBudget bounds the output of the whole request: stdout and stderr of every stage and
+	// every case together, in bytes. Past it the stage running is stopped with output_limit (its
+	// Message says the request's budget was spent) and later cases stop at their first byte.
+	// 0 means no bound beyond each stream's Limits.OutputBytes.
+	OutputBudget int64 `json:"output_budget,omitempty"`
 }
 
 // Case is one input of a multi-case Request.
