@@ -30,6 +30,9 @@ type runFlags struct {
 	insecure                 bool
 	json                     bool
 	cache                    cacheFlags
+	// oneShot: one run and exit (`sandrun run`): no pool of sandboxes, so nothing is reset or
+	// kept ready after the run only to be closed.
+	oneShot bool
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -52,6 +55,9 @@ func (f *runFlags) open(ctx context.Context) (executor.Executor, func() error, e
 	opts := spec.Options{TokenFile: f.tokenFile, TLSCA: f.tca, InsecurePlaintext: f.insecure}
 	if err := f.cache.apply(&opts.Local); err != nil {
 		return nil, nil, err
+	}
+	if f.oneShot {
+		opts.Local.PoolSize = -1
 	}
 	return openExecutor(ctx, f.execSpec, opts)
 }
@@ -103,6 +109,7 @@ func runCmd(ctx context.Context, args []string) error {
 	if inv == nil || err != nil {
 		return err
 	}
+	inv.flags.oneShot = true
 	ex, closeEx, err := inv.flags.open(ctx)
 	if err != nil {
 		return err
