@@ -21,16 +21,16 @@ type judge0Lang struct {
 	ID      int
 	Name    string // Judge0's name without its version; ours is added
 	Lang    string // sandrun's language id
-	Runtime string // the runtime ("" for the language's default)
+	Runtime string // the runtime ("" for the language's default, whichever is installed)
 }
 
 // judge0Langs maps Judge0 CE's ids onto sandrun's languages. An id whose language is not
 // installed here is not listed and is refused.
 var judge0Langs = []judge0Lang{
 	{45, "Assembly (NASM)", "nasm", ""}, {46, "Bash", "bash", ""}, {47, "Basic", "basic", ""},
-	{48, "C (GCC)", "c", ""}, {49, "C (GCC)", "c", ""}, {50, "C (GCC)", "c", ""},
-	{51, "C# (Mono)", "csharp", ""}, {52, "C++ (GCC)", "cpp", ""}, {53, "C++ (GCC)", "cpp", ""},
-	{54, "C++ (GCC)", "cpp", ""}, {55, "Common Lisp (SBCL)", "commonlisp", ""}, {56, "D", "d", ""},
+	{48, "C (GCC)", "c", "gcc"}, {49, "C (GCC)", "c", "gcc"}, {50, "C (GCC)", "c", "gcc"},
+	{51, "C# (Mono)", "csharp", ""}, {52, "C++ (GCC)", "cpp", "gcc"}, {53, "C++ (GCC)", "cpp", "gcc"},
+	{54, "C++ (GCC)", "cpp", "gcc"}, {55, "Common Lisp (SBCL)", "commonlisp", ""}, {56, "D", "d", ""},
 	{57, "Elixir", "elixir", ""}, {58, "Erlang", "erlang", ""}, {59, "Fortran (GFortran)", "fortran", ""},
 	{60, "Go", "go", ""}, {61, "Haskell (GHC)", "haskell", ""}, {62, "Java (OpenJDK)", "java", ""},
 	{63, "JavaScript (Node.js)", "javascript", ""}, {64, "Lua", "lua", ""}, {65, "OCaml", "ocaml", ""},
@@ -44,8 +44,8 @@ var judge0Langs = []judge0Lang{
 	{92, "Python", "python", ""}, {93, "JavaScript (Node.js)", "javascript", ""}, {94, "TypeScript", "typescript", ""},
 	{95, "Go", "go", ""}, {97, "JavaScript (Node.js)", "javascript", ""}, {98, "PHP", "php", ""},
 	{99, "R", "r", ""}, {100, "Python", "python", ""}, {101, "TypeScript", "typescript", ""},
-	{102, "JavaScript (Node.js)", "javascript", ""}, {103, "C (GCC)", "c", ""}, {104, "C (Clang)", "c", "clang"},
-	{105, "C++ (GCC)", "cpp", ""}, {106, "Go", "go", ""}, {107, "Go", "go", ""}, {108, "Rust", "rust", ""},
+	{102, "JavaScript (Node.js)", "javascript", ""}, {103, "C (GCC)", "c", "gcc"}, {104, "C (Clang)", "c", "clang"},
+	{105, "C++ (GCC)", "cpp", "gcc"}, {106, "Go", "go", ""}, {107, "Go", "go", ""}, {108, "Rust", "rust", ""},
 	{109, "Python", "python", ""},
 }
 
@@ -192,7 +192,7 @@ func (s *Server) judge0Request(r *http.Request, sub judge0Submission) (executor.
 			return req, nil, executor.Invalid("command_line_arguments", "%v", err)
 		}
 	}
-	rr := RunRequest{Language: jl.Lang, Source: &src, Stdin: stdin, Args: args, Limits: &RunLimits{}}
+	rr := RunRequest{Language: jl.Lang, Runtime: jl.Runtime, Source: &src, Stdin: stdin, Args: args, Limits: &RunLimits{}}
 	if v := sub.CPUTimeLimit; v != nil {
 		rr.Limits.CPUTimeMs = int64(*v * 1000)
 	}
@@ -208,7 +208,6 @@ func (s *Server) judge0Request(r *http.Request, sub judge0Submission) (executor.
 	if req, err = s.prepare(r.Context(), rr); err != nil {
 		return req, nil, err
 	}
-	setRuntime(&req, jl.Runtime)
 	if v := sub.MaxFileSize; v != nil {
 		fb := int64(*v) * 1024
 		if max := s.opts.MaxLimits.FileBytes; max > 0 && fb > max {
@@ -415,15 +414,25 @@ func signalNumber(name string) int { return signalNumbers[name] } // piston.go's
 // queryBool reports whether the query parameter name is "true".
 func queryBool(r *http.Request, name string) bool { return r.URL.Query().Get(name) == "true" }
 
-// setRuntime asks for a language's runtime other than its default ("" keeps the default).
-func setRuntime(req *executor.Request, runtime string) {
-	// Runtimes (clang, pypy, bun, …) land with the languages' runtime field; until then only the
-	// default runtime exists, and runtimeAvailable keeps the ids of others unlisted.
-	_ = runtime
+// runtimeAvailable reports whether li offers runtime installed ("" is the language's default
+// runtime, there when the language is available).
+func runtimeAvailable(li executor.LanguageInfo, runtime string) bool {
+	_, ok := runtimeVersion(li, runtime)
+	return ok
 }
 
-// runtimeAvailable reports whether li offers runtime ("" is the default, always there).
-func runtimeAvailable(li executor.LanguageInfo, runtime string) bool { return runtime == "" }
+// runtimeVersion is the version of li's runtime ("" for the default) when it is installed.
+func runtimeVersion(li executor.LanguageInfo, runtime string) (string, bool) {
+	if runtime == "" {
+		return li.Version, li.Available
+	}
+	for _, rt := range li.Runtimes {
+		if rt.Runtime == runtime {
+			return rt.Version, rt.Available
+		}
+	}
+	return "", false
+}
 
 // setMergeOutput gives the program one descriptor for stdout and stderr (Judge0's
 // redirect_stderr_to_stdout).

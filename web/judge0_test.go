@@ -25,7 +25,16 @@ type judgeExec struct {
 
 func (e *judgeExec) Languages(context.Context) ([]executor.LanguageInfo, error) {
 	return []executor.LanguageInfo{
-		{ID: "c", Name: "C", Version: "12.2.0", Extensions: []string{".c"}, Compiled: true, Available: true},
+		{ID: "c", Name: "C", Version: "12.2.0", Extensions: []string{".c"}, Compiled: true, Available: true, Runtime: "gcc",
+			Runtimes: []executor.RuntimeInfo{
+				{Runtime: "gcc", Name: "GCC", Version: "12.2.0", Default: true, Compiled: true, Available: true},
+				{Runtime: "clang", Name: "Clang", Version: "14.0.6", Compiled: true, Available: true},
+			}},
+		{ID: "cpp", Name: "C++", Version: "12.2.0", Extensions: []string{".cpp"}, Compiled: true, Available: true, Runtime: "gcc",
+			Runtimes: []executor.RuntimeInfo{
+				{Runtime: "gcc", Name: "GCC", Version: "12.2.0", Default: true, Compiled: true, Available: true},
+				{Runtime: "clang", Name: "Clang", Compiled: true, Missing: "apt-get install clang"},
+			}},
 		{ID: "cobol", Name: "COBOL", Extensions: []string{".cob"}},
 		{ID: "python", Name: "Python", Version: "3.11.2", Extensions: []string{".py"}, Available: true},
 	}, nil
@@ -329,5 +338,45 @@ func TestJudge0Callback(t *testing.T) {
 	st, _ := c["status"].(map[string]any)
 	if c["token"] != tok["token"] || st["id"] != 3.0 || c["stdout"] != "aGVsbG8sIHdvcmxkCg==" {
 		t.Errorf("callback got %v; want the token, status 3 and stdout in base64", c)
+	}
+}
+
+// TestJudge0Runtimes: Judge0's Clang ids run on the clang runtime and are listed only where it
+// is installed (here for C, not for C++); its GCC ids run on gcc.
+func TestJudge0Runtimes(t *testing.T) {
+	base, ex := judge0Server(t, Options{})
+	var langs []struct {
+		ID   int
+		Name string
+	}
+	doJSON(t, "GET", base+"/judge0/languages", "", &langs)
+	names := map[int]string{}
+	for _, l := range langs {
+		names[l.ID] = l.Name
+	}
+	if names[75] != "C (Clang) (14.0.6)" || names[104] != "C (Clang) (14.0.6)" || names[50] != "C (GCC) (12.2.0)" || names[54] != "C++ (GCC) (12.2.0)" {
+		t.Errorf("languages %v: want 75 and 104 on Clang 14.0.6, 50 and 54 on GCC 12.2.0", names)
+	}
+	if _, ok := names[76]; ok {
+		t.Errorf("76 C++ (Clang) is listed though C++'s clang runtime is not installed: %v", names)
+	}
+	for _, tt := range []struct {
+		id      int
+		runtime string
+	}{{75, "clang"}, {104, "clang"}, {50, "gcc"}, {54, "gcc"}} {
+		var a j0
+		if code := doJSON(t, "POST", base+"/judge0/submissions?wait=true", fmt.Sprintf(`{"source_code":"hello","language_id":%d}`, tt.id), &a); code != http.StatusCreated || a.Status.ID != 3 {
+			t.Fatalf("language_id %d: %d %+v", tt.id, code, a.Status)
+		}
+		ex.mu.Lock()
+		got := ex.reqs[len(ex.reqs)-1]
+		ex.mu.Unlock()
+		if got.Runtime != tt.runtime {
+			t.Errorf("language_id %d ran on runtime %q, want %s", tt.id, got.Runtime, tt.runtime)
+		}
+	}
+	var e map[string][]string
+	if code := doJSON(t, "POST", base+"/judge0/submissions", `{"source_code":"hello","language_id":76}`, &e); code != http.StatusUnprocessableEntity || len(e["language_id"]) != 1 {
+		t.Errorf("language_id 76 without clang++: %d %v, want 422 naming language_id", code, e)
 	}
 }

@@ -133,8 +133,8 @@ func (s *Server) handleJudge0Languages(w http.ResponseWriter, r *http.Request) {
 	var out []lang
 	for _, jl := range judge0Langs {
 		for _, li := range infos {
-			if li.ID == jl.Lang && li.Available && runtimeAvailable(li, jl.Runtime) {
-				out = append(out, lang{jl.ID, jl.Name + " (" + li.Version + ")"})
+			if v, ok := runtimeVersion(li, jl.Runtime); li.ID == jl.Lang && li.Available && ok {
+				out = append(out, lang{jl.ID, jl.Name + " (" + v + ")"})
 			}
 		}
 	}
