@@ -262,7 +262,7 @@ func (l *Local) Run(ctx context.Context, req Request, onEvent func(Event)) (Resu
 	}
 	argv := append(languages.Expand(p.lang.Run, p.main), req.Args...)
 	runStage := func(stdin []byte) (Result, error) {
-		return stage(ctx, sb, out, StageRun, argv, env, bytes.NewReader(stdin), p.limits)
+		return stage(ctx, sb, out, StageRun, argv, env, bytes.NewReader(stdin), p.limits, req.MergeOutput)
 	}
 	var r Result
 	if len(req.Cases) > 0 {
@@ -272,12 +272,15 @@ func (l *Local) Run(ctx context.Context, req Request, onEvent func(Event)) (Resu
 		if req.StdinStream != nil {
 			stdin = io.MultiReader(stdin, req.StdinStream)
 		}
-		r, err = stage(ctx, sb, out, StageRun, argv, env, stdin, p.limits)
+		r, err = stage(ctx, sb, out, StageRun, argv, env, stdin, p.limits, req.MergeOutput)
 	}
 	if err != nil {
 		return internalError(res, ctx, "sandbox: run: %v", err)
 	}
 	r.Language, r.Version, r.Compile = res.Language, res.Version, res.Compile
+	for i := range r.Cases {
+		r.Cases[i].Language, r.Cases[i].Version = res.Language, res.Version
+	}
 	healthy = true
 	return r, nil
 }
