@@ -4,25 +4,30 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
+	"slices"
 	"fmt"
 	"os"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/sandrun/sandrun/executor"
 )
 
 func languagesCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("languages", flag.ContinueOnError)
+	fs := newFlagSet("languages")
 	asJSON := fs.Bool("json", false, "print the list as JSON")
 	installed := fs.Bool("installed", false, "list only languages whose toolchain is installed here")
 	execSpec := fs.String("executor", "local", "where to ask: local, or tcp://HOST:PORT")
 	tokenFile := fs.String("token-file", "", "file holding the remote executor's token")
 	tlsCA := fs.String("tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	if err := parseFlags(fs, "usage: sandrun languages [flags]\n\nLists the languages an executor knows, with their versions where installed.", args); err != nil {
+		if errors.Is(err, errHelpShown) {
 			return nil
 		}
-		return usageError("%v", err)
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument %q: sandrun languages takes only flags", fs.Arg(0))
 	}
 	ex, closeEx, err := openExecutor(ctx, *execSpec, *tokenFile, *tlsCA)
 	if err != nil {
@@ -33,6 +38,10 @@ func languagesCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	total := len(langs)
+	if *installed {
+		langs = slices.DeleteFunc(langs, func(l executor.LanguageInfo) bool { return !l.Available })
+	}
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
@@ -42,9 +51,6 @@ func languagesCmd(ctx context.Context, args []string) error {
 	fmt.Fprintln(tw, "ID\tNAME\tVERSION\tEXTENSIONS\tALIASES")
 	n := 0
 	for _, l := range langs {
-		if !l.Available && *installed {
-			continue
-		}
 		v := l.Version
 		if !l.Available {
 			v = "not installed"
@@ -56,6 +62,6 @@ func languagesCmd(ctx context.Context, args []string) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "%d of %d languages installed on this executor\n", n, len(langs))
+	fmt.Fprintf(os.Stderr, "%d of %d languages installed on this executor\n", n, total)
 	return nil
 }

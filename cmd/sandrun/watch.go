@@ -24,6 +24,9 @@ func watchCmd(ctx context.Context, args []string) error {
 	if inv == nil || err != nil {
 		return err
 	}
+	if inv.file == "-" {
+		return usageError("watch needs a file on disk to watch; - (source on stdin) works with \"sandrun run\" only")
+	}
 	ex, closeEx, err := inv.flags.open(ctx)
 	if err != nil {
 		return err
@@ -81,7 +84,7 @@ func (w *watcher) loop(ctx context.Context, changes <-chan struct{}) error {
 		if changed {
 			continue // the file changed during the run: run the new version at once
 		}
-		if !w.json {
+		if !w.json && n == 1 { // once: every run after says which run it is
 			fmt.Fprintf(w.stderr, "sandrun: watching %s for changes (Ctrl-C to stop)\n", w.file)
 		}
 		select {
@@ -164,6 +167,10 @@ func (w *watcher) runOnce(ctx context.Context, n int, changes <-chan struct{}) (
 	case o.res.Status == executor.StatusOK:
 		fmt.Fprintf(w.stderr, "── ok · %s ──\n", resourceLine(o.res))
 	default:
+		if line, ok := compileErrorLine(o.res, compilerOf(lang.ID)); ok {
+			fmt.Fprintf(w.stderr, "── %s ──\n", line)
+			break
+		}
 		fmt.Fprintf(w.stderr, "── %s: %s · %s ──\n", o.res.Status, o.res.Message, resourceLine(o.res))
 	}
 	return false
