@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"slices"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
