@@ -18,6 +18,7 @@ import (
 	"go.lsp.dev/jsonrpc2"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/internal/jsonerr"
 )
 
 // keepAlive probes an idle TCP peer so a half-open connection is noticed within ~30s.
@@ -231,7 +232,11 @@ func (c *serverConn) goAnswer(ctx context.Context, reply jsonrpc2.Replier, f fun
 }
 
 func badParams(req jsonrpc2.Request, err error) error {
-	return jsonrpc2.NewError(jsonrpc2.InvalidParams, fmt.Sprintf("%s params: %v", req.Method(), err))
+	e := jsonerr.Explain(req.Method()+" params", err)
+	if e.Field != "" {
+		e.Msg = req.Method() + " params: " + e.Msg
+	}
+	return jsonrpc2.NewError(jsonrpc2.InvalidParams, e.Msg)
 }
 
 // startRun checks the run's params and limits, then runs it in its own goroutine, streaming
