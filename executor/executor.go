@@ -1,7 +1,9 @@
-// Package executor holds the one interface every front end talks to: a Request goes in, streamed
-// Events and one Result come out. It also holds the local executor (scheduler + sandbox).
+// Package executor is the contract every front end talks to: a Request goes in, streamed Events
+// and one Result come out. It holds the types, the Executor interface, the errors, the caps and
+// the validation that needs no sandbox.
 //
-// It is not for transports (see executor/remote, lsp, web) and knows nothing of who asked.
+// It is not an implementation (executor/local runs sandboxes on this machine, executor/remote
+// talks to one over TCP; executor/spec picks one) and knows nothing of who asked.
 package executor
 
 import (
@@ -163,7 +165,8 @@ type Capacity struct {
 	Version  string `json:"version"`   // sandrun version
 }
 
-// Executor runs Requests. Implementations: Local (this package), remote.Client (tcp://).
+// Executor runs Requests. Implementations: local.Executor (executor/local), remote.Client
+// (tcp://); executor/spec opens the one a user names.
 //
 // Run blocks until the program ends, calling onEvent (which may be nil) from one goroutine at a
 // time, in order, before Run returns. A program's outcome, including compile errors and limits,

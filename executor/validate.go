@@ -15,6 +15,19 @@ const (
 	MaxArgSize    = 64 * kib
 )
 
+// Validate checks what of req every executor refuses alike, before any work: the files, main,
+// stdin, args and cases. It returns the name of the file to run, or a *RequestError. What
+// depends on the executor (the language, the version, the limits) is checked by it.
+func Validate(req Request) (main string, err error) {
+	if main, err = checkFiles(req); err != nil {
+		return "", err
+	}
+	if err := checkCases(req); err != nil {
+		return "", err
+	}
+	return main, nil
+}
+
 // checkFiles validates the file list and returns the main file's name.
 func checkFiles(req Request) (string, error) {
 	if len(req.Files) == 0 {
@@ -95,4 +108,26 @@ func itoa(i int) string {
 		return string(rune('0' + i))
 	}
 	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+// MaxCases bounds Request.Cases.
+const MaxCases = 64
+
+func checkCases(req Request) error {
+	switch {
+	case len(req.Cases) == 0:
+		return nil
+	case len(req.Cases) > MaxCases:
+		return Invalid("cases", "%d cases sent; at most %d are accepted", len(req.Cases), MaxCases)
+	case len(req.Stdin) > 0:
+		return Invalid("stdin", "give either stdin or cases, not both")
+	}
+	total := 0
+	for _, c := range req.Cases {
+		total += len(c.Stdin)
+	}
+	if total > MaxStdinSize {
+		return Invalid("cases", "the cases' stdin is %s together; at most %s is accepted", FormatBytes(int64(total)), FormatBytes(MaxStdinSize))
+	}
+	return nil
 }

@@ -2,12 +2,7 @@ package executor
 
 import (
 	"errors"
-	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
-
-	"github.com/sandrun/sandrun/languages"
 )
 
 func TestCheckFiles(t *testing.T) {
@@ -49,27 +44,19 @@ func TestCheckFiles(t *testing.T) {
 	}
 }
 
-func TestResolveLimits(t *testing.T) {
-	got, err := resolveLimits("limits", Limits{CPUTimeMs: 500}, DefaultLimits, languages.Overrides{MemoryMiB: 512}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := DefaultLimits
-	want.CPUTimeMs, want.WallTimeMs, want.MemoryBytes = 500, 2000, 512*mib
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("resolveLimits (-want +got):\n%s", d)
-	}
-	_, err = resolveLimits("limits", Limits{CPUTimeMs: MaxLimits.CPUTimeMs + 1}, DefaultLimits, languages.Overrides{}, false)
-	var re *RequestError
-	if !errors.As(err, &re) || re.Field != "limits.cpu_time_ms" || !strings.Contains(re.Msg, "out of range") {
-		t.Fatalf("too-large CPU limit: err = %v", err)
-	}
-}
-
 func TestFormatBytes(t *testing.T) {
 	for in, want := range map[int64]string{12: "12 B", 1536: "1.5 KiB", 256 * mib: "256 MiB", 3 * gib: "3 GiB", 3*mib + mib/2: "3.5 MiB"} {
 		if got := FormatBytes(in); got != want {
 			t.Errorf("FormatBytes(%d) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestCheckCases(t *testing.T) {
+	if err := checkCases(Request{Stdin: []byte("x"), Cases: []Case{{}}}); !IsRequestError(err) {
+		t.Errorf("stdin with cases: err = %v, want a RequestError", err)
+	}
+	if err := checkCases(Request{Cases: make([]Case, MaxCases+1)}); !IsRequestError(err) {
+		t.Errorf("too many cases: err = %v", err)
 	}
 }

@@ -80,7 +80,7 @@ func (c *call) runCommand(p executeCommandParams) {
 		j.interactive = true
 		// It waits for a person typing: the wall clock gets the most an executor allows, while
 		// the CPU limit stays as set.
-		j.req.Limits.WallTimeMs = executor.MaxLimits.WallTimeMs
+		j.req.Limits.WallTimeMs = executor.MaxLimits().WallTimeMs
 	}
 	r := c.s.runs.begin(c.ctx, a.URI, feed)
 	c.async(func() (any, error) { return c.s.execute(r, j) })

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/local"
 	"github.com/sandrun/sandrun/executor/sandbox"
 )
 
@@ -24,23 +25,23 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// local is one real local executor shared by the tests, so that toolchain detection (slow on a
+// shared is one real local executor shared by the tests, so that toolchain detection (slow on a
 // busy machine) happens once.
-var local struct {
+var shared struct {
 	once sync.Once
-	ex   *executor.Local
+	ex   *local.Executor
 	err  error
 }
 
 // localSession starts a server on the real local executor (the sandbox on this machine).
 func localSession(t *testing.T) *client {
 	t.Helper()
-	local.once.Do(func() { local.ex, local.err = executor.NewLocal(executor.LocalOptions{Slots: 2}) })
-	if local.err != nil {
-		t.Fatal(local.err)
+	shared.once.Do(func() { shared.ex, shared.err = local.New(local.Options{Slots: 2}) })
+	if shared.err != nil {
+		t.Fatal(shared.err)
 	}
 	open := func(ctx context.Context, cfg ExecutorConfig) (executor.Executor, func() error, error) {
-		return local.ex, func() error { return nil }, nil
+		return shared.ex, func() error { return nil }, nil
 	}
 	c := startServer(t, Options{Open: open, Debounce: 50 * time.Millisecond})
 	c.initialize(map[string]any{"window": map[string]any{"workDoneProgress": true}}, nil)

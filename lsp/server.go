@@ -31,7 +31,10 @@ type ExecutorConfig struct {
 
 // Options configure a Server.
 type Options struct {
-	Open      OpenFunc       // required
+	Open OpenFunc // required
+	// CheckSpec says whether a sandrun.executor setting names an executor (nil or an error
+	// whose text the client sees); nil accepts "local" and tcp://… and leaves the rest to Open.
+	CheckSpec func(spec string) error
 	Languages *languages.Set // nil means languages.Load()
 	// Defaults are the settings before the client sends any (its settings override each field
 	// it sets). A zero Executor means "local".

@@ -96,9 +96,10 @@ func (s *Server) applySettings(raw stdjson.RawMessage) []string {
 		switch strings.ToLower(key) {
 		case "executor":
 			next.Executor, err = settingString(v, s.settings.defaults.Executor)
-			if err == nil && next.Executor != "local" && !strings.HasPrefix(next.Executor, "tcp://") {
-				err = fmt.Errorf("%q is not an executor; use \"local\" or \"tcp://HOST:PORT\"", next.Executor)
-				next.Executor = s.settings.defaults.Executor
+			if err == nil {
+				if err = s.checkSpec(next.Executor); err != nil {
+					next.Executor = s.settings.defaults.Executor
+				}
 			}
 		case "tokenfile":
 			next.TokenFile, err = settingString(v, s.settings.defaults.TokenFile)
@@ -250,4 +251,15 @@ func parseSize(s string, def int64) (int64, error) {
 		return 0, fmt.Errorf("size %q is too large", s)
 	}
 	return int64(f * float64(mult)), nil
+}
+
+// checkSpec says whether spec names an executor, with Options.CheckSpec when given.
+func (s *Server) checkSpec(spec string) error {
+	if s.opts.CheckSpec != nil {
+		return s.opts.CheckSpec(spec)
+	}
+	if spec != "local" && !strings.HasPrefix(spec, "tcp://") {
+		return fmt.Errorf("%q is not an executor; use \"local\" or \"tcp://HOST:PORT\"", spec)
+	}
+	return nil
 }

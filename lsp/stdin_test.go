@@ -57,8 +57,8 @@ func TestInteractiveRun(t *testing.T) {
 	}
 	// It waits for a person: the wall clock is the executor's most, the CPU limit as set.
 	reqs := f.requests()
-	if got := reqs[len(reqs)-1].Limits; got.WallTimeMs != executor.MaxLimits.WallTimeMs || got.CPUTimeMs != 0 {
-		t.Errorf("limits %+v, want wall %d ms and the default CPU limit", got, executor.MaxLimits.WallTimeMs)
+	if got := reqs[len(reqs)-1].Limits; got.WallTimeMs != executor.MaxLimits().WallTimeMs || got.CPUTimeMs != 0 {
+		t.Errorf("limits %+v, want wall %d ms and the default CPU limit", got, executor.MaxLimits().WallTimeMs)
 	}
 	// The run is over: its id takes no more input.
 	e := c.callErr("workspace/executeCommand", map[string]any{"command": CommandStdin, "arguments": []any{map[string]any{"runId": reply.RunID, "data": "x"}}})

@@ -16,6 +16,7 @@ import (
 	"github.com/coder/websocket/wsjson"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/local"
 	"github.com/sandrun/sandrun/executor/sandbox"
 )
 
@@ -30,7 +31,7 @@ func TestMain(m *testing.M) {
 // localServer is an httptest server around the real local executor, shared by the end-to-end
 // tests (one executor, like `sandrun serve`).
 var localServer = sync.OnceValues(func() (*httptest.Server, error) {
-	local, err := executor.NewLocal(executor.LocalOptions{})
+	local, err := local.New(local.Options{})
 	if err != nil {
 		return nil, err
 	}

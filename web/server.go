@@ -33,7 +33,7 @@ type Options struct {
 	Rate Rate
 	// MaxBodyBytes bounds a request body and a WebSocket message. 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
-	// MaxLimits are the largest limits a request may ask for. Zero fields take DefaultMaxLimits'.
+	// MaxLimits are the largest limits a request may ask for. Zero fields take DefaultMaxLimits().
 	MaxLimits executor.Limits
 	// Logger receives one line per request. nil means slog.Default().
 	Logger *slog.Logger
@@ -80,8 +80,11 @@ func ParseRate(s string) (Rate, error) {
 	return Rate{N: n, Per: per}, nil
 }
 
-// DefaultMaxLimits bound what a request may ask for, per stage, unless Options say otherwise.
-var DefaultMaxLimits = executor.Limits{
+// DefaultMaxLimits bound what a request to the HTTP API may ask for, per stage, unless Options say
+// otherwise: the front door's policy, within what the executor itself accepts (executor.MaxLimits).
+func DefaultMaxLimits() executor.Limits { return defaultMaxLimits }
+
+var defaultMaxLimits = executor.Limits{
 	CPUTimeMs:   30_000,
 	WallTimeMs:  60_000,
 	MemoryBytes: 2 << 30,
@@ -125,7 +128,7 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	opts.MaxLimits = fillLimits(opts.MaxLimits, DefaultMaxLimits)
+	opts.MaxLimits = opts.MaxLimits.Fill(defaultMaxLimits)
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -146,29 +149,6 @@ func New(opts Options) (*Server, error) {
 	s.metrics = newMetrics(s.registry, s.exec)
 	s.handler = s.routes()
 	return s, nil
-}
-
-// fillLimits returns l with its zero fields taken from def.
-func fillLimits(l, def executor.Limits) executor.Limits {
-	if l.CPUTimeMs == 0 {
-		l.CPUTimeMs = def.CPUTimeMs
-	}
-	if l.WallTimeMs == 0 {
-		l.WallTimeMs = def.WallTimeMs
-	}
-	if l.MemoryBytes == 0 {
-		l.MemoryBytes = def.MemoryBytes
-	}
-	if l.Processes == 0 {
-		l.Processes = def.Processes
-	}
-	if l.OutputBytes == 0 {
-		l.OutputBytes = def.OutputBytes
-	}
-	if l.FileBytes == 0 {
-		l.FileBytes = def.FileBytes
-	}
-	return l
 }
 
 // ServeHTTP implements http.Handler.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/local"
 	"github.com/sandrun/sandrun/executor/sandbox"
 	"github.com/sandrun/sandrun/languages"
 )
@@ -26,7 +27,7 @@ type workloads struct {
 	dir     string
 	python  string // /usr/bin/python3 as the sandbox finds it
 	cBinary string // cHello compiled on the host
-	local   *executor.Local
+	local   *local.Executor
 }
 
 func newWorkloads(ctx context.Context) (*workloads, error) {
@@ -55,7 +56,7 @@ func newWorkloads(ctx context.Context) (*workloads, error) {
 	if out, err := exec.Command("gcc", "-O2", "-o", w.cBinary, src).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("gcc: %v: %s", err, out)
 	}
-	if w.local, err = executor.NewLocal(executor.LocalOptions{}); err != nil {
+	if w.local, err = local.New(local.Options{}); err != nil {
 		return nil, err
 	}
 	// Toolchain detection happens once per executor; keep it out of the figures.
@@ -193,7 +194,7 @@ func (w *workloads) throughput(ctx context.Context, t *table, c config) error {
 
 // cache: a C++ hello world compiled every time against one whose compile comes from the cache.
 func (w *workloads) cache(ctx context.Context, t *table, c config) error {
-	nocache, err := executor.NewLocal(executor.LocalOptions{NoCompileCache: true})
+	nocache, err := local.New(local.Options{NoCompileCache: true})
 	if err != nil {
 		return err
 	}

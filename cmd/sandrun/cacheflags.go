@@ -6,8 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/compilecache"
+	"github.com/sandrun/sandrun/executor/local"
 )
 
 // cacheFlags are the compile cache's flags (run, watch, serve, executor). They apply to the
@@ -45,7 +45,7 @@ func defaultCacheDir() string {
 }
 
 // apply opens the cache the flags ask for and sets it in lo.
-func (c *cacheFlags) apply(lo *executor.LocalOptions) error {
+func (c *cacheFlags) apply(lo *local.Options) error {
 	if c.off {
 		lo.NoCompileCache = true
 		return nil

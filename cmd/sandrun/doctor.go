@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/local"
 	"github.com/sandrun/sandrun/executor/sandbox"
 	"github.com/sandrun/sandrun/languages"
 )
@@ -87,9 +88,9 @@ func doctorLanguages(ctx context.Context, run bool) ([]doctorLanguage, error) {
 		return nil, err
 	}
 	found := set.Detect(ctx)
-	var ex *executor.Local
+	var ex *local.Executor
 	if run {
-		if ex, err = executor.NewLocal(executor.LocalOptions{Languages: set}); err != nil {
+		if ex, err = local.New(local.Options{Languages: set}); err != nil {
 			return nil, err
 		}
 		defer ex.Close()

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/local"
 	"github.com/sandrun/sandrun/executor/remote"
+	"github.com/sandrun/sandrun/executor/spec"
 )
 
 // executorCmd serves the local sandbox over TCP until SIGTERM or Ctrl-C, then shuts down
@@ -63,8 +65,8 @@ func executorCmd(ctx context.Context, args []string) error {
 			fmt.Fprintf(os.Stderr, "sandrun executor: warning: other users can read the token file %s (mode %v); run \"chmod 600 %s\"\n", *tokenFile, fi.Mode().Perm(), *tokenFile)
 		}
 	}
-	if err := remote.CheckListenAddr(*listen, opts.Token != ""); err != nil {
-		return usageError("%v", err)
+	if err := spec.CheckListen(*listen, opts.Token != "", "--token-file"); err != nil {
+		return specUsage(err)
 	}
 	if *tlsCert != "" || *tlsKey != "" {
 		if opts.TLS, err = remote.ServerTLS(*tlsCert, *tlsKey); err != nil {
@@ -72,29 +74,29 @@ func executorCmd(ctx context.Context, args []string) error {
 		}
 	}
 
-	lo := executor.LocalOptions{Slots: *slots, QueueMax: *queue}
+	lo := local.Options{Slots: *slots, QueueMax: *queue}
 	if queueSet && *queue == 0 {
 		lo.QueueMax = -1
 	}
 	if err := cache.apply(&lo); err != nil {
 		return err
 	}
-	local, err := executor.NewLocal(lo)
+	ex, closer, err := spec.Open(ctx, "local", spec.Options{Local: lo, Notes: os.Stderr})
 	if err != nil {
 		return err
 	}
-	defer local.Close()
+	defer closer.Close()
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	// Finding the installed toolchains takes seconds; do it now rather than in the first run.
-	go local.Languages(ctx)
-	srv := remote.NewServer(local, opts)
+	go ex.Languages(ctx)
+	srv := remote.NewServer(ex, opts)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
-	cp, _ := local.Capacity(ctx)
+	cp, _ := ex.Capacity(ctx)
 	mode := "plain TCP"
 	if opts.TLS != nil {
 		mode = "TLS"

@@ -114,3 +114,16 @@ func TestExecutorServesAndStops(t *testing.T) {
 		t.Fatal("sandrun executor still running 10s after SIGTERM with no runs in flight")
 	}
 }
+
+// TestOneLoopbackRule: serve and executor refuse alike to listen beyond loopback without a token.
+func TestOneLoopbackRule(t *testing.T) {
+	for _, args := range [][]string{
+		{"executor", "--listen", "0.0.0.0:0"},
+		{"serve", "--addr", "0.0.0.0:0"},
+	} {
+		_, stderr, code := sandrunCLI(t, "", args...)
+		if code != 2 || !strings.Contains(stderr, "is not loopback, so a token is required") {
+			t.Errorf("sandrun %s: exit %d, stderr %q; want exit 2 and the loopback rule", strings.Join(args, " "), code, stderr)
+		}
+	}
+}

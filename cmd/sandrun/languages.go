@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sandrun/sandrun/executor/spec"
 	"os"
 	"slices"
 	"strings"
@@ -29,7 +30,7 @@ func languagesCmd(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError("unexpected argument %q: sandrun languages takes only flags", fs.Arg(0))
 	}
-	ex, closeEx, err := openExecutor(ctx, *execSpec, *tokenFile, *tlsCA)
+	ex, closeEx, err := openExecutor(ctx, *execSpec, spec.Options{TokenFile: *tokenFile, TLSCA: *tlsCA})
 	if err != nil {
 		return err
 	}

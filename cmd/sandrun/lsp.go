@@ -10,7 +10,8 @@ import (
 	"syscall"
 
 	"github.com/sandrun/sandrun/executor"
-	"github.com/sandrun/sandrun/executor/remote"
+	"github.com/sandrun/sandrun/executor/local"
+	"github.com/sandrun/sandrun/executor/spec"
 	"github.com/sandrun/sandrun/lsp"
 )
 
@@ -30,6 +31,8 @@ func lspCmd(ctx context.Context, args []string) error {
 	timeLimit := fs.Duration("time-limit", 0, "default CPU time limit of a run, e.g. 2s (default: the language's)")
 	memoryLimit := fs.String("memory-limit", "", "default memory limit of a run, e.g. 256MiB; a bare number is MiB (default: the language's)")
 	trace := fs.Bool("trace", false, "log every message's method and id to stderr")
+	var cache cacheFlags
+	cache.register(fs, false)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -50,11 +53,16 @@ func lspCmd(ctx context.Context, args []string) error {
 		}
 		mem = n
 	}
+	var lo local.Options
+	if err := cache.apply(&lo); err != nil {
+		return err
+	}
 	srv, err := lsp.New(lsp.Options{
-		Open:     openForLSP,
-		Defaults: lsp.Settings{Executor: *execSpec, TokenFile: *tokenFile, TLSCA: *tlsCA, TimeLimit: *timeLimit, MemoryLimit: mem},
-		Log:      os.Stderr,
-		Trace:    *trace,
+		Open:      openForLSP(lo),
+		CheckSpec: spec.Check,
+		Defaults:  lsp.Settings{Executor: *execSpec, TokenFile: *tokenFile, TLSCA: *tlsCA, TimeLimit: *timeLimit, MemoryLimit: mem},
+		Log:       os.Stderr,
+		Trace:     *trace,
 	})
 	if err != nil {
 		return err
@@ -72,17 +80,16 @@ func lspCmd(ctx context.Context, args []string) error {
 	return err
 }
 
-// openForLSP opens the executor the client's settings name. A token file or CA left in the
-// settings while the executor is local is ignored rather than refused.
-func openForLSP(ctx context.Context, cfg lsp.ExecutorConfig) (executor.Executor, func() error, error) {
-	if cfg.Spec == "" || cfg.Spec == "local" {
-		cfg.TokenFile, cfg.TLSCA = "", ""
+// openForLSP opens the executor the client's settings name, a local one with lo. A token file or
+// CA left in the settings while the executor is local is ignored rather than refused.
+func openForLSP(lo local.Options) lsp.OpenFunc {
+	return func(ctx context.Context, cfg lsp.ExecutorConfig) (executor.Executor, func() error, error) {
+		ex, closer, err := spec.Open(ctx, cfg.Spec, spec.Options{TokenFile: cfg.TokenFile, TLSCA: cfg.TLSCA, IgnoreRemoteOptions: true, Local: lo, Notes: os.Stderr})
+		if err != nil {
+			return nil, nil, err
+		}
+		return ex, closer.Close, nil
 	}
-	ex, closer, err := remote.Open(ctx, cfg.Spec, cfg.TokenFile, cfg.TLSCA)
-	if err != nil {
-		return nil, nil, err
-	}
-	return ex, closer.Close, nil
 }
 
 // pollableStdin returns stdin as a file whose Close interrupts a blocked Read (so that "exit"

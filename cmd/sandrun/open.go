@@ -3,56 +3,30 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"os"
-	"strings"
-	"sync"
 
 	"github.com/sandrun/sandrun/executor"
-	"github.com/sandrun/sandrun/executor/remote"
-	"github.com/sandrun/sandrun/executor/sandbox"
+	"github.com/sandrun/sandrun/executor/spec"
 )
 
-var unenforcedOnce sync.Once
-
-// noteUnenforced says once per process, on w, which limits this host cannot enforce the usual
-// way (rootless, no usable cgroup) and what holds instead. It says nothing where every limit is
-// enforced by a cgroup (root on a host with cgroups, as in CI).
-func noteUnenforced(w io.Writer) {
-	unenforcedOnce.Do(func() {
-		notes := sandbox.Unenforced()
-		if len(notes) == 0 {
-			return
-		}
-		fmt.Fprintf(w, "sandrun: note: on this host the sandbox enforces some limits in a weaker way (\"sandrun doctor\" tells more):\n  - %s\n",
-			strings.Join(notes, "\n  - "))
-	})
-}
-
-// openExecutor returns the executor a front end should use (see remote.Open): spec "" or "local"
-// is the sandbox on this machine; "tcp://host:port" is a remote executor. close releases it.
-func openExecutor(ctx context.Context, spec, tokenFile, tlsCA string) (ex executor.Executor, close func() error, err error) {
-	return openExecutorWith(ctx, spec, tokenFile, tlsCA, executor.LocalOptions{})
-}
-
-// openExecutorWith is openExecutor with the options of a local executor (compile cache, pool).
-func openExecutorWith(ctx context.Context, spec, tokenFile, tlsCA string, local executor.LocalOptions) (ex executor.Executor, close func() error, err error) {
-	if (spec == "" || spec == "local") && tokenFile == "" && tlsCA == "" {
-		l, err := executor.NewLocal(local)
-		if err != nil {
-			return nil, nil, err
-		}
-		noteUnenforced(os.Stderr)
-		return l, l.Close, nil
+// openExecutor returns the executor s names (see spec.Open), with the weak-limits note on stderr
+// when it is local. A spec that does not fit is a usage error. close releases the executor.
+func openExecutor(ctx context.Context, s string, opts spec.Options) (ex executor.Executor, close func() error, err error) {
+	if opts.Notes == nil {
+		opts.Notes = os.Stderr
 	}
-	ex, closer, err := remote.Open(ctx, spec, tokenFile, tlsCA)
-	var se *remote.SpecError
-	if errors.As(err, &se) {
-		return nil, nil, usageError("%s", se.Msg)
-	}
+	ex, closer, err := spec.Open(ctx, s, opts)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, specUsage(err)
 	}
 	return ex, closer.Close, nil
+}
+
+// specUsage turns a *spec.Error into a usage error (exit 2); other errors pass through.
+func specUsage(err error) error {
+	var se *spec.Error
+	if errors.As(err, &se) {
+		return usageError("%s", se.Msg)
+	}
+	return err
 }

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/spec"
 	"github.com/sandrun/sandrun/languages"
 )
 
@@ -43,11 +44,11 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 // open returns the executor the flags ask for. Failing to open it is a couldNotRun error (exit
 // 125), but for a mistake in the flags (exit 2).
 func (f *runFlags) open(ctx context.Context) (executor.Executor, func() error, error) {
-	var lo executor.LocalOptions
-	if err := f.cache.apply(&lo); err != nil {
+	opts := spec.Options{TokenFile: f.tokenFile, TLSCA: f.tca}
+	if err := f.cache.apply(&opts.Local); err != nil {
 		return nil, nil, err
 	}
-	ex, closeEx, err := openExecutorWith(ctx, f.execSpec, f.tokenFile, f.tca, lo)
+	ex, closeEx, err := openExecutor(ctx, f.execSpec, opts)
 	if err != nil && !errors.As(err, new(usageErr)) {
 		return nil, nil, couldNotRun(err)
 	}
@@ -57,7 +58,7 @@ func (f *runFlags) open(ctx context.Context) (executor.Executor, func() error, e
 // limits turns the flags into run-stage limits (zero fields mean defaults), each checked against
 // what a run accepts and named as the flag.
 func (f *runFlags) limits() (executor.Limits, error) {
-	max := executor.MaxLimits
+	max, least := executor.MaxLimits(), executor.MinLimits()
 	l := executor.Limits{
 		CPUTimeMs:   ceilMs(f.timeLimit.d),
 		WallTimeMs:  ceilMs(f.wallLimit.d),
@@ -65,10 +66,10 @@ func (f *runFlags) limits() (executor.Limits, error) {
 		OutputBytes: f.outputLimit.n,
 	}
 	for _, err := range []error{
-		inRange("--time-limit", f.timeLimit.raw, l.CPUTimeMs, 1, max.CPUTimeMs, formatMs),
-		inRange("--wall-limit", f.wallLimit.raw, l.WallTimeMs, 1, max.WallTimeMs, formatMs),
-		inRange("--memory-limit", f.memoryLimit.raw, l.MemoryBytes, 4<<20, max.MemoryBytes, executor.FormatBytes),
-		inRange("--output-limit", f.outputLimit.raw, l.OutputBytes, 1, max.OutputBytes, executor.FormatBytes),
+		inRange("--time-limit", f.timeLimit.raw, l.CPUTimeMs, least.CPUTimeMs, max.CPUTimeMs, formatMs),
+		inRange("--wall-limit", f.wallLimit.raw, l.WallTimeMs, least.WallTimeMs, max.WallTimeMs, formatMs),
+		inRange("--memory-limit", f.memoryLimit.raw, l.MemoryBytes, least.MemoryBytes, max.MemoryBytes, executor.FormatBytes),
+		inRange("--output-limit", f.outputLimit.raw, l.OutputBytes, least.OutputBytes, max.OutputBytes, executor.FormatBytes),
 	} {
 		if err != nil {
 			return l, err
@@ -137,7 +138,7 @@ func runCmd(ctx context.Context, args []string) error {
 		// clock meant for unattended runs.
 		req.StdinStream = os.Stdin
 		if inv.flags.wallLimit.d == 0 {
-			req.Limits.WallTimeMs = executor.MaxLimits.WallTimeMs
+			req.Limits.WallTimeMs = executor.MaxLimits().WallTimeMs
 		}
 	}
 	if !inv.flags.json && sameFile(os.Stdout, os.Stderr) {

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/remote"
+	"github.com/sandrun/sandrun/executor/spec"
 	"github.com/sandrun/sandrun/web"
 )
 
@@ -73,11 +73,14 @@ func serveCmd(ctx context.Context, args []string) error {
 		}
 	}
 
-	var lo executor.LocalOptions
-	if err := cache.apply(&lo); err != nil {
+	if err := spec.CheckListen(*addr, opts.APIToken != "", "--api-token-file"); err != nil {
+		return specUsage(err)
+	}
+	eo := spec.Options{TokenFile: *tokenFile, TLSCA: *tlsCA}
+	if err := cache.apply(&eo.Local); err != nil {
 		return err
 	}
-	exec, closeExec, err := openExecutorWith(ctx, *execSpec, *tokenFile, *tlsCA, lo)
+	exec, closeExec, err := openExecutor(ctx, *execSpec, eo)
 	if err != nil {
 		return err
 	}
@@ -91,23 +94,11 @@ func serveCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	if host, _, _ := net.SplitHostPort(*addr); opts.APIToken == "" && !isLoopback(host) {
-		opts.Logger.Warn("the API is open to anyone who can reach this address; --api-token-file closes it", "addr", *addr)
-	}
 	// Find the installed toolchains now, so that the first page load does not wait for it.
 	go exec.Languages(ctx)
 	opts.Logger.Info("serving", "url", "http://"+ln.Addr().String(), "executor", *execSpec, "rate", opts.Rate.String(),
 		"api_token", opts.APIToken != "", "cors", strings.Join(origins, ","))
 	return srv.Serve(ctx, ln)
-}
-
-// isLoopback reports whether host is a loopback name or address.
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // multiFlag is a repeatable string flag; each value may also hold a comma-separated list.

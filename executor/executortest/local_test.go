@@ -6,6 +6,7 @@ import (
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/executortest"
+	"github.com/sandrun/sandrun/executor/local"
 	"github.com/sandrun/sandrun/executor/sandbox"
 )
 
@@ -18,7 +19,7 @@ func TestMain(m *testing.M) {
 
 // TestLocal runs the contract suite against the local sandbox.
 func TestLocal(t *testing.T) {
-	local, err := executor.NewLocal(executor.LocalOptions{QueueMax: 2 * executortest.Concurrent})
+	local, err := local.New(local.Options{QueueMax: 2 * executortest.Concurrent})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -100,6 +100,12 @@ func parseAddr(addr string) (string, error) {
 	return hp, nil
 }
 
+// CheckAddr reports whether addr is a tcp://HOST:PORT address Dial accepts.
+func CheckAddr(addr string) error {
+	_, err := parseAddr(addr)
+	return err
+}
+
 // ReadToken reads a token file: its content with surrounding white space removed, not empty.
 func ReadToken(path string) (string, error) {
 	b, err := os.ReadFile(path)

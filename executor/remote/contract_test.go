@@ -5,12 +5,13 @@ import (
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/executortest"
+	"github.com/sandrun/sandrun/executor/local"
 )
 
 // TestContractTCP runs the contract suite against the local sandbox served over TCP on
 // 127.0.0.1, through a Client: same Results, same streamed output as the local executor.
 func TestContractTCP(t *testing.T) {
-	local, err := executor.NewLocal(executor.LocalOptions{QueueMax: 2 * executortest.Concurrent})
+	local, err := local.New(local.Options{QueueMax: 2 * executortest.Concurrent})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,45 +103,10 @@ func NewServer(exec executor.Executor, opts ServerOptions) *Server {
 	return s
 }
 
-// CheckListenAddr returns an error when a server without a token would listen on addr that is
-// not loopback. It resolves host names; call it before net.Listen to refuse early.
-func CheckListenAddr(addr string, haveToken bool) error {
-	if haveToken {
-		return nil
-	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("listen address %q: %w; want HOST:PORT such as 127.0.0.1:7070", addr, err)
-	}
-	if host == "localhost" {
-		return nil
-	}
-	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("listen address %q is not loopback, so a token is required: pass --token-file FILE (e.g. made with \"openssl rand -hex 32 > FILE\"), or listen on 127.0.0.1", addr)
-	}
-	return nil
-}
-
-// ListenAndServe listens on the TCP address addr and calls Serve.
-func (s *Server) ListenAndServe(addr string) error {
-	if err := CheckListenAddr(addr, s.opts.Token != ""); err != nil {
-		return fmt.Errorf("remote: %w", err)
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("remote: %w", err)
-	}
-	return s.Serve(ln)
-}
-
 // Serve accepts connections on ln until Shutdown or Close, and then returns ErrServerClosed.
-// Without a token it refuses a listener whose address is not loopback.
+// Whether a server without a token may listen where ln does is the caller's decision (see
+// spec.CheckListen).
 func (s *Server) Serve(ln net.Listener) error {
-	if err := CheckListenAddr(ln.Addr().String(), s.opts.Token != ""); err != nil {
-		ln.Close()
-		return fmt.Errorf("remote: %w", err)
-	}
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()

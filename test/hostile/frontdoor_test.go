@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/local"
 )
 
 // frontDoor runs a few cases through the local executor, the way every front end does: its own
@@ -14,7 +15,7 @@ import (
 func (s *suite) frontDoor(t *testing.T) {
 	// No pool: each case checks that its run left nothing on the host, and a pooled sandbox
 	// waiting for the next run is by design still there (see pooled for the pool itself).
-	ex, err := executor.NewLocal(executor.LocalOptions{Slots: 2, PoolSize: -1})
+	ex, err := local.New(local.Options{Slots: 2, PoolSize: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

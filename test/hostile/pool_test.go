@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/local"
 )
 
 // lookout reports, after a moment, whether a detached process of an earlier run is still
@@ -26,7 +27,7 @@ int main(void) {
 // daemon) may reach the next one, and nothing is left on the host once the executor is closed.
 func (s *suite) pooled(t *testing.T) {
 	before := takeSnapshot()
-	ex, err := executor.NewLocal(executor.LocalOptions{Slots: 1, PoolSize: 1})
+	ex, err := local.New(local.Options{Slots: 1, PoolSize: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

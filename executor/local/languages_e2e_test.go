@@ -1,4 +1,4 @@
-package executor_test
+package local_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/local"
 	"github.com/sandrun/sandrun/executor/sandbox"
 	"github.com/sandrun/sandrun/languages"
 )
@@ -45,7 +46,7 @@ func TestLanguagesEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ex, err := executor.NewLocal(executor.LocalOptions{Languages: set, QueueMax: len(set.All())})
+	ex, err := local.New(local.Options{Languages: set, QueueMax: len(set.All())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func TestLanguagesEndToEnd(t *testing.T) {
 
 // runSum runs lang's sum program on sumCases and says what is wrong, or "" when all is right.
 func runSum(ctx context.Context, t *testing.T, ex executor.Executor, lang *languages.Language, version string) string {
-	src, err := os.ReadFile(filepath.Join("..", "testdata", "languages", lang.ID, lang.SourceFile))
+	src, err := os.ReadFile(filepath.Join("..", "..", "testdata", "languages", lang.ID, lang.SourceFile))
 	if err != nil {
 		return err.Error()
 	}

@@ -1,8 +1,10 @@
-package executor
+package local
 
 import (
 	"context"
 	"sync"
+
+	"github.com/sandrun/sandrun/executor"
 )
 
 // scheduler bounds how many runs execute at once (slots) and how many may wait (queue). A run
@@ -30,7 +32,7 @@ func (s *scheduler) acquire(ctx context.Context) error {
 	s.queueMu.Lock()
 	if s.queued >= s.queueMax {
 		s.queueMu.Unlock()
-		return ErrBusy
+		return executor.ErrBusy
 	}
 	s.queued++
 	s.queueMu.Unlock()

@@ -1,4 +1,11 @@
-package executor
+// Package local is the executor that runs Requests in sandboxes on this machine: it validates,
+// schedules (slots and a bounded queue), compiles once (the compile cache may answer), runs, and
+// shapes what the sandbox saw into a Result.
+//
+// It is not the contract (package executor) and not the sandbox's mechanism (executor/sandbox):
+// it drives sandboxes through the small Sandbox interface it declares, so that its orchestration
+// can be tested with a fake one. Front ends do not import it; they call executor/spec.
+package local
 
 import (
 	"bytes"
@@ -10,13 +17,14 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/compilecache"
 	"github.com/sandrun/sandrun/executor/sandbox"
 	"github.com/sandrun/sandrun/languages"
 )
 
-// LocalOptions configure a Local executor. The zero value is a good default.
-type LocalOptions struct {
+// Options configure an Executor. The zero value is a good default.
+type Options struct {
 	Slots     int            // runs at once; 0 means the number of CPUs
 	QueueMax  int            // runs that may wait for a slot; 0 means 4×Slots, -1 means none
 	Languages *languages.Set // nil means languages.Load()
@@ -32,23 +40,30 @@ type LocalOptions struct {
 	// (see goCache); "" means /var/cache/sandrun/go-build for root, else the user's cache
 	// dir's sandrun/go-build; "off" turns it off (every Go run starts with an empty cache).
 	GoBuildCache string
+	// Sandboxes, when set, hands out the sandboxes instead of this machine's (PoolSize is then
+	// ignored): tests drive the orchestration with a fake.
+	Sandboxes Sandboxes
+	// Caps are the default and largest limits of a run; zero fields take the executor package's.
+	Caps Caps
 }
 
-// Local runs Requests in sandboxes on this machine.
-type Local struct {
+// Executor runs Requests in sandboxes on this machine.
+type Executor struct {
 	langs   *languages.Set
 	sched   *scheduler
 	slots   int
 	qmax    int
-	pool    *sandbox.Pool       // nil: no pool
+	boxes   Sandboxes
+	pool    *sandbox.Pool       // nil: no pool (or sandboxes from Options.Sandboxes)
 	cache   *compilecache.Cache // nil: no compile cache
 	gocache *goCache
+	caps    Caps
 }
 
-var _ Executor = (*Local)(nil)
+var _ executor.Executor = (*Executor)(nil)
 
-// NewLocal returns a local executor. It starts nothing until the first Run.
-func NewLocal(opts LocalOptions) (*Local, error) {
+// New returns a local executor. It starts nothing until the first Run.
+func New(opts Options) (*Executor, error) {
 	if opts.Slots <= 0 {
 		opts.Slots = runtime.NumCPU()
 	}
@@ -65,18 +80,25 @@ func NewLocal(opts LocalOptions) (*Local, error) {
 		}
 		opts.Languages = set
 	}
-	l := &Local{
+	l := &Executor{
 		langs: opts.Languages,
 		sched: newScheduler(opts.Slots, opts.QueueMax),
 		slots: opts.Slots,
 		qmax:  opts.QueueMax,
 		cache: opts.CompileCache,
+		caps:  opts.Caps.filled(),
 	}
 	if opts.PoolSize == 0 {
 		opts.PoolSize = 2 * opts.Slots
 	}
-	if opts.PoolSize > 0 {
+	switch {
+	case opts.Sandboxes != nil:
+		l.boxes = opts.Sandboxes
+	case opts.PoolSize > 0:
 		l.pool = sandbox.NewPool(sandbox.PoolOptions{MaxIdle: opts.PoolSize})
+		l.boxes = realSandboxes{l.pool}
+	default:
+		l.boxes = realSandboxes{}
 	}
 	switch opts.GoBuildCache {
 	case "off":
@@ -84,7 +106,7 @@ func NewLocal(opts LocalOptions) (*Local, error) {
 		l.gocache = &goCache{root: defaultGoCacheRoot()}
 	default:
 		if !filepath.IsAbs(opts.GoBuildCache) {
-			return nil, fmt.Errorf("executor: go build cache %q: want an absolute dir or \"off\"", opts.GoBuildCache)
+			return nil, fmt.Errorf("local: go build cache %q: want an absolute dir or \"off\"", opts.GoBuildCache)
 		}
 		l.gocache = &goCache{root: opts.GoBuildCache}
 	}
@@ -98,19 +120,16 @@ func NewLocal(opts LocalOptions) (*Local, error) {
 
 // Close releases the executor: the ready sandboxes are closed. Runs in flight end with their
 // contexts. A warm-up of the Go build cache in flight is waited for.
-func (l *Local) Close() error {
+func (l *Executor) Close() error {
 	l.gocache.wait()
-	if l.pool != nil {
-		return l.pool.Close()
-	}
-	return nil
+	return l.boxes.Close()
 }
 
 // CompileCache is the executor's compile cache, nil when it has none.
-func (l *Local) CompileCache() *compilecache.Cache { return l.cache }
+func (l *Executor) CompileCache() *compilecache.Cache { return l.cache }
 
 // PoolStats reports what the pool of ready sandboxes did (zero without a pool).
-func (l *Local) PoolStats() sandbox.PoolStats {
+func (l *Executor) PoolStats() sandbox.PoolStats {
 	if l.pool == nil {
 		return sandbox.PoolStats{}
 	}
@@ -118,31 +137,24 @@ func (l *Local) PoolStats() sandbox.PoolStats {
 }
 
 // sandboxFor returns a sandbox for cfg: a ready one from the pool, or a new one.
-func (l *Local) sandboxFor(ctx context.Context, cfg sandbox.Config) (*sandbox.Sandbox, error) {
-	if l.pool != nil {
-		return l.pool.Get(ctx, cfg)
-	}
-	return sandbox.New(ctx, cfg)
+func (l *Executor) sandboxFor(ctx context.Context, cfg sandbox.Config) (Sandbox, error) {
+	return l.boxes.Get(ctx, cfg)
 }
 
 // release gives sb back to the pool after a run the sandbox itself saw through (healthy), else
 // closes it.
-func (l *Local) release(sb *sandbox.Sandbox, healthy bool) {
-	if l.pool != nil && healthy {
-		l.pool.Put(sb)
-		return
-	}
-	sb.Close()
+func (l *Executor) release(sb Sandbox, healthy bool) {
+	l.boxes.Put(sb, healthy)
 }
 
 // Capacity reports slots, running and queued runs.
-func (l *Local) Capacity(ctx context.Context) (Capacity, error) {
+func (l *Executor) Capacity(ctx context.Context) (Capacity, error) {
 	running, queued := l.sched.load()
-	return Capacity{Slots: l.slots, Running: running, Queued: queued, QueueMax: l.qmax, Version: Version}, nil
+	return Capacity{Slots: l.slots, Running: running, Queued: queued, QueueMax: l.qmax, Version: executor.Version}, nil
 }
 
 // Languages lists every known language with what this host has installed.
-func (l *Local) Languages(ctx context.Context) ([]LanguageInfo, error) {
+func (l *Executor) Languages(ctx context.Context) ([]LanguageInfo, error) {
 	found := l.langs.Detect(ctx)
 	out := make([]LanguageInfo, 0, len(l.langs.All()))
 	for _, lang := range l.langs.All() {
@@ -171,7 +183,7 @@ type plan struct {
 	limits, climit Limits
 }
 
-func (l *Local) prepare(ctx context.Context, req Request) (plan, error) {
+func (l *Executor) prepare(ctx context.Context, req Request) (plan, error) {
 	lang, ok := l.langs.Lookup(req.Language)
 	if !ok {
 		if strings.TrimSpace(req.Language) == "" {
@@ -190,18 +202,15 @@ func (l *Local) prepare(ctx context.Context, req Request) (plan, error) {
 	if v := req.Version; v != "" && v != "*" && v != tc.Version && !strings.HasPrefix(tc.Version, v+".") {
 		return plan{}, Invalid("version", "%s %s is not installed here; this executor has %s %s (send \"*\" for any)", lang.Name, v, lang.Name, tc.Version)
 	}
-	main, err := checkFiles(req)
+	main, err := executor.Validate(req)
 	if err != nil {
 		return plan{}, err
 	}
-	if err := checkCases(req); err != nil {
-		return plan{}, err
-	}
 	p := plan{lang: lang, version: tc.Version, main: main}
-	if p.limits, err = resolveLimits("limits", req.Limits, DefaultLimits, lang.Limits, false); err != nil {
+	if p.limits, err = resolveLimits("limits", req.Limits, l.caps.Run, l.caps.Max, lang.Limits, false); err != nil {
 		return plan{}, err
 	}
-	if p.climit, err = resolveLimits("compile_limits", req.CompileLimits, DefaultCompileLimits, lang.Limits, true); err != nil {
+	if p.climit, err = resolveLimits("compile_limits", req.CompileLimits, l.caps.Compile, l.caps.Max, lang.Limits, true); err != nil {
 		return plan{}, err
 	}
 	return p, nil
@@ -211,7 +220,7 @@ func (l *Local) prepare(ctx context.Context, req Request) (plan, error) {
 // compile cache may answer instead) and runs the program in a sandbox as fresh as a new one
 // (from the pool when it has a ready one). A sandbox failure is a Result with status
 // internal_error.
-func (l *Local) Run(ctx context.Context, req Request, onEvent func(Event)) (Result, error) {
+func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (Result, error) {
 	p, err := l.prepare(ctx, req)
 	if err != nil {
 		return Result{}, err

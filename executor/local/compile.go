@@ -1,4 +1,4 @@
-package executor
+package local
 
 import (
 	"bytes"
@@ -24,7 +24,7 @@ const (
 // same compile (same language, toolchain, command, environment and sources), writes that output
 // into /work instead and returns a Result with Cached set. The compiler's messages are replayed
 // as Events either way. Only successful compiles are cached.
-func (l *Local) compile(ctx context.Context, sb *sandbox.Sandbox, out *output, p plan, files []File, env []string) (Result, error) {
+func (l *Executor) compile(ctx context.Context, sb Sandbox, out *output, p plan, files []File, env []string) (Result, error) {
 	argv := languages.Expand(p.lang.Compile, p.main)
 	var key compilecache.Key
 	if l.cache != nil {
@@ -65,7 +65,7 @@ func (l *Local) compile(ctx context.Context, sb *sandbox.Sandbox, out *output, p
 
 // collect reads what the compile left in /work besides the sources. It reports false when the
 // output is not worth caching: too many or too large files, or a source the compile changed.
-func collect(sb *sandbox.Sandbox, files []File) (compilecache.Entry, bool) {
+func collect(sb Sandbox, files []File) (compilecache.Entry, bool) {
 	list, err := sb.ListFiles(maxCachedFiles + len(files))
 	if err != nil {
 		return compilecache.Entry{}, false

@@ -1,4 +1,4 @@
-package executor
+package local
 
 import (
 	"context"
@@ -10,9 +10,9 @@ import (
 )
 
 // newTestLocal returns a Local executor on the real sandbox, or skips where a language is missing.
-func newTestLocal(t *testing.T, opts LocalOptions, langs ...string) *Local {
+func newTestLocal(t *testing.T, opts Options, langs ...string) *Executor {
 	t.Helper()
-	l, err := NewLocal(opts)
+	l, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func newTestLocal(t *testing.T, opts LocalOptions, langs ...string) *Local {
 	return l
 }
 
-func runSource(t *testing.T, l *Local, lang, src string) Result {
+func runSource(t *testing.T, l *Executor, lang, src string) Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -49,7 +49,7 @@ int main() { int unused; std::cout << "warned" << std::endl; }
 // A second run of an unchanged program takes the compile's output from the cache; changing a
 // byte of the source compiles again; a failed compile is never cached.
 func TestCompileCache(t *testing.T) {
-	l := newTestLocal(t, LocalOptions{Slots: 1}, "cpp")
+	l := newTestLocal(t, Options{Slots: 1}, "cpp")
 	type step struct {
 		name, src  string
 		wantStatus Status
@@ -81,7 +81,7 @@ func TestCompileCache(t *testing.T) {
 }
 
 func TestNoCompileCache(t *testing.T) {
-	l := newTestLocal(t, LocalOptions{Slots: 1, NoCompileCache: true}, "cpp")
+	l := newTestLocal(t, Options{Slots: 1, NoCompileCache: true}, "cpp")
 	for i := 0; i < 2; i++ {
 		if r := runSource(t, l, "cpp", cppHello); r.Status != StatusOK || r.Compile.Cached {
 			t.Errorf("run %d: status %s, cached %v", i, r.Status, r.Compile.Cached)
@@ -100,7 +100,7 @@ func TestCompileCacheOnDisk(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		l := newTestLocal(t, LocalOptions{Slots: 1, CompileCache: c}, "cpp")
+		l := newTestLocal(t, Options{Slots: 1, CompileCache: c}, "cpp")
 		if r := runSource(t, l, "cpp", cppHello); r.Status != StatusOK || r.Compile.Cached != want || r.Stdout != "hello\n" {
 			t.Errorf("executor %d: status %s, cached %v, stdout %q; want cached %v", i, r.Status, r.Compile.Cached, r.Stdout, want)
 		}
@@ -109,7 +109,7 @@ func TestCompileCacheOnDisk(t *testing.T) {
 
 // Runs through the pool see nothing of the runs before them: files, processes.
 func TestPoolReuseThroughExecutor(t *testing.T) {
-	l := newTestLocal(t, LocalOptions{Slots: 1, PoolSize: 1}, "sh")
+	l := newTestLocal(t, Options{Slots: 1, PoolSize: 1}, "sh")
 	plant := runSource(t, l, "sh", `echo x > /tmp/left; echo x > /work/left; echo x > /dev/shm/left
 setsid sleep 600 </dev/null >/dev/null 2>&1 &
 echo planted`)
@@ -131,7 +131,7 @@ echo planted`)
 
 // Times are rounded up: a program that ran never reports a wall time of 0 ms.
 func TestTimesRoundedUp(t *testing.T) {
-	l := newTestLocal(t, LocalOptions{Slots: 1}, "sh")
+	l := newTestLocal(t, Options{Slots: 1}, "sh")
 	r := runSource(t, l, "sh", "true")
 	if r.Status != StatusOK || r.WallTimeMs < 1 || r.CPUTimeMs < 1 {
 		t.Errorf("status %s, wall %d ms, cpu %d ms; want both at least 1", r.Status, r.WallTimeMs, r.CPUTimeMs)

@@ -1,4 +1,4 @@
-package executor
+package local
 
 import (
 	"context"
@@ -17,7 +17,7 @@ func BenchmarkLocalRun(b *testing.B) {
 		{"cpp", "#include <iostream>\nint main() { std::cout << \"hi\\n\"; }\n", "hi\n"},
 	} {
 		b.Run(tt.lang, func(b *testing.B) {
-			l, err := NewLocal(LocalOptions{})
+			l, err := New(Options{})
 			if err != nil {
 				b.Fatal(err)
 			}

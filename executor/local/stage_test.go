@@ -1,15 +1,16 @@
-package executor
+package local
 
 import (
 	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/sandbox"
 )
 
 func TestClassify(t *testing.T) {
-	lim := DefaultLimits
+	lim := executor.DefaultLimits()
 	lim.WallTimeMs = 5000
 	tests := []struct {
 		name    string

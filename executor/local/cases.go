@@ -1,32 +1,10 @@
-package executor
+package local
 
 import (
 	"context"
 	"fmt"
 	"strings"
 )
-
-// MaxCases bounds Request.Cases.
-const MaxCases = 64
-
-func checkCases(req Request) error {
-	switch {
-	case len(req.Cases) == 0:
-		return nil
-	case len(req.Cases) > MaxCases:
-		return Invalid("cases", "%d cases sent; at most %d are accepted", len(req.Cases), MaxCases)
-	case len(req.Stdin) > 0:
-		return Invalid("stdin", "give either stdin or cases, not both")
-	}
-	total := 0
-	for _, c := range req.Cases {
-		total += len(c.Stdin)
-	}
-	if total > MaxStdinSize {
-		return Invalid("cases", "the cases' stdin is %s together; at most %s is accepted", FormatBytes(int64(total)), FormatBytes(MaxStdinSize))
-	}
-	return nil
-}
 
 // runCases runs the program once per case and folds the results into one.
 func runCases(ctx context.Context, req Request, run func(stdin []byte) (Result, error)) (Result, error) {

@@ -1,4 +1,4 @@
-package executor
+package local
 
 import (
 	"bytes"
@@ -71,7 +71,7 @@ func ValidUTF8(b []byte) string {
 
 // stage runs one command in sb and shapes its Outcome into a Result (without language fields).
 // With merge, stdout and stderr are one descriptor and all output is the Result's Stdout.
-func stage(ctx context.Context, sb *sandbox.Sandbox, out *output, st Stage, argv, env []string, stdin io.Reader, lim Limits, merge bool) (Result, error) {
+func stage(ctx context.Context, sb Sandbox, out *output, st Stage, argv, env []string, stdin io.Reader, lim Limits, merge bool) (Result, error) {
 	stdout := &capture{out: out, stage: st, stream: Stdout}
 	stderr := &capture{out: out, stage: st, stream: Stderr}
 	oc, err := sb.Run(ctx, sandbox.Cmd{

@@ -1,10 +1,12 @@
-package executor
+package local
 
 import (
 	"context"
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/sandrun/sandrun/executor"
 )
 
 func TestSchedulerFailsFastWhenQueueFull(t *testing.T) {
@@ -21,7 +23,7 @@ func TestSchedulerFailsFastWhenQueueFull(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if err := s.acquire(ctx); !errors.Is(err, ErrBusy) {
+	if err := s.acquire(ctx); !errors.Is(err, executor.ErrBusy) {
 		t.Fatalf("third acquire = %v, want ErrBusy", err)
 	}
 	s.release()

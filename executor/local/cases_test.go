@@ -1,4 +1,4 @@
-package executor
+package local
 
 import (
 	"context"
@@ -43,14 +43,5 @@ func TestRunCases(t *testing.T) {
 	}
 	if res.CPUTimeMs != 20 || res.MemoryKiB != 300 {
 		t.Errorf("cpu %d mem %d, want sums and peak 20 300", res.CPUTimeMs, res.MemoryKiB)
-	}
-}
-
-func TestCheckCases(t *testing.T) {
-	if err := checkCases(Request{Stdin: []byte("x"), Cases: []Case{{}}}); !IsRequestError(err) {
-		t.Errorf("stdin with cases: err = %v, want a RequestError", err)
-	}
-	if err := checkCases(Request{Cases: make([]Case, MaxCases+1)}); !IsRequestError(err) {
-		t.Errorf("too many cases: err = %v", err)
 	}
 }

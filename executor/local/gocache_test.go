@@ -1,4 +1,4 @@
-package executor
+package local
 
 import (
 	"fmt"
@@ -18,7 +18,7 @@ func TestGoBuildCache(t *testing.T) {
 		t.Skip("compiles Go's std packages (~15 s of CPU)")
 	}
 	root := t.TempDir()
-	l := newTestLocal(t, LocalOptions{Slots: 1, NoCompileCache: true, GoBuildCache: root}, "go")
+	l := newTestLocal(t, Options{Slots: 1, NoCompileCache: true, GoBuildCache: root}, "go")
 	cold := runSource(t, l, "go", goHello)
 	if cold.Compile == nil || cold.Compile.Status != StatusOK {
 		t.Fatalf("cold run: %s %s %q", cold.Status, cold.Message, cold.Stderr)
