@@ -191,7 +191,7 @@ func (c *serverConn) dispatch(ctx context.Context, reply jsonrpc2.Replier, req j
 func (c *serverConn) authenticate(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
 	var p AuthParams
 	if err := json.Unmarshal(req.Params(), &p); err != nil {
-		_ = reply(ctx, nil, jsonrpc2.NewError(CodeUnauthorized, fmt.Sprintf("%s params: %v; want {\"token\": \"...\"}", MethodAuthenticate, err)))
+		_ = reply(ctx, nil, jsonrpc2.NewError(CodeUnauthorized, fmt.Sprintf("%s; want {\"token\": \"...\"}", jsonerr.Explain(MethodAuthenticate+" params", err).Msg)))
 		return errConnClosed
 	}
 	if c.srv.opts.Token != "" {
