@@ -32,6 +32,9 @@ func watchCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeEx()
+	if !inv.flags.json && sameFile(os.Stdout, os.Stderr) {
+		inv.req.MergeOutput = true // as for run: "2>&1" or a terminal keeps the written order
+	}
 	w := watcher{ex: ex, set: inv.set, file: inv.file, lang: inv.flags.lang, base: inv.req, json: inv.flags.json, clear: *clear,
 		stdout: os.Stdout, stderr: os.Stderr}
 	return w.watch(ctx, 0)
