@@ -75,6 +75,11 @@ type Request struct {
 	// so their order is exactly the order it wrote them (as in a terminal, or "2>&1"). All of it
 	// is then in Result.Stdout and in Events of Stream "stdout"; stderr is not told apart.
 	MergeOutput bool `json:"merge_output,omitempty"`
+	// OutputBudget bounds the output of the whole request: stdout and stderr of every stage and
+	// every case together, in bytes. Past it the stage running is stopped with output_limit (its
+	// Message says the request's budget was spent) and later cases stop at their first byte.
+	// 0 means no bound beyond each stream's Limits.OutputBytes.
+	OutputBudget int64 `json:"output_budget,omitempty"`
 }
 
 // Case is one input of a multi-case Request.

@@ -201,6 +201,7 @@ func do(t *testing.T, h http.Handler, method, target, body string, header ...str
 		r = strings.NewReader(body)
 	}
 	req := httptest.NewRequest(method, target, r)
+	req.Host = "localhost"
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -218,6 +219,7 @@ var errBoom = errors.New("remote executor: connection refused")
 // newChunkedRequest is a POST whose body length is not announced.
 func newChunkedRequest(target, body string) *http.Request {
 	req := httptest.NewRequest("POST", target, io.MultiReader(strings.NewReader(body)))
+	req.Host = "localhost"
 	req.ContentLength = -1
 	req.Header.Set("Content-Type", "application/json")
 	return req

@@ -21,6 +21,7 @@ func languagesCmd(ctx context.Context, args []string) error {
 	execSpec := fs.String("executor", "local", "where to ask: local, or tcp://HOST:PORT")
 	tokenFile := fs.String("token-file", "", "file holding the remote executor's token")
 	tlsCA := fs.String("tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
+	insecure := fs.Bool("insecure-plaintext", false, insecurePlaintextUsage)
 	if err := parseFlags(fs, "usage: sandrun languages [flags]\n\nLists the languages an executor knows, with their versions where installed.", args); err != nil {
 		if errors.Is(err, errHelpShown) {
 			return nil
@@ -30,7 +31,7 @@ func languagesCmd(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError("unexpected argument %q: sandrun languages takes only flags", fs.Arg(0))
 	}
-	ex, closeEx, err := openExecutor(ctx, *execSpec, spec.Options{TokenFile: *tokenFile, TLSCA: *tlsCA})
+	ex, closeEx, err := openExecutor(ctx, *execSpec, spec.Options{TokenFile: *tokenFile, TLSCA: *tlsCA, InsecurePlaintext: *insecure})
 	if err != nil {
 		return err
 	}

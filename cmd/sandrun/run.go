@@ -23,6 +23,7 @@ type runFlags struct {
 	timeLimit, wallLimit     durationFlag
 	memoryLimit, outputLimit sizeFlag
 	execSpec, tokenFile, tca string
+	insecure                 bool
 	json                     bool
 	cache                    cacheFlags
 }
@@ -37,6 +38,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.execSpec, "executor", "local", "where to run: local, or tcp://HOST:PORT")
 	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the remote executor's token")
 	fs.StringVar(&f.tca, "tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
+	fs.BoolVar(&f.insecure, "insecure-plaintext", false, insecurePlaintextUsage)
 	fs.BoolVar(&f.json, "json", false, "print one Result JSON object instead of the live output")
 	f.cache.register(fs, true)
 }
@@ -44,7 +46,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 // open returns the executor the flags ask for. Failing to open it is a couldNotRun error (exit
 // 125), but for a mistake in the flags (exit 2).
 func (f *runFlags) open(ctx context.Context) (executor.Executor, func() error, error) {
-	opts := spec.Options{TokenFile: f.tokenFile, TLSCA: f.tca}
+	opts := spec.Options{TokenFile: f.tokenFile, TLSCA: f.tca, InsecurePlaintext: f.insecure}
 	if err := f.cache.apply(&opts.Local); err != nil {
 		return nil, nil, err
 	}
