@@ -138,12 +138,12 @@ func exitCases(t *testing.T) []exitCase {
 		{row: "125", name: "executor unreachable", args: []string{"run", "--executor", "tcp://127.0.0.1:1", py}, codes: []int{125}, want: "cannot reach the executor at 127.0.0.1:1", oneLine: true},
 		{row: "125", name: "wrong token", sandbox: true, codes: []int{125}, want: "refused the token", oneLine: true,
 			run: func(t *testing.T) (string, string, int) {
-				addr, _ := startExecutor(t, "--token-file", write("tok", "s3cret\n"))
-				return sandrunCLI(t, "", "run", "--executor", addr, "--token-file", write("wrong", "guess\n"), py)
+				addr, _ := startExecutor(t, "--token-file", write("tok", "s3cret-token-for-tests\n"))
+				return sandrunCLI(t, "", "run", "--executor", addr, "--token-file", write("wrong", "a-wrong-guess-of-the-token\n"), py)
 			}},
 		{row: "125", name: "executor busy", sandbox: true, codes: []int{125}, want: "busy", oneLine: true,
 			run: func(t *testing.T) (string, string, int) {
-				tok := write("tok2", "s3cret\n")
+				tok := write("tok2", "s3cret-token-for-tests\n")
 				addr, _ := startExecutor(t, "--token-file", tok, "--slots", "1", "--queue", "0")
 				hold := exec.Command(os.Args[0], "run", "--executor", addr, "--token-file", tok, "--wall-limit", "60s", write("hold.py", "import time\nprint('holding', flush=True)\ntime.sleep(60)\n"))
 				hold.Env = append(os.Environ(), "SANDRUN_CLI_TEST=1")
