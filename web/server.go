@@ -50,6 +50,9 @@ type Options struct {
 	Logger *slog.Logger
 	// ShutdownGrace is how long Serve lets runs in flight finish after ctx ends. 0 means 30s.
 	ShutdownGrace time.Duration
+	// Fleet, when the Executor runs jobs on a NATS fleet, reports its status on /api/v1/fleet
+	// and in /metrics.
+	Fleet Fleet
 }
 
 // Defaults for Options.
@@ -175,6 +178,9 @@ func New(opts Options) (*Server, error) {
 		s.limiter = newRateLimiter(opts.Rate.N, opts.Rate.Per)
 	}
 	s.metrics = newMetrics(s.registry, s.exec)
+	if opts.Fleet != nil {
+		s.registry.MustRegister(fleetCollector{opts.Fleet})
+	}
 	s.handler = s.routes()
 	return s, nil
 }

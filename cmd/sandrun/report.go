@@ -35,6 +35,11 @@ func runOnce(ctx context.Context, ex executor.Executor, req executor.Request, as
 		}
 		onEvent = func(ev executor.Event) {
 			sp.stop()
+			if ev.Restart > 0 { // a fleet ran it again elsewhere: say so between the attempts
+				fmt.Fprint(stderr, ev.RestartNote())
+				midLine = false
+				return
+			}
 			w := stdout
 			if ev.Stream == executor.Stderr || ev.Stage == executor.StageCompile {
 				w = stderr

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -26,6 +27,10 @@ type runFlags struct {
 	insecure                 bool
 	json                     bool
 	cache                    cacheFlags
+	nats                     natsFlags
+	// oneShot: one run and exit (`sandrun run`): no pool of sandboxes, so nothing is reset or
+	// kept ready after the run only to be closed.
+	oneShot bool
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -35,9 +40,10 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.wallLimit, "wall-limit", "most wall-clock `TIME`, e.g. 5s (default 2×CPU+1s)")
 	fs.Var(&f.memoryLimit, "memory-limit", "most `MEMORY`, e.g. 256MiB or 1GiB; a bare number is MiB (default 256MiB, or the language's)")
 	fs.Var(&f.outputLimit, "output-limit", "most output per stream (stdout, stderr each), a `SIZE` such as 20MiB; a bare number is MiB (default 1MiB)")
-	fs.StringVar(&f.execSpec, "executor", "local", "where to run: local, or tcp://HOST:PORT")
-	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the remote executor's token")
-	fs.StringVar(&f.tca, "tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
+	fs.StringVar(&f.execSpec, "executor", "local", "where to run: local, tcp://HOST:PORT, or a fleet at nats://HOST:PORT[,…]")
+	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the remote executor's token (with nats://, the NATS token)")
+	fs.StringVar(&f.tca, "tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor (or NATS server)")
+	f.nats.register(fs)
 	fs.BoolVar(&f.insecure, "insecure-plaintext", false, insecurePlaintextUsage)
 	fs.BoolVar(&f.json, "json", false, "print one Result JSON object instead of the live output")
 	f.cache.register(fs, true)
@@ -46,9 +52,15 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 // open returns the executor the flags ask for. Failing to open it is a couldNotRun error (exit
 // 125), but for a mistake in the flags (exit 2).
 func (f *runFlags) open(ctx context.Context) (executor.Executor, func() error, error) {
-	opts := spec.Options{TokenFile: f.tokenFile, TLSCA: f.tca, InsecurePlaintext: f.insecure}
+	opts := spec.Options{TokenFile: f.tokenFile, TLSCA: f.tca, InsecurePlaintext: f.insecure, NATS: f.nats.conn("", "sandrun")}
+	if f.nats.set() && !strings.HasPrefix(f.execSpec, "nats://") && !strings.HasPrefix(f.execSpec, "tls://") {
+		return nil, nil, usageError("the --nats-* flags go with --executor nats://HOST:PORT")
+	}
 	if err := f.cache.apply(&opts.Local); err != nil {
 		return nil, nil, err
+	}
+	if f.oneShot {
+		opts.Local.PoolSize = -1
 	}
 	ex, closeEx, err := openExecutor(ctx, f.execSpec, opts)
 	if err != nil && !errors.As(err, new(usageErr)) {
@@ -128,9 +140,10 @@ func runCmd(ctx context.Context, args []string) error {
 	if inv == nil || err != nil {
 		return err
 	}
+	inv.flags.oneShot = true
 	ex, closeEx, err := inv.flags.open(ctx)
 	if err != nil {
-		return err
+		return err // a usage error (exit 2) or couldNotRun (exit 125)
 	}
 	defer closeEx()
 	req := inv.req

@@ -81,6 +81,13 @@ func (g *goCache) overlays(lang *languages.Language, env []string) []sandbox.Ove
 	if time.Since(g.namedAt) > time.Minute {
 		g.named, g.namedAt = g.name(env), time.Now()
 	}
+	if g.named != "" && (g.ready == "" || filepath.Base(g.ready) != g.named) {
+		// A new process (a one-shot `sandrun run`) uses what an earlier one warmed for this
+		// toolchain right away, rather than only once a warm-up of its own has looked.
+		if dir := g.onDisk(g.named); dir != "" {
+			g.ready = dir
+		}
+	}
 	if g.warming == "" && g.named != "" && g.named != g.failed && (g.ready == "" || filepath.Base(g.ready) != g.named) {
 		g.warming = g.named
 		g.wg.Add(1)
@@ -113,6 +120,35 @@ func (g *goCache) name(env []string) string {
 		fmt.Fprintf(h, "%s=%s\n", k, envValue(env, k))
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16] + "-" + time.Now().UTC().Format("20060102")
+}
+
+// onDisk is the warmed dir on disk for the toolchain name stands for: root/name itself, else
+// the newest one of the same toolchain and settings warmed on another day ("" when none is, or
+// root is not this user's private dir). A warmed dir exists only once complete (renamed into
+// place), and its name is the toolchain's hash: the marker that it is warm and for which go.
+func (g *goCache) onDisk(name string) string {
+	fi, err := os.Lstat(g.root)
+	if err != nil || !fi.IsDir() || fi.Mode().Perm()&0o022 != 0 || !ownedBySelf(fi) {
+		return ""
+	}
+	if fi, err := os.Lstat(filepath.Join(g.root, name)); err == nil && fi.IsDir() {
+		return filepath.Join(g.root, name)
+	}
+	toolchain, _, ok := strings.Cut(name, "-")
+	if !ok {
+		return ""
+	}
+	entries, _ := os.ReadDir(g.root)
+	best := ""
+	for _, e := range entries { // names end in the day (YYYYMMDD): the greatest is the newest
+		if e.IsDir() && strings.HasPrefix(e.Name(), toolchain+"-") && e.Name() > best {
+			best = e.Name()
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return filepath.Join(g.root, best)
 }
 
 // warm fills root/name (unless it exists) and makes it the one in use.

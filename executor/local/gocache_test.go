@@ -39,6 +39,13 @@ func TestGoBuildCache(t *testing.T) {
 	if warm.Compile.CPUTimeMs*3 > cold.Compile.CPUTimeMs {
 		t.Errorf("warm compile took %d ms of CPU, cold %d: the cache was not used", warm.Compile.CPUTimeMs, cold.Compile.CPUTimeMs)
 	}
+	// A new executor (a fresh `sandrun run` process) uses the cache warmed on disk from its
+	// first Go run on.
+	fresh := newTestLocal(t, Options{Slots: 1, NoCompileCache: true, GoBuildCache: root}, "go")
+	first := runSource(t, fresh, "go", goHello)
+	if first.Compile == nil || first.Compile.Status != StatusOK || first.Compile.CPUTimeMs*3 > cold.Compile.CPUTimeMs {
+		t.Errorf("a new executor's first Go compile: %+v, cold took %d ms of CPU: the cache on disk was not used", first.Compile, cold.Compile.CPUTimeMs)
+	}
 	if warm.Status != StatusOK && os.Geteuid() != 0 && strings.Contains(warm.Stderr, "failed to reserve") {
 		t.Skipf("rootless, a Go program cannot start under the RLIMIT_DATA memory limit: %s", strings.SplitN(warm.Stderr, "\n", 2)[0])
 	}
@@ -106,4 +113,32 @@ func tree(t *testing.T, dir string) map[string]string {
 		t.Fatal(err)
 	}
 	return got
+}
+
+// onDisk finds the warmed dir of the same toolchain, today's or else the newest, and trusts
+// only a private root.
+func TestGoCacheOnDisk(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"abc-20250101", "abc-20250301", "xyz-20991231", ".warm-123"} {
+		if err := os.Mkdir(filepath.Join(root, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g := &goCache{root: root}
+	for name, want := range map[string]string{"abc-20250101": "abc-20250101", "abc-20261207": "abc-20250301",
+		"xyz-20200101": "xyz-20991231", "def-20261207": ""} {
+		got := g.onDisk(name)
+		if want != "" {
+			want = filepath.Join(root, want)
+		}
+		if got != want {
+			t.Errorf("onDisk(%s) = %q, want %q", name, got, want)
+		}
+	}
+	if err := os.Chmod(root, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if got := g.onDisk("abc-20250101"); got != "" {
+		t.Errorf("a root others may write: onDisk = %q, want none", got)
+	}
 }
