@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/sandrun/sandrun/languages/diagnose"
 )
 
 // Status is a run's outcome class. A program's outcome is data, never a Go error.
@@ -120,7 +122,14 @@ type Result struct {
 	// every case ended ok (and passed, where expected output was given), CPU and wall times are
 	// sums, memory the peak, and Stdout/Stderr are empty.
 	Cases []CaseResult `json:"cases,omitempty"`
+	// Diagnostics are the problems found in the compiler's messages and the runtime's errors
+	// (a traceback's innermost frame in the request's files), in the request's files, in the
+	// order printed. Set on the top-level Result only: empty when there were none.
+	Diagnostics []Diagnostic `json:"diagnostics"`
 }
+
+// Diagnostic is one problem in one of the request's files (see diagnose.Diagnostic).
+type Diagnostic = diagnose.Diagnostic
 
 // Stage names the part of a Request that an Event belongs to.
 type Stage string

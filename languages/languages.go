@@ -46,6 +46,8 @@ type Language struct {
 	Limits  Overrides `toml:"limits"`
 	// Hello is a hello-world program for the browser page and docs.
 	Hello string `toml:"hello"`
+	// Matchers find compiler errors and runtime tracebacks in the output (see Matcher).
+	Matchers []Matcher `toml:"matcher"`
 
 	versionRe *regexp.Regexp
 }

@@ -81,6 +81,11 @@ func (l *Language) Validate() error {
 		}
 		l.versionRe = re
 	}
+	for i := range l.Matchers {
+		if err := l.Matchers[i].validate(i); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -63,7 +63,7 @@ func (s *Server) prepare(a runArgs, trigger string) (job, error) {
 	if err != nil {
 		return job{}, err
 	}
-	src, selection := text, false
+	src, selection, at := text, false, origin{}
 	if a.Range != nil && !a.Range.empty() {
 		sel, ok := selectLines(text, *a.Range)
 		if !ok {
@@ -73,6 +73,7 @@ func (s *Server) prepare(a runArgs, trigger string) (job, error) {
 			return job{}, invalidParams("the selection %s holds no code: select some lines, or send no range to run the whole document", a.Range)
 		}
 		src, selection = dedent(sel), true
+		at = selectionOrigin(text, *a.Range, sel, src)
 	}
 	st := s.settings.get()
 	req := executor.Request{
@@ -86,7 +87,7 @@ func (s *Server) prepare(a runArgs, trigger string) (job, error) {
 	if a.Stdin != nil {
 		req.Stdin = []byte(*a.Stdin)
 	}
-	return job{uri: a.URI, lang: lang, req: req, trigger: trigger, selection: selection}, nil
+	return job{uri: a.URI, lang: lang, req: req, trigger: trigger, selection: selection, text: text, origin: at}, nil
 }
 
 // detect picks the language: from languageId (VS Code's id, or a sandrun id or alias), else

@@ -21,6 +21,7 @@ import (
 	"github.com/sandrun/sandrun/executor/compilecache"
 	"github.com/sandrun/sandrun/executor/sandbox"
 	"github.com/sandrun/sandrun/languages"
+	"github.com/sandrun/sandrun/languages/diagnose"
 )
 
 // Options configure an Executor. The zero value is a good default.
@@ -265,6 +266,7 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 			if c.Status == StatusRuntimeError {
 				res.Message = "compilation failed; the compiler's messages are in compile.stderr"
 			}
+			res.Diagnostics = diagnostics(p.lang, req, &res)
 			healthy = true
 			return res, nil
 		}
@@ -290,8 +292,29 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 	for i := range r.Cases {
 		r.Cases[i].Language, r.Cases[i].Version = res.Language, res.Version
 	}
+	r.Diagnostics = diagnostics(p.lang, req, &r)
 	healthy = true
 	return r, nil
+}
+
+// diagnostics finds the problems in res's compile and run output (every case's, for a
+// multi-case run): the one place a Result gets its Diagnostics.
+func diagnostics(lang *languages.Language, req Request, res *Result) []diagnose.Diagnostic {
+	files := make([]diagnose.File, len(req.Files))
+	for i, f := range req.Files {
+		files[i] = diagnose.File{Name: f.Name, Content: f.Content}
+	}
+	var outs []diagnose.Output
+	if c := res.Compile; c != nil {
+		outs = append(outs, diagnose.Output{Stage: string(StageCompile), Stdout: c.Stdout, Stderr: c.Stderr})
+	}
+	if res.Status != StatusCompileError {
+		outs = append(outs, diagnose.Output{Stage: string(StageRun), Stdout: res.Stdout, Stderr: res.Stderr})
+		for _, c := range res.Cases {
+			outs = append(outs, diagnose.Output{Stage: string(StageRun), Stdout: c.Stdout, Stderr: c.Stderr})
+		}
+	}
+	return diagnose.Find(lang, files, outs...)
 }
 
 // internalError turns a machinery failure into a Result; when ctx ended, ctx's error wins.

@@ -236,6 +236,7 @@ function run() {
   }
   saveCode();
   output.clear();
+  editor.showDiagnostics([]);
   status.running();
   setRunning(true);
   // merge_output: the program gets one descriptor for stdout and stderr, so the pane shows
@@ -249,6 +250,9 @@ function run() {
     onResult: (r) => {
       setRunning(false);
       output.showResult(r);
+      const diags = r.diagnostics || [];
+      editor.showDiagnostics(diags);
+      output.linkLocations([...new Set(diags.map((d) => d.file))], (line, column) => editor.goTo(line, column));
       status.result(r);
     },
     onError: (msg) => {
