@@ -23,6 +23,8 @@ func (l *Language) Validate() error {
 	switch {
 	case !idRe.MatchString(l.ID):
 		return fmt.Errorf("id %q must be lowercase letters and digits, starting with a letter", l.ID)
+	case !idRe.MatchString(l.Runtime):
+		return fmt.Errorf("runtime %q must be lowercase letters and digits, starting with a letter", l.Runtime)
 	case l.Name == "":
 		return fmt.Errorf("name is required")
 	case len(l.Run) == 0 || l.Run[0] == "":

@@ -81,8 +81,12 @@ func (s *Server) prepare(a runArgs, trigger string) (job, error) {
 		Files:    []executor.File{{Name: sourceName(a.URI, lang, s.langs), Content: []byte(src)}},
 		Args:     a.Args,
 		Limits:   executor.Limits{CPUTimeMs: st.TimeLimit.Milliseconds(), MemoryBytes: st.MemoryLimit},
+		Runtime:  st.Runtime[lang.ID],
 		// One stream in the order the program wrote it, as in a terminal (see runArgs).
 		MergeOutput: !a.SeparateStreams,
+	}
+	if req.Runtime == "" && !lang.Default() {
+		req.Runtime = lang.Runtime // a #! line named the runtime (#!/usr/bin/env bun)
 	}
 	if a.Stdin != nil {
 		req.Stdin = []byte(*a.Stdin)

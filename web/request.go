@@ -28,6 +28,9 @@ type RunRequest struct {
 	// MergeOutput gives the program one descriptor for stdout and stderr, so the output (all
 	// of it then in stdout, and in "stdout" events) is in exactly the order it was written.
 	MergeOutput bool `json:"merge_output,omitempty"`
+	// Runtime picks one of the language's runtimes ("clang", "pypy", "bun"); "" means the
+	// language's default. GET /api/v1/languages lists each language's runtimes.
+	Runtime string `json:"runtime,omitempty"`
 }
 
 // RunCase is one input of a multi-case run.

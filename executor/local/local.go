@@ -154,17 +154,33 @@ func (l *Executor) Capacity(ctx context.Context) (Capacity, error) {
 	return Capacity{Slots: l.slots, Running: running, Queued: queued, QueueMax: l.qmax, Version: executor.Version}, nil
 }
 
-// Languages lists every known language with what this host has installed.
+// Languages lists every known language with what this host has installed, each with its
+// runtimes.
 func (l *Executor) Languages(ctx context.Context) ([]LanguageInfo, error) {
 	found := l.langs.Detect(ctx)
 	out := make([]LanguageInfo, 0, len(l.langs.All()))
 	for _, lang := range l.langs.All() {
-		tc := found[lang.ID]
-		out = append(out, LanguageInfo{
-			ID: lang.ID, Name: lang.Name, Version: tc.Version,
-			Aliases: nonNil(lang.Aliases), Extensions: nonNil(lang.Extensions), VSCodeID: lang.VSCodeID,
-			Compiled: lang.Compiled(), Available: tc.Available, Missing: tc.Missing,
-		})
+		info := LanguageInfo{ID: lang.ID, Name: lang.Name,
+			Aliases: nonNil(lang.Aliases), Extensions: nonNil(lang.Extensions), VSCodeID: lang.VSCodeID}
+		var pick *languages.Language
+		for _, rt := range l.langs.Runtimes(lang.ID) {
+			tc := found[rt.Key()]
+			info.Runtimes = append(info.Runtimes, RuntimeInfo{
+				Runtime: rt.Runtime, Name: rt.DisplayRuntime(), Version: tc.Version,
+				Aliases: nonNil(rt.Aliases), Default: rt.Default(), Compiled: rt.Compiled(),
+				Available: tc.Available, Missing: tc.Missing,
+			})
+			if pick == nil && tc.Available {
+				pick = rt
+			}
+		}
+		if pick == nil {
+			pick = lang
+		}
+		tc := found[pick.Key()]
+		info.Name, info.Runtime, info.Version = pick.Name, pick.Runtime, tc.Version
+		info.Compiled, info.Available, info.Missing = pick.Compiled(), tc.Available, tc.Missing
+		out = append(out, info)
 	}
 	return out, nil
 }
@@ -185,20 +201,9 @@ type plan struct {
 }
 
 func (l *Executor) prepare(ctx context.Context, req Request) (plan, error) {
-	lang, ok := l.langs.Lookup(req.Language)
-	if !ok {
-		if strings.TrimSpace(req.Language) == "" {
-			return plan{}, Invalid("language", "no language given; run \"sandrun languages\" to list them")
-		}
-		return plan{}, Invalid("language", "unknown language %q; run \"sandrun languages\" to list them", req.Language)
-	}
-	tc := l.langs.Toolchain(ctx, lang.ID)
-	if !tc.Available {
-		msg := tc.Missing
-		if msg == "" {
-			msg = "install it with: " + lang.Package
-		}
-		return plan{}, Invalid("language", "%s is not installed on this executor: %s", lang.Name, msg)
+	lang, tc, err := l.pick(ctx, req.Language, req.Runtime)
+	if err != nil {
+		return plan{}, err
 	}
 	if v := req.Version; v != "" && v != "*" && v != tc.Version && !strings.HasPrefix(tc.Version, v+".") {
 		return plan{}, Invalid("version", "%s %s is not installed here; this executor has %s %s (send \"*\" for any)", lang.Name, v, lang.Name, tc.Version)
@@ -231,7 +236,7 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 	}
 	defer l.sched.release()
 
-	res := Result{Language: p.lang.ID, Version: p.version}
+	res := Result{Language: p.lang.ID, Version: p.version, Runtime: p.lang.Runtime}
 	work := p.limits.FileBytes
 	if p.lang.Compiled() && p.climit.FileBytes > work {
 		work = p.climit.FileBytes
@@ -258,7 +263,7 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 		if err != nil {
 			return internalError(res, ctx, "sandbox: compile: %v", err)
 		}
-		c.Language, c.Version = res.Language, res.Version
+		c.Language, c.Version, c.Runtime = res.Language, res.Version, res.Runtime
 		res.Compile = &c
 		if c.Status != StatusOK {
 			res.Status = StatusCompileError
@@ -288,7 +293,7 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 	if err != nil {
 		return internalError(res, ctx, "sandbox: run: %v", err)
 	}
-	r.Language, r.Version, r.Compile = res.Language, res.Version, res.Compile
+	r.Language, r.Version, r.Runtime, r.Compile = res.Language, res.Version, res.Runtime, res.Compile
 	for i := range r.Cases {
 		r.Cases[i].Language, r.Cases[i].Version = res.Language, res.Version
 	}
@@ -315,6 +320,47 @@ func diagnostics(lang *languages.Language, req Request, res *Result) []diagnose.
 		}
 	}
 	return diagnose.Find(lang, files, outs...)
+}
+
+// pick finds the runtime a request names: the language by id or alias (an alias may name a
+// runtime: "pypy"), then runtime by name when given, else the language's default runtime, or
+// its first installed runtime when the default is not installed.
+func (l *Executor) pick(ctx context.Context, name, rtName string) (*languages.Language, languages.Toolchain, error) {
+	lang, ok := l.langs.Lookup(name)
+	if !ok {
+		if strings.TrimSpace(name) == "" {
+			return nil, languages.Toolchain{}, Invalid("language", "no language given; run \"sandrun languages\" to list them")
+		}
+		return nil, languages.Toolchain{}, Invalid("language", "unknown language %q; run \"sandrun languages\" to list them", name)
+	}
+	rts := l.langs.Runtimes(lang.ID)
+	if rtName = strings.TrimSpace(rtName); rtName != "" {
+		rt, ok := l.langs.Runtime(lang.ID, rtName)
+		if !ok {
+			names := make([]string, len(rts))
+			for i, r := range rts {
+				names[i] = r.Runtime
+			}
+			return nil, languages.Toolchain{}, Invalid("runtime", "%s has no runtime %q; its runtimes: %s", lang.ID, rtName, strings.Join(names, ", "))
+		}
+		lang = rt
+	} else if lang.Default() && len(rts) > 1 {
+		for _, rt := range rts {
+			if l.langs.ToolchainOf(ctx, rt).Available {
+				lang = rt
+				break
+			}
+		}
+	}
+	tc := l.langs.ToolchainOf(ctx, lang)
+	if !tc.Available {
+		msg := tc.Missing
+		if msg == "" {
+			msg = "install it with: " + lang.Package
+		}
+		return nil, tc, Invalid("language", "%s is not installed on this executor: %s", lang.Name, msg)
+	}
+	return lang, tc, nil
 }
 
 // internalError turns a machinery failure into a Result; when ctx ended, ctx's error wins.

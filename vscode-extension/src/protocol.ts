@@ -189,4 +189,6 @@ export interface ServerSettings {
   memoryLimit: string;
   runOnSave: string[];
   stdin: string;
+  /** The runtime per language id: {"javascript": "bun", "c": "clang"}. */
+  runtime: Record<string, string>;
 }
