@@ -295,7 +295,7 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 	}
 	r.Language, r.Version, r.Runtime, r.Compile = res.Language, res.Version, res.Runtime, res.Compile
 	for i := range r.Cases {
-		r.Cases[i].Language, r.Cases[i].Version = res.Language, res.Version
+		r.Cases[i].Language, r.Cases[i].Version, r.Cases[i].Runtime = res.Language, res.Version, res.Runtime
 	}
 	r.Diagnostics = diagnostics(p.lang, req, &r)
 	healthy = true
