@@ -55,6 +55,9 @@ func (f *fake) Run(ctx context.Context, req executor.Request, onEvent func(execu
 	defer func() { send(f.ended, err) }()
 	res = executor.Result{Language: req.Language, Version: "3.11.2", Status: executor.StatusOK, CPUTimeMs: 5, WallTimeMs: 7, MemoryKiB: 2048}
 	emit := func(s executor.Stream, data []byte) {
+		if req.MergeOutput { // one descriptor for both, as the sandbox does
+			s = executor.Stdout
+		}
 		onEvent(executor.Event{Stage: executor.StageRun, Stream: s, Data: data})
 		if s == executor.Stdout {
 			res.Stdout += string(data)
