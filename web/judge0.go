@@ -192,7 +192,9 @@ func (s *Server) judge0Request(r *http.Request, sub judge0Submission) (executor.
 			return req, nil, executor.Invalid("command_line_arguments", "%v", err)
 		}
 	}
-	rr := RunRequest{Language: jl.Lang, Runtime: jl.Runtime, Source: &src, Stdin: stdin, Args: args, Limits: &RunLimits{}}
+	// redirect_stderr_to_stdout: one descriptor for both, so stdout holds them in the order written.
+	merge := sub.RedirectStderrToStdout != nil && *sub.RedirectStderrToStdout
+	rr := RunRequest{Language: jl.Lang, Runtime: jl.Runtime, MergeOutput: merge, Source: &src, Stdin: stdin, Args: args, Limits: &RunLimits{}}
 	if v := sub.CPUTimeLimit; v != nil {
 		rr.Limits.CPUTimeMs = int64(*v * 1000)
 	}
@@ -214,9 +216,6 @@ func (s *Server) judge0Request(r *http.Request, sub judge0Submission) (executor.
 			return req, nil, executor.Invalid("max_file_size", "max_file_size must be at most %d KB here", max/1024)
 		}
 		req.Limits.FileBytes = fb
-	}
-	if sub.RedirectStderrToStdout != nil && *sub.RedirectStderrToStdout {
-		setMergeOutput(&req)
 	}
 	return req, expected, nil
 }
@@ -433,10 +432,6 @@ func runtimeVersion(li executor.LanguageInfo, runtime string) (string, bool) {
 	}
 	return "", false
 }
-
-// setMergeOutput gives the program one descriptor for stdout and stderr (Judge0's
-// redirect_stderr_to_stdout).
-func setMergeOutput(req *executor.Request) {}
 
 // fieldError splits a *executor.RequestError into its field and sentence.
 func fieldError(err error) (field, msg string, ok bool) {

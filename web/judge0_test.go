@@ -208,6 +208,9 @@ func TestJudge0Base64AndPolling(t *testing.T) {
 		t.Fatalf("polled %+v stdout %q, want Accepted and base64 of Ada", a.Status, str(a.Stdout))
 	}
 	req := ex.reqs[0]
+	if req.MergeOutput {
+		t.Error("MergeOutput without redirect_stderr_to_stdout")
+	}
 	if strings.Join(req.Args, "|") != "a|b c" || req.Limits.CPUTimeMs != 1500 || req.Limits.MemoryBytes != 64<<20 || string(req.Stdin) != "Ada\n" {
 		t.Errorf("the executor got args %q cpu %d memory %d stdin %q", req.Args, req.Limits.CPUTimeMs, req.Limits.MemoryBytes, req.Stdin)
 	}
@@ -378,5 +381,19 @@ func TestJudge0Runtimes(t *testing.T) {
 	var e map[string][]string
 	if code := doJSON(t, "POST", base+"/judge0/submissions", `{"source_code":"hello","language_id":76}`, &e); code != http.StatusUnprocessableEntity || len(e["language_id"]) != 1 {
 		t.Errorf("language_id 76 without clang++: %d %v, want 422 naming language_id", code, e)
+	}
+}
+
+// TestJudge0RedirectStderr: redirect_stderr_to_stdout asks the executor for one descriptor.
+func TestJudge0RedirectStderr(t *testing.T) {
+	base, ex := judge0Server(t, Options{})
+	var a j0
+	if code := doJSON(t, "POST", base+"/judge0/submissions?wait=true", `{"source_code":"hello","language_id":71,"redirect_stderr_to_stdout":true}`, &a); code != http.StatusCreated || a.Status.ID != 3 {
+		t.Fatalf("POST: %d %+v", code, a.Status)
+	}
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	if !ex.reqs[len(ex.reqs)-1].MergeOutput {
+		t.Error("redirect_stderr_to_stdout: the executor did not get MergeOutput")
 	}
 }
