@@ -43,6 +43,16 @@ func (s *Server) auth(next http.HandlerFunc) http.HandlerFunc {
 			next(w, r)
 			return
 		}
+		// Judge0's clients send the token as X-Auth-Token (Judge0's default header): taken under
+		// /judge0/ only.
+		if h := r.Header.Get("X-Auth-Token"); h != "" && strings.HasPrefix(r.URL.Path, "/judge0/") {
+			if !s.tokenOK(strings.TrimSpace(h)) {
+				writeError(w, r, http.StatusUnauthorized, "", "X-Auth-Token: wrong API token; send the server's token")
+				return
+			}
+			next(w, r)
+			return
+		}
 		if c, err := r.Cookie(tokenCookie); err == nil && s.tokenOK(c.Value) {
 			next(w, r)
 			return

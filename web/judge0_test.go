@@ -397,3 +397,30 @@ func TestJudge0RedirectStderr(t *testing.T) {
 		t.Error("redirect_stderr_to_stdout: the executor did not get MergeOutput")
 	}
 }
+
+// TestJudge0AuthToken: with an API token, Judge0 clients may send it as X-Auth-Token.
+func TestJudge0AuthToken(t *testing.T) {
+	base, _ := judge0Server(t, Options{APIToken: "judge0-token-0123456789"})
+	for _, tt := range []struct {
+		path, token string
+		want        int
+	}{
+		{"/judge0/statuses", "", http.StatusUnauthorized},
+		{"/judge0/statuses", "wrong-token-0123456789", http.StatusUnauthorized},
+		{"/judge0/statuses", "judge0-token-0123456789", http.StatusOK},
+		{"/api/v1/languages", "judge0-token-0123456789", http.StatusUnauthorized}, // Judge0's header only under /judge0/
+	} {
+		req, _ := http.NewRequest("GET", base+tt.path, nil)
+		if tt.token != "" {
+			req.Header.Set("X-Auth-Token", tt.token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("GET %s with X-Auth-Token %q: %d, want %d", tt.path, tt.token, resp.StatusCode, tt.want)
+		}
+	}
+}
