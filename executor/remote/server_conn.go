@@ -18,6 +18,7 @@ import (
 	"go.lsp.dev/jsonrpc2"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/hooks"
 	"github.com/sandrun/sandrun/internal/jsonerr"
 )
 
@@ -291,7 +292,8 @@ func (c *serverConn) startRun(ctx context.Context, reply jsonrpc2.Replier, req j
 		if run.stdin != nil {
 			defer run.stdin.close()
 		}
-		res, err := c.srv.exec.Run(runCtx, p.Request, func(ev executor.Event) {
+		// Hooks around the server's executor (docs/hooks.md) see the client's address.
+		res, err := c.srv.exec.Run(hooks.WithClient(runCtx, hostOf(c.raw.RemoteAddr())), p.Request, func(ev executor.Event) {
 			// A failed write closes the connection, which cancels runCtx.
 			_ = c.rpc.Notify(context.Background(), MethodOutput, OutputParams{RunID: p.RunID, Event: ev})
 		})
