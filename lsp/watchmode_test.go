@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"encoding/json"
+	"github.com/sandrun/sandrun/executor/executortest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func watchSession(t *testing.T) (*client, *fake, string, string) {
+func watchSession(t *testing.T) (*client, *executortest.Fake, string, string) {
 	t.Helper()
 	f := newFake()
 	c := startServer(t, Options{Open: (&fakeOpener{f: f}).open, Debounce: 50 * time.Millisecond})
@@ -65,7 +66,7 @@ func TestWatchOnSave(t *testing.T) {
 	from = c.noteCount()
 	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": uri}, "text": "block\n"})
 	blocked, _ := c.waitNote(from, NotifyStart, forURI(uri))
-	for f.waitStarted(t) != "block\n" {
+	for waitStarted(t, f) != "block\n" {
 	}
 	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": uri}, "text": "out next\n"})
 	_, old := c.waitNote(blocked, NotifyResult, forURI(uri))

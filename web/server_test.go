@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/executortest"
 )
 
 func TestLanguages(t *testing.T) {
@@ -51,7 +52,7 @@ func TestHealth(t *testing.T) {
 		}
 	})
 	t.Run("executor down", func(t *testing.T) {
-		w := do(t, newTestServer(t, &fakeExec{capErr: errBoom}, Options{}), "GET", "/healthz", "")
+		w := do(t, newTestServer(t, &executortest.Fake{CapacityErr: errBoom}, Options{}), "GET", "/healthz", "")
 		if w.Code != 503 || !strings.Contains(w.Body.String(), "connection refused") {
 			t.Errorf("status %d body %s: want 503 saying why", w.Code, w.Body)
 		}
@@ -273,11 +274,11 @@ func TestRateLimiterRefills(t *testing.T) {
 func TestServeShutdown(t *testing.T) {
 	started := make(chan struct{})
 	release := make(chan struct{})
-	exec := &fakeExec{run: func(ctx context.Context, req executor.Request, on func(executor.Event)) (executor.Result, error) {
+	exec := newFake(func(ctx context.Context, req executor.Request, on func(executor.Event)) (executor.Result, error) {
 		close(started)
 		<-release
 		return executor.Result{Language: "python", Status: executor.StatusOK, Stdout: "late\n"}, nil
-	}}
+	})
 	s := newTestServer(t, exec, Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -338,7 +339,7 @@ func TestParseRate(t *testing.T) {
 
 // TestRateOff: a negative rate means no limit at all (not the default).
 func TestRateOff(t *testing.T) {
-	s, err := New(Options{Executor: &fakeExec{}, Rate: Rate{N: -1}, Logger: quietLogger()})
+	s, err := New(Options{Executor: newFake(nil), Rate: Rate{N: -1}, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
