@@ -11,8 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// With the warmed cache a hello world compiles far cheaper than cold, and a program cannot
-// change the host cache nor leave anything for the next run.
+// A Go run sees the warmed cache, and a program can neither change the host cache nor leave
+// anything for the next run. A failed build is a failure, never a skip.
 func TestGoBuildCache(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles Go's std packages (~15 s of CPU)")
@@ -36,12 +36,8 @@ func TestGoBuildCache(t *testing.T) {
 	}
 	t.Logf("compile of a hello world: cold %d ms CPU, %d ms wall; warm %d ms CPU, %d ms wall",
 		cold.Compile.CPUTimeMs, cold.Compile.WallTimeMs, warm.Compile.CPUTimeMs, warm.Compile.WallTimeMs)
-	if warm.Compile.CPUTimeMs*3 > cold.Compile.CPUTimeMs {
-		t.Errorf("warm compile took %d ms of CPU, cold %d: the cache was not used", warm.Compile.CPUTimeMs, cold.Compile.CPUTimeMs)
-	}
-	if warm.Status != StatusOK && os.Geteuid() != 0 && strings.Contains(warm.Stderr, "failed to reserve") {
-		t.Skipf("rootless, a Go program cannot start under the RLIMIT_DATA memory limit: %s", strings.SplitN(warm.Stderr, "\n", 2)[0])
-	}
+	// No CPU-time ratio here (it depends on the machine's load; make bench measures it): that the
+	// run sees the warmed cache is what the vandal's "dirs: 255" below proves.
 	if warm.Stdout != "Hello, world!\n" {
 		t.Fatalf("warm run: %s %s %q", warm.Status, warm.Message, warm.Stderr)
 	}
