@@ -24,7 +24,7 @@ func TestGoBuildCache(t *testing.T) {
 		t.Fatalf("cold run: %s %s %q", cold.Status, cold.Message, cold.Stderr)
 	}
 	deadline := time.Now().Add(5 * time.Minute)
-	for l.gocache.readyDir() == "" {
+	for l.gocache.ReadyDir() == "" {
 		if time.Now().After(deadline) {
 			t.Fatal("the Go build cache was not warmed in 5 minutes")
 		}
@@ -42,7 +42,7 @@ func TestGoBuildCache(t *testing.T) {
 		t.Fatalf("warm run: %s %s %q", warm.Status, warm.Message, warm.Stderr)
 	}
 
-	dir := l.gocache.readyDir()
+	dir := l.gocache.ReadyDir()
 	if !strings.HasPrefix(dir, root+"/") {
 		t.Fatalf("the cache is at %s, want it under %s", dir, root)
 	}
@@ -103,3 +103,5 @@ func tree(t *testing.T, dir string) map[string]string {
 	}
 	return got
 }
+
+const goHello = "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"Hello, world!\")\n}\n"

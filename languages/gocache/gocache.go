@@ -1,4 +1,9 @@
-package local
+// Package gocache is the Go language's pre-warmed build cache, which the local executor lays
+// under Go runs as a read-only overlay. It lives beside the language definitions because it is
+// specific to Go; the executor only asks it for overlays.
+//
+// It is not a compile cache of programs (executor/compilecache) and runs no user code.
+package gocache
 
 import (
 	"context"
@@ -7,7 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,11 +20,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sandrun/sandrun/executor/sandbox"
 	"github.com/sandrun/sandrun/languages"
 )
 
-// goCache is a pre-warmed Go build cache that Go runs see through an overlay (sandbox.Overlay):
+// Cache is a pre-warmed Go build cache that Go runs see through an overlay (see Overlay):
 // without it every sandbox starts with an empty GOCACHE and a hello world compiles fmt and
 // everything under it again (~14 s of CPU).
 //
@@ -34,16 +38,33 @@ import (
 // one in the background, so the go command's own trim (every 24 h, at the end of a build) rarely
 // has anything to do; older dirs are removed. Inside the sandbox the dir is the read-only lower
 // layer; a program's writes land in its own tmpfs, gone at the next reset.
-type goCache struct {
+type Cache struct {
 	root string // "" disables the cache
+	log  *slog.Logger
 
-	mu      sync.Mutex
-	ready   string // the warmed dir in use, "" until one is
-	warming string // the name being warmed, "" when none
-	failed  string // the name whose warm-up failed (not tried again by this process)
-	named   string // name's last answer, from namedAt
-	namedAt time.Time
-	wg      sync.WaitGroup // the warm-up in flight
+	// mu guards the fields below; the go command and the disk work run outside it.
+	mu        sync.Mutex
+	ready     string         // the warmed dir in use, "" until one is
+	busy      bool           // a check (go version) or warm-up is in flight
+	failed    string         // the name whose warm-up failed (not tried again by this process)
+	checkedAt time.Time      // when the last check started
+	wg        sync.WaitGroup // the check or warm-up in flight
+}
+
+// Overlay is a read-only lower dir laid over Target inside the sandbox, with Size bytes of
+// writable tmpfs above it (sandbox.Overlay).
+type Overlay struct {
+	Lower, Target string
+	Size          int64
+}
+
+// New returns the cache kept under root ("" turns it off). log receives a warm-up's failure;
+// nil discards it.
+func New(root string, log *slog.Logger) *Cache {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Cache{root: root, log: log}
 }
 
 // goWarmPackages are built into the cache besides a hello world's own imports.
@@ -54,8 +75,8 @@ var goWarmPackages = []string{"fmt", "os", "strings", "strconv", "sort", "bufio"
 
 const goHello = "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"Hello, world!\")\n}\n"
 
-// defaultGoCacheRoot is /var/cache/sandrun/go-build for root, else under the user's cache dir.
-func defaultGoCacheRoot() string {
+// DefaultRoot is /var/cache/sandrun/go-build for root, else under the user's cache dir.
+func DefaultRoot() string {
 	if os.Geteuid() == 0 {
 		return "/var/cache/sandrun/go-build"
 	}
@@ -66,9 +87,10 @@ func defaultGoCacheRoot() string {
 	return filepath.Join(dir, "sandrun", "go-build")
 }
 
-// overlays returns the overlay for a Go run (nil for other languages, or while no warmed cache
-// is ready) and starts a warm-up in the background when none is ready or current.
-func (g *goCache) overlays(lang *languages.Language, env []string) []sandbox.Overlay {
+// Overlays returns the overlay for a Go run (nil for other languages, or while no warmed cache
+// is ready). At most once a minute it checks in the background (go version) whether the cache
+// is current, and warms a new one when it is not.
+func (g *Cache) Overlays(lang *languages.Language, env []string) []Overlay {
 	if g == nil || g.root == "" || lang.ID != "go" {
 		return nil
 	}
@@ -78,25 +100,22 @@ func (g *goCache) overlays(lang *languages.Language, env []string) []sandbox.Ove
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if time.Since(g.namedAt) > time.Minute {
-		g.named, g.namedAt = g.name(env), time.Now()
-	}
-	if g.warming == "" && g.named != "" && g.named != g.failed && (g.ready == "" || filepath.Base(g.ready) != g.named) {
-		g.warming = g.named
+	if !g.busy && time.Since(g.checkedAt) > time.Minute {
+		g.busy, g.checkedAt = true, time.Now()
 		g.wg.Add(1)
-		go g.warm(g.warming, append([]string(nil), env...))
+		go g.warm(append([]string(nil), env...))
 	}
 	if g.ready == "" {
 		return nil
 	}
-	return []sandbox.Overlay{{Lower: g.ready, Target: target, Size: defaultTmpOverlaySize}}
+	return []Overlay{{Lower: g.ready, Target: target, Size: defaultTmpOverlaySize}}
 }
 
 // defaultTmpOverlaySize caps what one run adds to the cache (its own packages).
 const defaultTmpOverlaySize = 256 << 20
 
 // name is the dir name for the toolchain the env finds, today: "" when it finds none.
-func (g *goCache) name(env []string) string {
+func (g *Cache) name(env []string) string {
 	goBin := lookPathIn("go", envValue(env, "PATH"))
 	if goBin == "" {
 		return ""
@@ -115,23 +134,36 @@ func (g *goCache) name(env []string) string {
 	return hex.EncodeToString(h.Sum(nil))[:16] + "-" + time.Now().UTC().Format("20060102")
 }
 
-// warm fills root/name (unless it exists) and makes it the one in use.
-func (g *goCache) warm(name string, env []string) {
+// warm names the cache the env's toolchain needs today and, unless that is the one in use (or
+// failed before), fills root/name (unless it exists) and makes it the one in use.
+func (g *Cache) warm(env []string) {
 	defer g.wg.Done()
+	name := g.name(env)
+	g.mu.Lock()
+	current := name == "" || name == g.failed || (g.ready != "" && filepath.Base(g.ready) == name)
+	if current {
+		g.busy = false
+	}
+	g.mu.Unlock()
+	if current {
+		return
+	}
 	dir, err := g.fill(name, env)
+	if err == nil {
+		g.removeOld(name)
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.warming = ""
+	g.busy = false
 	if err != nil {
 		g.failed = name
-		log.Printf("executor: go build cache: %v (Go runs start with an empty cache)", err)
+		g.log.Warn("go build cache: Go runs start with an empty cache", "err", err)
 		return
 	}
 	g.ready = dir
-	g.removeOld(name)
 }
 
-func (g *goCache) fill(name string, env []string) (string, error) {
+func (g *Cache) fill(name string, env []string) (string, error) {
 	if name == "" {
 		return "", errors.New("no go command in the language's PATH")
 	}
@@ -194,7 +226,7 @@ func (g *goCache) fill(name string, env []string) (string, error) {
 
 // removeOld deletes the warmed dirs other than keep that are over two days old (a sandbox
 // made before the switch may still use yesterday's).
-func (g *goCache) removeOld(keep string) {
+func (g *Cache) removeOld(keep string) {
 	entries, _ := os.ReadDir(g.root)
 	for _, e := range entries {
 		fi, err := e.Info()
@@ -250,17 +282,28 @@ func lookPathIn(name, path string) string {
 	return ""
 }
 
-// wait waits for the warm-up in flight, if any: a one-shot "sandrun run" of the first Go program
+// Wait waits for the warm-up in flight, if any: a one-shot "sandrun run" of the first Go program
 // then leaves a warmed cache for the next one instead of a half-built one.
-func (g *goCache) wait() {
+func (g *Cache) Wait() {
 	if g != nil {
 		g.wg.Wait()
 	}
 }
 
-// readyDir is the warmed dir in use ("" while none is).
-func (g *goCache) readyDir() string {
+// ReadyDir is the warmed dir in use ("" while none is).
+func (g *Cache) ReadyDir() string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.ready
+}
+
+// slicesDeleteKey returns env without the entries of key.
+func slicesDeleteKey(env []string, key string) []string {
+	out := env[:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, key+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
