@@ -1,4 +1,4 @@
-// Wire types of `sandrun lsp` (DESIGN.md, "LSP"). The server owns these names; the extension's own
+// Wire types of `sandrun lsp` (docs/architecture.md, "LSP"; docs/lsp.md). The server owns these names; the extension's own
 // command ids (sandrun.runSnippet, …) must never collide with them, because the language client
 // registers the server's commands in VS Code itself.
 
@@ -73,7 +73,7 @@ export interface StopArgs {
   uri?: string;
 }
 
-/** A run's outcome class (DESIGN.md, "Result"). */
+/** A run's outcome class (docs/architecture.md, "Result"). */
 export type Status =
   | 'ok'
   | 'runtime_error'
@@ -84,7 +84,7 @@ export type Status =
   | 'compile_error'
   | 'internal_error';
 
-/** The Result JSON of DESIGN.md. */
+/** The Result JSON of docs/architecture.md. */
 export interface Result {
   language: string;
   version: string;
