@@ -6,11 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
-	"os/signal"
-	"syscall"
-	"time"
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/local"
@@ -22,7 +18,8 @@ import (
 // gracefully: no new connections or runs, runs in flight get --grace to finish, then are killed.
 func executorCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("executor", flag.ContinueOnError)
-	listen := fs.String("listen", "127.0.0.1:7070", "TCP address to listen on, HOST:PORT (a non-loopback host needs --token-file)")
+	var lf listenFlags
+	lf.register(fs, "executor", "listen", "127.0.0.1:7070", "TCP address to listen on, HOST:PORT (a non-loopback host needs --token-file)")
 	tokenFile := fs.String("token-file", "", "file holding the shared token clients must present")
 	tlsCert := fs.String("tls-cert", "", "TLS certificate (PEM); with --tls-key, clients connect with --tls-ca")
 	tlsKey := fs.String("tls-key", "", "TLS private key (PEM)")
@@ -30,7 +27,6 @@ func executorCmd(ctx context.Context, args []string) error {
 	queue := fs.Int("queue", 0, "runs that may wait for a slot before clients get \"executor busy\" (default 4×slots; 0 when given means no queue)")
 	perConn := fs.Int("max-runs-per-conn", 0, "runs in flight on one connection (default 64)")
 	maxMsg := fs.String("max-message", "128MiB", "largest message a client may send (a request carries its sources and stdin in base64)")
-	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long runs in flight may go on before they are killed")
 	var cache cacheFlags
 	cache.register(fs, false)
 	if err := fs.Parse(args); err != nil {
@@ -44,8 +40,8 @@ func executorCmd(ctx context.Context, args []string) error {
 	}
 	queueSet := false
 	fs.Visit(func(f *flag.Flag) { queueSet = queueSet || f.Name == "queue" })
-	if *slots < 0 || *queue < 0 || *perConn < 0 || *grace < 0 {
-		return usageError("--slots, --queue, --max-runs-per-conn and --grace must not be negative")
+	if *slots < 0 || *queue < 0 || *perConn < 0 {
+		return usageError("--slots, --queue and --max-runs-per-conn must not be negative")
 	}
 	msgBytes, err := parseBytes(*maxMsg)
 	if err != nil || msgBytes < 1<<10 {
@@ -65,8 +61,8 @@ func executorCmd(ctx context.Context, args []string) error {
 			fmt.Fprintf(os.Stderr, "sandrun executor: warning: other users can read the token file %s (mode %v); run \"chmod 600 %s\"\n", *tokenFile, fi.Mode().Perm(), *tokenFile)
 		}
 	}
-	if err := spec.CheckListen(*listen, opts.Token != "", "--token-file"); err != nil {
-		return specUsage(err)
+	if err := lf.check(opts.Token != "", "--token-file"); err != nil {
+		return err
 	}
 	if *tlsCert != "" || *tlsKey != "" {
 		if opts.TLS, err = remote.ServerTLS(*tlsCert, *tlsKey); err != nil {
@@ -86,15 +82,13 @@ func executorCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closer.Close()
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := lf.listen()
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return err
 	}
 	// Finding the installed toolchains takes seconds; do it now rather than in the first run.
 	go ex.Languages(ctx)
 	srv := remote.NewServer(ex, opts)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
 
 	cp, _ := ex.Capacity(ctx)
 	mode := "plain TCP"
@@ -108,33 +102,5 @@ func executorCmd(ctx context.Context, args []string) error {
 	fmt.Fprintf(os.Stderr, "sandrun executor %s listening on tcp://%s (%s, %s; %d slots, queue %d)\n",
 		executor.Version, ln.Addr(), mode, auth, cp.Slots, cp.QueueMax)
 
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
-	}
-	return shutdown(srv, *grace)
-}
-
-// shutdown stops srv within grace; a second SIGTERM or Ctrl-C kills the runs at once.
-func shutdown(srv *remote.Server, grace time.Duration) error {
-	fmt.Fprintf(os.Stderr, "sandrun executor: shutting down; runs in flight have %s to finish (signal again to kill them now)\n", grace)
-	ctx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	again := make(chan os.Signal, 1)
-	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(again)
-	go func() {
-		select {
-		case <-again:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	if err := srv.Shutdown(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "sandrun executor: runs still in flight were killed")
-		return nil
-	}
-	fmt.Fprintln(os.Stderr, "sandrun executor: stopped")
-	return nil
+	return lf.serveUntilDone(ctx, srv, ln)
 }

@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/sandrun/sandrun/executor/remote"
 	"github.com/sandrun/sandrun/executor/spec"
@@ -20,7 +17,8 @@ import (
 // then shuts down gracefully: no new requests; runs in flight get --grace to finish.
 func serveCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:8080", "HOST:PORT to listen on")
+	var lf listenFlags
+	lf.register(fs, "serve", "addr", "127.0.0.1:8080", "HOST:PORT to listen on (a non-loopback host needs --api-token-file)")
 	execSpec := fs.String("executor", "local", "where to run: local, or tcp://HOST:PORT")
 	tokenFile := fs.String("token-file", "", "file holding the remote executor's token (with --executor tcp://)")
 	tlsCA := fs.String("tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
@@ -30,7 +28,6 @@ func serveCmd(ctx context.Context, args []string) error {
 	rate := fs.String("rate", web.DefaultRate.String(), "runs one client IP may start, as N/s, N/min or N/h, or off")
 	maxBody := fs.String("max-body", "4MiB", "largest request body or WebSocket message")
 	logFormat := fs.String("log-format", "text", "request log format on stderr: text or json")
-	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long requests and runs in flight may go on")
 	var cache cacheFlags
 	cache.register(fs, false)
 	if err := fs.Parse(args); err != nil {
@@ -43,16 +40,13 @@ func serveCmd(ctx context.Context, args []string) error {
 		return usageError("unexpected argument %q; serve takes only flags", fs.Arg(0))
 	}
 
-	opts := web.Options{CORSOrigins: origins, ShutdownGrace: *grace}
+	opts := web.Options{CORSOrigins: origins}
 	var err error
 	if opts.Rate, err = web.ParseRate(*rate); err != nil {
 		return usageError("--rate: %v", err)
 	}
 	if opts.MaxBodyBytes, err = parseBytes(*maxBody); err != nil || opts.MaxBodyBytes < 1<<10 {
 		return usageError("--max-body %q: want a size of at least 1KiB, e.g. 4MiB", *maxBody)
-	}
-	if *grace <= 0 {
-		return usageError("--grace must be positive, e.g. 30s")
 	}
 	switch *logFormat {
 	case "text":
@@ -73,8 +67,8 @@ func serveCmd(ctx context.Context, args []string) error {
 		}
 	}
 
-	if err := spec.CheckListen(*addr, opts.APIToken != "", "--api-token-file"); err != nil {
-		return specUsage(err)
+	if err := lf.check(opts.APIToken != "", "--api-token-file"); err != nil {
+		return err
 	}
 	eo := spec.Options{TokenFile: *tokenFile, TLSCA: *tlsCA}
 	if err := cache.apply(&eo.Local); err != nil {
@@ -90,15 +84,15 @@ func serveCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := lf.listen()
 	if err != nil {
-		return fmt.Errorf("serve: %w", err)
+		return err
 	}
 	// Find the installed toolchains now, so that the first page load does not wait for it.
 	go exec.Languages(ctx)
 	opts.Logger.Info("serving", "url", "http://"+ln.Addr().String(), "executor", *execSpec, "rate", opts.Rate.String(),
 		"api_token", opts.APIToken != "", "cors", strings.Join(origins, ","))
-	return srv.Serve(ctx, ln)
+	return lf.serveUntilDone(ctx, srv, ln)
 }
 
 // multiFlag is a repeatable string flag; each value may also hold a comma-separated list.
