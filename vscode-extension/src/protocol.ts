@@ -1,6 +1,8 @@
-// Wire types of `sandrun lsp` (docs/architecture.md, "LSP"; docs/lsp.md). The server owns these names; the extension's own
-// command ids (sandrun.runSnippet, …) must never collide with them, because the language client
-// registers the server's commands in VS Code itself.
+// Wire types of `sandrun lsp` (docs/architecture.md, "LSP"; docs/lsp.md). The server owns these
+// names; testdata/lsp-protocol.json lists them as the Go types have them, and
+// test/protocol.test.ts checks this file against it. The extension's own command ids
+// (sandrun.runSnippet, …) must never collide with them, because the language client registers
+// the server's commands in VS Code itself.
 
 /** Commands the server advertises in executeCommandProvider. */
 export const ServerCommand = {
@@ -60,12 +62,20 @@ export interface StdinReply {
   backlog: number;
 }
 
-/** The one argument of `sandrun.watch`. stdin and languageId are extra hints a server may ignore. */
+/** The one argument of `sandrun.watch`. stdin, args and languageId are extra hints a server may ignore. */
 export interface WatchArgs {
   uri: string;
   enabled: boolean;
   languageId?: string;
   stdin?: string;
+  args?: string[];
+}
+
+/** What `sandrun.watch` answers; onDisk: changes made outside the editor are watched too. */
+export interface WatchReply {
+  uri: string;
+  enabled: boolean;
+  onDisk: boolean;
 }
 
 /** The one argument of `sandrun.stop`: stops the runs of that document (every run if absent). */
