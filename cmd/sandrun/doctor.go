@@ -41,6 +41,7 @@ func doctorCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	runAll := fs.Bool("run", false, "also run each installed language's hello-world in the sandbox")
+	noLangs := fs.Bool("no-languages", false, "check only the sandbox, not which toolchains are installed (quicker)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -61,11 +62,13 @@ func doctorCmd(ctx context.Context, args []string) error {
 		}
 	}
 	r.OK = r.Canary != nil && len(r.Canary.Problems(r.Rootless)) == 0
-	langs, err := doctorLanguages(ctx, *runAll && r.Canary != nil)
-	if err != nil {
-		return err
+	if !*noLangs {
+		langs, err := doctorLanguages(ctx, *runAll && r.Canary != nil)
+		if err != nil {
+			return err
+		}
+		r.Languages = langs
 	}
-	r.Languages = langs
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")

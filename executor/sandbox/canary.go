@@ -44,7 +44,7 @@ func RunCanary(ctx context.Context) (Canary, error) {
 		Args:   []string{"/bin/sh", "-c", canaryScript},
 		Env:    []string{"PATH=/usr/local/bin:/usr/bin:/bin"},
 		Stdout: &out, Stderr: &errb,
-		Limits: Limits{CPUTime: 2 * time.Second, WallTime: 10 * time.Second, Memory: 64 << 20,
+		Limits: Limits{CPUTime: 10 * time.Second, WallTime: 30 * time.Second, Memory: 64 << 20, // generous: a loaded or emulated host is slow
 			Processes: 32, Output: 64 << 10, FileSize: 1 << 20},
 	})
 	if err != nil {

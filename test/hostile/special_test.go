@@ -19,8 +19,11 @@ func (s *suite) record(t *testing.T, name, outcome string) {
 // report logs the table of outcomes (docs/sandbox.md quotes it).
 func (s *suite) report(t *testing.T) {
 	mode := "root"
-	if s.rootless {
+	switch {
+	case s.rlimitsOnly:
 		mode = "rootless"
+	case s.rootless:
+		mode = "rootless, delegated cgroup"
 	}
 	var b strings.Builder
 	b.WriteString("| case | outcome (" + mode + ") | holds |\n|---|---|---|\n")
