@@ -312,20 +312,10 @@ func environment(lang *languages.Language) []string {
 	env := []string{"PATH=" + languages.DefaultPath, "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8", "LC_ALL=C.UTF-8"}
 	for _, kv := range lang.Env {
 		k, _, _ := strings.Cut(kv, "=")
-		env = slicesDeleteKey(env, k)
+		env = languages.EnvWithout(env, k)
 		env = append(env, kv)
 	}
 	return env
-}
-
-func slicesDeleteKey(env []string, key string) []string {
-	out := env[:0]
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, key+"=") {
-			out = append(out, kv)
-		}
-	}
-	return out
 }
 
 // binds turns a language's toolchain dirs into read-only binds, skipping those this host lacks.

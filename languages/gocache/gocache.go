@@ -188,8 +188,7 @@ func (g *Cache) fill(name string, env []string) (string, error) {
 	}
 	// The language's own settings (CGO_ENABLED, GOFLAGS…: they are part of every cache key),
 	// with the writable places moved into tmp.
-	env = append(slicesDeleteKey(slicesDeleteKey(slicesDeleteKey(slicesDeleteKey(slicesDeleteKey(
-		append([]string(nil), env...), "GOCACHE"), "GOTMPDIR"), "GOPATH"), "HOME"), "TMPDIR"),
+	env = append(languages.EnvWithout(append([]string(nil), env...), "GOCACHE", "GOTMPDIR", "GOPATH", "HOME", "TMPDIR"),
 		"GOCACHE="+cache, "GOTMPDIR="+tmp, "GOPATH="+filepath.Join(tmp, "gopath"), "HOME="+tmp, "TMPDIR="+tmp)
 	goBin := lookPathIn("go", envValue(env, "PATH"))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -295,15 +294,4 @@ func (g *Cache) ReadyDir() string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.ready
-}
-
-// slicesDeleteKey returns env without the entries of key.
-func slicesDeleteKey(env []string, key string) []string {
-	out := env[:0]
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, key+"=") {
-			out = append(out, kv)
-		}
-	}
-	return out
 }
