@@ -18,6 +18,10 @@ ln -sf /proc/self/fd/1 /dev/stdout
 ln -sf /proc/self/fd/2 /dev/stderr
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
+# The artifacts may live under the host's /tmp (a CI clone there): take them before a fresh
+# /tmp hides it.
+mkdir -p /run/cg2stage
+cp -r "${SANDRUN_CG2_DIR:?}"/. /run/cg2stage/
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run/user 2>/dev/null || true
 hostname sandrun-cg2
@@ -26,7 +30,7 @@ ip link set lo up 2>/dev/null || true
 out=/run/cg2out
 log=$out/log
 exec >"$log" 2>&1
-src=${SANDRUN_CG2_DIR:?}
+src=/run/cg2stage
 user=${SANDRUN_CG2_USER:-sandrun-hostile}
 failures=()
 finish() {
