@@ -70,6 +70,11 @@ type Request struct {
 	// Cases, when given, run the program once per case (compiled once), each with its own stdin
 	// and optional expected output; Stdin must then be empty. Results are in Result.Cases.
 	Cases []Case `json:"cases,omitempty"`
+	// OutputBudget bounds the output of the whole request: stdout and stderr of every stage and
+	// every case together, in bytes. Past it the stage running is stopped with output_limit (its
+	// Message says the request's budget was spent) and later cases stop at their first byte.
+	// 0 means no bound beyond each stream's Limits.OutputBytes.
+	OutputBudget int64 `json:"output_budget,omitempty"`
 }
 
 // Case is one input of a multi-case Request.

@@ -61,6 +61,9 @@ func checkFiles(req Request) (string, error) {
 	if len(req.Stdin) > MaxStdinSize {
 		return "", Invalid("stdin", "stdin is %s; at most %s is accepted", FormatBytes(int64(len(req.Stdin))), FormatBytes(MaxStdinSize))
 	}
+	if req.OutputBudget < 0 {
+		return "", Invalid("output_budget", "%d is negative; give a number of bytes, or 0 for no total bound", req.OutputBudget)
+	}
 	if len(req.Args) > MaxArgs {
 		return "", Invalid("args", "%d args sent; at most %d are accepted", len(req.Args), MaxArgs)
 	}

@@ -97,7 +97,7 @@ func detectOne(ctx context.Context, l *Language, timeout time.Duration) Toolchai
 	if ctx.Err() != nil {
 		return Toolchain{Available: true}
 	}
-	v, err := l.askVersion(ctx, timeout)
+	v, err := l.cachedVersion(ctx, timeout) // askVersion, answers kept on disk a while
 	if err != nil && ctx.Err() == nil && !errors.Is(err, errVersionTimeout) && contains(l.Programs(), l.Version[0]) {
 		// The toolchain's own program fails even to say its version: it is broken (a rustup
 		// proxy without a default toolchain, a launcher whose runtime is gone).

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -29,12 +31,40 @@ type Set struct {
 }
 
 // Load reads the embedded definitions. An error means a definition is broken (a bug).
+//
+// They are parsed once per process (a few milliseconds of a one-shot `sandrun run`, which
+// loads them in two places); every Set still has its own detection cache. The definitions are
+// read-only, so Sets share them.
 func Load() (*Set, error) {
-	sub, err := fs.Sub(defs, "defs")
-	if err != nil {
-		return nil, err
+	embedded.once.Do(func() {
+		sub, err := fs.Sub(defs, "defs")
+		if err != nil {
+			embedded.err = err
+			return
+		}
+		embedded.set, embedded.err = LoadFS(sub)
+	})
+	if embedded.err != nil {
+		return nil, embedded.err
 	}
-	return LoadFS(sub)
+	return embedded.set.fresh(), nil
+}
+
+// embedded is the parse of the embedded definitions, made by the first Load.
+var embedded struct {
+	once sync.Once
+	set  *Set
+	err  error
+}
+
+// fresh is a Set with s's definitions and indexes and a detection cache of its own.
+func (s *Set) fresh() *Set {
+	n := *s
+	n.detected = make(map[string]*detection, len(s.all))
+	for _, l := range s.all {
+		n.detected[l.ID] = new(detection)
+	}
+	return &n
 }
 
 // LoadFS reads every *.toml file at the root of fsys as a definition: for tests and for
@@ -53,8 +83,27 @@ func LoadFS(fsys fs.FS) (*Set, error) {
 		byVSCode: map[string]*Language{}, byShebang: map[string]*Language{},
 		detected: map[string]*detection{}, versionTimeout: detectTimeout,
 	}
-	for _, f := range files {
-		l, err := decode(fsys, f)
+	// Decoding is most of the cost (TOML): spread it over the CPUs, then index in file order.
+	decoded := make([]*Language, len(files))
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(files)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				decoded[i], errs[i] = decode(fsys, files[i])
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, f := range files {
+		l, err := decoded[i], errs[i]
 		if err != nil {
 			return nil, err
 		}

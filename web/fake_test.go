@@ -36,7 +36,7 @@ func lastRequest(t *testing.T, f *executortest.Fake) executor.Request {
 	return reqs[len(reqs)-1]
 }
 
-// newTestServer returns a Server around exec (a fresh fakeExec when nil) with quiet logs.
+// newTestServer returns a Server around exec (a fresh newFake(nil) when nil) with quiet logs.
 func newTestServer(t *testing.T, exec executor.Executor, opts Options) *Server {
 	t.Helper()
 	if exec == nil {
@@ -64,6 +64,7 @@ func do(t *testing.T, h http.Handler, method, target, body string, header ...str
 		r = strings.NewReader(body)
 	}
 	req := httptest.NewRequest(method, target, r)
+	req.Host = "localhost"
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -81,6 +82,7 @@ var errBoom = errors.New("remote executor: connection refused")
 // newChunkedRequest is a POST whose body length is not announced.
 func newChunkedRequest(target, body string) *http.Request {
 	req := httptest.NewRequest("POST", target, io.MultiReader(strings.NewReader(body)))
+	req.Host = "localhost"
 	req.ContentLength = -1
 	req.Header.Set("Content-Type", "application/json")
 	return req

@@ -85,7 +85,14 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 		s.writeRunError(w, r, pistonFieldError(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, pistonAnswer(res, out))
+	ans := pistonAnswer(res, out)
+	var big []*string
+	for _, st := range []*pistonStage{ans.Run, ans.Compile} {
+		if st != nil {
+			big = append(big, &st.Stdout, &st.Stderr, &st.Output)
+		}
+	}
+	writeStreaming(w, http.StatusOK, ans, big)
 }
 
 // pistonRequest checks a Piston request in Piston's order, with Piston's sentences, and builds
@@ -133,6 +140,7 @@ func (s *Server) pistonRequest(r *http.Request, body map[string]any) (executor.R
 		stdin += "\n" // Piston ends stdin with a newline, always
 	}
 	req.Stdin = []byte(stdin)
+	req.OutputBudget = s.opts.OutputBudget
 	args, ok := body["args"].([]any)
 	if !ok && body["args"] != nil {
 		return req, executor.Invalid("args", "If specified, args must be an array of strings")

@@ -25,7 +25,8 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 const pistonDir = "../testdata/piston"
 
 // pistonContentType is the Content-Type a case is sent with, when not application/json.
-// (piston-client 1.0.2 from npm sends its JSON as text/plain; it must work.)
+// (piston-client 1.0.2 from npm sends its JSON as text/plain; today's Piston and sandrun answer
+// 415, because a browser page of any site may send text/plain to a local server.)
 var pistonContentType = map[string]string{"piston-client-text-plain": "text/plain;charset=UTF-8"}
 
 // TestPistonContract feeds each recorded Piston request to the server (fake executor) and

@@ -3,12 +3,12 @@ package web
 import "net/http"
 
 // routes builds the handler tree: one ServeMux with method patterns, one file per route
-// family, wrapped in logging (outermost), CORS and the JSON 404/405 fallback. Per route:
-// auth (API token), rateLimit (runs per client), limitBody (request size). The Content-Type
-// of a body is not checked: Piston clients such as npm's piston-client send JSON as text/plain.
+// family, wrapped in logging (outermost), the Host/origin/Content-Type guard (guard.go), CORS
+// and the JSON 404/405 fallback. Per route: auth (API token), rateLimit (runs per client),
+// limitBody (request size), and before them requireJSON (Content-Type of a POST).
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	runs := func(h http.HandlerFunc) http.HandlerFunc { return s.auth(s.rateLimit(s.limitBody(h))) }
+	runs := func(h http.HandlerFunc) http.HandlerFunc { return requireJSON(s.auth(s.rateLimit(s.limitBody(h)))) }
 
 	mux.HandleFunc("GET /", s.handlePage())
 	mux.HandleFunc("GET /healthz", s.handleHealth)
@@ -22,5 +22,5 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v2/runtimes", s.auth(s.handleRuntimes))
 	mux.HandleFunc("POST /api/v2/execute", runs(s.handleExecute))
 
-	return s.logRequests(s.cors(fallback(mux)))
+	return s.logRequests(s.guard(s.cors(fallback(mux))))
 }

@@ -27,7 +27,7 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 		s.writeRunError(w, r, v1FieldError(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeStreaming(w, http.StatusOK, &res, resultStrings(&res))
 }
 
 // v1Fields names the executor's request fields as /api/v1 requests do.
@@ -59,6 +59,7 @@ func (s *Server) prepare(ctx context.Context, rr RunRequest) (executor.Request, 
 		return req, err
 	}
 	req.Language, req.Version = info.ID, info.Version
+	req.OutputBudget = s.opts.OutputBudget
 	return req, nil
 }
 

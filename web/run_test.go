@@ -35,6 +35,7 @@ func TestRunOK(t *testing.T) {
 		Stdin: []byte("in\n"), Args: []string{"a", "b"},
 		Limits:        executor.Limits{CPUTimeMs: 1500, WallTimeMs: 4000, MemoryBytes: 128 << 20, Processes: 8, OutputBytes: 64 << 10},
 		CompileLimits: executor.Limits{CPUTimeMs: 9000},
+		OutputBudget:  DefaultOutputBudget,
 	}
 	if diff := cmp.Diff(wantReq, lastRequest(t, exec)); diff != "" {
 		t.Errorf("executor request (-want +got):\n%s", diff)

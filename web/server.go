@@ -25,6 +25,11 @@ type Options struct {
 	// APIToken, when set, must be presented by every API call (see auth.go for how the page
 	// presents it). Empty means the API is open.
 	APIToken string
+	// PublicHosts are the host names (with or without a port) this server also answers to, as
+	// reached through a proxy (e.g. "sandrun.example.com"). Besides them it answers only to its
+	// listen address, localhost, 127.0.0.1 and [::1]: other Host headers get 421, which stops
+	// DNS rebinding.
+	PublicHosts []string
 	// CORSOrigins lists the origins (e.g. "https://example.com", or "*") allowed to call the API
 	// from a browser page served elsewhere. Empty means no cross-origin access.
 	CORSOrigins []string
@@ -33,6 +38,12 @@ type Options struct {
 	Rate Rate
 	// MaxBodyBytes bounds a request body and a WebSocket message. 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// OutputBudget bounds the output of one request: stdout and stderr of every stage and case
+	// together, in bytes; past it the run stops with output_limit. 0 means
+	// DefaultOutputBudget; a negative value means no total bound (each stream keeps its limit).
+	// A run in flight holds about twice its output in memory (the Result, and for Piston the
+	// interleaved "output"), so slots × 2 × OutputBudget bounds what runs hold.
+	OutputBudget int64
 	// MaxLimits are the largest limits a request may ask for. Zero fields take DefaultMaxLimits().
 	MaxLimits executor.Limits
 	// Logger receives one line per request. nil means slog.Default().
@@ -40,7 +51,12 @@ type Options struct {
 }
 
 // Defaults for Options.
-const DefaultMaxBodyBytes = 4 << 20
+const (
+	DefaultMaxBodyBytes = 4 << 20
+	// DefaultOutputBudget is twice the largest stream a request may ask for: with the default
+	// slots (one per CPU) the runs of a busy server hold well under 1 GiB of output.
+	DefaultOutputBudget = 32 << 20
+)
 
 // DefaultRate is the runs one client may start, unless Options say otherwise.
 var DefaultRate = Rate{N: 120, Per: time.Minute}
@@ -104,6 +120,12 @@ type Server struct {
 	srvOnce sync.Once
 	srv     *http.Server
 
+	// listenHost and listenPort are Serve's listener address, for the Host check; empty when
+	// the Server is used only as an http.Handler (then loopback names on any port are it).
+	listenMu   sync.Mutex
+	listenHost string
+	listenPort string
+
 	// streams counts WebSocket runs in flight; done closes when Shutdown or Close begins.
 	streams sync.WaitGroup
 	done    chan struct{}
@@ -125,6 +147,12 @@ func New(opts Options) (*Server, error) {
 		opts.Rate = DefaultRate
 	case opts.Rate.Per <= 0:
 		opts.Rate.Per = time.Minute
+	}
+	switch {
+	case opts.OutputBudget == 0:
+		opts.OutputBudget = DefaultOutputBudget
+	case opts.OutputBudget < 0:
+		opts.OutputBudget = 0
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
@@ -155,6 +183,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // Serve answers HTTP on ln until Shutdown or Close, then returns http.ErrServerClosed: the
 // lifecycle of net/http's Server, and of remote.Server.
 func (s *Server) Serve(ln net.Listener) error {
+	s.listening(ln.Addr())
 	return s.httpServer().Serve(ln)
 }
 

@@ -80,7 +80,8 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	if slices.Contains(s.opts.CORSOrigins, "*") {
 		opts.InsecureSkipVerify = true // every origin was allowed on purpose
 	} else {
-		opts.OriginPatterns = s.opts.CORSOrigins
+		// The guard has already refused foreign origins; this is the same rule once more.
+		opts.OriginPatterns = append(slices.Clone(s.opts.CORSOrigins), s.opts.PublicHosts...)
 	}
 	conn, err := websocket.Accept(w, r, opts)
 	if err != nil {
@@ -144,7 +145,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case err == nil:
-		st.send(streamOut{Type: "result", Result: &res})
+		st.sendResult(&res)
 		conn.Close(websocket.StatusNormalClosure, "")
 	case st.stopped():
 		st.fail(statusClientClosed, "", "stopped: the run was killed at the client's request")
@@ -187,6 +188,22 @@ func (st *stream) send(m streamOut) {
 	ctx, cancel := context.WithTimeout(st.ctx, 10*time.Second)
 	defer cancel()
 	if err := st.conn.Write(ctx, websocket.MessageText, data); err != nil {
+		st.conn.CloseNow()
+	}
+}
+
+// sendResult sends the "result" message, streaming its outputs into the WebSocket message
+// instead of building the whole message in memory.
+func (st *stream) sendResult(res *executor.Result) {
+	ctx, cancel := context.WithTimeout(st.ctx, time.Minute)
+	defer cancel()
+	w, err := st.conn.Writer(ctx, websocket.MessageText)
+	if err != nil {
+		st.conn.CloseNow()
+		return
+	}
+	err = encodeStreaming(w, streamOut{Type: "result", Result: res}, resultStrings(res))
+	if cerr := w.Close(); err != nil || cerr != nil {
 		st.conn.CloseNow()
 	}
 }

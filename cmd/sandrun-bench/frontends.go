@@ -115,7 +115,7 @@ func (w *workloads) frontends(ctx context.Context, t *table, c config) error {
 	}
 	wg.Wait()
 	t.add("memory (RSS) of `sandrun serve`: idle vs under load", mib(idle)+" (idle)", mib(peak)+" (load)", "")
-	t.add("… with its sandboxes (inits and stage-2s, each counted in full)", mib(idleTree)+" (idle)", mib(peakTree)+" (load)", "")
+	t.add("… with its sandboxes (inits and waiting command processes, each counted in full)", mib(idleTree)+" (idle)", mib(peakTree)+" (load)", "")
 	return nil
 }
 

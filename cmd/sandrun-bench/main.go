@@ -44,7 +44,7 @@ func run() error {
 	flag.IntVar(&c.n, "n", 100, "runs per latency figure (the median is reported)")
 	flag.IntVar(&c.through, "throughput-runs", 60, "runs per throughput figure")
 	flag.StringVar(&c.bin, "sandrun", "bin/sandrun", "the sandrun binary, for the serve, lsp and executor measures")
-	flag.StringVar(&skip, "skip", "", "comma-separated sections to leave out: latency, throughput, cache, memory, frontends")
+	flag.StringVar(&skip, "skip", "", "comma-separated sections to leave out: latency, throughput, cache, oneshot, memory, frontends, versus")
 	flag.Parse()
 	if c.n < 3 || c.through < 4 {
 		return fmt.Errorf("-n must be at least 3 and -throughput-runs at least 4")
@@ -73,6 +73,7 @@ func run() error {
 		{"latency", w.latency},
 		{"throughput", w.throughput},
 		{"cache", w.cache},
+		{"oneshot", w.oneshot},
 		{"frontends", w.frontends},
 	}
 	for _, s := range sections {
@@ -84,11 +85,21 @@ func run() error {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 	}
+	var vt *versusTable
+	if !c.skip["versus"] {
+		fmt.Fprintf(os.Stderr, "sandrun-bench: versus (GOJUDGE=%s)…\n", os.Getenv("GOJUDGE"))
+		if vt, err = w.versus(ctx, c); err != nil {
+			return fmt.Errorf("versus: %w", err)
+		}
+	}
 	load, _ = os.ReadFile("/proc/loadavg")
 	fmt.Printf("Measured by `make bench-table` on %s: %d CPUs (%s), load average %s after %s.\n\n",
 		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), cpuModel(), strings.Join(strings.Fields(string(load))[:3], " "),
 		time.Since(start).Round(time.Second))
 	t.print(os.Stdout)
+	if vt != nil {
+		vt.print(os.Stdout)
+	}
 	return nil
 }
 

@@ -94,6 +94,9 @@ func (t *table) rate(measure string, bare, sandboxed float64) {
 }
 
 func (t *table) print(w io.Writer) {
+	if len(t.rows) == 0 {
+		return
+	}
 	fmt.Fprintln(w, "| measure | bare / reference | sandrun | sandrun ÷ bare |")
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: |")
 	for _, r := range t.rows {

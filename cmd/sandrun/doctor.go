@@ -153,6 +153,7 @@ func printDoctor(w io.Writer, r doctorReport) {
 		fmt.Fprintln(w, line)
 	}
 	fmt.Fprintf(w, "seccomp     %s: %s\n", doctorMark(r.Seccomp.OK), r.Seccomp.Detail)
+	fmt.Fprintf(w, "start       %s\n", r.Start.Detail)
 	fmt.Fprintln(w, "limits")
 	for _, l := range r.Limits {
 		fmt.Fprintf(w, "  %-10s %s: %s\n", l.Name, map[bool]string{true: "enforced", false: "NOT enforced"}[l.Enforced], l.By)

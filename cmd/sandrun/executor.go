@@ -57,9 +57,6 @@ func executorCmd(ctx context.Context, args []string) error {
 		if opts.Token, err = remote.ReadToken(*tokenFile); err != nil {
 			return usageError("--token-file: %v", err)
 		}
-		if fi, err := os.Stat(*tokenFile); err == nil && fi.Mode().Perm()&0o077 != 0 {
-			fmt.Fprintf(os.Stderr, "sandrun executor: warning: other users can read the token file %s (mode %v); run \"chmod 600 %s\"\n", *tokenFile, fi.Mode().Perm(), *tokenFile)
-		}
 	}
 	if err := lf.check(opts.Token != "", "--token-file"); err != nil {
 		return err

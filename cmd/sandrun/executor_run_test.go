@@ -14,7 +14,7 @@ import (
 // another, with the same output and exit code as a local run.
 func TestRunOnRemoteExecutor(t *testing.T) {
 	dir := t.TempDir()
-	tok := writeFile(t, dir, "t", "s3cret\n")
+	tok := writeFile(t, dir, "t", "s3cret-token-for-tests\n")
 	addr, _ := startExecutor(t, "--token-file", tok)
 	hello, _ := filepath.Abs(hello("hello.py"))
 
@@ -32,7 +32,7 @@ func TestRunOnRemoteExecutor(t *testing.T) {
 // SIGTERM lets a run in flight finish, then the executor exits 0.
 func TestExecutorGracefulShutdown(t *testing.T) {
 	dir := t.TempDir()
-	tok := writeFile(t, dir, "t", "s3cret\n")
+	tok := writeFile(t, dir, "t", "s3cret-token-for-tests\n")
 	addr, ex := startExecutor(t, "--token-file", tok, "--grace", "20s")
 	prog := writeFile(t, dir, "slow.py", "import time\nprint('start', flush=True)\ntime.sleep(1)\nprint('done')\n")
 

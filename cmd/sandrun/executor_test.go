@@ -27,7 +27,7 @@ func writeFile(t *testing.T, dir, name, text string) string {
 
 func TestExecutorBadFlags(t *testing.T) {
 	dir := t.TempDir()
-	tok := writeFile(t, dir, "tok", "s3cret\n")
+	tok := writeFile(t, dir, "tok", "s3cret-token-for-tests\n")
 	empty := writeFile(t, dir, "empty", " \n")
 	tests := []struct {
 		name string
@@ -36,7 +36,7 @@ func TestExecutorBadFlags(t *testing.T) {
 	}{
 		{"open address without a token", []string{"--listen", "0.0.0.0:0"}, "is not loopback, so a token is required"},
 		{"empty token file", []string{"--token-file", empty}, "is empty"},
-		{"missing token file", []string{"--token-file", filepath.Join(dir, "nope")}, "no such file"},
+		{"missing token file", []string{"--token-file", filepath.Join(dir, "nope")}, "does not exist"},
 		{"cert without key", []string{"--token-file", tok, "--tls-cert", tok}, "needs both --tls-cert and --tls-key"},
 		{"bad certificate", []string{"--token-file", tok, "--tls-cert", tok, "--tls-key", tok}, "TLS certificate"},
 		{"argument", []string{"extra"}, `unexpected argument "extra"`},
@@ -82,8 +82,8 @@ func startExecutor(t *testing.T, args ...string) (string, *exec.Cmd) {
 
 func TestExecutorServesAndStops(t *testing.T) {
 	dir := t.TempDir()
-	tok := writeFile(t, dir, "tok", "s3cret\n")
-	wrong := writeFile(t, dir, "wrong", "guess\n")
+	tok := writeFile(t, dir, "tok", "s3cret-token-for-tests\n")
+	wrong := writeFile(t, dir, "wrong", "guess-guess-guess-guess\n")
 	addr, cmd := startExecutor(t, "--token-file", tok, "--slots", "2", "--queue", "5")
 
 	out, stderr, code := sandrunCLI(t, "", "languages", "--json", "--executor", addr, "--token-file", tok)

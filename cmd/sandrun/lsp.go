@@ -28,6 +28,7 @@ func lspCmd(ctx context.Context, args []string) error {
 	execSpec := fs.String("executor", "local", "default executor: local, or tcp://HOST:PORT")
 	tokenFile := fs.String("token-file", "", "default token file of a remote executor")
 	tlsCA := fs.String("tls-ca", "", "default CA certificate (PEM) of a TLS remote executor")
+	insecure := fs.Bool("insecure-plaintext", false, insecurePlaintextUsage+" (never taken from the client's settings)")
 	timeLimit := fs.Duration("time-limit", 0, "default CPU time limit of a run, e.g. 2s (default: the language's)")
 	memoryLimit := fs.String("memory-limit", "", "default memory limit of a run, e.g. 256MiB (default: the language's)")
 	trace := fs.Bool("trace", false, "log every message's method and id to stderr")
@@ -58,7 +59,7 @@ func lspCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	srv, err := lsp.New(lsp.Options{
-		Open:      openForLSP(lo),
+		Open:      openForLSP(lo, *insecure),
 		CheckSpec: spec.Check,
 		Defaults:  lsp.Settings{Executor: *execSpec, TokenFile: *tokenFile, TLSCA: *tlsCA, TimeLimit: *timeLimit, MemoryLimit: mem},
 		Log:       os.Stderr,
@@ -81,10 +82,12 @@ func lspCmd(ctx context.Context, args []string) error {
 }
 
 // openForLSP opens the executor the client's settings name, a local one with lo. A token file or
-// CA left in the settings while the executor is local is ignored rather than refused.
-func openForLSP(lo local.Options) lsp.OpenFunc {
+// CA left in the settings while the executor is local is ignored rather than refused. insecure
+// (--insecure-plaintext) comes from the command line only, never from the client's settings.
+func openForLSP(lo local.Options, insecure bool) lsp.OpenFunc {
 	return func(ctx context.Context, cfg lsp.ExecutorConfig) (executor.Executor, func() error, error) {
-		ex, closer, err := spec.Open(ctx, cfg.Spec, spec.Options{TokenFile: cfg.TokenFile, TLSCA: cfg.TLSCA, IgnoreRemoteOptions: true, Local: lo, Notes: os.Stderr})
+		ex, closer, err := spec.Open(ctx, cfg.Spec, spec.Options{TokenFile: cfg.TokenFile, TLSCA: cfg.TLSCA, IgnoreRemoteOptions: true,
+			InsecurePlaintext: insecure, Local: lo, Notes: os.Stderr})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -13,7 +13,7 @@ import (
 // the program's prompt streams back, the answer typed after it reaches the program, and its
 // greeting comes back.
 func TestLSPInteractiveOnRemoteExecutor(t *testing.T) {
-	tok := writeFile(t, t.TempDir(), "t", "s3cret\n")
+	tok := writeFile(t, t.TempDir(), "t", "s3cret-token-for-tests\n")
 	addr, _ := startExecutor(t, "--token-file", tok)
 	p := startLSP(t, "--executor", addr, "--token-file", tok)
 	p.call("initialize", map[string]any{"capabilities": map[string]any{}})

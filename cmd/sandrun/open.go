@@ -30,3 +30,7 @@ func specUsage(err error) error {
 	}
 	return err
 }
+
+// insecurePlaintextUsage is the help of --insecure-plaintext, on every command that can reach
+// a remote executor.
+const insecurePlaintextUsage = "send the token over plain TCP to an executor off this machine (anyone on the network path could read it); default: refuse, use TLS (--tls-ca)"

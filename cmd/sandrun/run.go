@@ -25,8 +25,12 @@ type runFlags struct {
 	timeLimit, wallLimit     time.Duration
 	memoryLimit              string
 	execSpec, tokenFile, tca string
+	insecure                 bool
 	json                     bool
 	cache                    cacheFlags
+	// oneShot: one run and exit (`sandrun run`): no pool of sandboxes, so nothing is reset or
+	// kept ready after the run only to be closed.
+	oneShot bool
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -38,15 +42,19 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.execSpec, "executor", "local", "where to run: local, or tcp://HOST:PORT")
 	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the remote executor's token")
 	fs.StringVar(&f.tca, "tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
+	fs.BoolVar(&f.insecure, "insecure-plaintext", false, insecurePlaintextUsage)
 	fs.BoolVar(&f.json, "json", false, "print one Result JSON object instead of the live output")
 	f.cache.register(fs, true)
 }
 
 // open returns the executor the flags ask for.
 func (f *runFlags) open(ctx context.Context) (executor.Executor, func() error, error) {
-	opts := spec.Options{TokenFile: f.tokenFile, TLSCA: f.tca}
+	opts := spec.Options{TokenFile: f.tokenFile, TLSCA: f.tca, InsecurePlaintext: f.insecure}
 	if err := f.cache.apply(&opts.Local); err != nil {
 		return nil, nil, err
+	}
+	if f.oneShot {
+		opts.Local.PoolSize = -1
 	}
 	return openExecutor(ctx, f.execSpec, opts)
 }
@@ -98,6 +106,7 @@ func runCmd(ctx context.Context, args []string) error {
 	if inv == nil || err != nil {
 		return err
 	}
+	inv.flags.oneShot = true
 	ex, closeEx, err := inv.flags.open(ctx)
 	if err != nil {
 		return err

@@ -43,7 +43,7 @@ func TestServeBadFlags(t *testing.T) {
 // health and that the API needs the token, then stops it with SIGTERM: it must exit 0.
 func TestServeFrontDoor(t *testing.T) {
 	tokFile := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(tokFile, []byte("t0ken\n"), 0o600); err != nil {
+	if err := os.WriteFile(tokFile, []byte("t0ken-t0ken-t0ken\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--api-token-file", tokFile, "--log-format", "json")
@@ -72,7 +72,7 @@ func TestServeFrontDoor(t *testing.T) {
 		path, auth string
 		want       int
 	}{
-		{"/", "", 200}, {"/healthz", "", 200}, {"/api/v1/languages", "", 401}, {"/api/v1/languages", "Bearer t0ken", 200},
+		{"/", "", 200}, {"/healthz", "", 200}, {"/api/v1/languages", "", 401}, {"/api/v1/languages", "Bearer t0ken-t0ken-t0ken", 200},
 	} {
 		req, _ := http.NewRequest("GET", base+tc.path, nil)
 		if tc.auth != "" {

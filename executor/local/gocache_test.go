@@ -38,6 +38,13 @@ func TestGoBuildCache(t *testing.T) {
 		cold.Compile.CPUTimeMs, cold.Compile.WallTimeMs, warm.Compile.CPUTimeMs, warm.Compile.WallTimeMs)
 	// No CPU-time ratio here (it depends on the machine's load; make bench measures it): that the
 	// run sees the warmed cache is what the vandal's "dirs: 255" below proves.
+	// A new executor (a fresh `sandrun run` process) uses the cache warmed on disk from its
+	// first Go run on.
+	fresh := newTestLocal(t, Options{Slots: 1, NoCompileCache: true, GoBuildCache: root}, "go")
+	first := runSource(t, fresh, "go", goHello)
+	if first.Compile == nil || first.Compile.Status != StatusOK || fresh.gocache.ReadyDir() != l.gocache.ReadyDir() {
+		t.Errorf("a new executor's first Go compile: %+v with cache %q; want it ok with the cache on disk, %q", first.Compile, fresh.gocache.ReadyDir(), l.gocache.ReadyDir())
+	}
 	if warm.Stdout != "Hello, world!\n" {
 		t.Fatalf("warm run: %s %s %q", warm.Status, warm.Message, warm.Stderr)
 	}

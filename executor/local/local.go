@@ -255,7 +255,7 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 	if err := sb.WriteFiles(files); err != nil {
 		return internalError(res, ctx, "sandbox: write files: %v", err)
 	}
-	out := &output{onEvent: onEvent}
+	out := newOutput(onEvent, req.OutputBudget)
 
 	if p.lang.Compiled() {
 		c, err := l.compile(ctx, sb, out, p, req.Files, env)

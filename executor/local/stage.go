@@ -3,6 +3,7 @@ package local
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -17,10 +18,42 @@ import (
 	"github.com/sandrun/sandrun/executor/sandbox"
 )
 
-// output fans a run's output chunks out to onEvent one at a time, in arrival order.
+// output fans a run's output chunks out to onEvent one at a time, in arrival order, and keeps
+// the request's output budget (Request.OutputBudget) across its stages and cases.
 type output struct {
 	mu      sync.Mutex
 	onEvent func(Event)
+
+	budgetMu sync.Mutex
+	budget   int64 // bytes the request may still write; meaningful when limited
+	limited  bool
+	spent    bool // a write was refused: the budget is gone
+}
+
+func newOutput(onEvent func(Event), budget int64) *output {
+	return &output{onEvent: onEvent, budget: budget, limited: budget > 0}
+}
+
+// take returns how many of n bytes the budget allows (all of them when there is no budget).
+func (o *output) take(n int) int {
+	o.budgetMu.Lock()
+	defer o.budgetMu.Unlock()
+	if !o.limited {
+		return n
+	}
+	if int64(n) > o.budget {
+		n = int(max(o.budget, 0))
+		o.spent = true
+	}
+	o.budget -= int64(n)
+	return n
+}
+
+// overBudget reports whether a write was refused for the budget.
+func (o *output) overBudget() bool {
+	o.budgetMu.Lock()
+	defer o.budgetMu.Unlock()
+	return o.spent
 }
 
 func (o *output) emit(stage Stage, stream Stream, p []byte) {
@@ -41,11 +74,22 @@ type capture struct {
 	buf    bytes.Buffer
 }
 
+// Write keeps p, as much of it as the request's output budget allows; a short count tells the
+// sandbox to stop the command for its output.
 func (c *capture) Write(p []byte) (int, error) {
-	c.buf.Write(p)
-	c.out.emit(c.stage, c.stream, p)
-	return len(p), nil
+	n := c.out.take(len(p))
+	c.buf.Write(p[:n])
+	if n > 0 {
+		c.out.emit(c.stage, c.stream, p[:n])
+	}
+	if n < len(p) {
+		return n, errBudgetSpent
+	}
+	return n, nil
 }
+
+// errBudgetSpent is a write refused because the request's output budget is spent.
+var errBudgetSpent = errors.New("the request's output budget is spent")
 
 func (c *capture) String() string { return ValidUTF8(c.buf.Bytes()) }
 
@@ -111,6 +155,9 @@ func stage(ctx context.Context, sb Sandbox, out *output, st Stage, argv, env []s
 		}
 	}
 	r.Status, r.Message = classify(oc, lim, r.Signal)
+	if r.Status == StatusOutputLimit && out.overBudget() {
+		r.Message = "the request's output passed its total budget (stdout and stderr of every stage and case together); the program was stopped"
+	}
 	if r.Status == StatusRuntimeError || r.Status == StatusSignaled {
 		if sandbox.MemoryByRlimit() && allocationFailed(r.Stderr) {
 			r.Status = StatusMemoryLimit

@@ -54,3 +54,29 @@ func TestAllocationFailed(t *testing.T) {
 		t.Error("an ordinary error was taken for a failed allocation")
 	}
 }
+
+// TestOutputBudget: one budget across every capture of a request; a write past it is cut short
+// (which makes the sandbox stop the command) and every later write gets nothing.
+func TestOutputBudget(t *testing.T) {
+	var events int
+	out := newOutput(func(Event) { events++ }, 10)
+	a := &capture{out: out, stage: StageCompile, stream: Stdout}
+	b := &capture{out: out, stage: StageRun, stream: Stderr}
+	if n, err := a.Write([]byte("123456")); n != 6 || err != nil {
+		t.Fatalf("first write: %d, %v", n, err)
+	}
+	if n, err := b.Write([]byte("abcdef")); n != 4 || err == nil {
+		t.Fatalf("write past the budget: %d, %v; want 4 and an error", n, err)
+	}
+	if n, _ := a.Write([]byte("x")); n != 0 {
+		t.Fatalf("write after the budget: %d bytes taken", n)
+	}
+	if a.String()+b.String() != "123456abcd" || !out.overBudget() || events != 2 {
+		t.Errorf("kept %q, over %v, %d events", a.String()+b.String(), out.overBudget(), events)
+	}
+	unlimited := newOutput(nil, 0)
+	c := &capture{out: unlimited}
+	if n, err := c.Write(make([]byte, 1<<20)); n != 1<<20 || err != nil || unlimited.overBudget() {
+		t.Errorf("no budget: %d, %v", n, err)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +24,10 @@ type Options struct {
 	// executor's certificate against them. TLS, when set, is used as is instead.
 	TLSCA string
 	TLS   *tls.Config
+	// InsecurePlaintext allows sending the token over plain TCP to an executor that is not on
+	// this machine. Without it Dial refuses: anyone on the network path could read the token
+	// and run code on the executor with it.
+	InsecurePlaintext bool
 
 	DialTimeout time.Duration // connect, TLS handshake and authentication; default 5s
 	// Heartbeat is how often the client checks, while runs are in flight, that the executor
@@ -74,6 +77,11 @@ func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
 		return nil, err
 	}
 	opts.setDefaults()
+	if opts.Token != "" || opts.TokenFile != "" {
+		if err := checkPlaintext(hostport, opts); err != nil {
+			return nil, err
+		}
+	}
 	if opts.Token == "" && opts.TokenFile != "" {
 		if opts.Token, err = ReadToken(opts.TokenFile); err != nil {
 			return nil, err
@@ -108,17 +116,23 @@ func CheckAddr(addr string) error {
 	return err
 }
 
-// ReadToken reads a token file: its content with surrounding white space removed, not empty.
-func ReadToken(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("remote: token file: %w", err)
+// checkPlaintext refuses to send a token in the clear to an address off this machine.
+func checkPlaintext(hostport string, opts Options) error {
+	host, _, _ := net.SplitHostPort(hostport)
+	if opts.TLS != nil || opts.TLSCA != "" || opts.InsecurePlaintext || isLoopbackHost(host) {
+		return nil
 	}
-	tok := strings.TrimSpace(string(b))
-	if tok == "" {
-		return "", fmt.Errorf("remote: token file %s is empty; put a secret in it, e.g. \"openssl rand -hex 32 > %s\"", path, path)
+	return fmt.Errorf("remote: refusing to send the token to %s over plain TCP: anyone on the network path could read it and run code on that executor; start the executor with --tls-cert/--tls-key and pass --tls-ca here, or pass --insecure-plaintext if this network is trusted", hostport)
+}
+
+// isLoopbackHost reports whether host is "localhost" or a loopback IP address. Other names are
+// not resolved: what they resolve to may change.
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
 	}
-	return tok, nil
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // session returns the live connection, dialing a new one when there is none. The dial runs

@@ -21,6 +21,8 @@ import (
 const (
 	maxHeaderLine  = 1024
 	maxHeaderLines = 16
+	// maxPreAuthMessage bounds a frame before authentication: an authenticate call is tiny.
+	maxPreAuthMessage = 4 << 10
 )
 
 // errFrame marks a frame that breaks the framing; the connection cannot go on after one.
@@ -28,7 +30,10 @@ var errFrame = errors.New("bad frame")
 
 // frameOptions shape a frameStream.
 type frameOptions struct {
-	maxMessage   int64         // largest body accepted
+	maxMessage int64 // largest body accepted
+	// preAuth, when set, reports whether the peer has yet to authenticate; until it has, a
+	// body may be at most maxPreAuthMessage bytes (server side: login must be cheap).
+	preAuth      func() bool
 	writeTimeout time.Duration // one Write must finish within it, else the connection is closed
 	// answerErrors makes the stream answer a bad frame or message with a JSON-RPC error (id null)
 	// before failing, so a confused peer learns why it is cut off (server side).
@@ -72,8 +77,15 @@ func (s *frameStream) Read(ctx context.Context) (jsonrpc2.Message, int64, error)
 			}
 			return nil, total, err
 		}
-		if length > s.opts.maxMessage {
-			err := fmt.Errorf("message of %d bytes is over the limit of %d bytes", length, s.opts.maxMessage)
+		limit := s.opts.maxMessage
+		if s.opts.preAuth != nil && s.opts.preAuth() {
+			limit = min(limit, maxPreAuthMessage)
+		}
+		if length > limit {
+			err := fmt.Errorf("message of %d bytes is over the limit of %d bytes", length, limit)
+			if limit == maxPreAuthMessage {
+				err = fmt.Errorf("message of %d bytes before authentication; until %q succeeds a message may be at most %d bytes", length, MethodAuthenticate, limit)
+			}
 			s.answer(CodeTooLarge, err.Error())
 			s.linger()
 			return nil, total, err
@@ -118,15 +130,17 @@ func (s *frameStream) readHeader() (length, total int64, err error) {
 			}
 			return 0, total, err
 		}
-		line = bytes.TrimSpace(line)
+		line = bytes.TrimRight(line, "\r\n")
 		if len(line) == 0 {
 			break
 		}
 		name, value, ok := bytes.Cut(line, []byte(":"))
-		if !ok {
-			return 0, total, fmt.Errorf("%w: header line %.40q has no colon; want \"Content-Length: N\"", errFrame, line)
+		if !ok || !isToken(name) {
+			// An HTTP request line ("POST /x:y HTTP/1.1") lands here: a browser page must not
+			// be able to speak this protocol by accident or on purpose.
+			return 0, total, fmt.Errorf("%w: header line %.40q is not \"Name: value\" with a name of token characters; want \"Content-Length: N\"", errFrame, line)
 		}
-		if !bytes.EqualFold(bytes.TrimSpace(name), []byte(jsonrpc2.HdrContentLength)) {
+		if !bytes.EqualFold(name, []byte(jsonrpc2.HdrContentLength)) {
 			continue // Content-Type and unknown headers are ignored, as in LSP
 		}
 		n, err := strconv.ParseInt(string(bytes.TrimSpace(value)), 10, 64)
@@ -139,6 +153,22 @@ func (s *frameStream) readHeader() (length, total int64, err error) {
 		return 0, total, fmt.Errorf("%w: header has no Content-Length", errFrame)
 	}
 	return length, total, nil
+}
+
+// isToken reports whether b is a non-empty header field name: RFC 9110 token characters only.
+func isToken(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case bytes.IndexByte([]byte("!#$%&'*+-.^_`|~"), c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // readLine reads one header line of at most maxHeaderLine bytes.

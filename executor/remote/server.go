@@ -28,8 +28,11 @@ type ServerOptions struct {
 	MaxRunsPerConn  int   // runs in flight on one connection; default 64
 	MaxRuns         int   // runs in flight on the whole server; default 512 (the executor's own queue bounds it further)
 	MaxConns        int   // connections at once; default 256
+	// MaxUnauthPerIP bounds the connections from one IP address that have not authenticated
+	// yet (only when a Token is set); default 8. More are closed at once.
+	MaxUnauthPerIP int
 
-	AuthTimeout  time.Duration // a connection must authenticate within it; default 10s
+	AuthTimeout  time.Duration // a connection must authenticate within it; default 5s
 	IdleTimeout  time.Duration // a connection with no run and no message for this long is closed; default 5m
 	WriteTimeout time.Duration // a client that does not read for this long is cut off; default 30s
 
@@ -54,7 +57,8 @@ func (o *ServerOptions) setDefaults() {
 	def(&o.MaxRunsPerConn, 64)
 	def(&o.MaxRuns, 512)
 	def(&o.MaxConns, 256)
-	defDur(&o.AuthTimeout, 10*time.Second)
+	def(&o.MaxUnauthPerIP, 8)
+	defDur(&o.AuthTimeout, 5*time.Second)
 	defDur(&o.IdleTimeout, 5*time.Minute)
 	defDur(&o.WriteTimeout, 30*time.Second)
 	if o.Log == nil {
@@ -79,7 +83,9 @@ type Server struct {
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	conns     map[*serverConn]struct{}
-	runs      int           // runs in flight on the whole server
+	runs      int            // runs in flight on the whole server
+	unauth    map[string]int // connections not yet authenticated, by client IP
+	logins    *loginThrottle
 	idle      chan struct{} // closed and replaced when runs drops to 0 during shutdown
 	closing   bool
 }
@@ -96,6 +102,8 @@ func NewServer(exec executor.Executor, opts ServerOptions) *Server {
 		listeners:  map[net.Listener]struct{}{},
 		conns:      map[*serverConn]struct{}{},
 		idle:       make(chan struct{}),
+		unauth:     map[string]int{},
+		logins:     newLoginThrottle(),
 	}
 	if opts.Token != "" {
 		s.tokenHash = sha256.Sum256([]byte(opts.Token))
@@ -107,6 +115,12 @@ func NewServer(exec executor.Executor, opts ServerOptions) *Server {
 // Whether a server without a token may listen where ln does is the caller's decision (see
 // spec.CheckListen).
 func (s *Server) Serve(ln net.Listener) error {
+	if s.opts.Token != "" {
+		if err := CheckToken(s.opts.Token); err != nil {
+			ln.Close()
+			return fmt.Errorf("remote: %w", err)
+		}
+	}
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
@@ -161,10 +175,43 @@ func (s *Server) accept(nc net.Conn) {
 		nc.Close()
 		return
 	}
+	ip := hostOf(nc.RemoteAddr())
+	if s.opts.Token != "" {
+		if s.unauth[ip] >= s.opts.MaxUnauthPerIP {
+			s.mu.Unlock()
+			s.opts.Log.Warn("connection refused: too many unauthenticated connections from one address", "remote", nc.RemoteAddr(), "max", s.opts.MaxUnauthPerIP)
+			nc.Close()
+			return
+		}
+		s.unauth[ip]++
+	}
 	c := newServerConn(s, nc)
+	c.ip = ip
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
 	go c.serve()
+}
+
+// authDone counts c out of its address's unauthenticated connections, once: when it
+// authenticates or ends.
+func (s *Server) authDone(c *serverConn) {
+	if s.opts.Token == "" || !c.unauthCounted.CompareAndSwap(false, true) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.unauth[c.ip]--; s.unauth[c.ip] <= 0 {
+		delete(s.unauth, c.ip)
+	}
+}
+
+// hostOf is the IP of a connection's address, without the port.
+func hostOf(a net.Addr) string {
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return host
 }
 
 func (s *Server) isClosing() bool {
@@ -174,6 +221,7 @@ func (s *Server) isClosing() bool {
 }
 
 func (s *Server) removeConn(c *serverConn) {
+	s.authDone(c)
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()

@@ -37,10 +37,12 @@ type serverConn struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when serve returns
 
-	authed     atomic.Bool
-	pending    atomic.Int32 // languages and health calls being answered
-	lastActive atomic.Int64 // unix nanoseconds of the last message read
-	runWG      sync.WaitGroup
+	ip            string // the client's address, without the port
+	authed        atomic.Bool
+	unauthCounted atomic.Bool  // authDone has run
+	pending       atomic.Int32 // languages and health calls being answered
+	lastActive    atomic.Int64 // unix nanoseconds of the last message read
+	runWG         sync.WaitGroup
 
 	runsMu sync.Mutex
 	runs   map[string]*serverRun // by run id
@@ -91,6 +93,7 @@ func (c *serverConn) serve() {
 		writeTimeout: c.srv.opts.WriteTimeout,
 		answerErrors: true,
 		keepGoing:    c.authed.Load,
+		preAuth:      func() bool { return !c.authed.Load() },
 		onMessage:    c.touch,
 	})
 	c.rpc = jsonrpc2.NewConn(c.stream)
@@ -194,18 +197,30 @@ func (c *serverConn) authenticate(ctx context.Context, reply jsonrpc2.Replier, r
 		return errConnClosed
 	}
 	if c.srv.opts.Token != "" {
+		// An address that failed before waits longer with each failure before its next try is
+		// even looked at. This runs on the connection's own read loop, so only it waits.
+		if d := c.srv.logins.delay(c.ip); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-c.ctx.Done():
+				return errConnClosed
+			}
+		}
 		got := sha256.Sum256([]byte(p.Token))
 		if subtle.ConstantTimeCompare(got[:], c.srv.tokenHash[:]) != 1 {
 			msg := "wrong token"
 			if p.Token == "" {
 				msg = "this executor needs a token; pass --token-file with the file the executor was started with"
 			}
-			c.srv.opts.Log.Warn("authentication failed", "remote", c.raw.RemoteAddr().String())
+			n := c.srv.logins.fail(c.ip)
+			c.srv.opts.Log.Warn("authentication failed", "remote", c.raw.RemoteAddr().String(), "failures", n)
 			_ = reply(ctx, nil, jsonrpc2.NewError(CodeUnauthorized, msg))
 			return errConnClosed
 		}
+		c.srv.logins.succeed(c.ip)
 	}
 	c.authed.Store(true)
+	c.srv.authDone(c)
 	return reply(ctx, AuthResult{Protocol: ProtocolVersion, Version: executor.Version, MaxMessage: c.srv.opts.MaxMessageBytes, Interactive: true}, nil)
 }
 

@@ -23,7 +23,7 @@ func median(b *testing.B, ds []time.Duration) {
 }
 
 // BenchmarkRunTrue runs one command after another through a live sandbox: each Run also waits
-// for the previous one's clean-up and the next command's preparation (fresh cgroup, stage-2).
+// for the previous one's clean-up and the next command's preparation (fresh cgroup, its waiting process).
 func BenchmarkRunTrue(b *testing.B) { benchRun(b, 0) }
 
 // BenchmarkRunTrueReady is the latency of one command when the sandbox had a moment to
@@ -70,7 +70,7 @@ func BenchmarkBareTrue(b *testing.B) {
 	median(b, ds)
 }
 
-// BenchmarkNew is the cost of a fresh sandbox (namespaces, root filesystem, first stage-2),
+// BenchmarkNew is the cost of a fresh sandbox (namespaces, root filesystem, first command's process),
 // paid once per request until a pool keeps some ready.
 func BenchmarkNew(b *testing.B) {
 	ds := make([]time.Duration, 0, b.N)

@@ -11,29 +11,34 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
 // cmdCgroup is one command's cgroup (a dir per v1 hierarchy, or one v2 dir). It is made ahead
-// of the command: the stage-2 that will become the command joins it while it waits (a write to
-// cgroup.procs can take milliseconds, off the hot path there); the limits are written and the
-// counters read as baselines when the command starts.
+// of the command (start_linux.go says how the command gets into it); the limits are written and
+// the counters read as baselines when the command starts, before it is in it.
 type cmdCgroup struct {
 	version int
 	dirs    map[string]string // v1: controller → dir; v2: "" → dir
-	procs   []*os.File        // cgroup.procs of each dir, for the stage-2 to join
-	memory  bool              // the memory controller is here
-	cpu     bool              // CPU time can be read here
-	pids    bool              // the pids controller is here
-	memsw   bool              // v1: swap is accounted (memory.memsw.*)
+	// procs is what the init needs to place the command: cgroup.procs of each dir (the child
+	// or the stage-2 writes itself into them), after, when into is set, the v2 dir itself, which
+	// the child is cloned into (CLONE_INTO_CGROUP) where the init's cgroup namespace allows.
+	procs  []*os.File
+	into   bool
+	memory bool // the memory controller is here
+	cpu    bool // CPU time can be read here
+	pids   bool // the pids controller is here
+	memsw  bool // v1: swap is accounted (memory.memsw.*)
 
-	baseCPU time.Duration // used before the command started (by the waiting stage-2)
+	baseCPU time.Duration // used before the command started (by the waiting process)
 	peak    *os.File      // v2: memory.peak, reset through this fd where the kernel allows
 }
 
 // newCmdCgroup makes a command cgroup, without limits yet, or returns nil when the host has no
-// usable cgroup (then rlimits are all there is).
-func newCmdCgroup() (*cmdCgroup, error) {
+// usable cgroup (then rlimits are all there is). into asks for the v2 dir to be opened for
+// CLONE_INTO_CGROUP instead of its cgroup.procs.
+func newCmdCgroup(into bool) (*cmdCgroup, error) {
 	h := hostCgroups()
 	if h.version == 0 {
 		return nil, nil
@@ -70,6 +75,13 @@ func newCmdCgroup() (*cmdCgroup, error) {
 			_ = writeFile(c.dirs["memory"], "memory.swappiness", 0)
 		}
 	}
+	if into && c.version == 2 {
+		f, err := os.OpenFile(c.dirs[""], os.O_RDONLY|syscall.O_DIRECTORY, 0)
+		if err != nil {
+			return fail(err)
+		}
+		c.procs, c.into = []*os.File{f}, true
+	}
 	for _, dir := range c.dirs {
 		f, err := os.OpenFile(filepath.Join(dir, "cgroup.procs"), os.O_WRONLY, 0)
 		if err != nil {
@@ -96,7 +108,7 @@ func (c *cmdCgroup) limit(l Limits) error {
 		}
 		if c.memory {
 			// Linux 6.12+: a write resets the peak seen through this file; before, it is the
-			// peak since the cgroup was made (the waiting stage-2 included).
+			// peak since the cgroup was made (the waiting process included).
 			f, err := os.OpenFile(filepath.Join(dir, "memory.peak"), os.O_RDWR, 0)
 			if err == nil {
 				if _, err := f.WriteString("reset\n"); err != nil {
@@ -164,7 +176,7 @@ func writeFile(dir, name string, v int64) error {
 	return os.WriteFile(filepath.Join(dir, name), []byte(strconv.FormatInt(v, 10)), 0)
 }
 
-// closeProcs closes the cgroup.procs files once the stage-2 has them.
+// closeProcs closes the cgroup.procs files (or the v2 dir) once the init has them.
 func (c *cmdCgroup) closeProcs() {
 	closeAll(c.procs)
 	c.procs = nil

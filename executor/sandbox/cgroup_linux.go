@@ -41,12 +41,15 @@ var (
 	cgH    *cgHost
 )
 
-// hostCgroups detects the host's cgroups (once) and cleans leftovers of crashed sandruns.
+// hostCgroups detects the host's cgroups (once) and cleans leftovers of crashed sandruns in
+// the background (a walk over every sandrun cgroup on the host: milliseconds a one-shot run
+// need not wait for; it removes only cgroups of processes that no longer exist, never this
+// one's).
 func hostCgroups() *cgHost {
 	cgOnce.Do(func() {
 		cgH = detectCgroups()
 		if cgH.version != 0 {
-			cgH.cleanLeftovers()
+			go cgH.cleanLeftovers()
 		}
 	})
 	return cgH

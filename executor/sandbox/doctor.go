@@ -13,7 +13,10 @@ type Host struct {
 	Namespaces []Feature `json:"namespaces"` // user, mount, pid, net, ipc, uts, cgroup
 	Cgroup     Cgroups   `json:"cgroup"`
 	Seccomp    Feature   `json:"seccomp"`
-	Limits     []Limit   `json:"limits"`
+	// Start is how commands start: OK when by fork+exec from the sandbox's init (the fast
+	// path), not OK when each re-executes sandrun as a stage-2 (Detail says why).
+	Start  Feature `json:"start"`
+	Limits []Limit `json:"limits"`
 	// Problems are sentences saying what keeps the sandbox from working fully here.
 	Problems []string `json:"problems"`
 }

@@ -45,6 +45,8 @@ func ProbeHost(ctx context.Context) Host {
 		h.Cgroup.InUse = fmt.Sprintf("v%d: %s under %s", cg.version, strings.Join(cg.ctrls, ", "), strings.Join(cg.parents(), ", "))
 	}
 	h.Limits, h.Problems = probeLimits(cg, h.Rootless, h.Problems)
+	st := commandStart()
+	h.Start = Feature{Name: "command start", OK: st.fork, Detail: st.why}
 	return h
 }
 

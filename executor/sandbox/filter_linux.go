@@ -10,5 +10,7 @@ import "github.com/sandrun/sandrun/executor/sandbox/seccomp"
 // the host cannot enforce a memory cgroup, a raw prlimit64(RLIMIT_DATA) and the execve follow it.)
 //
 // It fails closed: where the filter cannot be installed (a kernel without seccomp, an
-// architecture without a filter), the command does not start.
+// architecture without a filter), the command does not start. (Where commands are forked from
+// the init, the init builds the filter once with seccomp.Program and each forked child installs
+// it with a raw seccomp(2) call: initfork_linux.go.)
 func installFilter() error { return seccomp.Install() }

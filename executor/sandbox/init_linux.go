@@ -7,15 +7,23 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sandrun/sandrun/executor/sandbox/internal/rawfork"
+	"github.com/sandrun/sandrun/executor/sandbox/seccomp"
 )
 
-// The sandbox re-executes /proc/self/exe twice over: once as the init (pid 1 of the new
-// namespaces, one per Sandbox) and, for every command, as a short-lived stage-2 that drops
-// privileges and execve's the command. Both are recognised by argv[0] and an env var together,
-// so neither can be triggered by accident.
+// commandRegion is the size of the memory a forked command is written to: its args and env
+// (at most maxMsg bytes as JSON) and their pointer arrays.
+const commandRegion = 4 * maxMsg
+
+// The sandbox re-executes /proc/self/exe as the init (pid 1 of the new namespaces, one per
+// Sandbox) and, where commands are not forked from the init (start_linux.go), for every command
+// as a short-lived stage-2 that drops privileges and execve's the command. Both are recognised
+// by argv[0] and an env var together, so neither can be triggered by accident.
 const (
 	envRole    = "_SANDRUN_SANDBOX_ROLE"
 	envCgroups = "_SANDRUN_SANDBOX_CGROUPS" // stage-2: how many cgroup.procs fds follow fd 3
@@ -46,7 +54,14 @@ type initProc struct {
 	ctl   *conn
 	exe   *os.File // this binary, kept open to re-exec as stage-2 after pivot_root
 	setup *setupSpec
-	warm  chan *warmStage2 // the next command's stage-2 (nil if it could not start)
+	warm  chan *warmStage2 // the next command's process, waiting (nil if it could not start)
+	// Where commands are forked (setup.Fork): the seccomp program each installs, built once,
+	// and the memory the command is written to for the waiting child.
+	filter  *unix.SockFprog
+	prog    []unix.SockFilter
+	lastCap int
+	region  *rawfork.Region
+	noInto  atomic.Bool // CLONE_INTO_CGROUP failed here once: commands join through cgroup.procs
 	// netBase is the network namespace's state right after set-up (see doReset).
 	netBase []byte
 }
@@ -55,7 +70,7 @@ type initProc struct {
 // kills every process left in the PID namespace.
 func initMain() {
 	// Signals from inside (rootless commands share the init's uid) must not end the init: the
-	// runtime handles them (and stage-2 children get default dispositions back).
+	// runtime handles them (and commands get default dispositions back).
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
 		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGPIPE, syscall.SIGALRM, syscall.SIGVTALRM,
@@ -105,7 +120,7 @@ func (in *initProc) serve() error {
 				closeAll(files)
 				return errors.New("prepare before setup")
 			}
-			in.prepare(files)
+			in.prepare(files, m.Into)
 			files = nil
 		case "create", "open":
 			f, err := in.openWork(m)
@@ -185,6 +200,16 @@ func (in *initProc) doSetup(s *setupSpec) error {
 	}
 	if err := buildRoot(s); err != nil {
 		return err
+	}
+	if s.Fork {
+		if in.prog, err = seccomp.Program(); err != nil {
+			return fmt.Errorf("setup: %w", err)
+		}
+		in.filter = &unix.SockFprog{Len: uint16(len(in.prog)), Filter: &in.prog[0]}
+		in.lastCap = lastCap()
+		if in.region, err = rawfork.NewRegion(commandRegion); err != nil {
+			return fmt.Errorf("setup: %w", err)
+		}
 	}
 	in.netBase, err = netState()
 	return err

@@ -17,7 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// initRun is one command as the init runs it: hand the request to a stage-2, wait for its
+// initRun is one command as the init runs it: hand the request to its waiting process, wait for its
 // execve, reap every process until none is left, report.
 type initRun struct {
 	done atomic.Bool
@@ -25,17 +25,32 @@ type initRun struct {
 
 func (r *initRun) finished() bool { return r.done.Load() }
 
-// warmStage2 is a stage-2 started ahead of its command: its Go runtime is up and it has joined
-// the command's cgroups (the host made them and sent their cgroup.procs files with "prepare");
-// it waits on its socket for the request. A command pays for neither on its hot path.
+// warmStage2 is the process the next command starts from, started ahead of it: it has joined
+// the command's cgroups (the host made them and sent their cgroup.procs files, or the v2 dir,
+// with "prepare") and waits on its socket for the request. Where commands are forked
+// (setup.Fork) it is a raw clone of the init (initfork_linux.go); else a stage-2, whose Go
+// runtime is up. A command pays for neither on its hot path.
 type warmStage2 struct {
 	pid     int
 	sock    int        // SOCK_SEQPACKET: the request (with stdio fds) goes in, an exec error comes out
 	cgroups []*os.File // kept to start a replacement if this one died
+	into    bool       // cgroups[0] is a v2 dir to clone the command into
 }
 
-// prepare starts the next command's stage-2 in the background; startRun takes it.
-func (in *initProc) prepare(cgroups []*os.File) {
+// prepare starts the next command's process in the background; startRun takes it.
+func (in *initProc) prepare(cgroups []*os.File, into bool) {
+	if in.setup.Fork {
+		go func() {
+			w, err := in.preforkRaw(cgroups, into)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "sandbox init:", err)
+				closeAll(cgroups)
+				w = nil
+			}
+			in.warm <- w
+		}()
+		return
+	}
 	go func() {
 		w, err := in.prefork(cgroups)
 		if err != nil {
@@ -101,17 +116,35 @@ func (in *initProc) startRun(spec *runSpec, files []*os.File) *initRun {
 			}
 		}
 	}
+	var before syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &before)
+	w := <-in.warm // the host sends "prepare" before every "run"
+	if w == nil {
+		return fail(errors.New("run: the command's process could not be started"))
+	}
+	if in.setup.Fork {
+		handed := time.Now()
+		w, err := in.handRaw(w, spec, files)
+		closeAll(w.cgroups)
+		if err != nil {
+			if w.sock >= 0 {
+				syscall.Close(w.sock) // the waiting child exits
+			}
+			_, _ = syscall.Wait4(w.pid, nil, 0, nil)
+			return fail(fmt.Errorf("run: %w", err))
+		}
+		go func() {
+			d := in.finishRun(w, &before, handed, forkFailure(spec))
+			r.done.Store(true)
+			_ = in.ctl.send(&msg{Op: "done", Done: d})
+		}()
+		return r
+	}
 	b, err := json.Marshal(spec)
 	if err != nil {
 		return fail(fmt.Errorf("run: %w", err))
 	}
 	rights := syscall.UnixRights(int(files[0].Fd()), int(files[1].Fd()), int(files[2].Fd()))
-	var before syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &before)
-	w := <-in.warm // the host sends "prepare" before every "run"
-	if w == nil {
-		return fail(errors.New("run: the stage-2 could not be started"))
-	}
 	// The wall clock starts at the hand-over: it covers what a shell's fork+exec would (the
 	// stage-2 drops privileges and execve's), so it is never less than a person would measure.
 	handed := time.Now()
@@ -132,16 +165,17 @@ func (in *initProc) startRun(spec *runSpec, files []*os.File) *initRun {
 	}
 	closeAll(w.cgroups)
 	go func() {
-		d := in.finishRun(w, &before, handed)
+		d := in.finishRun(w, &before, handed, func(b []byte) string { return string(b) })
 		r.done.Store(true)
 		_ = in.ctl.send(&msg{Op: "done", Done: d})
 	}()
 	return r
 }
 
-// finishRun learns whether the stage-2's execve worked, then reaps every process of the
-// namespace. It returns once nothing but the init is left.
-func (in *initProc) finishRun(w *warmStage2, before *syscall.Rusage, start time.Time) *doneInfo {
+// finishRun learns whether the command's execve worked (failure turns a failure message into
+// a sentence), then reaps every process of the namespace. It returns once nothing but the init
+// is left.
+func (in *initProc) finishRun(w *warmStage2, before *syscall.Rusage, start time.Time, failure func([]byte) string) *doneInfo {
 	d := &doneInfo{}
 	buf := make([]byte, 4096)
 	preExec := int64(-1) // the stage-2's own CPU time, reported right before its execve
@@ -155,7 +189,7 @@ func (in *initProc) finishRun(w *warmStage2, before *syscall.Rusage, start time.
 			continue
 		}
 		if n > 0 {
-			d.StartErr = string(buf[:n])
+			d.StartErr = failure(buf[:n])
 			killAll()
 		}
 		break // EOF: the execve closed the socket

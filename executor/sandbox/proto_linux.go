@@ -29,6 +29,7 @@ type msg struct {
 	Path  string     `json:"path,omitempty"`  // ops "create", "open"
 	Mode  uint32     `json:"mode,omitempty"`  // op "create"
 	Run   *runSpec   `json:"run,omitempty"`   // op "run"; op "prepare" carries cgroup.procs files
+	Into  bool       `json:"into,omitempty"`  // op "prepare": the file is a v2 cgroup dir to clone into
 	Done  *doneInfo  `json:"done,omitempty"`  // op "done"
 	Max   int        `json:"max,omitempty"`   // op "list": at most this many files
 	List  []FileInfo `json:"list,omitempty"`  // op "list": the answer
@@ -44,6 +45,9 @@ type setupSpec struct {
 	UID      int       `json:"uid"` // the uid commands run as, inside
 	GID      int       `json:"gid"`
 	Rootless bool      `json:"rootless"`
+	// Fork: commands start by fork+exec from the init (package internal/rawfork), not from a
+	// stage-2 re-exec of this binary.
+	Fork bool `json:"fork,omitempty"`
 }
 
 // runSpec is one command as the init and the stage-2 see it. Its stdin, stdout and stderr

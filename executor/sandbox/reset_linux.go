@@ -19,11 +19,11 @@ import (
 // What a run could leave behind, and where it goes:
 //   - processes: every one is reaped when its command ends (the init waits until it has no
 //     child); the reset also checks the PID namespace's /proc holds only the init and the
-//     stage-2 prepared for the next command, which was started after the run ended.
+//     process prepared for the next command, which was started after the run ended.
 //   - files: /work, /tmp and /dev/shm are the only writable mounts; each is unmounted and a
 //     fresh tmpfs with the same options mounted in its place.
-//   - System V IPC and POSIX message queues: each command gets an IPC namespace of its own (the
-//     stage-2 is started with CLONE_NEWIPC), so nothing of them outlives the command.
+//   - System V IPC and POSIX message queues: each command gets an IPC namespace of its own (its
+//     process is started with CLONE_NEWIPC), so nothing of them outlives the command.
 //   - the network namespace: a closed TCP connection lingers (TIME_WAIT, visible in
 //     /proc/net/tcp), and any use moves the per-namespace counters. When /proc/net/snmp or
 //     snmp6 differ from what they were right after set-up, the sandbox is not reused but
@@ -68,10 +68,10 @@ func (in *initProc) doReset(running *initRun) error {
 	if running != nil && !running.finished() {
 		return errors.New("a command is still running")
 	}
-	w := <-in.warm // the stage-2 of the next command: started after the last one ended
+	w := <-in.warm // the next command's process: started after the last one ended
 	in.warm <- w
 	if w == nil {
-		return errors.New("the next command's stage-2 could not be started")
+		return errors.New("the next command's process could not be started")
 	}
 	if err := onlyProcesses(1, w.pid); err != nil {
 		return err

@@ -309,8 +309,9 @@ func rlimitsFor(l Limits, cpuPolled bool) []rlimit {
 	return rl
 }
 
-// capWriter copies one output stream to w, at most limit bytes (0: no limit); past it, it
-// flags truncation, asks for the command to be killed and discards the rest.
+// capWriter copies one output stream to w, at most limit bytes (0: no limit); past it, or when
+// w takes less than it is given (the caller's own budget is spent), it flags truncation, asks
+// for the command to be killed and discards the rest.
 type capWriter struct {
 	w         io.Writer
 	limit     int64
@@ -345,7 +346,11 @@ func (c *capWriter) write(p []byte) {
 	c.n += int64(len(p))
 	if c.w != nil && len(p) > 0 {
 		c.mu.Lock()
-		_, _ = c.w.Write(p)
+		n, err := c.w.Write(p)
 		c.mu.Unlock()
+		if (err != nil || n < len(p)) && !c.truncated {
+			c.truncated = true
+			c.over <- struct{}{}
+		}
 	}
 }

@@ -31,12 +31,13 @@ type Sandbox struct {
 	ctl      *conn
 	uid, gid int
 	rootless bool
+	fork     bool          // commands start by fork+exec from the init (start_linux.go), not a stage-2
 	exited   chan struct{} // closed when the init has been reaped
 	initLog  *capped       // the init's stderr, for error messages
 
 	mu      sync.Mutex // serialises WriteFiles, ReadFile, Run and the end of Close
 	closed  bool
-	next    *cmdCgroup    // the next command's cgroup, joined by the waiting stage-2
+	next    *cmdCgroup    // the next command's cgroup (joined by the waiting stage-2, if any)
 	broken  error         // set when the sandbox cannot run another command
 	pending chan struct{} // closed when the clean-up after the last Run is over (nil: none)
 
@@ -59,7 +60,7 @@ func New(ctx context.Context, cfg Config) (*Sandbox, error) {
 		return nil, fmt.Errorf("sandbox: new: socketpair: %w", err)
 	}
 	hostEnd, initEnd := os.NewFile(uintptr(pair[0]), "control"), os.NewFile(uintptr(pair[1]), "control")
-	s := &Sandbox{rootless: os.Geteuid() != 0, exited: make(chan struct{}), dying: make(chan struct{}),
+	s := &Sandbox{rootless: os.Geteuid() != 0, fork: commandStart().fork, exited: make(chan struct{}), dying: make(chan struct{}),
 		initLog: &capped{max: 16 << 10}}
 	s.init = &exec.Cmd{
 		Path:        "/proc/self/exe",
@@ -89,7 +90,7 @@ func New(ctx context.Context, cfg Config) (*Sandbox, error) {
 		s.uid, s.gid = uidBase+s.init.Process.Pid, uidBase+s.init.Process.Pid
 	}
 	setup := &setupSpec{Binds: binds, Overlays: overlays, WorkSize: cfg.WorkSize, TmpSize: cfg.TmpSize, ShmSize: cfg.ShmSize,
-		UID: s.uid, GID: s.gid, Rootless: s.rootless}
+		UID: s.uid, GID: s.gid, Rootless: s.rootless, Fork: s.fork}
 	if _, err := s.call(ctx, &msg{Op: "setup", Setup: setup}); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sandbox: new: %w", err)
@@ -101,18 +102,20 @@ func New(ctx context.Context, cfg Config) (*Sandbox, error) {
 	return s, nil
 }
 
-// prepareNext makes the next command's cgroup and has the init start the stage-2 that will
-// run it, which joins the cgroup and waits. Both happen off the next Run's hot path.
+// prepareNext makes the next command's cgroup and sends the init what places a command in it;
+// where commands start from a stage-2, the init starts it now, and it joins the cgroup and
+// waits. All of it happens off the next Run's hot path.
 func (s *Sandbox) prepareNext() error {
-	cg, err := newCmdCgroup()
+	cg, err := newCmdCgroup(s.fork && commandStart().into)
 	if err != nil {
 		return err
 	}
 	var files []*os.File
+	into := false
 	if cg != nil {
-		files = cg.procs
+		files, into = cg.procs, cg.into
 	}
-	err = s.ctl.send(&msg{Op: "prepare"}, files...)
+	err = s.ctl.send(&msg{Op: "prepare", Into: into}, files...)
 	if cg != nil {
 		cg.closeProcs()
 	}

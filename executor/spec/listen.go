@@ -3,6 +3,8 @@ package spec
 import (
 	"fmt"
 	"net"
+
+	"github.com/sandrun/sandrun/executor/remote"
 )
 
 // CheckListen is the one rule for a server that runs code on request (serve's HTTP API, the TCP
@@ -16,7 +18,7 @@ func CheckListen(addr string, haveToken bool, tokenFlag string) error {
 	if haveToken || IsLoopback(host) {
 		return nil
 	}
-	return &Error{fmt.Sprintf("listen address %q is not loopback, so a token is required: pass %s FILE (e.g. made with \"openssl rand -hex 32 > FILE\"), or listen on 127.0.0.1", addr, tokenFlag)}
+	return &Error{fmt.Sprintf("listen address %q is not loopback, so a token is required: pass %s FILE (%s), or listen on 127.0.0.1", addr, tokenFlag, remote.MakeTokenHint("FILE"))}
 }
 
 // IsLoopback reports whether host is a loopback name or address.

@@ -35,6 +35,10 @@ type Options struct {
 	// IgnoreRemoteOptions makes Open ignore TokenFile and TLSCA for the local executor instead of
 	// refusing them (the editor's settings may keep a token file while the executor is local).
 	IgnoreRemoteOptions bool
+	// InsecurePlaintext lets a token go over plain TCP to an executor off this machine (see
+	// remote.Options.InsecurePlaintext). Front ends take it from their own command line, never
+	// from an editor's or a project's settings.
+	InsecurePlaintext bool
 	// Local configures the local executor (compile cache, pool, slots, caps).
 	Local local.Options
 	// Notes, when set, receives once per process the limits this host cannot enforce the usual
@@ -88,7 +92,7 @@ func Open(ctx context.Context, s string, opts Options) (executor.Executor, io.Cl
 		}
 		return l, l, nil
 	}
-	c, err := remote.Dial(ctx, s, remote.Options{TokenFile: opts.TokenFile, TLSCA: opts.TLSCA})
+	c, err := remote.Dial(ctx, s, remote.Options{TokenFile: opts.TokenFile, TLSCA: opts.TLSCA, InsecurePlaintext: opts.InsecurePlaintext})
 	if err != nil {
 		return nil, nil, err
 	}

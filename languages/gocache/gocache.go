@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sandrun/sandrun/internal/future"
 	"github.com/sandrun/sandrun/languages"
 )
 
@@ -44,11 +45,12 @@ type Cache struct {
 
 	// mu guards the fields below; the go command and the disk work run outside it.
 	mu        sync.Mutex
-	ready     string         // the warmed dir in use, "" until one is
-	busy      bool           // a check (go version) or warm-up is in flight
-	failed    string         // the name whose warm-up failed (not tried again by this process)
-	checkedAt time.Time      // when the last check started
-	wg        sync.WaitGroup // the check or warm-up in flight
+	ready     string                 // the warmed dir in use, "" until one is
+	checking  *future.Future[string] // the check in flight (see check), nil when none
+	checkedAt time.Time              // when the last check started
+	warming   bool                   // a warm-up is in flight
+	failed    string                 // the name whose warm-up failed (not tried again by this process)
+	wg        sync.WaitGroup         // the check and the warm-up in flight
 }
 
 // Overlay is a read-only lower dir laid over Target inside the sandbox, with Size bytes of
@@ -88,8 +90,9 @@ func DefaultRoot() string {
 }
 
 // Overlays returns the overlay for a Go run (nil for other languages, or while no warmed cache
-// is ready). At most once a minute it checks in the background (go version) whether the cache
-// is current, and warms a new one when it is not.
+// is ready). At most once a minute it checks (see check) whether the cache is current; the runs
+// that come while no cache is ready wait for that check, so that a new process (a one-shot
+// `sandrun run`) uses what an earlier one warmed on disk from its first Go run on.
 func (g *Cache) Overlays(lang *languages.Language, env []string) []Overlay {
 	if g == nil || g.root == "" || lang.ID != "go" {
 		return nil
@@ -99,12 +102,21 @@ func (g *Cache) Overlays(lang *languages.Language, env []string) []Overlay {
 		return nil
 	}
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	if !g.busy && time.Since(g.checkedAt) > time.Minute {
-		g.busy, g.checkedAt = true, time.Now()
+	fu := g.checking
+	if fu == nil && time.Since(g.checkedAt) > time.Minute {
+		g.checkedAt = time.Now()
+		env := append([]string(nil), env...)
 		g.wg.Add(1)
-		go g.warm(append([]string(nil), env...))
+		fu = future.Start(context.Background(), func(context.Context) (string, error) { return g.check(env), nil })
+		g.checking = fu
 	}
+	wait := fu != nil && g.ready == ""
+	g.mu.Unlock()
+	if wait {
+		fu.Wait(context.Background()) // bounded by the go command's timeout
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	if g.ready == "" {
 		return nil
 	}
@@ -134,27 +146,73 @@ func (g *Cache) name(env []string) string {
 	return hex.EncodeToString(h.Sum(nil))[:16] + "-" + time.Now().UTC().Format("20060102")
 }
 
-// warm names the cache the env's toolchain needs today and, unless that is the one in use (or
-// failed before), fills root/name (unless it exists) and makes it the one in use.
-func (g *Cache) warm(env []string) {
+// check names the cache the env's toolchain needs today (go version), uses a dir warmed on disk
+// for it when the one in use is not, and starts a warm-up when none is current. It returns the
+// name ("" when the env finds no go command).
+func (g *Cache) check(env []string) string {
 	defer g.wg.Done()
 	name := g.name(env)
+	dir := ""
+	if name != "" {
+		dir = g.onDisk(name)
+	}
 	g.mu.Lock()
-	current := name == "" || name == g.failed || (g.ready != "" && filepath.Base(g.ready) == name)
-	if current {
-		g.busy = false
+	defer g.mu.Unlock()
+	g.checking = nil
+	current := func() bool { return g.ready != "" && filepath.Base(g.ready) == name }
+	if name == "" || current() {
+		return name
 	}
-	g.mu.Unlock()
-	if current {
-		return
+	if dir != "" {
+		g.ready = dir
 	}
+	if !g.warming && name != g.failed && !current() {
+		g.warming = true
+		g.wg.Add(1)
+		go g.warm(name, env)
+	}
+	return name
+}
+
+// onDisk is the warmed dir on disk for the toolchain name stands for: root/name itself, else
+// the newest one of the same toolchain and settings warmed on another day ("" when none is, or
+// root is not this user's private dir). A warmed dir exists only once complete (renamed into
+// place), and its name is the toolchain's hash: the marker that it is warm and for which go.
+func (g *Cache) onDisk(name string) string {
+	fi, err := os.Lstat(g.root)
+	if err != nil || !fi.IsDir() || fi.Mode().Perm()&0o022 != 0 || !ownedBySelf(fi) {
+		return ""
+	}
+	if fi, err := os.Lstat(filepath.Join(g.root, name)); err == nil && fi.IsDir() {
+		return filepath.Join(g.root, name)
+	}
+	toolchain, _, ok := strings.Cut(name, "-")
+	if !ok {
+		return ""
+	}
+	entries, _ := os.ReadDir(g.root)
+	best := ""
+	for _, e := range entries { // names end in the day (YYYYMMDD): the greatest is the newest
+		if e.IsDir() && strings.HasPrefix(e.Name(), toolchain+"-") && e.Name() > best {
+			best = e.Name()
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return filepath.Join(g.root, best)
+}
+
+// warm fills root/name (unless it exists) and makes it the one in use.
+func (g *Cache) warm(name string, env []string) {
+	defer g.wg.Done()
 	dir, err := g.fill(name, env)
 	if err == nil {
 		g.removeOld(name)
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.busy = false
+	g.warming = false
 	if err != nil {
 		g.failed = name
 		g.log.Warn("go build cache: Go runs start with an empty cache", "err", err)

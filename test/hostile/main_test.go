@@ -153,7 +153,7 @@ func newSuite(t *testing.T) *suite {
 	}
 
 	// Safety first: a harmless canary must prove isolation before anything hostile runs.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), slow(time.Minute))
 	defer cancel()
 	c, err := sandbox.RunCanary(ctx)
 	if err != nil {
@@ -262,7 +262,7 @@ func (s *suite) runE(name string, args []string, stdin []byte, lim sandbox.Limit
 	if err != nil {
 		return ran{}, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), slow(2*time.Minute))
 	defer cancel()
 	sb, err := sandbox.New(ctx, sandboxConfig)
 	if err != nil {

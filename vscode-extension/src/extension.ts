@@ -8,7 +8,7 @@ import { RunLog, type RunView } from './output';
 import { buildRunArgs } from './runArgs';
 import { errorText } from './errors';
 import { Server } from './server';
-import { readSettings } from './settings';
+import { readSettings, workspaceOverrides } from './settings';
 import type { Result } from './protocol';
 import { StatusBar } from './status';
 import { SandrunTerminal } from './terminal';
@@ -24,7 +24,23 @@ interface InFlight {
   readonly finished: Promise<void>;
 }
 
+/** The machine settings a workspace tried to set that the user has been told about. */
+const toldOverrides = new Set<string>();
+
+/** Tells the user, once per setting, that the workspace's value of a machine setting is ignored. */
+export function warnWorkspaceOverrides(): void {
+  const fresh = workspaceOverrides().filter((k) => !toldOverrides.has(k));
+  if (fresh.length === 0) {
+    return;
+  }
+  fresh.forEach((k) => toldOverrides.add(k));
+  void vscode.window.showWarningMessage(
+    `Sandrun: this workspace tries to set ${fresh.join(', ')}; Sandrun ignores it and uses only your user settings, so that a project cannot choose which binary runs, where code goes or which file is sent as a token.`,
+  );
+}
+
 export function activate(context: vscode.ExtensionContext): void {
+  warnWorkspaceOverrides();
   const channel = vscode.window.createOutputChannel('Sandrun');
   const serverLog = vscode.window.createOutputChannel('Sandrun Server');
   const status = new StatusBar();
@@ -336,6 +352,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (!e.affectsConfiguration('sandrun')) {
         return;
       }
+      warnWorkspaceOverrides();
       if (e.affectsConfiguration('sandrun.path')) {
         await server.restart();
         if (watches.anyWanted()) {

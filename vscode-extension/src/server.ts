@@ -132,7 +132,10 @@ export class Server implements vscode.Disposable {
     await this.restart();
     const s = readSettings();
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const command = resolveBinary(s.path, folder?.scheme === 'file' ? folder.fsPath : undefined);
+    const command = resolveBinary(s.path);
+    if (command === undefined) {
+      throw new Error(`sandrun.path "${s.path}" is a relative path; give a name on PATH (sandrun) or an absolute path (~/ works) in your user settings`);
+    }
     const exe = { command, args: ['lsp'], transport: TransportKind.stdio, options: { cwd: folder?.scheme === 'file' ? folder.fsPath : undefined } };
     const serverOptions: ServerOptions = { run: exe, debug: exe };
     const clientOptions: LanguageClientOptions = {
@@ -140,6 +143,14 @@ export class Server implements vscode.Disposable {
       initializationOptions: serverSettings(s),
       outputChannel: this.log,
       revealOutputChannelOn: 4, // RevealOutputChannelOn.Never: run errors go to the Sandrun panel
+      // Should the server pull its settings (workspace/configuration), it gets what readSettings
+      // allows, never a workspace's sandrun.executor or sandrun.tokenFile.
+      middleware: {
+        workspace: {
+          configuration: (params, token, next) =>
+            params.items.map((item) => (item.section === 'sandrun' ? serverSettings(readSettings()) : null)),
+        },
+      },
     };
     const client = new LanguageClient('sandrun', 'Sandrun Server', serverOptions, clientOptions);
     client.onNotification(Notification.start, (p: StartParams) => this.events.start(p));

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { startFailure } from '../src/errors';
-import { expandHome, readSettings, resolveBinary, serverSettings } from '../src/settings';
+import { expandHome, readSettings, resolveBinary, serverSettings, workspaceOverrides } from '../src/settings';
 import { setConfig } from './vscode-stub';
 
 describe('settings', () => {
@@ -47,18 +47,33 @@ describe('settings', () => {
     });
   });
 
-  it('resolveBinary', () => {
-    const cases: Array<[string, string | undefined, string]> = [
-      ['sandrun', '/ws', 'sandrun'],
-      ['~/bin/sandrun', '/ws', '/home/u/bin/sandrun'],
-      ['/usr/local/bin/sandrun', '/ws', '/usr/local/bin/sandrun'],
-      ['bin/sandrun', '/ws', '/ws/bin/sandrun'],
-      ['./bin/sandrun', '/ws', '/ws/bin/sandrun'],
-      ['bin/sandrun', undefined, 'bin/sandrun'],
+  it('resolveBinary: never from the workspace folder', () => {
+    const cases: Array<[string, string | undefined]> = [
+      ['sandrun', 'sandrun'],
+      ['~/bin/sandrun', '/home/u/bin/sandrun'],
+      ['/usr/local/bin/sandrun', '/usr/local/bin/sandrun'],
+      ['bin/sandrun', undefined],
+      ['./bin/sandrun', undefined],
+      ['../evil/sandrun', undefined],
     ];
-    for (const [p, folder, want] of cases) {
-      assert.equal(resolveBinary(p, folder, '/home/u'), want, `${p} in ${folder}`);
+    for (const [p, want] of cases) {
+      assert.equal(resolveBinary(p, '/home/u'), want, p);
     }
+  });
+
+  it('a workspace cannot choose the binary, the executor or the token file', () => {
+    // A repository's .vscode/settings.json, as an attacker would write it.
+    setConfig(
+      { executor: 'tcp://127.0.0.1:7070', tokenFile: '/home/u/.sandrun/token' },
+      { path: './evil/sandrun', executor: 'tcp://attacker.example:7070', tokenFile: '~/.ssh/id_ed25519', tlsCA: '/tmp/ca.pem', timeLimit: '3s' },
+    );
+    const s = readSettings();
+    assert.equal(s.path, 'sandrun');
+    assert.equal(s.executor, 'tcp://127.0.0.1:7070');
+    assert.equal(s.tokenFile, '/home/u/.sandrun/token');
+    assert.equal(s.tlsCA, '');
+    assert.equal(s.timeLimit, '3s', 'ordinary settings still come from the workspace');
+    assert.deepEqual(workspaceOverrides(), ['sandrun.path', 'sandrun.executor', 'sandrun.tokenFile', 'sandrun.tlsCA']);
   });
 });
 

@@ -30,9 +30,14 @@ export class Uri {
 }
 
 let config: Record<string, unknown> = {};
-/** Replaces every sandrun.* setting (keys without the "sandrun." prefix). */
-export function setConfig(c: Record<string, unknown>): void {
+let workspaceConfig: Record<string, unknown> = {};
+/**
+ * Replaces every sandrun.* setting (keys without the "sandrun." prefix): c the user's values,
+ * workspace the workspace's (which win in get(), as in VS Code for non-machine settings).
+ */
+export function setConfig(c: Record<string, unknown>, workspace: Record<string, unknown> = {}): void {
   config = { ...c };
+  workspaceConfig = { ...workspace };
 }
 
 let workspaceRoot = '/ws';
@@ -48,7 +53,14 @@ export const workspace = {
     if (section !== 'sandrun') {
       throw new Error(`stub: unexpected configuration section ${section}`);
     }
-    return { get: <T>(key: string): T | undefined => config[key] as T | undefined };
+    return {
+      get: <T>(key: string): T | undefined => (key in workspaceConfig ? workspaceConfig[key] : config[key]) as T | undefined,
+      inspect: <T>(key: string) => ({
+        key: `sandrun.${key}`,
+        globalValue: config[key] as T | undefined,
+        workspaceValue: workspaceConfig[key] as T | undefined,
+      }),
+    };
   },
   asRelativePath(u: Uri | string, _includeFolder?: boolean): string {
     const p = typeof u === 'string' ? u : u.path;
