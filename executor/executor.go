@@ -8,6 +8,7 @@ package executor
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"time"
 )
@@ -140,6 +141,17 @@ type Event struct {
 	Stage  Stage  `json:"stage"`
 	Stream Stream `json:"stream"`
 	Data   []byte `json:"data"`
+	// Restart, when > 0, says the run started again from the beginning on another executor
+	// (this is its attempt number, counting from 1) because the one running it stopped (a fleet
+	// worker killed mid-run): output before this event belongs to the abandoned attempt and
+	// front ends clear it or mark it. Such an event has no Data.
+	Restart int `json:"restart,omitempty"`
+}
+
+// RestartNote is the line front ends show for an Event with Restart set, between the abandoned
+// attempt's output and the new one's.
+func (e Event) RestartNote() string {
+	return fmt.Sprintf("\n[sandrun: the executor running this stopped; running it again from the start elsewhere (attempt %d); the output above is from the abandoned attempt]\n", e.Restart)
 }
 
 // LanguageInfo describes one language as an executor offers it.

@@ -141,6 +141,10 @@ func (s *Server) runOn(r *run, be *backend, j job) (executor.Result, error) {
 		}
 	}
 	res, err := be.ex.Run(r.ctx, j.req, func(ev executor.Event) {
+		if ev.Restart > 0 {
+			send(key{executor.StageRun, executor.Stderr}, ev.RestartNote())
+			return
+		}
 		k := key{ev.Stage, ev.Stream}
 		u := streams[k]
 		if u == nil {

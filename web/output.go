@@ -16,6 +16,10 @@ type outputs struct {
 func newOutputs() *outputs { return &outputs{byStage: map[executor.Stage]*strings.Builder{}} }
 
 func (o *outputs) add(ev executor.Event) {
+	if ev.Restart > 0 { // the job started again elsewhere: only the new attempt's output counts
+		o.byStage = map[executor.Stage]*strings.Builder{}
+		return
+	}
 	b := o.byStage[ev.Stage]
 	if b == nil {
 		b = new(strings.Builder)

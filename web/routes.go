@@ -16,6 +16,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/openapi.json", s.handleOpenAPI)
 
 	mux.HandleFunc("GET /api/v1/languages", s.auth(s.handleLanguages))
+	mux.HandleFunc("GET /api/v1/fleet", s.auth(s.handleFleet))
 	mux.HandleFunc("POST /api/v1/run", runs(s.handleRun))
 	mux.HandleFunc("GET /api/v1/run/stream", runs(s.handleStream))
 

@@ -48,6 +48,9 @@ type Options struct {
 	MaxLimits executor.Limits
 	// Logger receives one line per request. nil means slog.Default().
 	Logger *slog.Logger
+	// Fleet, when the Executor runs jobs on a NATS fleet, reports its status on /api/v1/fleet
+	// and in /metrics.
+	Fleet Fleet
 }
 
 // Defaults for Options.
@@ -173,6 +176,9 @@ func New(opts Options) (*Server, error) {
 		s.limiter = newRateLimiter(opts.Rate.N, opts.Rate.Per)
 	}
 	s.metrics = newMetrics(s.registry, s.exec)
+	if opts.Fleet != nil {
+		s.registry.MustRegister(fleetCollector{opts.Fleet})
+	}
 	s.handler = s.routes()
 	return s, nil
 }

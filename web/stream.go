@@ -128,6 +128,10 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 
 	splitters := map[[2]string]*utf8Splitter{}
 	res, err := s.run(runCtx, req, func(ev executor.Event) {
+		if ev.Restart > 0 {
+			st.send(streamOut{Type: "output", Stage: executor.StageRun, Stream: executor.Stderr, Data: ev.RestartNote()})
+			return
+		}
 		key := [2]string{string(ev.Stage), string(ev.Stream)}
 		sp := splitters[key]
 		if sp == nil {

@@ -2,7 +2,8 @@
 // Markdown table: per-run latency (median, one run at a time) and throughput (runs/s at
 // concurrency = cores and 2×cores) of /bin/true, python3 and a compiled C hello world, bare and
 // sandboxed; the compile cache's hit against a miss for C++; the memory of `sandrun serve` idle
-// and under load; and what the HTTP, TCP and LSP front ends add to a local run.
+// and under load; what the HTTP, TCP and LSP front ends add to a local run; and runs/s through 1,
+// 2 and 3 fleet workers on an embedded NATS server, with the NATS hop's cost over tcp://.
 //
 // `make bench-table` builds and runs it. It is a measuring tool, not a test: it asserts nothing
 // about time, and a loaded machine gives slower, noisier figures (the load average is printed).
@@ -44,7 +45,7 @@ func run() error {
 	flag.IntVar(&c.n, "n", 100, "runs per latency figure (the median is reported)")
 	flag.IntVar(&c.through, "throughput-runs", 60, "runs per throughput figure")
 	flag.StringVar(&c.bin, "sandrun", "bin/sandrun", "the sandrun binary, for the serve, lsp and executor measures")
-	flag.StringVar(&skip, "skip", "", "comma-separated sections to leave out: latency, throughput, cache, oneshot, memory, frontends, versus")
+	flag.StringVar(&skip, "skip", "", "comma-separated sections to leave out: latency, throughput, cache, oneshot, memory, frontends, versus, fleet")
 	flag.Parse()
 	if c.n < 3 || c.through < 4 {
 		return fmt.Errorf("-n must be at least 3 and -throughput-runs at least 4")
@@ -75,6 +76,7 @@ func run() error {
 		{"cache", w.cache},
 		{"oneshot", w.oneshot},
 		{"frontends", w.frontends},
+		{"fleet", w.fleet},
 	}
 	for _, s := range sections {
 		if c.skip[s.name] || (s.name == "frontends" && c.skip["memory"] && c.skip["frontends"]) {

@@ -28,6 +28,7 @@ type workloads struct {
 	python  string // /usr/bin/python3 as the sandbox finds it
 	cBinary string // cHello compiled on the host
 	local   *local.Executor
+	langs   *languages.Set // the local executor's, so that more executors share its detection
 }
 
 func newWorkloads(ctx context.Context) (*workloads, error) {
@@ -56,7 +57,10 @@ func newWorkloads(ctx context.Context) (*workloads, error) {
 	if out, err := exec.Command("gcc", "-O2", "-o", w.cBinary, src).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("gcc: %v: %s", err, out)
 	}
-	if w.local, err = local.New(local.Options{}); err != nil {
+	if w.langs, err = languages.Load(); err != nil {
+		return nil, err
+	}
+	if w.local, err = local.New(local.Options{Languages: w.langs}); err != nil {
 		return nil, err
 	}
 	// Toolchain detection happens once per executor; keep it out of the figures.

@@ -7,15 +7,19 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/fleet"
 	"github.com/sandrun/sandrun/executor/local"
 	"github.com/sandrun/sandrun/executor/remote"
 	"github.com/sandrun/sandrun/executor/spec"
 )
 
-// executorCmd serves the local sandbox over TCP until SIGTERM or Ctrl-C, then shuts down
-// gracefully: no new connections or runs, runs in flight get --grace to finish, then are killed.
+// executorCmd serves the local sandbox over TCP, or as a fleet worker with --nats (or both),
+// until SIGTERM or Ctrl-C, then shuts down gracefully: no new connections or runs, runs in
+// flight get --grace to finish, then are killed. A fleet worker hands its jobs back to the
+// queue at once instead.
 func executorCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("executor", flag.ContinueOnError)
 	var lf listenFlags
@@ -24,9 +28,13 @@ func executorCmd(ctx context.Context, args []string) error {
 	tlsCert := fs.String("tls-cert", "", "TLS certificate (PEM); with --tls-key, clients connect with --tls-ca")
 	tlsKey := fs.String("tls-key", "", "TLS private key (PEM)")
 	slots := fs.Int("slots", 0, "runs at once (default: the number of CPUs)")
-	queue := fs.Int("queue", 0, "runs that may wait for a slot before clients get \"executor busy\" (default 4×slots; 0 when given means no queue)")
+	queue := fs.Int("queue", defaultExecutorQueue, "runs that may wait for a slot before clients get \"executor busy\" (0 means no queue); a burst waits here instead of being refused")
 	perConn := fs.Int("max-runs-per-conn", 0, "runs in flight on one connection (default 64)")
 	maxMsg := fs.String("max-message", "128MiB", "largest message a client may send (a request carries its sources and stdin in base64)")
+	natsURL := fs.String("nats", "", "join a fleet: pull jobs from NATS JetStream at nats://HOST:PORT[,nats://…] (TCP only with an explicit --listen)")
+	fleetQueue := fs.Int("fleet-queue", fleet.DefaultQueueMax, "with --nats: jobs the fleet's stream holds before submissions get \"busy\" (when this worker creates it)")
+	var nf natsFlags
+	nf.register(fs)
 	var cache cacheFlags
 	cache.register(fs, false)
 	if err := fs.Parse(args); err != nil {
@@ -38,8 +46,14 @@ func executorCmd(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError("unexpected argument %q; the executor takes only flags", fs.Arg(0))
 	}
-	queueSet := false
-	fs.Visit(func(f *flag.Flag) { queueSet = queueSet || f.Name == "queue" })
+	listenSet := false
+	fs.Visit(func(f *flag.Flag) { listenSet = listenSet || f.Name == "listen" })
+	if nf.set() && *natsURL == "" {
+		return usageError("the --nats-* flags need --nats nats://HOST:PORT")
+	}
+	if *fleetQueue < 1 {
+		return usageError("--fleet-queue must be at least 1")
+	}
 	if *slots < 0 || *queue < 0 || *perConn < 0 {
 		return usageError("--slots, --queue and --max-runs-per-conn must not be negative")
 	}
@@ -68,7 +82,7 @@ func executorCmd(ctx context.Context, args []string) error {
 	}
 
 	lo := local.Options{Slots: *slots, QueueMax: *queue}
-	if queueSet && *queue == 0 {
+	if *queue == 0 {
 		lo.QueueMax = -1
 	}
 	if err := cache.apply(&lo); err != nil {
@@ -79,6 +93,28 @@ func executorCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closer.Close()
+	if *natsURL != "" {
+		conn := nf.conn(*natsURL, "sandrun executor")
+		conn.QueueMax = *fleetQueue
+		w, err := fleet.NewWorker(ctx, fleet.WorkerOptions{Conn: conn, Executor: ex, Slots: *slots,
+			Logf: func(format string, args ...any) { fmt.Fprintf(os.Stderr, "sandrun executor: "+format+"\n", args...) }})
+		if err != nil {
+			if strings.Contains(err.Error(), "want nats://") {
+				return usageError("--nats: %v", err)
+			}
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "sandrun executor %s: fleet worker %s joining %s (%d slots; %d languages)\n",
+			executor.Version, w.ID(), *natsURL, w.Slots(), len(w.Languages()))
+		if !listenSet {
+			return w.Serve(ctx)
+		}
+		go func() {
+			if err := w.Serve(ctx); err != nil {
+				fmt.Fprintf(os.Stderr, "sandrun executor: fleet worker: %v\n", err)
+			}
+		}()
+	}
 	ln, err := lf.listen()
 	if err != nil {
 		return err
@@ -101,3 +137,7 @@ func executorCmd(ctx context.Context, args []string) error {
 
 	return lf.serveUntilDone(ctx, srv, ln)
 }
+
+// defaultExecutorQueue is how many runs `sandrun executor` lets wait for a slot: as many as the
+// server takes in flight (remote.ServerOptions.MaxRuns), so that a burst queues.
+const defaultExecutorQueue = 512

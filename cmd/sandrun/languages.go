@@ -16,9 +16,11 @@ func languagesCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("languages", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print the list as JSON")
 	installed := fs.Bool("installed", false, "list only languages whose toolchain is installed here")
-	execSpec := fs.String("executor", "local", "where to ask: local, or tcp://HOST:PORT")
+	execSpec := fs.String("executor", "local", "where to ask: local, tcp://HOST:PORT, or a fleet at nats://HOST:PORT[,…]")
 	tokenFile := fs.String("token-file", "", "file holding the remote executor's token")
 	tlsCA := fs.String("tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
+	var nf natsFlags
+	nf.register(fs)
 	insecure := fs.Bool("insecure-plaintext", false, insecurePlaintextUsage)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -26,7 +28,7 @@ func languagesCmd(ctx context.Context, args []string) error {
 		}
 		return usageError("%v", err)
 	}
-	ex, closeEx, err := openExecutor(ctx, *execSpec, spec.Options{TokenFile: *tokenFile, TLSCA: *tlsCA, InsecurePlaintext: *insecure})
+	ex, closeEx, err := openExecutor(ctx, *execSpec, spec.Options{TokenFile: *tokenFile, TLSCA: *tlsCA, InsecurePlaintext: *insecure, NATS: nf.conn("", "sandrun languages")})
 	if err != nil {
 		return err
 	}

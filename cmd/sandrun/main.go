@@ -28,6 +28,7 @@ var commands = map[string]command{
 	"lsp":       {"speak LSP on stdio (for the VS Code extension)", lspCmd},
 	"executor":  {"serve the local sandbox to remote clients over TCP", executorCmd},
 	"doctor":    {"report what the sandbox can enforce on this host", doctorCmd},
+	"fleet":     {"show the workers, queue and job totals of a NATS fleet", fleetCmd},
 }
 
 // exitError carries an exit code out of a subcommand without printing anything more.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -28,6 +29,7 @@ type runFlags struct {
 	insecure                 bool
 	json                     bool
 	cache                    cacheFlags
+	nats                     natsFlags
 	// oneShot: one run and exit (`sandrun run`): no pool of sandboxes, so nothing is reset or
 	// kept ready after the run only to be closed.
 	oneShot bool
@@ -39,9 +41,10 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.timeLimit, "time-limit", 0, "CPU time limit, e.g. 2s (default 2s, or the language's)")
 	fs.DurationVar(&f.wallLimit, "wall-limit", 0, "wall-clock limit, e.g. 5s (default 2×CPU+1s)")
 	fs.StringVar(&f.memoryLimit, "memory-limit", "", "memory limit, e.g. 256MiB (default 256MiB, or the language's)")
-	fs.StringVar(&f.execSpec, "executor", "local", "where to run: local, or tcp://HOST:PORT")
-	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the remote executor's token")
-	fs.StringVar(&f.tca, "tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
+	fs.StringVar(&f.execSpec, "executor", "local", "where to run: local, tcp://HOST:PORT, or a fleet at nats://HOST:PORT[,…]")
+	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the remote executor's token (with nats://, the NATS token)")
+	fs.StringVar(&f.tca, "tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor (or NATS server)")
+	f.nats.register(fs)
 	fs.BoolVar(&f.insecure, "insecure-plaintext", false, insecurePlaintextUsage)
 	fs.BoolVar(&f.json, "json", false, "print one Result JSON object instead of the live output")
 	f.cache.register(fs, true)
@@ -49,7 +52,10 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 
 // open returns the executor the flags ask for.
 func (f *runFlags) open(ctx context.Context) (executor.Executor, func() error, error) {
-	opts := spec.Options{TokenFile: f.tokenFile, TLSCA: f.tca, InsecurePlaintext: f.insecure}
+	opts := spec.Options{TokenFile: f.tokenFile, TLSCA: f.tca, InsecurePlaintext: f.insecure, NATS: f.nats.conn("", "sandrun")}
+	if f.nats.set() && !strings.HasPrefix(f.execSpec, "nats://") && !strings.HasPrefix(f.execSpec, "tls://") {
+		return nil, nil, usageError("the --nats-* flags go with --executor nats://HOST:PORT")
+	}
 	if err := f.cache.apply(&opts.Local); err != nil {
 		return nil, nil, err
 	}
@@ -109,7 +115,10 @@ func runCmd(ctx context.Context, args []string) error {
 	inv.flags.oneShot = true
 	ex, closeEx, err := inv.flags.open(ctx)
 	if err != nil {
-		return err
+		if errors.As(err, new(usageErr)) {
+			return err
+		}
+		return cannotRun(os.Stderr, err)
 	}
 	defer closeEx()
 	req := inv.req
@@ -224,6 +233,10 @@ func runOnce(ctx context.Context, ex executor.Executor, req executor.Request, as
 		}
 		onEvent = func(ev executor.Event) {
 			sp.stop()
+			if ev.Restart > 0 {
+				fmt.Fprint(stderr, ev.RestartNote())
+				return
+			}
 			w := stdout
 			if ev.Stream == executor.Stderr || ev.Stage == executor.StageCompile {
 				w = stderr
@@ -237,7 +250,7 @@ func runOnce(ctx context.Context, ex executor.Executor, req executor.Request, as
 		if executor.IsRequestError(err) {
 			return usageError("%v", err)
 		}
-		return err
+		return cannotRun(stderr, err)
 	}
 	if asJSON {
 		enc := json.NewEncoder(stdout)
@@ -251,6 +264,16 @@ func runOnce(ctx context.Context, ex executor.Executor, req executor.Request, as
 		return exitError{code}
 	}
 	return nil
+}
+
+// cannotRun reports that sandrun could not run the program (the executor unreachable, refused,
+// busy or failing) and gives exit code 125; Ctrl-C stays the context's error.
+func cannotRun(stderr io.Writer, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	fmt.Fprintf(stderr, "sandrun run: %v\n", err)
+	return exitError{125}
 }
 
 // resourceLine sums up a Result's measurements: "exit 0 · cpu 12 ms · wall 30 ms · mem 8.1 MiB".

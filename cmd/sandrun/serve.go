@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
 
+	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/fleet"
 	"github.com/sandrun/sandrun/executor/remote"
 	"github.com/sandrun/sandrun/executor/spec"
 	"github.com/sandrun/sandrun/web"
@@ -19,7 +22,7 @@ func serveCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var lf listenFlags
 	lf.register(fs, "serve", "addr", "127.0.0.1:8080", "HOST:PORT to listen on (a non-loopback host needs --api-token-file)")
-	execSpec := fs.String("executor", "local", "where to run: local, or tcp://HOST:PORT")
+	execSpec := fs.String("executor", "local", "where to run: local, tcp://HOST:PORT, or a fleet at nats://HOST:PORT[,…]")
 	tokenFile := fs.String("token-file", "", "file holding the remote executor's token (with --executor tcp://)")
 	tlsCA := fs.String("tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
 	insecure := fs.Bool("insecure-plaintext", false, insecurePlaintextUsage)
@@ -31,6 +34,12 @@ func serveCmd(ctx context.Context, args []string) error {
 	maxBody := fs.String("max-body", "4MiB", "largest request body or WebSocket message")
 	outputBudget := fs.String("output-budget", "32MiB", "total output of one request (every stage, case and stream together); past it the run stops with output_limit; off for none")
 	logFormat := fs.String("log-format", "text", "request log format on stderr: text or json")
+	natsListen := fs.String("nats-listen", "", "start an embedded NATS server with JetStream on HOST:PORT, run jobs through it, and let workers on other machines join with \"sandrun executor --nats nats://HOST:PORT\"")
+	natsStore := fs.String("nats-store", "", "with --nats-listen: the JetStream store directory (default: $XDG_STATE_HOME/sandrun/nats)")
+	noLocalWorker := fs.Bool("no-local-worker", false, "with --nats-listen: run no worker in this process; only joined workers run jobs")
+	fleetQueue := fs.Int("fleet-queue", fleet.DefaultQueueMax, "with a fleet: jobs its stream holds before submissions get \"busy\" (when this process creates it)")
+	var nf natsFlags
+	nf.register(fs)
 	var cache cacheFlags
 	cache.register(fs, false)
 	if err := fs.Parse(args); err != nil {
@@ -90,11 +99,36 @@ func serveCmd(ctx context.Context, args []string) error {
 	if err := cache.apply(&eo.Local); err != nil {
 		return err
 	}
-	exec, closeExec, err := openExecutor(ctx, *execSpec, eo)
-	if err != nil {
-		return err
+	var exec executor.Executor
+	if *natsListen != "" {
+		if *execSpec != "local" && *execSpec != "" {
+			return usageError("--nats-listen runs its own fleet; drop --executor %s", *execSpec)
+		}
+		if *fleetQueue < 1 {
+			return usageError("--fleet-queue must be at least 1")
+		}
+		c, stop, err := startFleet(ctx, *natsListen, *natsStore, !*noLocalWorker, *fleetQueue, nf, eo, opts.Logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		exec, opts.Fleet = c, c
+	} else {
+		if *natsStore != "" || *noLocalWorker {
+			return usageError("--nats-store and --no-local-worker go with --nats-listen HOST:PORT")
+		}
+		eo.NATS = nf.conn("", "sandrun serve")
+		eo.NATS.QueueMax = *fleetQueue
+		ex, closeExec, err := openExecutor(ctx, *execSpec, eo)
+		if err != nil {
+			return err
+		}
+		defer closeExec()
+		exec = ex
+		if f, ok := ex.(web.Fleet); ok {
+			opts.Fleet = f
+		}
 	}
-	defer closeExec()
 	opts.Executor = exec
 	srv, err := web.New(opts)
 	if err != nil {
@@ -109,6 +143,69 @@ func serveCmd(ctx context.Context, args []string) error {
 	opts.Logger.Info("serving", "url", "http://"+ln.Addr().String(), "executor", *execSpec, "rate", opts.Rate.String(),
 		"api_token", opts.APIToken != "", "cors", strings.Join(origins, ","))
 	return lf.serveUntilDone(ctx, srv, ln)
+}
+
+// startFleet starts the embedded NATS server of `serve --nats-listen`, a local worker (unless
+// told not to) and the client the server runs jobs through. stop undoes it all.
+func startFleet(ctx context.Context, listen, store string, localWorker bool, queue int, nf natsFlags, eo spec.Options, log *slog.Logger) (*fleet.Client, func(), error) {
+	if nf.creds != "" {
+		return nil, nil, usageError("--nats-creds is for an external NATS server; the embedded one takes --nats-token-file")
+	}
+	// Anyone who reaches the NATS server can submit jobs (run code) or pose as a worker: the
+	// same loopback rule as every server that runs code on request.
+	if err := spec.CheckListen(listen, nf.tokenFile != "", "--nats-token-file"); err != nil {
+		return nil, nil, specUsage(err)
+	}
+	emb, err := fleet.StartEmbedded(fleet.EmbeddedOptions{Listen: listen, StoreDir: store, TokenFile: nf.tokenFile})
+	if err != nil {
+		return nil, nil, err
+	}
+	wctx, stopWorker := context.WithCancel(context.Background())
+	workerDone := make(chan struct{})
+	var local io.Closer
+	if localWorker {
+		ex, closer, err := spec.Open(ctx, "local", spec.Options{Local: eo.Local, Notes: os.Stderr})
+		if err != nil {
+			stopWorker()
+			emb.Close()
+			return nil, nil, err
+		}
+		local = closer
+		go func() {
+			defer close(workerDone)
+			conn := nf.conn(emb.URL(), "sandrun serve worker")
+			conn.QueueMax = queue
+			w, err := fleet.NewWorker(wctx, fleet.WorkerOptions{Conn: conn, Executor: ex})
+			if err != nil {
+				log.Error("local fleet worker", "err", err)
+				return
+			}
+			log.Info("local fleet worker joined", "worker", w.ID(), "languages", len(w.Languages()))
+			_ = w.Serve(wctx)
+		}()
+	} else {
+		close(workerDone)
+	}
+	conn := nf.conn(emb.URL(), "sandrun serve")
+	conn.QueueMax = queue
+	c, err := fleet.Dial(ctx, fleet.ClientOptions{Conn: conn})
+	stop := func() {
+		if c != nil {
+			c.Close()
+		}
+		stopWorker()
+		<-workerDone
+		if local != nil {
+			local.Close()
+		}
+		emb.Close()
+	}
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	log.Info("fleet", "nats", emb.URL(), "local_worker", localWorker, "join_with", "sandrun executor --nats "+emb.URL())
+	return c, stop, nil
 }
 
 // multiFlag is a repeatable string flag; each value may also hold a comma-separated list.

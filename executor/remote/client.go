@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"strings"
 	"sync"
@@ -37,6 +38,10 @@ type Options struct {
 	HeartbeatTimeout time.Duration
 	CancelWait       time.Duration // how long Run waits for the executor to confirm a cancel; default 2s
 	MaxMessageBytes  int64         // largest frame accepted from the executor; default 1 GiB (a Result may hold 64 MiB per stream, escaped)
+	// BusyRetry is the least time Run keeps retrying, with backoff, while the executor
+	// answers that its queue is full; a run's wall-time limit, when longer, is its budget.
+	// Default 10s; negative means no retry.
+	BusyRetry time.Duration
 }
 
 func (o *Options) setDefaults() {
@@ -49,6 +54,9 @@ func (o *Options) setDefaults() {
 	defDur(&o.Heartbeat, 2*time.Second)
 	defDur(&o.HeartbeatTimeout, 5*time.Second)
 	defDur(&o.CancelWait, 2*time.Second)
+	if o.BusyRetry == 0 {
+		o.BusyRetry = 10 * time.Second
+	}
 	if o.MaxMessageBytes <= 0 {
 		o.MaxMessageBytes = 1 << 30
 	}
@@ -183,16 +191,42 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 // MethodStdin); Run does not wait for a Read that is blocked when the run ends, so the caller
 // ends the stream (e.g. executor.StdinFeed.Close) once Run returns.
 func (c *Client) Run(ctx context.Context, req executor.Request, onEvent func(executor.Event)) (executor.Result, error) {
-	s, err := c.session(ctx)
-	if err != nil {
-		return executor.Result{}, err
-	}
-	res, err := s.run(ctx, req, onEvent)
+	res, err := c.runRetry(ctx, req, onEvent)
 	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) &&
 		!executor.IsRequestError(err) && !errors.Is(err, executor.ErrBusy) {
 		err = fmt.Errorf("remote: run on %s: %w", c.addr, err)
 	}
 	return res, err
+}
+
+// runRetry runs req, trying again with backoff while the executor answers busy (its queue is
+// full), for as long as the run's wall budget (its wall-time limit, at least BusyRetry) lasts.
+func (c *Client) runRetry(ctx context.Context, req executor.Request, onEvent func(executor.Event)) (executor.Result, error) {
+	deadline := time.Now().Add(max(req.Limits.WallTime(), c.opts.BusyRetry))
+	if c.opts.BusyRetry < 0 {
+		deadline = time.Time{}
+	}
+	wait := 50 * time.Millisecond
+	for {
+		s, err := c.session(ctx)
+		if err != nil {
+			return executor.Result{}, err
+		}
+		res, err := s.run(ctx, req, onEvent)
+		// Only a full queue is worth waiting for: this connection's own limit and a server
+		// shutting down are not.
+		if err != executor.ErrBusy || time.Now().Add(wait).After(deadline) {
+			return res, err
+		}
+		t := time.NewTimer(wait + time.Duration(rand.Int64N(int64(wait))))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return executor.Result{}, ctx.Err()
+		case <-t.C:
+		}
+		wait = min(2*wait, time.Second)
+	}
 }
 
 // Languages implements executor.Executor with the remote executor's languages and versions.

@@ -105,7 +105,7 @@ func TestRun(t *testing.T) {
 func TestErrorsKeepTheirKind(t *testing.T) {
 	f := newFake(1, 0)
 	addr, _ := startServer(t, f, ServerOptions{})
-	c := dial(t, addr, Options{})
+	c := dial(t, addr, Options{BusyRetry: -1})
 
 	_, err := c.Run(context.Background(), executor.Request{Language: "pyhton", Files: []executor.File{{Name: "a"}}}, nil)
 	var re *executor.RequestError
@@ -117,7 +117,7 @@ func TestErrorsKeepTheirKind(t *testing.T) {
 		t.Errorf("RequestError (-want +got):\n%s", diff)
 	}
 
-	// One slot, no queue: a second run while the first blocks is busy, at once.
+	// One slot, no queue: a second run while the first blocks is busy, at once (no retry).
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go c.Run(ctx, script("block"), nil)
@@ -238,5 +238,31 @@ func TestRequestTooLarge(t *testing.T) {
 	req.Stdin = make([]byte, 30<<10)
 	if res, err := c.Run(context.Background(), req, nil); err != nil || len(res.Stdout) != 30<<10 {
 		t.Errorf("request under the limit on the same connection: %d bytes, %v", len(res.Stdout), err)
+	}
+}
+
+// TestBurstQueues: 48 runs from 16 clients against 2 slots and a short queue all complete:
+// clients retry a full queue with backoff.
+func TestBurstQueues(t *testing.T) {
+	f := newFake(2, 4)
+	addr, _ := startServer(t, f, ServerOptions{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 48)
+	for range 16 {
+		c := dial(t, addr, Options{})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 3 {
+				if _, err := c.Run(context.Background(), script("sleep 20ms", "out x"), nil); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

@@ -1,4 +1,5 @@
-// Package spec turns what a user names as an executor ("local", "tcp://HOST:PORT") and its
+// Package spec turns what a user names as an executor ("local", "tcp://HOST:PORT",
+// "nats://HOST:PORT") and its
 // options into an executor.Executor. It is the one place that decides which executor a front end
 // gets: the CLI's run, watch, languages, serve and lsp commands all call Open, so that a new kind
 // of executor is one more case here.
@@ -15,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/fleet"
 	"github.com/sandrun/sandrun/executor/local"
 	"github.com/sandrun/sandrun/executor/remote"
 	"github.com/sandrun/sandrun/executor/sandbox"
@@ -35,6 +37,10 @@ type Options struct {
 	// IgnoreRemoteOptions makes Open ignore TokenFile and TLSCA for the local executor instead of
 	// refusing them (the editor's settings may keep a token file while the executor is local).
 	IgnoreRemoteOptions bool
+	// NATS says how to reach a fleet (nats://): credentials, token, TLS, the stream's bound.
+	// Its URL is the spec. For nats://, TokenFile and TLSCA, when set, are the NATS token and
+	// CA unless NATS has its own.
+	NATS fleet.ConnOptions
 	// InsecurePlaintext lets a token go over plain TCP to an executor off this machine (see
 	// remote.Options.InsecurePlaintext). Front ends take it from their own command line, never
 	// from an editor's or a project's settings.
@@ -48,7 +54,7 @@ type Options struct {
 }
 
 // Usage is the sentence that says which specs there are.
-const Usage = `use "local" or "tcp://HOST:PORT"`
+const Usage = `use "local", "tcp://HOST:PORT" or "nats://HOST:PORT[,nats://HOST:PORT…]"`
 
 // Check reports whether s names an executor, without opening it: nil, or an *Error.
 func Check(s string) error {
@@ -60,6 +66,11 @@ func Check(s string) error {
 			return &Error{fmt.Sprintf("executor %q: want tcp://HOST:PORT, e.g. tcp://127.0.0.1:7070", s)}
 		}
 		return nil
+	case strings.HasPrefix(s, "nats://") || strings.HasPrefix(s, "tls://"):
+		if err := fleet.CheckURL(s); err != nil {
+			return &Error{fmt.Sprintf("executor %q: want nats://HOST:PORT[,nats://HOST:PORT…], e.g. nats://127.0.0.1:4222", s)}
+		}
+		return nil
 	}
 	return &Error{fmt.Sprintf("%q is not an executor; %s", s, Usage)}
 }
@@ -67,7 +78,9 @@ func Check(s string) error {
 // Open returns the executor s names, and what to close when done with it:
 //   - "" or "local": the sandbox on this machine (local.New with opts.Local);
 //   - "tcp://HOST:PORT": a remote.Client connected and authenticated to `sandrun executor`
-//     there, with the token read from opts.TokenFile and, when opts.TLSCA is set, over TLS.
+//     there, with the token read from opts.TokenFile and, when opts.TLSCA is set, over TLS;
+//   - "nats://HOST:PORT[,…]": a fleet.Client of the fleet those NATS servers carry, with
+//     opts.NATS's auth (or TokenFile and TLSCA as the NATS token and CA).
 //
 // A spec or options that do not fit are an *Error. opts.TokenFile and opts.TLSCA with a local
 // executor are an error (unless IgnoreRemoteOptions), so that a forgotten --executor does not
@@ -78,7 +91,7 @@ func Open(ctx context.Context, s string, opts Options) (executor.Executor, io.Cl
 	}
 	if s == "" || s == "local" {
 		if (opts.TokenFile != "" || opts.TLSCA != "") && !opts.IgnoreRemoteOptions {
-			return nil, nil, &Error{"--token-file and --tls-ca apply only to --executor tcp://HOST:PORT"}
+			return nil, nil, &Error{"--token-file and --tls-ca apply only to --executor tcp://HOST:PORT or nats://HOST:PORT"}
 		}
 		if opts.Local.Log == nil && opts.Notes != nil {
 			opts.Local.Log = slog.New(slog.NewTextHandler(opts.Notes, nil))
@@ -91,6 +104,24 @@ func Open(ctx context.Context, s string, opts Options) (executor.Executor, io.Cl
 			noteUnenforced(opts.Notes)
 		}
 		return l, l, nil
+	}
+	if !strings.HasPrefix(s, "tcp://") {
+		conn := opts.NATS
+		conn.URL = s
+		if conn.TokenFile == "" && conn.CredsFile == "" {
+			conn.TokenFile = opts.TokenFile
+		}
+		if conn.TLSCA == "" {
+			conn.TLSCA = opts.TLSCA
+		}
+		if conn.Name == "" {
+			conn.Name = "sandrun"
+		}
+		c, err := fleet.Dial(ctx, fleet.ClientOptions{Conn: conn})
+		if err != nil {
+			return nil, nil, err
+		}
+		return c, c, nil
 	}
 	c, err := remote.Dial(ctx, s, remote.Options{TokenFile: opts.TokenFile, TLSCA: opts.TLSCA, InsecurePlaintext: opts.InsecurePlaintext})
 	if err != nil {

@@ -28,6 +28,7 @@ func TestCheck(t *testing.T) {
 	for spec, ok := range map[string]bool{
 		"": true, "local": true, "tcp://127.0.0.1:7070": true, "tcp://[::1]:1": true,
 		"tcp://nohost": false, "tcp://h:1/x": false, "remote": false, "nats://": false,
+		"nats://127.0.0.1:4222": true, "nats://a:4222,nats://b:4222": true, "nats://a:4222,tcp://b:1": false,
 	} {
 		err := Check(spec)
 		if (err == nil) != ok {

@@ -1,0 +1,246 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
+
+	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/languages"
+)
+
+// ClientOptions shape a Client. Zero fields take the defaults named on each.
+type ClientOptions struct {
+	Conn ConnOptions
+	// LostAfter is how long a run tolerates a lost NATS connection before Run fails with an
+	// error wrapping ErrUnreachable (the job may still finish: Result fetches it); default 5s.
+	LostAfter time.Duration
+	// Languages is the catalog that resolves aliases; nil means languages.Load().
+	Languages *languages.Set
+}
+
+// Client is an executor.Executor that runs every request on the fleet: Run publishes a job
+// to the work-queue stream and waits for its worker's output and Result. It is safe for
+// concurrent use.
+type Client struct {
+	opts ClientOptions
+	nc   *nats.Conn
+	s    *setup
+	cat  *languages.Set
+
+	watch jetstream.KeyWatcher
+
+	workersMu sync.Mutex
+	workers   map[string]WorkerInfo
+}
+
+var _ executor.Executor = (*Client)(nil)
+
+// Dial connects to the fleet's NATS servers, failing within ConnectTimeout (an error wrapping
+// ErrUnreachable) when none answers, and reads which workers are in the fleet.
+func Dial(ctx context.Context, opts ClientOptions) (*Client, error) {
+	url, err := parseURL(opts.Conn.URL)
+	if err != nil {
+		return nil, err
+	}
+	opts.Conn.URL = url
+	if opts.Conn.ConnectTimeout <= 0 {
+		opts.Conn.ConnectTimeout = 3 * time.Second
+	}
+	if opts.LostAfter <= 0 {
+		opts.LostAfter = 5 * time.Second
+	}
+	cat := opts.Languages
+	if cat == nil {
+		if cat, err = languages.Load(); err != nil {
+			return nil, err
+		}
+	}
+	nopts, err := opts.Conn.natsOptions()
+	if err != nil {
+		return nil, err
+	}
+	nopts = append(nopts, nats.Timeout(opts.Conn.ConnectTimeout), nats.MaxReconnects(-1),
+		nats.ReconnectWait(500*time.Millisecond), nats.PingInterval(5*time.Second), nats.MaxPingsOutstanding(2))
+	nc, err := nats.Connect(url, nopts...)
+	if err != nil {
+		return nil, fmt.Errorf("fleet: cannot reach NATS at %s: %v: %w", url, err, ErrUnreachable)
+	}
+	sctx, cancel := context.WithTimeout(ctx, opts.Conn.ConnectTimeout+2*time.Second)
+	defer cancel()
+	s, err := ensure(sctx, nc, opts.Conn)
+	if err != nil {
+		nc.Close()
+		if errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount) {
+			return nil, fmt.Errorf("fleet: NATS at %s has no JetStream; start nats-server with -js: %w", url, err)
+		}
+		return nil, fmt.Errorf("fleet: NATS at %s: %w", url, err)
+	}
+	c := &Client{opts: opts, nc: nc, s: s, cat: cat, workers: map[string]WorkerInfo{}}
+	if err := c.watchWorkers(sctx); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// watchWorkers keeps c.workers current from WorkersBucket; it returns once the present
+// entries are read.
+func (c *Client) watchWorkers(ctx context.Context) error {
+	w, err := c.s.workers.WatchAll(context.Background())
+	if err != nil {
+		return fmt.Errorf("fleet: watch workers: %w", err)
+	}
+	c.watch = w
+	ready := make(chan struct{})
+	go func() {
+		first := true
+		for e := range w.Updates() {
+			if e == nil {
+				if first {
+					first = false
+					close(ready)
+				}
+				continue
+			}
+			c.workersMu.Lock()
+			if e.Operation() == jetstream.KeyValuePut {
+				var info WorkerInfo
+				if jsonUnmarshal(e.Value(), &info) == nil {
+					info.LastSeen = e.Created()
+					c.workers[e.Key()] = info
+				}
+			} else {
+				delete(c.workers, e.Key())
+			}
+			c.workersMu.Unlock()
+		}
+	}()
+	select {
+	case <-ready:
+		return nil
+	case <-ctx.Done():
+		_ = w.Stop()
+		return fmt.Errorf("fleet: reading the workers: %w", ctx.Err())
+	}
+}
+
+// live returns the workers seen within liveWithin.
+func (c *Client) live() []WorkerInfo {
+	c.workersMu.Lock()
+	defer c.workersMu.Unlock()
+	var out []WorkerInfo
+	for _, w := range c.workers {
+		if time.Since(w.LastSeen) < liveWithin {
+			out = append(out, w)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Close ends the connection; runs in flight fail.
+func (c *Client) Close() error {
+	if c.watch != nil {
+		_ = c.watch.Stop()
+	}
+	c.nc.Close()
+	return nil
+}
+
+// NewJobID returns a fresh job id for RunJob.
+func NewJobID() string { return nuid.Next() }
+
+// Run implements executor.Executor: RunJob with a fresh job id.
+func (c *Client) Run(ctx context.Context, req executor.Request, onEvent func(executor.Event)) (executor.Result, error) {
+	return c.RunJob(ctx, NewJobID(), req, onEvent)
+}
+
+// resolve finds the language id a job goes to, refusing at once a language no live worker has.
+func (c *Client) resolve(name string) (string, error) {
+	id := name
+	if l, ok := c.cat.Lookup(name); ok {
+		id = l.ID
+	}
+	if c.has(id) {
+		return id, nil
+	}
+	if _, ok := c.cat.Lookup(name); !ok {
+		if name == "" {
+			return "", executor.Invalid("language", "no language given; run \"sandrun languages\" to list them")
+		}
+		return "", executor.Invalid("language", "unknown language %q; run \"sandrun languages\" to list them", name)
+	}
+	return "", executor.Invalid("language", "no executor in the fleet has %s", id)
+}
+
+// has reports whether a live worker has language id.
+func (c *Client) has(id string) bool {
+	for _, w := range c.live() {
+		if _, ok := w.Languages[id]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Languages implements executor.Executor: every known language, available when a live worker
+// has it (with that worker's version).
+func (c *Client) Languages(ctx context.Context) ([]executor.LanguageInfo, error) {
+	have := map[string]string{}
+	for _, w := range c.live() {
+		for id, v := range w.Languages {
+			if have[id] == "" {
+				have[id] = v
+			}
+		}
+	}
+	out := make([]executor.LanguageInfo, 0, len(c.cat.All()))
+	for _, l := range c.cat.All() {
+		v, ok := have[l.ID]
+		info := executor.LanguageInfo{
+			ID: l.ID, Name: l.Name, Version: v, Aliases: orEmpty(l.Aliases), Extensions: orEmpty(l.Extensions),
+			VSCodeID: l.VSCodeID, Compiled: l.Compiled(), Available: ok,
+		}
+		if !ok {
+			info.Missing = "no executor in the fleet has " + l.ID
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// Capacity implements executor.Executor: the live workers' slots and busy slots, the jobs
+// waiting in the stream and the stream's bound.
+func (c *Client) Capacity(ctx context.Context) (executor.Capacity, error) {
+	st, err := c.Status(ctx)
+	if err != nil {
+		return executor.Capacity{}, err
+	}
+	cp := executor.Capacity{Queued: st.Queued, QueueMax: st.QueueMax, Version: executor.Version}
+	for _, w := range st.Workers {
+		if w.Live {
+			cp.Slots += w.Slots
+			cp.Running += w.Busy
+		}
+	}
+	return cp, nil
+}
+
+func sortWorkers(ws []WorkerInfo) {
+	sort.Slice(ws, func(i, j int) bool { return ws[i].Host+ws[i].ID < ws[j].Host+ws[j].ID })
+}

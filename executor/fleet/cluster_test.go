@@ -1,0 +1,112 @@
+package fleet
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+)
+
+// freePorts returns n ports that were free a moment ago.
+func freePorts(t *testing.T, n int) []int {
+	var ports []int
+	for i := 0; i < n; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports
+}
+
+// startCluster starts a 3-node JetStream cluster in this process.
+func startCluster(t *testing.T) ([]*server.Server, string) {
+	ports := freePorts(t, 6)
+	var routes []*url.URL
+	for i := 0; i < 3; i++ {
+		routes = append(routes, &url.URL{Scheme: "nats-route", Host: fmt.Sprintf("127.0.0.1:%d", ports[3+i])})
+	}
+	var srvs []*server.Server
+	var urls []string
+	for i := 0; i < 3; i++ {
+		s, err := server.NewServer(&server.Options{
+			ServerName: fmt.Sprint("n", i+1), Host: "127.0.0.1", Port: ports[i], JetStream: true,
+			StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
+			Cluster: server.ClusterOpts{Name: "sandrun", Host: "127.0.0.1", Port: ports[3+i]},
+			Routes:  routes,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go s.Start()
+		t.Cleanup(s.Shutdown)
+		srvs = append(srvs, s)
+		urls = append(urls, fmt.Sprintf("nats://127.0.0.1:%d", ports[i]))
+	}
+	for _, s := range srvs {
+		if !s.ReadyForConnections(10 * time.Second) {
+			t.Fatal("cluster node did not start")
+		}
+	}
+	for i := 0; i < 200; i++ { // until the JetStream meta group has a leader
+		for _, s := range srvs {
+			if s.JetStreamIsLeader() {
+				return srvs, strings.Join(urls, ",")
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the cluster elected no JetStream leader")
+	return nil, ""
+}
+
+// TestClusterLeaderKilled: with the stream replicated on 3 nodes, jobs complete after the
+// stream's leader dies.
+func TestClusterLeaderKilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a 3-node cluster")
+	}
+	srvs, urls := startCluster(t)
+	var c *Client
+	var err error
+	for i := 0; i < 50; i++ { // the first stream create may race the cluster settling
+		if c, err = Dial(context.Background(), ClientOptions{Conn: ConnOptions{URL: urls}}); err == nil {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	startWorker(t, urls, newFake("a", "python"), 2)
+	startWorker(t, urls, newFake("b", "python"), 2)
+	waitLive(t, c, 2)
+	runOK(t, c, script("python", "out before"))
+
+	info, err := c.s.stream.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Config.Replicas != 3 || info.Cluster == nil {
+		t.Fatalf("stream replicas %d; want 3", info.Config.Replicas)
+	}
+	for _, s := range srvs {
+		if s.Name() == info.Cluster.Leader {
+			t.Logf("stopping the stream leader %s", s.Name())
+			s.Shutdown()
+		}
+	}
+	for i := 0; i < 5; i++ {
+		if res := runOK(t, c, script("python", fmt.Sprint("out after ", i))); res.Stdout != fmt.Sprintf("after %d\n", i) {
+			t.Errorf("stdout %q", res.Stdout)
+		}
+	}
+}
