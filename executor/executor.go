@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/sandrun/sandrun/languages/diagnose"
 )
 
 // Status is a run's outcome class. A program's outcome is data, never a Go error.
@@ -71,6 +73,9 @@ type Request struct {
 	// Cases, when given, run the program once per case (compiled once), each with its own stdin
 	// and optional expected output; Stdin must then be empty. Results are in Result.Cases.
 	Cases []Case `json:"cases,omitempty"`
+	// Runtime picks one of the language's runtimes by name ("clang", "pypy", "bun"); "" means
+	// the language's default runtime (or, when that is not installed, the first one that is).
+	Runtime string `json:"runtime,omitempty"`
 	// OutputBudget bounds the output of the whole request: stdout and stderr of every stage and
 	// every case together, in bytes. Past it the stage running is stopped with output_limit (its
 	// Message says the request's budget was spent) and later cases stop at their first byte.
@@ -115,7 +120,17 @@ type Result struct {
 	// every case ended ok (and passed, where expected output was given), CPU and wall times are
 	// sums, memory the peak, and Stdout/Stderr are empty.
 	Cases []CaseResult `json:"cases,omitempty"`
+	// Diagnostics are the problems found in the compiler's messages and the runtime's errors
+	// (a traceback's innermost frame in the request's files), in the request's files, in the
+	// order printed. Set on the top-level Result only: empty when there were none.
+	Diagnostics []Diagnostic `json:"diagnostics"`
+	// Runtime names the runtime that ran the program ("gcc", "clang", "cpython", "pypy",
+	// "node", "bun", "deno"); Version is that runtime's version.
+	Runtime string `json:"runtime,omitempty"`
 }
+
+// Diagnostic is one problem in one of the request's files (see diagnose.Diagnostic).
+type Diagnostic = diagnose.Diagnostic
 
 // Stage names the part of a Request that an Event belongs to.
 type Stage string
@@ -166,6 +181,25 @@ type LanguageInfo struct {
 	Available  bool     `json:"available"`
 	// Missing says how to install the toolchain when Available is false.
 	Missing string `json:"missing,omitempty"`
+	// Runtime names the runtime that a request without one gets: the language's default
+	// runtime, or the first installed one when the default is not installed. Version,
+	// Compiled, Available and Missing describe that runtime; Available is true when any is.
+	Runtime string `json:"runtime,omitempty"`
+	// Runtimes lists every runtime of the language, the default first.
+	Runtimes []RuntimeInfo `json:"runtimes,omitempty"`
+}
+
+// RuntimeInfo describes one runtime of a language (GCC or Clang for C, Node.js, Bun or Deno for
+// JavaScript).
+type RuntimeInfo struct {
+	Runtime   string   `json:"runtime"` // "clang"
+	Name      string   `json:"name"`    // "Clang"
+	Version   string   `json:"version"` // "" when not installed
+	Aliases   []string `json:"aliases"` // names that pick this runtime as a language: "clang"
+	Default   bool     `json:"default"`
+	Compiled  bool     `json:"compiled"`
+	Available bool     `json:"available"`
+	Missing   string   `json:"missing,omitempty"`
 }
 
 // Capacity reports an executor's load, for health checks and back-pressure.

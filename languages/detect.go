@@ -34,16 +34,16 @@ type detection struct {
 }
 
 // Detect finds which toolchains exist on this host and their versions (see Toolchain), for
-// every language at once, a few version commands at a time. The map, keyed by language ID, is
-// the caller's own.
+// every runtime of every language at once, a few version commands at a time. The map, keyed by
+// each runtime's Key (the language ID for a default runtime), is the caller's own.
 func (s *Set) Detect(ctx context.Context) map[string]Toolchain {
 	var (
 		mu    sync.Mutex
-		found = make(map[string]Toolchain, len(s.all))
+		found = make(map[string]Toolchain, len(s.defs))
 		wg    sync.WaitGroup
 		sem   = make(chan struct{}, detectParallel)
 	)
-	for _, l := range s.all {
+	for _, l := range s.defs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -52,9 +52,9 @@ func (s *Set) Detect(ctx context.Context) map[string]Toolchain {
 				defer func() { <-sem }()
 			case <-ctx.Done():
 			}
-			tc := s.Toolchain(ctx, l.ID)
+			tc := s.ToolchainOf(ctx, l)
 			mu.Lock()
-			found[l.ID] = tc
+			found[l.Key()] = tc
 			mu.Unlock()
 		}()
 	}
@@ -67,13 +67,22 @@ func (s *Set) Detect(ctx context.Context) map[string]Toolchain {
 // and its version command runs on the host, bounded by a timeout and by ctx. The answer is
 // cached in the Set, so each version command runs at most once per Set; concurrent callers
 // for the same language wait for the first. When ctx ends first, the partial answer is returned
-// and not cached. An unknown id is not available.
-func (s *Set) Toolchain(ctx context.Context, id string) Toolchain {
-	l, ok := s.Lookup(id)
-	if !ok {
-		return Toolchain{Missing: fmt.Sprintf("unknown language %q", id)}
+// and not cached. name is an id or alias (see Lookup) or a runtime's Key ("javascript/bun");
+// an unknown name is not available.
+func (s *Set) Toolchain(ctx context.Context, name string) Toolchain {
+	l, ok := s.ByKey(name)
+	if !strings.Contains(name, "/") {
+		l, ok = s.Lookup(name)
 	}
-	d := s.detected[l.ID]
+	if !ok {
+		return Toolchain{Missing: fmt.Sprintf("unknown language %q", name)}
+	}
+	return s.ToolchainOf(ctx, l)
+}
+
+// ToolchainOf is Toolchain for one runtime of this Set.
+func (s *Set) ToolchainOf(ctx context.Context, l *Language) Toolchain {
+	d := s.detected[l.Key()]
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.done {

@@ -15,14 +15,25 @@ import (
 // "PATH=/usr/local/go/bin:$PATH".
 const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-// Language is one language definition, read from languages/defs/<id>.toml.
+// Language is one runtime of a language, read from languages/defs: <id>.toml holds the
+// language's default runtime, <id>-<runtime>.toml each other runtime (C with clang, JavaScript
+// with Bun). Each runtime has its own toolchain, commands, version and limits; the language-wide
+// fields (Extensions, VSCodeID) live in the default runtime's file only, and a runtime's file
+// that leaves SourceFile or Hello empty takes the default's.
 //
 // Command templates (Compile, Run) are argv lists; these placeholders are replaced in each
 // element: {file} the main file's name relative to /work, {stem} that name without its extension.
 // The program's args are appended to Run. Compile and Run both start in /work, which is writable.
 type Language struct {
-	ID         string   `toml:"id"`         // "python"
-	Name       string   `toml:"name"`       // "Python"
+	ID   string `toml:"id"`   // the language's id, shared by its runtimes: "python"
+	Name string `toml:"name"` // "Python (CPython)", "Python (PyPy)"
+	// Runtime names this runtime among the language's ("cpython", "pypy", "gcc", "clang",
+	// "node", "bun"); "" in a file means the language's id. RuntimeName is how people write it
+	// ("PyPy", "Node.js"); "" means Runtime.
+	Runtime     string `toml:"runtime"`
+	RuntimeName string `toml:"runtime_name"`
+	// Aliases of the default runtime name the language; a runtime's own aliases ("pypy", "bun",
+	// "clang") name the language with that runtime.
 	Aliases    []string `toml:"aliases"`    // "py", "python3"
 	Extensions []string `toml:"extensions"` // ".py", lowercase
 	VSCodeID   string   `toml:"vscode_id"`  // VS Code languageId, "python"
@@ -46,8 +57,31 @@ type Language struct {
 	Limits  Overrides `toml:"limits"`
 	// Hello is a hello-world program for the browser page and docs.
 	Hello string `toml:"hello"`
+	// Matchers find compiler errors and runtime tracebacks in the output (see Matcher).
+	Matchers []Matcher `toml:"matcher"`
 
 	versionRe *regexp.Regexp
+	isDefault bool // read from <id>.toml
+}
+
+// Default reports whether this is its language's default runtime (the one in <id>.toml).
+func (l *Language) Default() bool { return l.isDefault }
+
+// Key names this runtime uniquely among every definition: the language id for the default
+// runtime, "<id>/<runtime>" for the others ("javascript/bun").
+func (l *Language) Key() string {
+	if l.isDefault {
+		return l.ID
+	}
+	return l.ID + "/" + l.Runtime
+}
+
+// DisplayRuntime is RuntimeName, else Runtime.
+func (l *Language) DisplayRuntime() string {
+	if l.RuntimeName != "" {
+		return l.RuntimeName
+	}
+	return l.Runtime
 }
 
 // Overrides raise or lower the executor's default limits for one language (JVMs need more

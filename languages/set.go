@@ -20,13 +20,15 @@ var defs embed.FS
 // Set is every language definition, indexed for lookup. The definitions are read-only after
 // Load; Toolchain detection is cached in the Set. A Set is safe for concurrent use.
 type Set struct {
-	all       []*Language          // sorted by ID
-	byKey     map[string]*Language // id and aliases, lowercased
-	byExt     map[string]*Language // ".py"
+	all       []*Language            // the default runtimes, sorted by ID
+	defs      []*Language            // every runtime, by ID, the default first, then by runtime
+	runtimes  map[string][]*Language // by ID, as in defs
+	byKey     map[string]*Language   // ids and aliases, lowercased
+	byExt     map[string]*Language   // ".py"
 	byVSCode  map[string]*Language
 	byShebang map[string]*Language
 
-	detected       map[string]*detection // by ID, one for each language
+	detected       map[string]*detection // by Key, one for each runtime
 	versionTimeout time.Duration         // bounds one version command
 }
 
@@ -60,16 +62,17 @@ var embedded struct {
 // fresh is a Set with s's definitions and indexes and a detection cache of its own.
 func (s *Set) fresh() *Set {
 	n := *s
-	n.detected = make(map[string]*detection, len(s.all))
-	for _, l := range s.all {
-		n.detected[l.ID] = new(detection)
+	n.detected = make(map[string]*detection, len(s.defs))
+	for _, l := range s.defs {
+		n.detected[l.Key()] = new(detection)
 	}
 	return &n
 }
 
 // LoadFS reads every *.toml file at the root of fsys as a definition: for tests and for
-// definitions kept outside the binary. Each file must be valid on its own (see Validate) and no
-// two may claim the same id, alias, extension, shebang name or VS Code languageId.
+// definitions kept outside the binary. <id>.toml is a language's default runtime and
+// <id>-<runtime>.toml another runtime of it. Each file must be valid on its own (see Validate)
+// and no two may claim the same alias, extension, shebang name or VS Code languageId.
 func LoadFS(fsys fs.FS) (*Set, error) {
 	files, err := fs.Glob(fsys, "*.toml")
 	if err != nil {
@@ -79,10 +82,12 @@ func LoadFS(fsys fs.FS) (*Set, error) {
 		return nil, fmt.Errorf("languages: no definitions (*.toml) found")
 	}
 	s := &Set{
-		byKey: map[string]*Language{}, byExt: map[string]*Language{},
+		runtimes: map[string][]*Language{},
+		byKey:    map[string]*Language{}, byExt: map[string]*Language{},
 		byVSCode: map[string]*Language{}, byShebang: map[string]*Language{},
 		detected: map[string]*detection{}, versionTimeout: detectTimeout,
 	}
+	var others []*Language
 	// Decoding is most of the cost (TOML): spread it over the CPUs, then index in file order.
 	decoded := make([]*Language, len(files))
 	errs := make([]error, len(files))
@@ -102,19 +107,71 @@ func LoadFS(fsys fs.FS) (*Set, error) {
 	}
 	close(next)
 	wg.Wait()
-	for i, f := range files {
+	for i := range files {
 		l, err := decoded[i], errs[i]
 		if err != nil {
 			return nil, err
 		}
-		if err := s.index(l); err != nil {
-			return nil, fmt.Errorf("languages: %s: %w", f, err)
+		if l.isDefault {
+			s.all = append(s.all, l)
+		} else {
+			others = append(others, l)
 		}
-		s.all = append(s.all, l)
-		s.detected[l.ID] = new(detection)
 	}
 	sort.Slice(s.all, func(i, j int) bool { return s.all[i].ID < s.all[j].ID })
+	for _, l := range s.all {
+		s.runtimes[l.ID] = []*Language{l}
+	}
+	sort.Slice(others, func(i, j int) bool { return others[i].Key() < others[j].Key() })
+	for _, l := range others {
+		rts, ok := s.runtimes[l.ID]
+		if !ok {
+			return nil, fmt.Errorf("languages: %s-%s.toml: runtime of %q, which has no %s.toml", l.ID, l.Runtime, l.ID, l.ID)
+		}
+		def := rts[0]
+		if len(l.Extensions) > 0 || l.VSCodeID != "" {
+			return nil, fmt.Errorf("languages: %s-%s.toml: extensions and vscode_id belong in %s.toml", l.ID, l.Runtime, l.ID)
+		}
+		for _, o := range rts {
+			if o.Runtime == l.Runtime {
+				return nil, fmt.Errorf("languages: %s-%s.toml: %s already has a runtime %q", l.ID, l.Runtime, l.ID, l.Runtime)
+			}
+		}
+		l.Extensions = def.Extensions
+		if l.SourceFile == "" {
+			l.SourceFile = def.SourceFile
+		}
+		if l.Hello == "" {
+			l.Hello = def.Hello
+		}
+		s.runtimes[l.ID] = append(rts, l)
+	}
+	for _, id := range sortedKeys(s.runtimes) {
+		for _, l := range s.runtimes[id] {
+			file := l.ID + ".toml"
+			if !l.isDefault {
+				file = l.ID + "-" + l.Runtime + ".toml"
+			}
+			if err := l.Validate(); err != nil {
+				return nil, fmt.Errorf("languages: %s: %w", file, err)
+			}
+			if err := s.index(l); err != nil {
+				return nil, fmt.Errorf("languages: %s: %w", file, err)
+			}
+			s.defs = append(s.defs, l)
+			s.detected[l.Key()] = new(detection)
+		}
+	}
 	return s, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func decode(fsys fs.FS, file string) (*Language, error) {
@@ -135,31 +192,45 @@ func decode(fsys fs.FS, file string) (*Language, error) {
 			l.Env[i] = "PATH=" + strings.ReplaceAll(v, "$PATH", DefaultPath)
 		}
 	}
-	if err := l.Validate(); err != nil {
-		return nil, fmt.Errorf("languages: %s: %w", file, err)
+	base := strings.TrimSuffix(path.Base(file), ".toml")
+	if l.Runtime == "" && base == l.ID {
+		l.Runtime = l.ID
 	}
-	if want := l.ID + ".toml"; path.Base(file) != want {
-		return nil, fmt.Errorf("languages: %s: a definition with id %q must be named %s", file, l.ID, want)
+	switch base {
+	case l.ID:
+		l.isDefault = true
+	case l.ID + "-" + l.Runtime:
+	default:
+		return nil, fmt.Errorf("languages: %s: a definition with id %q must be named %s.toml (the default runtime) or %s-<runtime>.toml with its runtime set", file, l.ID, l.ID, l.ID)
 	}
 	return l, nil
 }
 
-// index adds l to the lookup maps, refusing any key another language already has.
+// index adds l to the lookup maps, refusing any key another runtime already has.
 func (s *Set) index(l *Language) error {
 	claim := func(m map[string]*Language, what, key string) error {
 		if o, dup := m[key]; dup {
-			return fmt.Errorf("%s %q is taken by %s", what, key, o.ID)
+			return fmt.Errorf("%s %q is taken by %s", what, key, o.Key())
 		}
 		m[key] = l
 		return nil
 	}
-	for _, k := range append([]string{l.ID}, l.Aliases...) {
-		if err := claim(s.byKey, "name", strings.ToLower(k)); err != nil {
-			return err
+	keys := l.Aliases
+	if l.isDefault {
+		keys = append([]string{l.ID}, l.Aliases...)
+		for _, e := range l.Extensions {
+			if err := claim(s.byExt, "extension", e); err != nil {
+				return err
+			}
+		}
+		if l.VSCodeID != "" {
+			if err := claim(s.byVSCode, "vscode_id", l.VSCodeID); err != nil {
+				return err
+			}
 		}
 	}
-	for _, e := range l.Extensions {
-		if err := claim(s.byExt, "extension", e); err != nil {
+	for _, k := range keys {
+		if err := claim(s.byKey, "name", strings.ToLower(k)); err != nil {
 			return err
 		}
 	}
@@ -168,16 +239,54 @@ func (s *Set) index(l *Language) error {
 			return err
 		}
 	}
-	if l.VSCodeID != "" {
-		return claim(s.byVSCode, "vscode_id", l.VSCodeID)
-	}
 	return nil
 }
 
-// All returns every definition, sorted by ID.
+// Runtimes returns the runtimes of the language id, its default first; nil for an unknown id.
+func (s *Set) Runtimes(id string) []*Language { return s.runtimes[id] }
+
+// Definitions returns every runtime of every language, by language id, each language's default
+// runtime first.
+func (s *Set) Definitions() []*Language { return s.defs }
+
+// Runtime finds the runtime of language id named name: its runtime name, its display name or
+// one of its aliases, case-insensitively.
+func (s *Set) Runtime(id, name string) (*Language, bool) {
+	name = strings.ToLower(strings.TrimSpace(name))
+	for _, l := range s.runtimes[id] {
+		if strings.ToLower(l.Runtime) == name || strings.ToLower(l.RuntimeName) == name {
+			return l, true
+		}
+	}
+	if l, ok := s.byKey[name]; ok && l.ID == id {
+		return l, true
+	}
+	return nil, false
+}
+
+// ByKey finds a runtime by its Key ("javascript", "javascript/bun").
+func (s *Set) ByKey(key string) (*Language, bool) {
+	id, rt, ok := strings.Cut(key, "/")
+	if !ok {
+		rts := s.runtimes[id]
+		if len(rts) == 0 {
+			return nil, false
+		}
+		return rts[0], true
+	}
+	for _, l := range s.runtimes[id] {
+		if l.Runtime == rt {
+			return l, true
+		}
+	}
+	return nil, false
+}
+
+// All returns every language's default runtime, sorted by ID.
 func (s *Set) All() []*Language { return s.all }
 
-// Lookup finds a language by id or alias, case-insensitively.
+// Lookup finds a language by id or alias, case-insensitively: its default runtime, or the
+// runtime that an alias names ("pypy" is Python with PyPy).
 func (s *Set) Lookup(name string) (*Language, bool) {
 	l, ok := s.byKey[strings.ToLower(strings.TrimSpace(name))]
 	return l, ok

@@ -1,6 +1,7 @@
 package languages
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -238,5 +239,76 @@ func TestDocsTable(t *testing.T) {
 	}
 	for id := range documented {
 		t.Errorf("docs/languages.md has a row for %s, which has no definition", id)
+	}
+	for _, l := range mustLoad(t).Definitions() {
+		if row := fmt.Sprintf("| `%s` `--runtime %s` |", l.ID, l.Runtime); !l.Default() && !strings.Contains(string(data), row) {
+			t.Errorf("docs/languages.md has no row %s", row)
+		}
+	}
+}
+
+// TestRuntimes: <id>-<runtime>.toml is another runtime of <id>, inheriting its extensions, source
+// file and hello; its aliases and shebangs name it; the default comes first.
+func TestRuntimes(t *testing.T) {
+	const toy = `id = "toy"
+name = "Toy"
+aliases = ["ty"]
+extensions = [".toy"]
+source_file = "main.toy"
+run = ["toy", "{file}"]
+version = ["toy", "--version"]
+package = "apt-get install toy"
+hello = "print hi"
+`
+	const fast = `id = "toy"
+name = "Toy (fast)"
+runtime = "fast"
+runtime_name = "FastToy"
+aliases = ["fasttoy"]
+shebangs = ["fasttoy"]
+run = ["fasttoy", "{file}"]
+version = ["fasttoy", "--version"]
+package = "apt-get install fasttoy"
+`
+	set, err := LoadFS(fstest.MapFS{"toy.toml": {Data: []byte(toy)}, "toy-fast.toml": {Data: []byte(fast)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(set.All()); n != 1 {
+		t.Errorf("All has %d languages, want 1", n)
+	}
+	rts := set.Runtimes("toy")
+	if len(rts) != 2 || rts[0].Runtime != "toy" || !rts[0].Default() || rts[1].Runtime != "fast" || rts[1].Default() {
+		t.Fatalf("runtimes %v, want the default toy then fast", rts)
+	}
+	f := rts[1]
+	if f.Key() != "toy/fast" || f.SourceFile != "main.toy" || f.Hello != "print hi" || len(f.Extensions) != 1 {
+		t.Errorf("fast: key %q source %q hello %q extensions %v; want inherited from toy.toml", f.Key(), f.SourceFile, f.Hello, f.Extensions)
+	}
+	for _, name := range []string{"fast", "FastToy", "fasttoy"} {
+		if l, ok := set.Runtime("toy", name); !ok || l != f {
+			t.Errorf("Runtime(toy, %q) = %v, %v; want fast", name, l, ok)
+		}
+	}
+	if l, ok := set.Lookup("fasttoy"); !ok || l != f {
+		t.Errorf("Lookup(fasttoy) does not find the fast runtime")
+	}
+	if l, ok := set.Lookup("ty"); !ok || l != rts[0] {
+		t.Errorf("Lookup(ty) does not find the default runtime")
+	}
+	if l, ok := set.ByShebang([]byte("#!/usr/bin/env fasttoy\n")); !ok || l != f {
+		t.Errorf("the fasttoy #! line does not pick the fast runtime")
+	}
+	if l, ok := set.ByKey("toy/fast"); !ok || l != f {
+		t.Errorf("ByKey(toy/fast) does not find it")
+	}
+	for name, files := range map[string]fstest.MapFS{
+		"no default":    {"toy-fast.toml": {Data: []byte(fast)}},
+		"misnamed":      {"toy.toml": {Data: []byte(toy)}, "toy-quick.toml": {Data: []byte(fast)}},
+		"own extension": {"toy.toml": {Data: []byte(toy)}, "toy-fast.toml": {Data: []byte(fast + "extensions = [\".ft\"]\n")}},
+	} {
+		if _, err := LoadFS(files); err == nil {
+			t.Errorf("%s: LoadFS accepted it", name)
+		}
 	}
 }

@@ -23,6 +23,8 @@ func (l *Language) Validate() error {
 	switch {
 	case !idRe.MatchString(l.ID):
 		return fmt.Errorf("id %q must be lowercase letters and digits, starting with a letter", l.ID)
+	case !idRe.MatchString(l.Runtime):
+		return fmt.Errorf("runtime %q must be lowercase letters and digits, starting with a letter", l.Runtime)
 	case l.Name == "":
 		return fmt.Errorf("name is required")
 	case len(l.Run) == 0 || l.Run[0] == "":
@@ -80,6 +82,11 @@ func (l *Language) Validate() error {
 			return fmt.Errorf("version_regex %q needs a group around the version", l.VersionRegex)
 		}
 		l.versionRe = re
+	}
+	for i := range l.Matchers {
+		if err := l.Matchers[i].validate(i); err != nil {
+			return err
+		}
 	}
 	return nil
 }

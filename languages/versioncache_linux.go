@@ -95,7 +95,7 @@ func (l *Language) versionKey() string {
 		return ""
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%d\x00%d\x00%d.%d\x00%d\x00%d\x00%s", l.ID,
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%d\x00%d\x00%d.%d\x00%d\x00%d\x00%s", l.Key(),
 		strings.Join(l.Version, "\x01"), l.SearchPath(), strings.Join(l.Env, "\x01"), real,
 		fi.Size(), fi.ModTime().UnixNano(), st.Ctim.Sec, st.Ctim.Nsec, st.Ino, st.Dev, l.VersionRegex)
 	return hex.EncodeToString(h.Sum(nil))

@@ -103,6 +103,7 @@ func (s *Server) didClose(params stdjson.RawMessage) error {
 	s.docs.mu.Lock()
 	delete(s.docs.open, p.TextDocument.URI)
 	s.docs.mu.Unlock()
+	s.publish(p.TextDocument.URI, nil) // a closed document shows no problems
 	return nil
 }
 

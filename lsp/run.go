@@ -78,6 +78,9 @@ type job struct {
 	token     stdjson.RawMessage // the client's workDoneToken, if it sent one
 	// interactive is set when req.StdinStream is fed by sandrun.stdin.
 	interactive bool
+	// text is the document's text the run was cut from; origin places the run's source in it.
+	text   string
+	origin origin
 }
 
 // execute runs j as r, streaming notifications, and returns the reply for sandrun.run. It
@@ -113,6 +116,7 @@ func (s *Server) execute(r *run, j job) (reply *RunReply, err error) {
 		var res executor.Result
 		res, err = s.runOn(r, be, j)
 		if err == nil {
+			s.publishRun(j, res)
 			s.notify(NotifyResult, ResultParams{RunID: r.id, URI: j.uri, Result: &res})
 			prog.end(summary(res))
 			return &RunReply{RunID: r.id, Result: res}, nil

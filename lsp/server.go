@@ -64,6 +64,8 @@ type Server struct {
 	backends *backends
 	settings *settingsStore
 	watches  *watches
+	// published tracks the documents showing a run's diagnostics.
+	published published
 
 	state atomic.Int32 // lifecycle: stateNew, stateReady, stateShutdown
 

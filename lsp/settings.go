@@ -19,6 +19,9 @@ type Settings struct {
 	TLSCA       string        // CA certificate (PEM) of a remote executor that speaks TLS
 	TimeLimit   time.Duration // CPU limit of a run; 0 means the language's default
 	MemoryLimit int64         // bytes; 0 means the language's default
+	// Runtime picks a runtime per language id ({"javascript": "bun", "c": "clang"}); a
+	// language not in it runs with its default runtime.
+	Runtime map[string]string
 }
 
 func (st Settings) executorConfig() ExecutorConfig {
@@ -109,6 +112,8 @@ func (s *Server) applySettings(raw stdjson.RawMessage) []string {
 			next.TimeLimit, err = parseTimeLimit(v)
 		case "memorylimit":
 			next.MemoryLimit, err = parseMemoryLimit(v)
+		case "runtime":
+			next.Runtime, err = s.parseRuntimes(v)
 		}
 		if err != nil {
 			warnings = append(warnings, fmt.Sprintf("setting sandrun.%s: %v", key, err))
@@ -134,12 +139,46 @@ func sandrunSection(raw stdjson.RawMessage) (section map[string]any, found bool)
 	for k, v := range m {
 		section[strings.TrimPrefix(k, "sandrun.")] = v
 	}
-	for _, k := range []string{"executor", "tokenFile", "tlsCA", "timeLimit", "memoryLimit"} {
+	for _, k := range []string{"executor", "tokenFile", "tlsCA", "timeLimit", "memoryLimit", "runtime"} {
 		if _, ok := section[k]; ok {
 			return section, true
 		}
 	}
 	return section, false
+}
+
+// parseRuntimes reads sandrun.runtime: an object from language (id or alias) to runtime name,
+// each checked against the definitions; null or {} means every language's default.
+func (s *Server) parseRuntimes(v any) (map[string]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("want an object from language to runtime, such as {\"javascript\": \"bun\"}")
+	}
+	out := map[string]string{}
+	for name, rv := range m {
+		rt, ok := rv.(string)
+		lang, known := s.langs.Lookup(name)
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("%s: want a runtime name, such as \"bun\"", name)
+		case !known:
+			return nil, fmt.Errorf("unknown language %q", name)
+		case strings.TrimSpace(rt) == "":
+			continue
+		}
+		if _, ok := s.langs.Runtime(lang.ID, rt); !ok {
+			var names []string
+			for _, l := range s.langs.Runtimes(lang.ID) {
+				names = append(names, l.Runtime)
+			}
+			return nil, fmt.Errorf("%s has no runtime %q; its runtimes: %s", lang.ID, rt, strings.Join(names, ", "))
+		}
+		out[lang.ID] = rt
+	}
+	return out, nil
 }
 
 func settingString(v any, def string) (string, error) {

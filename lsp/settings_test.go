@@ -2,6 +2,8 @@ package lsp
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,5 +146,31 @@ func TestSandrunSection(t *testing.T) {
 		if diff := cmp.Diff(tt.want, got); diff != "" || found != tt.wantFound {
 			t.Errorf("sandrunSection(%s): found %v, want %v; (-want +got):\n%s", tt.raw, found, tt.wantFound, diff)
 		}
+	}
+}
+
+// TestRuntimeSetting: sandrun.runtime picks a runtime per language; an unknown runtime is
+// reported and the language keeps its default.
+func TestRuntimeSetting(t *testing.T) {
+	f := newFake()
+	o := &fakeOpener{f: f}
+	c := startServer(t, Options{Open: o.open})
+	c.initialize(nil, map[string]any{"sandrun": map[string]any{"runtime": map[string]any{"py": "pypy"}}})
+	run := func() executor.Request {
+		c.runDone(c.command(CommandRun, map[string]any{"uri": "untitled:s", "languageId": "python", "text": "out x\n"}))
+		reqs := f.Requests()
+		return reqs[len(reqs)-1]
+	}
+	if got := run().Runtime; got != "pypy" {
+		t.Errorf("runtime = %q, want pypy from sandrun.runtime", got)
+	}
+	from := c.noteCount()
+	c.notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{"sandrun": map[string]any{"runtime": map[string]any{"python": "jython"}}}})
+	_, warn := c.waitNote(from, "window/showMessage", nil)
+	if got := decode[map[string]any](t, warn.Params); !strings.Contains(fmt.Sprint(got["message"]), `python has no runtime "jython"`) {
+		t.Errorf("warning = %v", got)
+	}
+	if got := run().Runtime; got != "" {
+		t.Errorf("runtime after a bad setting = %q, want the default", got)
 	}
 }

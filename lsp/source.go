@@ -59,7 +59,7 @@ func (s *Server) prepare(a runArgs, trigger string) (job, error) {
 	if err != nil {
 		return job{}, err
 	}
-	src, selection := text, false
+	src, selection, at := text, false, origin{}
 	if a.Range != nil && !a.Range.empty() {
 		sel, ok := selectLines(text, *a.Range)
 		if !ok {
@@ -69,6 +69,7 @@ func (s *Server) prepare(a runArgs, trigger string) (job, error) {
 			return job{}, invalidParams("the selection %s holds no code: select some lines, or send no range to run the whole document", a.Range)
 		}
 		src, selection = dedent(sel), true
+		at = selectionOrigin(text, *a.Range, sel, src)
 	}
 	st := s.settings.get()
 	req := executor.Request{
@@ -76,11 +77,15 @@ func (s *Server) prepare(a runArgs, trigger string) (job, error) {
 		Files:    []executor.File{{Name: sourceName(a.URI, lang, s.langs), Content: []byte(src)}},
 		Args:     a.Args,
 		Limits:   executor.Limits{CPUTimeMs: st.TimeLimit.Milliseconds(), MemoryBytes: st.MemoryLimit},
+		Runtime:  st.Runtime[lang.ID],
+	}
+	if req.Runtime == "" && !lang.Default() {
+		req.Runtime = lang.Runtime // a #! line named the runtime (#!/usr/bin/env bun)
 	}
 	if a.Stdin != nil {
 		req.Stdin = []byte(*a.Stdin)
 	}
-	return job{uri: a.URI, lang: lang, req: req, trigger: trigger, selection: selection}, nil
+	return job{uri: a.URI, lang: lang, req: req, trigger: trigger, selection: selection, text: text, origin: at}, nil
 }
 
 // detect picks the language: from languageId (VS Code's id, or a sandrun id or alias), else

@@ -54,7 +54,7 @@ func needLocal(t *testing.T, langs ...string) string {
 	var list []Language
 	json.NewDecoder(resp.Body).Decode(&list)
 	for _, want := range langs {
-		info, ok := findLanguage(languageInfos(list), want)
+		info, _, ok := findLanguage(languageInfos(list), want)
 		if !ok || !info.Available {
 			t.Skipf("%s is not installed here (%s); CI installs it", want, info.Missing)
 		}

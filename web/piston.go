@@ -22,8 +22,9 @@ type pistonRuntime struct {
 	Runtime  string   `json:"runtime,omitempty"`
 }
 
-// handleRuntimes answers GET /api/v2/runtimes: the installed languages only, as Piston lists
-// only installed runtimes.
+// handleRuntimes answers GET /api/v2/runtimes: one entry per installed runtime (as Piston
+// lists only installed runtimes), each with its runtime's name as Piston's "runtime" field
+// ("node", "deno", "gcc"). A runtime other than the language's default lists its own aliases.
 func (s *Server) handleRuntimes(w http.ResponseWriter, r *http.Request) {
 	infos, err := s.exec.Languages(r.Context())
 	if err != nil {
@@ -32,14 +33,24 @@ func (s *Server) handleRuntimes(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []pistonRuntime{}
 	for _, info := range infos {
-		if !info.Available {
-			continue
+		rts := info.Runtimes
+		if len(rts) == 0 {
+			rts = []executor.RuntimeInfo{{Runtime: info.Runtime, Version: info.Version, Default: true,
+				Available: info.Available}}
 		}
-		aliases := info.Aliases
-		if aliases == nil {
-			aliases = []string{}
+		for _, rt := range rts {
+			if !rt.Available {
+				continue
+			}
+			aliases := rt.Aliases
+			if rt.Default {
+				aliases = info.Aliases
+			}
+			if aliases == nil {
+				aliases = []string{}
+			}
+			out = append(out, pistonRuntime{Language: info.ID, Version: rt.Version, Aliases: aliases, Runtime: rt.Runtime})
 		}
-		out = append(out, pistonRuntime{Language: info.ID, Version: info.Version, Aliases: aliases})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -117,7 +128,7 @@ func (s *Server) pistonRequest(r *http.Request, body map[string]any) (executor.R
 			return req, executor.Invalid(fmt.Sprintf("files[%d].content", i), "files[%d].content is required as a string", i)
 		}
 	}
-	info, err := s.resolveLanguage(r.Context(), language, version)
+	info, err := s.resolveLanguage(r.Context(), language, "", version)
 	if err != nil {
 		var re *executor.RequestError
 		if errors.As(err, &re) {
@@ -125,7 +136,7 @@ func (s *Server) pistonRequest(r *http.Request, body map[string]any) (executor.R
 		}
 		return req, err
 	}
-	req.Language, req.Version = info.ID, info.Version
+	req.Language, req.Version, req.Runtime = info.ID, info.Version, info.Runtime
 	if err := s.pistonFiles(&req, files); err != nil {
 		return req, err
 	}

@@ -25,6 +25,9 @@ type RunRequest struct {
 	// Cases run the program once per case (compiled once), each with its own stdin and an
 	// optional expected output; stdin must then be left out. Results are in Result.Cases.
 	Cases []RunCase `json:"cases,omitempty"`
+	// Runtime picks one of the language's runtimes ("clang", "pypy", "bun"); "" means the
+	// language's default. GET /api/v1/languages lists each language's runtimes.
+	Runtime string `json:"runtime,omitempty"`
 }
 
 // RunCase is one input of a multi-case run.

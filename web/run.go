@@ -54,11 +54,11 @@ func (s *Server) prepare(ctx context.Context, rr RunRequest) (executor.Request, 
 	if err != nil {
 		return req, err
 	}
-	info, err := s.resolveLanguage(ctx, rr.Language, rr.Version)
+	info, err := s.resolveLanguage(ctx, rr.Language, rr.Runtime, rr.Version)
 	if err != nil {
 		return req, err
 	}
-	req.Language, req.Version = info.ID, info.Version
+	req.Language, req.Version, req.Runtime = info.ID, info.Version, info.Runtime
 	req.OutputBudget = s.opts.OutputBudget
 	return req, nil
 }

@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/sandrun/sandrun/executor"
 )
 
 func languagesCmd(ctx context.Context, args []string) error {
@@ -44,7 +46,7 @@ func languagesCmd(ctx context.Context, args []string) error {
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tVERSION\tEXTENSIONS\tALIASES")
-	n := 0
+	n, total := 0, 0
 	for _, l := range langs {
 		if !l.Available && *installed {
 			continue
@@ -52,14 +54,40 @@ func languagesCmd(ctx context.Context, args []string) error {
 		v := l.Version
 		if !l.Available {
 			v = "not installed"
-		} else {
-			n++
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.ID, l.Name, v, strings.Join(l.Extensions, " "), strings.Join(l.Aliases, " "))
+		rts := l.Runtimes
+		if len(rts) == 0 {
+			rts = []executor.RuntimeInfo{{Available: l.Available}}
+		}
+		for _, rt := range rts {
+			total++
+			if rt.Available {
+				n++
+			}
+		}
+		if len(l.Runtimes) < 2 {
+			continue
+		}
+		// A language with several runtimes lists each under it: "  --runtime clang  Clang 14.0.6".
+		for _, rt := range l.Runtimes {
+			if !rt.Available && *installed {
+				continue
+			}
+			v := rt.Version
+			if !rt.Available {
+				v = "not installed"
+			}
+			mark, aliases := "", strings.Join(rt.Aliases, " ")
+			if rt.Default {
+				mark, aliases = " (default)", "" // the language's aliases, shown above
+			}
+			fmt.Fprintf(tw, "  --runtime %s\t%s%s\t%s\t\t%s\n", rt.Runtime, rt.Name, mark, v, aliases)
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "%d of %d languages installed on this executor\n", n, len(langs))
+	fmt.Fprintf(os.Stderr, "%d of %d languages and runtimes installed on this executor\n", n, total)
 	return nil
 }

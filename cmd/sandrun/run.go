@@ -23,6 +23,7 @@ import (
 // runFlags are the flags of `sandrun run` (and `sandrun watch`, which shares them).
 type runFlags struct {
 	lang, stdinFile          string
+	runtime                  string
 	timeLimit, wallLimit     time.Duration
 	memoryLimit              string
 	execSpec, tokenFile, tca string
@@ -37,6 +38,7 @@ type runFlags struct {
 
 func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.lang, "lang", "", "language id or alias (default: from the extension or #! line)")
+	fs.StringVar(&f.runtime, "runtime", "", "the language's runtime, e.g. clang, pypy, bun, deno (default: the language's default; \"sandrun languages\" lists them)")
 	fs.StringVar(&f.stdinFile, "stdin", "", "file to give the program as stdin (default: sandrun's stdin when it is not a terminal)")
 	fs.DurationVar(&f.timeLimit, "time-limit", 0, "CPU time limit, e.g. 2s (default 2s, or the language's)")
 	fs.DurationVar(&f.wallLimit, "wall-limit", 0, "wall-clock limit, e.g. 5s (default 2×CPU+1s)")
@@ -192,7 +194,25 @@ func (f *runFlags) request(set *languages.Set, file string, progArgs []string) (
 	if err != nil {
 		return executor.Request{}, err
 	}
-	return executor.Request{Language: lang.ID, Files: []executor.File{src}, Stdin: stdin, Args: progArgs, Limits: lim}, nil
+	rt := f.runtime
+	if rt == "" && !lang.Default() {
+		rt = lang.Runtime // an alias (--lang pypy) or a #! line (bun) named the runtime
+	}
+	if rt != "" {
+		if _, ok := set.Runtime(lang.ID, rt); !ok {
+			return executor.Request{}, usageError("%s has no runtime %q; its runtimes: %s", lang.ID, rt, runtimeNames(set, lang.ID))
+		}
+	}
+	return executor.Request{Language: lang.ID, Runtime: rt, Files: []executor.File{src}, Stdin: stdin, Args: progArgs, Limits: lim}, nil
+}
+
+// runtimeNames lists the runtimes of language id, "gcc, clang, tcc".
+func runtimeNames(set *languages.Set, id string) string {
+	var names []string
+	for _, l := range set.Runtimes(id) {
+		names = append(names, l.Runtime)
+	}
+	return strings.Join(names, ", ")
 }
 
 // readStdin returns the program's stdin: --stdin FILE, else sandrun's own stdin when it is not

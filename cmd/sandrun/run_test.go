@@ -2,6 +2,9 @@ package main
 
 import (
 	"flag"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -58,5 +61,45 @@ func TestExitCode(t *testing.T) {
 		if got := exitCode(tt.r); got != tt.want {
 			t.Errorf("exitCode(%s) = %d, want %d", tt.r.Status, got, tt.want)
 		}
+	}
+}
+
+// TestRunRuntime: --runtime, an alias and a #! line pick a runtime; an unknown one is a usage
+// error that lists the language's runtimes.
+func TestRunRuntime(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	c := write("main.c", "int main(void) { return 0; }\n")
+	py := write("main.py", "print(1)\n")
+	sheb := write("tool", "#!/usr/bin/env bun\nconsole.log(1)\n")
+	tests := []struct {
+		args          []string
+		lang, runtime string
+	}{
+		{[]string{c}, "c", ""},
+		{[]string{"--runtime", "clang", c}, "c", "clang"},
+		{[]string{"--lang", "pypy", py}, "python", "pypy"},
+		{[]string{"--lang", "pypy", "--runtime", "cpython", py}, "python", "cpython"},
+		{[]string{sheb}, "javascript", "bun"},
+	}
+	for _, tt := range tests {
+		inv, err := parseRunInvocation("run", "", tt.args, nil)
+		if err != nil {
+			t.Errorf("%v: %v", tt.args, err)
+			continue
+		}
+		if inv.req.Language != tt.lang || inv.req.Runtime != tt.runtime {
+			t.Errorf("%v: language %q runtime %q, want %q %q", tt.args, inv.req.Language, inv.req.Runtime, tt.lang, tt.runtime)
+		}
+	}
+	_, err := parseRunInvocation("run", "", []string{"--runtime", "msvc", c}, nil)
+	if err == nil || !strings.Contains(err.Error(), `c has no runtime "msvc"; its runtimes: gcc, clang, tcc`) {
+		t.Errorf("--runtime msvc: %v", err)
 	}
 }

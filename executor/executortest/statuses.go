@@ -67,6 +67,15 @@ func statusCases() []statusCase {
 			if got := c.text(executor.StageCompile, executor.Stderr); got != r.Compile.Stderr {
 				return fmt.Sprintf("streamed compile stderr %q differs from the Result's %q", got, r.Compile.Stderr)
 			}
+			if d := r.Diagnostics; len(d) == 0 || d[0].File != "main.c" || d[0].Line != 1 || d[0].Column != 25 || d[0].Severity != "error" || d[0].Source != "gcc" {
+				return fmt.Sprintf("diagnostics = %+v, want gcc's error at main.c:1:25", d)
+			}
+			return ""
+		}},
+		{"traceback diagnostics", py("def f():\n    return 1 / 0\n\nf()\n"), executor.StatusRuntimeError, func(r executor.Result, _ *collect) string {
+			if d := r.Diagnostics; len(d) != 1 || d[0].File != "main.py" || d[0].Line != 2 || d[0].Message != "ZeroDivisionError: division by zero" {
+				return fmt.Sprintf("diagnostics = %+v, want the ZeroDivisionError on main.py line 2", d)
+			}
 			return ""
 		}},
 		{"runtime error", py("import sys\nprint('bye')\nsys.exit(3)"), executor.StatusRuntimeError, func(r executor.Result, _ *collect) string {

@@ -102,6 +102,7 @@ func collect(sb Sandbox, files []File) (compilecache.Entry, bool) {
 func compileKey(p plan, argv, env []string, files []File) compilecache.Key {
 	var b compilecache.KeyBuilder
 	b.AddString("language", p.lang.ID)
+	b.AddString("runtime", p.lang.Runtime)
 	b.AddString("version", p.version)
 	b.AddString("compiler", compilerID(p.lang))
 	b.AddString("argv", strings.Join(argv, "\x00"))

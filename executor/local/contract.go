@@ -16,6 +16,7 @@ type (
 	Status       = executor.Status
 	Capacity     = executor.Capacity
 	LanguageInfo = executor.LanguageInfo
+	RuntimeInfo  = executor.RuntimeInfo
 )
 
 const (

@@ -19,9 +19,9 @@ import (
 
 func TestMain(m *testing.M) { sandboxtest.Main(m) }
 
-// minLanguagesRun is how many languages must pass end to end (issue 2); CI gets them from
-// .ci/install.d/10-toolchains.sh.
-const minLanguagesRun = 12
+// minLanguagesRun is how many languages and runtimes must pass end to end; CI gets them from
+// .ci/install.d/10-toolchains.sh and 15-more-toolchains.sh.
+const minLanguagesRun = 70
 
 // sumCases feed each language's testdata/languages/<id> program; it prints the sum of the
 // whitespace-separated integers on stdin. The second case has a tab, a line break with leading
@@ -32,16 +32,16 @@ var sumCases = []struct{ stdin, want string }{
 }
 
 // TestLanguagesEndToEnd compiles and runs every language's sum program, and its hello-world
-// program (the definition's hello, which the browser page shows), through the local executor
-// and its real sandbox, and reports which languages ran and which were skipped because this host
-// lacks their toolchain. Any installed language that gives a wrong answer fails. With -short,
-// compiled languages are skipped.
+// program (the definition's hello, which the browser page shows), with each of the language's
+// runtimes (the same programs for all), through the local executor and its real sandbox, and
+// reports which runtimes ran and which were skipped because this host lacks their toolchain.
+// Any installed runtime that gives a wrong answer fails. With -short, compiled ones are skipped.
 func TestLanguagesEndToEnd(t *testing.T) {
 	set, err := languages.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ex, err := local.New(local.Options{Languages: set, QueueMax: len(set.All())})
+	ex, err := local.New(local.Options{Languages: set, QueueMax: len(set.Definitions())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,28 +65,31 @@ func TestLanguagesEndToEnd(t *testing.T) {
 	}
 	t.Run("lang", func(t *testing.T) {
 		for _, info := range infos {
-			lang, _ := set.Lookup(info.ID)
-			switch {
-			case !info.Available:
-				note(&skipped, info.ID)
-				continue
-			case testing.Short() && lang.Compiled():
-				continue
+			for _, rt := range info.Runtimes {
+				lang, _ := set.Runtime(info.ID, rt.Runtime)
+				name := lang.Key()
+				switch {
+				case !rt.Available:
+					note(&skipped, name)
+					continue
+				case testing.Short() && lang.Compiled():
+					continue
+				}
+				eligible++
+				t.Run(name, func(t *testing.T) {
+					t.Parallel()
+					msg := runSum(ctx, t, ex, lang, rt.Version)
+					if msg == "" {
+						msg = runHello(ctx, ex, lang)
+					}
+					if msg != "" {
+						note(&failed, name)
+						t.Error(msg)
+						return
+					}
+					note(&ran, name)
+				})
 			}
-			eligible++
-			t.Run(info.ID, func(t *testing.T) {
-				t.Parallel()
-				msg := runSum(ctx, t, ex, lang, info.Version)
-				if msg == "" {
-					msg = runHello(ctx, ex, lang)
-				}
-				if msg != "" {
-					note(&failed, info.ID)
-					t.Error(msg)
-					return
-				}
-				note(&ran, info.ID)
-			})
 		}
 	})
 	sort.Strings(ran)
@@ -95,7 +98,7 @@ func TestLanguagesEndToEnd(t *testing.T) {
 	t.Logf("ran: %s / skipped (no toolchain): %s / wrong: %s", list(ran), list(skipped), list(failed))
 	// The minimum holds for a whole run, not under -short or a -run pattern that picks a few.
 	if !testing.Short() && len(ran)+len(failed) == eligible && len(ran) < minLanguagesRun {
-		t.Errorf("only %d languages ran end to end, want at least %d: install toolchains with .ci/install.d/10-toolchains.sh", len(ran), minLanguagesRun)
+		t.Errorf("only %d languages and runtimes ran end to end, want at least %d: install toolchains with .ci/install.d/10-toolchains.sh", len(ran), minLanguagesRun)
 	}
 }
 
@@ -106,8 +109,8 @@ func runSum(ctx context.Context, t *testing.T, ex executor.Executor, lang *langu
 		return err.Error()
 	}
 	req := executor.Request{
-		Language: lang.ID,
-		Files:    []executor.File{{Name: lang.SourceFile, Content: src}},
+		Language: lang.ID, Runtime: lang.Runtime,
+		Files: []executor.File{{Name: lang.SourceFile, Content: src}},
 	}
 	for _, c := range sumCases {
 		req.Cases = append(req.Cases, executor.Case{Stdin: []byte(c.stdin)})
@@ -122,8 +125,8 @@ func runSum(ctx context.Context, t *testing.T, ex executor.Executor, lang *langu
 			return fmt.Sprintf("compile %s: %s\n%s%s", c.Status, c.Message, c.Stdout, c.Stderr)
 		}
 	}
-	if res.Version != version {
-		return fmt.Sprintf("Result.Version = %q, want %q as Languages says", res.Version, version)
+	if res.Version != version || res.Runtime != lang.Runtime {
+		return fmt.Sprintf("Result runtime %q version %q, want %q %q as Languages says", res.Runtime, res.Version, lang.Runtime, version)
 	}
 	if len(res.Cases) != len(sumCases) {
 		return fmt.Sprintf("status %s (%s): %d case results, want %d", res.Status, res.Message, len(res.Cases), len(sumCases))
@@ -143,8 +146,8 @@ func runSum(ctx context.Context, t *testing.T, ex executor.Executor, lang *langu
 // runHello runs the definition's hello-world program and says what is wrong, or "".
 func runHello(ctx context.Context, ex executor.Executor, lang *languages.Language) string {
 	res, err := ex.Run(ctx, executor.Request{
-		Language: lang.ID,
-		Files:    []executor.File{{Name: lang.SourceFile, Content: []byte(lang.Hello)}},
+		Language: lang.ID, Runtime: lang.Runtime,
+		Files: []executor.File{{Name: lang.SourceFile, Content: []byte(lang.Hello)}},
 	}, nil)
 	switch {
 	case err != nil:

@@ -22,6 +22,7 @@ import (
 	"github.com/sandrun/sandrun/executor/compilecache"
 	"github.com/sandrun/sandrun/executor/sandbox"
 	"github.com/sandrun/sandrun/languages"
+	"github.com/sandrun/sandrun/languages/diagnose"
 	"github.com/sandrun/sandrun/languages/gocache"
 )
 
@@ -158,17 +159,33 @@ func (l *Executor) Capacity(ctx context.Context) (Capacity, error) {
 	return Capacity{Slots: l.slots, Running: running, Queued: queued, QueueMax: l.qmax, Version: executor.Version}, nil
 }
 
-// Languages lists every known language with what this host has installed.
+// Languages lists every known language with what this host has installed, each with its
+// runtimes.
 func (l *Executor) Languages(ctx context.Context) ([]LanguageInfo, error) {
 	found := l.langs.Detect(ctx)
 	out := make([]LanguageInfo, 0, len(l.langs.All()))
 	for _, lang := range l.langs.All() {
-		tc := found[lang.ID]
-		out = append(out, LanguageInfo{
-			ID: lang.ID, Name: lang.Name, Version: tc.Version,
-			Aliases: nonNil(lang.Aliases), Extensions: nonNil(lang.Extensions), VSCodeID: lang.VSCodeID,
-			Compiled: lang.Compiled(), Available: tc.Available, Missing: tc.Missing,
-		})
+		info := LanguageInfo{ID: lang.ID, Name: lang.Name,
+			Aliases: nonNil(lang.Aliases), Extensions: nonNil(lang.Extensions), VSCodeID: lang.VSCodeID}
+		var pick *languages.Language
+		for _, rt := range l.langs.Runtimes(lang.ID) {
+			tc := found[rt.Key()]
+			info.Runtimes = append(info.Runtimes, RuntimeInfo{
+				Runtime: rt.Runtime, Name: rt.DisplayRuntime(), Version: tc.Version,
+				Aliases: nonNil(rt.Aliases), Default: rt.Default(), Compiled: rt.Compiled(),
+				Available: tc.Available, Missing: tc.Missing,
+			})
+			if pick == nil && tc.Available {
+				pick = rt
+			}
+		}
+		if pick == nil {
+			pick = lang
+		}
+		tc := found[pick.Key()]
+		info.Name, info.Runtime, info.Version = pick.Name, pick.Runtime, tc.Version
+		info.Compiled, info.Available, info.Missing = pick.Compiled(), tc.Available, tc.Missing
+		out = append(out, info)
 	}
 	return out, nil
 }
@@ -189,20 +206,9 @@ type plan struct {
 }
 
 func (l *Executor) prepare(ctx context.Context, req Request) (plan, error) {
-	lang, ok := l.langs.Lookup(req.Language)
-	if !ok {
-		if strings.TrimSpace(req.Language) == "" {
-			return plan{}, Invalid("language", "no language given; run \"sandrun languages\" to list them")
-		}
-		return plan{}, Invalid("language", "unknown language %q; run \"sandrun languages\" to list them", req.Language)
-	}
-	tc := l.langs.Toolchain(ctx, lang.ID)
-	if !tc.Available {
-		msg := tc.Missing
-		if msg == "" {
-			msg = "install it with: " + lang.Package
-		}
-		return plan{}, Invalid("language", "%s is not installed on this executor: %s", lang.Name, msg)
+	lang, tc, err := l.pick(ctx, req.Language, req.Runtime)
+	if err != nil {
+		return plan{}, err
 	}
 	if v := req.Version; v != "" && v != "*" && v != tc.Version && !strings.HasPrefix(tc.Version, v+".") {
 		return plan{}, Invalid("version", "%s %s is not installed here; this executor has %s %s (send \"*\" for any)", lang.Name, v, lang.Name, tc.Version)
@@ -235,7 +241,7 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 	}
 	defer l.sched.release()
 
-	res := Result{Language: p.lang.ID, Version: p.version}
+	res := Result{Language: p.lang.ID, Version: p.version, Runtime: p.lang.Runtime}
 	work := p.limits.FileBytes
 	if p.lang.Compiled() && p.climit.FileBytes > work {
 		work = p.climit.FileBytes
@@ -262,7 +268,7 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 		if err != nil {
 			return internalError(res, ctx, "sandbox: compile: %v", err)
 		}
-		c.Language, c.Version = res.Language, res.Version
+		c.Language, c.Version, c.Runtime = res.Language, res.Version, res.Runtime
 		res.Compile = &c
 		if c.Status != StatusOK {
 			res.Status = StatusCompileError
@@ -270,6 +276,7 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 			if c.Status == StatusRuntimeError {
 				res.Message = "compilation failed; the compiler's messages are in compile.stderr"
 			}
+			res.Diagnostics = diagnostics(p.lang, req, &res)
 			healthy = true
 			return res, nil
 		}
@@ -291,9 +298,71 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 	if err != nil {
 		return internalError(res, ctx, "sandbox: run: %v", err)
 	}
-	r.Language, r.Version, r.Compile = res.Language, res.Version, res.Compile
+	r.Language, r.Version, r.Runtime, r.Compile = res.Language, res.Version, res.Runtime, res.Compile
+	r.Diagnostics = diagnostics(p.lang, req, &r)
 	healthy = true
 	return r, nil
+}
+
+// diagnostics finds the problems in res's compile and run output (every case's, for a
+// multi-case run): the one place a Result gets its Diagnostics.
+func diagnostics(lang *languages.Language, req Request, res *Result) []diagnose.Diagnostic {
+	files := make([]diagnose.File, len(req.Files))
+	for i, f := range req.Files {
+		files[i] = diagnose.File{Name: f.Name, Content: f.Content}
+	}
+	var outs []diagnose.Output
+	if c := res.Compile; c != nil {
+		outs = append(outs, diagnose.Output{Stage: string(StageCompile), Stdout: c.Stdout, Stderr: c.Stderr})
+	}
+	if res.Status != StatusCompileError {
+		outs = append(outs, diagnose.Output{Stage: string(StageRun), Stdout: res.Stdout, Stderr: res.Stderr})
+		for _, c := range res.Cases {
+			outs = append(outs, diagnose.Output{Stage: string(StageRun), Stdout: c.Stdout, Stderr: c.Stderr})
+		}
+	}
+	return diagnose.Find(lang, files, outs...)
+}
+
+// pick finds the runtime a request names: the language by id or alias (an alias may name a
+// runtime: "pypy"), then runtime by name when given, else the language's default runtime, or
+// its first installed runtime when the default is not installed.
+func (l *Executor) pick(ctx context.Context, name, rtName string) (*languages.Language, languages.Toolchain, error) {
+	lang, ok := l.langs.Lookup(name)
+	if !ok {
+		if strings.TrimSpace(name) == "" {
+			return nil, languages.Toolchain{}, Invalid("language", "no language given; run \"sandrun languages\" to list them")
+		}
+		return nil, languages.Toolchain{}, Invalid("language", "unknown language %q; run \"sandrun languages\" to list them", name)
+	}
+	rts := l.langs.Runtimes(lang.ID)
+	if rtName = strings.TrimSpace(rtName); rtName != "" {
+		rt, ok := l.langs.Runtime(lang.ID, rtName)
+		if !ok {
+			names := make([]string, len(rts))
+			for i, r := range rts {
+				names[i] = r.Runtime
+			}
+			return nil, languages.Toolchain{}, Invalid("runtime", "%s has no runtime %q; its runtimes: %s", lang.ID, rtName, strings.Join(names, ", "))
+		}
+		lang = rt
+	} else if lang.Default() && len(rts) > 1 {
+		for _, rt := range rts {
+			if l.langs.ToolchainOf(ctx, rt).Available {
+				lang = rt
+				break
+			}
+		}
+	}
+	tc := l.langs.ToolchainOf(ctx, lang)
+	if !tc.Available {
+		msg := tc.Missing
+		if msg == "" {
+			msg = "install it with: " + lang.Package
+		}
+		return nil, tc, Invalid("language", "%s is not installed on this executor: %s", lang.Name, msg)
+	}
+	return lang, tc, nil
 }
 
 // internalError turns a machinery failure into a Result; when ctx ended, ctx's error wins.

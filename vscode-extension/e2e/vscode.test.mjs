@@ -115,6 +115,7 @@ before(async () => {
   write('greet.py', 'name = input()\nprint(f"hi {name}!")\n');
   write('slow.py', 'import time\nprint("sleeping", flush=True)\ntime.sleep(60)\nprint("woke up")\n');
   write('watched.py', 'print("version", 1)\n');
+  write('broken.c', '#include <stdio.h>\n\nint main(void) {\n    printf("%d\\n", missing);\n}\n');
   write('spin.py', 'print("spinning", flush=True)\nwhile True:\n    pass\n');
   write('ask.py', 'name = input("What is your name? ")\nprint(f"Hello, {name}!")\n' +
     'colour = input("Favourite colour? ")\nprint(f"{name} likes {colour}.")\n');
@@ -260,6 +261,25 @@ test('Sandrun: Run Snippet runs the whole file and shows output and status in th
   assert.match(text, /▶ Python [\d.]+ · local · hello\.py/);
   assert.equal(await selectedChannel(), 'Sandrun');
   await page.screenshot({ path: path.join(artifacts, 'vscode-e2e.png') });
+});
+
+test('a C compile error shows a squiggle, a link in the Sandrun panel and an entry in the Problems panel', async () => {
+  const editor = await open('broken.c');
+  await palette('Sandrun: Run Snippet');
+  await waitForOutput([/broken\.c:4:20: error: .missing. undeclared/, /\[compile_error\]/], 'c-compile-error', 90_000);
+  // The squiggle and the Problems entry come from the server's textDocument/publishDiagnostics.
+  await editor.locator('.squiggly-error').first().waitFor({ timeout: 30_000 });
+  // The Sandrun panel's "broken.c:4:20" is a link (a DocumentLinkProvider for the output scheme).
+  await page.locator('.part.panel .detected-link', { hasText: 'broken.c:4:20' }).first().waitFor({ timeout: 30_000 });
+  await page.screenshot({ path: path.join(artifacts, 'vscode-e2e-squiggle.png') });
+  await palette('Problems: Focus on Problems View');
+  const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'missing' }).first();
+  await row.waitFor({ timeout: 30_000 });
+  const text = (await row.innerText()).replace(/\s+/g, ' ');
+  assert.match(text, /undeclared/);
+  assert.match(text, /gcc/);
+  assert.match(text, /\[Ln 4, Col 20\]/);
+  await page.screenshot({ path: path.join(artifacts, 'vscode-e2e-problems.png') });
 });
 
 test('Ctrl+Alt+R runs only the selected line', async () => {

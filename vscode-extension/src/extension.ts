@@ -7,6 +7,7 @@ import { findLanguage, header, type HeaderInfo } from './format';
 import { RunLog, type RunView } from './output';
 import { buildRunArgs } from './runArgs';
 import { errorText } from './errors';
+import { OutputLinks } from './links';
 import { Server } from './server';
 import { readSettings, workspaceOverrides } from './settings';
 import type { Result } from './protocol';
@@ -62,9 +63,14 @@ export function activate(context: vscode.ExtensionContext): void {
       updateRunningContext();
     },
   });
+  const links = new OutputLinks();
+  context.subscriptions.push(vscode.languages.registerDocumentLinkProvider({ scheme: 'output' }, links));
   const server = new Server(serverLog, {
     // The terminal's run is shown there; everything else in the output panel.
-    start: (p) => term.started(p) || log.started(p),
+    start: (p) => {
+      links.started(p);
+      return term.started(p) || log.started(p);
+    },
     output: (p) => term.output(p) || log.output(p),
     result: (p) => term.result(p) || log.result(p),
     started: () => void watches.resync().then(syncActive),
@@ -115,6 +121,7 @@ export function activate(context: vscode.ExtensionContext): void {
       return;
     }
     const args = buildRunArgs(editor, { stdin: stdin?.text });
+    links.sent(uri, args.range?.start.line ?? 0);
     // A new run of the same document replaces the one in flight: never "already running". Its
     // end is awaited (briefly) so that the notifications of the two runs cannot be mixed up.
     const prev = inFlight.get(uri);

@@ -111,6 +111,20 @@ export interface Result {
   message?: string;
   compile?: Result | null;
   cached?: boolean;
+  /** Problems parsed from the compiler's and the runtime's messages (1-based lines and columns). */
+  diagnostics?: ResultDiagnostic[] | null;
+}
+
+/** One entry of Result.diagnostics; the server also publishes them as LSP diagnostics. */
+export interface ResultDiagnostic {
+  file: string;
+  line: number;
+  column: number;
+  end_line: number;
+  end_column: number;
+  severity: 'error' | 'warning' | 'info' | string;
+  message: string;
+  source: string;
 }
 
 /** What `sandrun.run` answers. runId may be a number or a string: it is only compared. */
@@ -185,4 +199,6 @@ export interface ServerSettings {
   memoryLimit: string;
   runOnSave: string[];
   stdin: string;
+  /** The runtime per language id: {"javascript": "bun", "c": "clang"}. */
+  runtime: Record<string, string>;
 }

@@ -45,7 +45,21 @@ export function readSettings(): Settings {
       const v = c.get<unknown>('stdin');
       return typeof v === 'string' ? v : '';
     })(),
+    runtime: runtimes(c.get<unknown>('runtime')),
   };
+}
+
+/** sandrun.runtime: language id → runtime name, keeping only string values. */
+function runtimes(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    for (const [k, r] of Object.entries(v as Record<string, unknown>)) {
+      if (typeof r === 'string' && r.trim() !== '') {
+        out[k] = r.trim();
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -70,6 +84,7 @@ export function serverSettings(s: Settings): ServerSettings {
     memoryLimit: s.memoryLimit,
     runOnSave: s.runOnSave,
     stdin: s.stdin,
+    runtime: s.runtime,
   };
 }
 

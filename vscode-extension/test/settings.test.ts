@@ -18,6 +18,7 @@ describe('settings', () => {
       clearPreviousOutput: true,
       runOnSave: [],
       stdin: '',
+      runtime: {},
     });
   });
 
@@ -32,6 +33,7 @@ describe('settings', () => {
       clearPreviousOutput: false,
       runOnSave: ['python', 3, '**/*.c'],
       stdin: ' 1 2\n',
+      runtime: { javascript: ' bun ', c: 3 },
     });
     const s = readSettings();
     assert.equal(s.path, '/opt/sandrun');
@@ -44,6 +46,7 @@ describe('settings', () => {
       memoryLimit: '',
       runOnSave: ['python', '**/*.c'],
       stdin: ' 1 2\n',
+      runtime: { javascript: 'bun' },
     });
   });
 

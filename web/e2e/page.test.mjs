@@ -242,6 +242,32 @@ test("C: a compile error shows the compiler's message", async (t) => {
   assert.match(r.output, /Compilation failed\./);
 });
 
+test("C: the compile error's line carries a lint marker; its output link moves the cursor there", async (t) => {
+  if (missing(t, "c")) return;
+  await pick("c");
+  await replaceCode("#include <stdio.h>\n\nint main(void) {\n    printf(\"%d\\n\", missing);\n}\n", { insert: true });
+  const r = await runAndWait();
+  assert.equal(r.status, "compile_error", r.badge);
+  const editor = page.getByTestId("editor");
+  const range = editor.locator(".cm-lintRange-error").first();
+  await range.waitFor();
+  assert.equal(await range.innerText(), "missing");
+  const lineOf = (el) => Array.from(el.closest(".cm-content").querySelectorAll(".cm-line")).indexOf(el.closest(".cm-line")) + 1;
+  assert.equal(await range.evaluate(lineOf), 4, "the underline is on line 4");
+  assert.equal(await editor.locator(".cm-gutter-lint .cm-lint-marker-error").count(), 1, "one error marker in the gutter");
+  await page.screenshot({ path: join(artifacts, "web-e2e-lint.png") });
+  const link = page.getByTestId("output").locator("a.loc").first();
+  assert.equal(await link.innerText(), "main.c:4:20");
+  await page.getByTestId("editor").locator(".cm-content").evaluate((el) => el.blur());
+  await link.click();
+  const cursor = await page.evaluate(() => {
+    const sel = document.getSelection();
+    const line = sel.anchorNode.parentElement.closest(".cm-line");
+    return { line: Array.from(line.parentElement.querySelectorAll(".cm-line")).indexOf(line) + 1 };
+  });
+  assert.equal(cursor.line, 4, "the cursor moved to line 4");
+});
+
 test("JavaScript: reads stdin and exits non-zero", async (t) => {
   if (missing(t, "javascript")) return;
   await pick("javascript");

@@ -1,5 +1,5 @@
 local sum = 0
-for w in io.read("a"):gmatch("%S+") do
-  sum = sum + math.tointeger(tonumber(w))
+for w in io.read("*a"):gmatch("%S+") do
+  sum = sum + tonumber(w)
 end
-print(sum)
+print(string.format("%d", sum))

@@ -31,6 +31,7 @@ const isMac = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 
 let langs = new Map(); // id -> language info from /api/v1/languages
 let current = ""; // selected language id
+let currentRuntime = ""; // its runtime when not the language's default ("bun"), else ""
 let dirty = false; // the user edited the code since it was last loaded
 let fromLink = false; // the code came from a share link that the URL still holds
 let running = null; // the run in flight, with stop()
@@ -121,6 +122,15 @@ function fillPicker(list) {
     const g = document.createElement("optgroup");
     g.label = label;
     for (const l of items) {
+      if (l.available && (l.runtimes || []).length > 1) {
+        // One entry per installed runtime: "JavaScript — Bun 1.4.5"; value "javascript/bun".
+        const base = l.name.replace(/ \([^)]*\)$/, "");
+        for (const rt of l.runtimes.filter((r) => r.available)) {
+          const value = rt.runtime === l.runtime ? l.id : `${l.id}/${rt.runtime}`;
+          g.appendChild(new Option(`${base} — ${rt.name} ${rt.version}`.trim(), value));
+        }
+        continue;
+      }
       const o = document.createElement("option");
       o.value = l.id;
       o.textContent = l.available ? `${l.name} ${l.version}`.trim() : `${l.name} — ${l.missing || "not installed"}`;
@@ -134,15 +144,18 @@ function fillPicker(list) {
   ui.select.disabled = false;
 }
 
-// selectLanguage makes id current. Unless the user has edited the code, the editor shows that
-// language's saved code, else its hello-world example.
-function selectLanguage(id, { keepCode = dirty } = {}) {
+// selectLanguage makes value current: a language id, or "id/runtime" for one of its other
+// runtimes. Unless the user has edited the code, the editor shows that language's saved code
+// (shared by its runtimes), else its hello-world example.
+function selectLanguage(value, { keepCode = dirty } = {}) {
+  const [id, rt = ""] = value.split("/");
   if (current) saveCode();
   current = id;
+  currentRuntime = rt;
   const lang = langs.get(id);
-  ui.select.value = id;
+  ui.select.value = value;
   document.title = `${lang.name} — sandrun`;
-  store.save("lang", id);
+  store.save("lang", value);
   if (!keepCode) loadCode(storedCode(id) ?? hello(id));
   else if (dirty) saveCode();
   loadMode(lang).then((ext) => {
@@ -236,9 +249,11 @@ function run() {
   }
   saveCode();
   output.clear();
+  editor.showDiagnostics([]);
   status.running();
   setRunning(true);
   const req = { language: current, source: editor.text, stdin: ui.stdin.value, args };
+  if (currentRuntime) req.runtime = currentRuntime;
   const interactive = ui.interactive.checked;
   running = startRun(req, {
     interactive,
@@ -247,6 +262,9 @@ function run() {
     onResult: (r) => {
       setRunning(false);
       output.showResult(r);
+      const diags = r.diagnostics || [];
+      editor.showDiagnostics(diags);
+      output.linkLocations([...new Set(diags.map((d) => d.file))], (line, column) => editor.goTo(line, column));
       status.result(r);
     },
     onError: (msg) => {
@@ -340,10 +358,12 @@ async function start() {
   fillPicker(list);
   status.idle();
   if (applyLink()) return;
-  const saved = lookup(store.load("lang"));
+  const [savedID, savedRuntime] = (store.load("lang") || "").split("/");
+  const saved = lookup(savedID);
   const first = list.find((l) => l.available) || list[0];
   const pick = saved?.available ? saved : lookup("python")?.available ? lookup("python") : first;
-  selectLanguage(pick.id, { keepCode: false });
+  const rt = pick === saved && (saved.runtimes || []).some((r) => r.available && r.runtime === savedRuntime && r.runtime !== saved.runtime);
+  selectLanguage(rt ? `${pick.id}/${savedRuntime}` : pick.id, { keepCode: false });
 }
 
 start();

@@ -8,7 +8,14 @@ const maxChars = 2_000_000;
 export class Output {
   constructor(pre) {
     this.pre = pre;
+    this.onPick = null;
     this.clear();
+    pre.addEventListener("click", (e) => {
+      const a = e.target.closest && e.target.closest("a.loc");
+      if (!a || !this.onPick) return;
+      e.preventDefault();
+      this.onPick(Number(a.dataset.line), Number(a.dataset.column || 0));
+    });
   }
 
   clear() {
@@ -42,6 +49,46 @@ export class Output {
     }
     if (this.full) this.note("The page shows the first 2 million characters only.");
     if (stick) this.pre.scrollTop = this.pre.scrollHeight;
+  }
+
+  // linkLocations turns the output's references to the run's files ("main.c:5:13",
+  // 'File "/work/main.py", line 2', "Main.java:3", "main.pas(5,8)") into links; clicking one
+  // calls onPick(line, column) with 1-based numbers (column 0 when the reference has none).
+  linkLocations(files, onPick) {
+    this.onPick = onPick;
+    if (!files.length) return;
+    const names = files.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+    const re = new RegExp(
+      `(?<![\\w./-])(?:/work/|\\./)?(?:${names})(?::(\\d+)(?::(\\d+))?|\\((\\d+)(?:, ?(\\d+))?\\)|", line (\\d+)| line (\\d+))`,
+      "g",
+    );
+    const walker = document.createTreeWalker(this.pre, NodeFilter.SHOW_TEXT);
+    const nodes = [];
+    while (walker.nextNode()) nodes.push(walker.currentNode);
+    for (const node of nodes) {
+      if (node.parentElement.classList.contains("note")) continue;
+      const text = node.data;
+      const parts = [];
+      let last = 0;
+      for (const m of text.matchAll(re)) {
+        const line = m[1] || m[3] || m[5] || m[6];
+        const column = m[2] || m[4] || "";
+        if (m.index > last) parts.push(document.createTextNode(text.slice(last, m.index)));
+        const a = document.createElement("a");
+        a.className = "loc";
+        a.href = "#";
+        a.dataset.line = line;
+        a.dataset.column = column;
+        a.title = `Go to line ${line}${column ? `, column ${column}` : ""}`;
+        a.textContent = m[0];
+        parts.push(a);
+        last = m.index + m[0].length;
+      }
+      if (!parts.length) continue;
+      if (last < text.length) parts.push(document.createTextNode(text.slice(last)));
+      node.replaceWith(...parts);
+    }
+    this.last = null;
   }
 
   // note adds a line of explanation (not program output) below the output.

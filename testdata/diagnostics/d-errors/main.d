@@ -1,0 +1,6 @@
+import std.stdio;
+
+void main() {
+    int y = x + 1;
+    writeln(y);
+}

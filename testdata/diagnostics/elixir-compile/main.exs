@@ -1,0 +1,5 @@
+defmodule M do
+  def f, do: undefined_thing()
+end
+
+IO.puts(M.f())

@@ -1,0 +1,6 @@
+program main
+  implicit none
+  integer :: y
+  y = x + 1
+  print *, y
+end program main

@@ -1,0 +1,4 @@
+main :: IO ()
+main = do
+  let y = x + 1
+  print (y :: Int)

@@ -1,0 +1,5 @@
+function parse(text) {
+  return JSON.parse(text);
+}
+
+console.log(parse("{not json"));

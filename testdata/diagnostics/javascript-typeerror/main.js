@@ -1,0 +1,5 @@
+function name(user) {
+  return user.profile.name;
+}
+
+console.log(name({}));

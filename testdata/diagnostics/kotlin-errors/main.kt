@@ -1,0 +1,4 @@
+fun main() {
+    val y = x + 1
+    println(y)
+}

@@ -1,0 +1,5 @@
+proc main() =
+  let y = x + 1
+  echo y
+
+main()

@@ -1,0 +1,3 @@
+let () =
+  let y = x + 1 in
+  print_int y

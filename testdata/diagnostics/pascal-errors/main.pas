@@ -1,0 +1,7 @@
+program Main;
+var
+  y: integer;
+begin
+  y := x + 1;
+  writeln(y);
+end.

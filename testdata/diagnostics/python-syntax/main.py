@@ -1,0 +1,5 @@
+def main():
+    print("hi"
+    return 1
+
+main()

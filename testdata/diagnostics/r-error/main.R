@@ -1,0 +1,5 @@
+f <- function(v) {
+  v + missing_value
+}
+
+print(f(1))

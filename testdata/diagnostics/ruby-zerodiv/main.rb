@@ -1,0 +1,5 @@
+def ratio(a, b)
+  a / b
+end
+
+puts ratio(1, 0)

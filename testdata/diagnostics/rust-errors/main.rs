@@ -1,0 +1,5 @@
+fn main() {
+    let unused = 1;
+    let y = x + 1;
+    println!("{}", y);
+}

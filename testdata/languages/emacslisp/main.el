@@ -1,0 +1,5 @@
+(let ((sum 0) line)
+  (while (setq line (ignore-errors (read-from-minibuffer "")))
+    (dolist (w (split-string line))
+      (setq sum (+ sum (string-to-number w)))))
+  (princ (format "%d\n" sum)))
