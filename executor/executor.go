@@ -8,6 +8,7 @@ package executor
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -96,6 +97,18 @@ type CaseResult struct {
 	Result
 	Passed *bool `json:"passed,omitempty"` // nil when the case had no expected output
 }
+
+// caseJSON is CaseResult without its methods.
+type caseJSON CaseResult
+
+// MarshalJSON writes the Result's fields and passed side by side, as encoding/json does for
+// the embedded struct. It is explicit because github.com/segmentio/encoding/json (under the
+// TCP executor's and the LSP's JSON-RPC) writes a Result embedded in a Result's own field as {}:
+// a case's output would be lost on the way.
+func (c CaseResult) MarshalJSON() ([]byte, error) { return json.Marshal(caseJSON(c)) }
+
+// UnmarshalJSON reads what MarshalJSON writes (see there).
+func (c *CaseResult) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, (*caseJSON)(c)) }
 
 // Result is what a run produced. Its JSON is a public contract (docs/architecture.md): add fields, never
 // rename. Stdout and Stderr are valid UTF-8 (invalid bytes replaced with U+FFFD).

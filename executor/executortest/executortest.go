@@ -37,6 +37,7 @@ func Run(t *testing.T, newExecutor func(t *testing.T) executor.Executor) {
 	t.Run("Interactive", func(t *testing.T) { testInteractive(t, newExecutor(t)) })
 	t.Run("BadRequest", func(t *testing.T) { testBadRequest(t, newExecutor(t)) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, newExecutor(t)) })
+	t.Run("CasesIsolated", func(t *testing.T) { testCasesIsolated(t, newExecutor(t)) })
 }
 
 // source makes a one-file request.

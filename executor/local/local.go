@@ -286,7 +286,23 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 		return stage(ctx, sb, out, StageRun, argv, env, bytes.NewReader(stdin), p.limits)
 	}
 	var r Result
-	if len(req.Cases) > 0 {
+	if len(req.Cases) > 1 {
+		// Each case starts from the compile's output with a fresh /tmp and /work, as if it
+		// were its own run: nothing one case writes reaches the next.
+		if err := sb.Checkpoint(ctx); err != nil {
+			return internalError(res, ctx, "sandbox: checkpoint: %v", err)
+		}
+		first := true
+		r, err = runCases(ctx, req, func(stdin []byte) (Result, error) {
+			if !first {
+				if err := sb.Restore(ctx); err != nil {
+					return Result{}, err
+				}
+			}
+			first = false
+			return runStage(stdin)
+		})
+	} else if len(req.Cases) > 0 {
 		r, err = runCases(ctx, req, runStage)
 	} else {
 		var stdin io.Reader = bytes.NewReader(req.Stdin)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -45,6 +46,17 @@ hello = "x"
 type fakeBox struct {
 	boxes *fakeBoxes
 	files map[string]sandbox.File
+	saved map[string]sandbox.File // the checkpoint
+}
+
+func (b *fakeBox) Checkpoint(ctx context.Context) error {
+	b.saved = maps.Clone(b.files)
+	return nil
+}
+
+func (b *fakeBox) Restore(ctx context.Context) error {
+	b.files = maps.Clone(b.saved)
+	return nil
 }
 
 func (b *fakeBox) WriteFiles(files []sandbox.File) error {

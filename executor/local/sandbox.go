@@ -13,6 +13,11 @@ type Sandbox interface {
 	ListFiles(max int) ([]sandbox.FileInfo, error)
 	ReadFile(path string, max int64) ([]byte, error)
 	Run(ctx context.Context, cmd sandbox.Cmd) (sandbox.Outcome, error)
+	// Checkpoint keeps /work as it is now as the state Restore returns to (and leaves the
+	// sandbox in it: a fresh /tmp too); Restore gives a fresh /tmp, /dev/shm and a /work as at
+	// the checkpoint. The cases of one request each start from the compile's output this way.
+	Checkpoint(ctx context.Context) error
+	Restore(ctx context.Context) error
 	Close() error
 }
 

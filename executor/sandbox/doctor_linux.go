@@ -33,8 +33,7 @@ func ProbeHost(ctx context.Context) Host {
 		}
 	}
 	h.Cgroup = probeCgroups()
-	h.Seccomp = Feature{Name: "seccomp", OK: true,
-		Detail: fmt.Sprintf("%d rules: dangerous calls fail with EPERM, non-native ABIs (int 0x80, x32) are killed", len(seccomp.Policy()))}
+	h.Seccomp = Feature{Name: "seccomp", OK: true, Detail: filterSummary()}
 	if err := seccomp.Available(); err != nil {
 		h.Seccomp = Feature{Name: "seccomp", Detail: err.Error()}
 		h.Problems = append(h.Problems, "seccomp filters are unavailable: "+err.Error())
@@ -306,4 +305,18 @@ func probeLimits(h *cgHost, rootless bool, problems []string) ([]Limit, []string
 		Limit{Name: "network", Enforced: true, By: "empty network namespace (only lo)"},
 	)
 	return out, problems
+}
+
+// filterSummary says in one line what the seccomp filter allows.
+func filterSummary() string {
+	allowed, stricter := 0, 0
+	for _, r := range seccomp.Policy() {
+		if r.Action == seccomp.Allow || r.When != "" && r.Otherwise == seccomp.Allow {
+			allowed++
+		}
+		if r.Override != "" {
+			stricter++
+		}
+	}
+	return fmt.Sprintf("deny by default: Docker's allow-list (%d calls) with %d stricter rules; non-native ABIs (int 0x80, x32) are killed", allowed, stricter)
 }

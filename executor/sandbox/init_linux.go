@@ -64,18 +64,25 @@ type initProc struct {
 	noInto  atomic.Bool // CLONE_INTO_CGROUP failed here once: commands join through cgroup.procs
 	// netBase is the network namespace's state right after set-up (see doReset).
 	netBase []byte
+	// checkpoint is the /work that Checkpoint took away (an open dir of its detached tmpfs,
+	// which no path reaches) and every "restore" copies back; nil when there is none.
+	checkpoint *os.File
 }
 
 // initMain serves the host's requests until the control socket closes, then exits, which
 // kills every process left in the PID namespace.
 func initMain() {
-	// Signals from inside (rootless commands share the init's uid) must not end the init: the
-	// runtime handles them (and commands get default dispositions back).
+	// No signal from inside may end or crash the init (rootless, commands share its uid and
+	// may signal it). As pid 1 of its PID namespace the kernel already drops SIGKILL and SIGSTOP
+	// from inside, and every signal left at its default action; the Go runtime handles the
+	// others, and would die of SIGHUP, SIGINT, SIGTERM, SIGABRT, SIGQUIT or a SIGSEGV, SIGBUS,
+	// SIGFPE, SIGILL, SIGTRAP or SIGSYS sent with kill. Relaying every signal to a channel
+	// nobody acts on makes them all harmless. (A forged fault, the same signals sent by
+	// rt_sigqueueinfo with a made-up si_code, would still look like a real fault to the runtime:
+	// the seccomp filter refuses those signals to the sigqueue calls.) Commands get default
+	// dispositions back at their execve.
 	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
-		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGPIPE, syscall.SIGALRM, syscall.SIGVTALRM,
-		syscall.SIGPROF, syscall.SIGXCPU, syscall.SIGXFSZ, syscall.SIGIO, syscall.SIGPWR,
-		syscall.SIGSTKFLT, syscall.SIGTRAP, syscall.SIGSYS)
+	signal.Notify(sigs)
 	go func() {
 		for range sigs {
 		}
@@ -156,6 +163,14 @@ func (in *initProc) serve() error {
 		case "reset":
 			reply := &msg{Op: "reset"}
 			if err := in.doReset(running); err != nil {
+				reply.Err = err.Error()
+			}
+			if err := in.ctl.send(reply); err != nil {
+				return err
+			}
+		case "checkpoint", "restore":
+			reply := &msg{Op: m.Op}
+			if err := in.doCheckpoint(running, m.Op == "restore"); err != nil {
 				reply.Err = err.Error()
 			}
 			if err := in.ctl.send(reply); err != nil {

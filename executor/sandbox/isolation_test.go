@@ -228,6 +228,60 @@ echo 1 > /proc/sys/kernel/sysrq 2>/dev/null || echo sys-ro; echo x > /proc/sysrq
 	}
 }
 
+// Docker's masked /proc paths, plus the kernel's build configuration and command line, read as
+// nothing; its read-only ones cannot be written.
+func TestProcMaskedLikeDocker(t *testing.T) {
+	s := newSandbox(t, Config{})
+	var script strings.Builder
+	for _, p := range []string{"asound", "acpi", "interrupts", "kcore", "keys", "latency_stats", "timer_list",
+		"timer_stats", "sched_debug", "scsi", "kallsyms", "sysrq-trigger", "config.gz", "cmdline"} {
+		// A masked file reads as empty, a masked dir lists nothing; absent is as good.
+		fmt.Fprintf(&script, "p=/proc/%s; if [ -d $p ]; then n=$(ls -A $p | wc -c); elif [ -e $p ]; then n=$(cat $p 2>/dev/null | wc -c); else n=0; fi; echo %s=$n\n", p, p)
+	}
+	for _, p := range []string{"bus", "fs", "irq", "sys"} {
+		fmt.Fprintf(&script, "if [ -e /proc/%s ]; then grep -E ' /proc/%s ' /proc/self/mountinfo | grep -q ' ro,' && echo %s=ro || echo %s=rw; else echo %s=ro; fi\n", p, p, p, p, p)
+	}
+	r := run(t, s, Cmd{Args: sh(script.String())})
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		name, v, _ := strings.Cut(line, "=")
+		if v != "0" && v != "ro" {
+			t.Errorf("/proc/%s: %s, want masked or read-only (stderr %q)", name, v, r.stderr)
+		}
+	}
+	if n := strings.Count(r.stdout, "\n"); n != 18 {
+		t.Errorf("got %d lines, want 18:\n%s%s", n, r.stdout, r.stderr)
+	}
+}
+
+// Credential files in a bound toolchain dir are masked: the toolchain is there, its tokens are not.
+func TestCredentialFilesMasked(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{"credentials.toml": "[registry]\ntoken = \"cio-secret\"\n",
+		"credentials": "secret", ".npmrc": "//registry.npmjs.org/:_authToken=npm-secret\n",
+		".gitconfig": "[http]\nextraheader = AUTHORIZATION: bearer git-secret\n", "tool": "#!/bin/sh\necho tool ran\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(dir, ".docker"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".docker", "config.json"), []byte(`{"auths":{"x":{"auth":"docker-secret"}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := newSandbox(t, Config{Binds: []Bind{{Source: dir, Target: "/opt/toolchain"}}})
+	r := run(t, s, Cmd{Args: sh(`/opt/toolchain/tool; cat /opt/toolchain/credentials.toml /opt/toolchain/credentials /opt/toolchain/.npmrc /opt/toolchain/.gitconfig /opt/toolchain/.docker/config.json /etc/npmrc /etc/gitconfig /usr/local/etc/npmrc 2>&1; echo end`)})
+	if !strings.HasPrefix(r.stdout, "tool ran\n") || !strings.HasSuffix(r.stdout, "end\n") {
+		t.Fatalf("got %q (stderr %q)", r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout, "secret") || strings.Contains(r.stdout, "cafile") || strings.Contains(r.stdout, "[credential") {
+		t.Errorf("a credential file (or the host's npmrc or gitconfig) reached the sandbox:\n%s", r.stdout)
+	}
+}
+
 // Nothing of a sandbox survives Close: a new one starts empty, and no cgroup is left behind.
 func TestNothingPersists(t *testing.T) {
 	a, err := New(context.Background(), Config{})
@@ -306,5 +360,44 @@ func TestCleanLeftovers(t *testing.T) {
 			t.Errorf("live process's cgroup %s removed", filepath.Join(p, alive))
 		}
 		removeCgroup(filepath.Join(p, alive))
+	}
+}
+
+// Restore returns the sandbox to its Checkpoint: /work holds exactly the checkpointed tree
+// (files with their modes and times, dirs, links), /tmp and /dev/shm are empty (the compile's
+// /tmp goes too, as after a compile-cache hit), and nothing a run wrote after it is left.
+func TestCheckpointRestore(t *testing.T) {
+	s := newSandbox(t, Config{})
+	if err := s.WriteFiles([]File{{Path: "src.c", Data: []byte("int main;")}}); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, s, Cmd{Args: sh(`mkdir -p out/deep && printf bin > out/deep/prog && chmod 751 out/deep/prog && ln -s out/deep/prog link && touch -d 2001-02-03 src.c && echo compile > /tmp/compile-left`)})
+	if r.stderr != "" {
+		t.Fatalf("compile: %q", r.stderr)
+	}
+	ctx := context.Background()
+	if err := s.Restore(ctx); err == nil {
+		t.Error("Restore without a checkpoint succeeded")
+	}
+	if err := s.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	state := `find /work /tmp /dev/shm -mindepth 1 | sort; stat -c '%a %U %s' out/deep/prog; readlink link; date -r src.c +%F; cat src.c; echo`
+	base := run(t, s, Cmd{Args: sh(state)}).stdout
+	want := "/work/link\n/work/out\n/work/out/deep\n/work/out/deep/prog\n/work/src.c\n751 sandbox 3\nout/deep/prog\n2001-02-03\nint main;\n"
+	if base != want {
+		t.Fatalf("after the checkpoint:\n%s\nwant\n%s", base, want)
+	}
+	for i := 0; i < 2; i++ {
+		r := run(t, s, Cmd{Args: sh(`echo case > /work/case-left; echo case > /tmp/case-left; echo case > /dev/shm/case-left; rm -rf out; echo x >> src.c`)})
+		if r.stderr != "" {
+			t.Fatal(r.stderr)
+		}
+		if err := s.Restore(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := run(t, s, Cmd{Args: sh(state)}).stdout; got != want {
+			t.Errorf("after restore %d:\n%s\nwant\n%s", i+1, got, want)
+		}
 	}
 }

@@ -65,15 +65,8 @@ func (in *initProc) doReset(running *initRun) error {
 	if in.setup == nil {
 		return errors.New("reset before setup")
 	}
-	if running != nil && !running.finished() {
-		return errors.New("a command is still running")
-	}
-	w := <-in.warm // the next command's process: started after the last one ended
-	in.warm <- w
-	if w == nil {
-		return errors.New("the next command's process could not be started")
-	}
-	if err := onlyProcesses(1, w.pid); err != nil {
+	in.dropCheckpoint()
+	if err := in.idle(running); err != nil {
 		return err
 	}
 	net, err := netState()
@@ -83,6 +76,25 @@ func (in *initProc) doReset(running *initRun) error {
 	if !bytes.Equal(net, in.netBase) {
 		return errors.New("the last run used the network namespace (its counters moved); it is not reused")
 	}
+	return in.wipeScratch()
+}
+
+// idle fails unless the PID namespace holds nothing but the init and the next command's
+// process, which was started after the last one ended.
+func (in *initProc) idle(running *initRun) error {
+	if running != nil && !running.finished() {
+		return errors.New("a command is still running")
+	}
+	w := <-in.warm
+	in.warm <- w
+	if w == nil {
+		return errors.New("the next command's process could not be started")
+	}
+	return onlyProcesses(1, w.pid)
+}
+
+// wipeScratch mounts a fresh tmpfs over /work, /tmp and /dev/shm, and the overlays again.
+func (in *initProc) wipeScratch() error {
 	for _, m := range scratchMounts(in.setup) {
 		if err := unix.Unmount(m.dir, unix.MNT_DETACH); err != nil {
 			return fmt.Errorf("unmount %s: %w", m.dir, err)

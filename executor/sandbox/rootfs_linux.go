@@ -33,8 +33,25 @@ var etcEntries = []string{
 	"locale.alias", "locale.conf", "gai.conf", "host.conf", "inputrc", "bash.bashrc", "profile",
 	"java-*", "mono", "fpc.cfg", "fpc-*.cfg", "gnucobol", "nim", "R", "groovy", "octaverc",
 	"php", "php*", "perl", "python3*", "ruby*", "fonts", "gprolog", "swi-prolog", "ocaml*",
-	"ghc*", "dotnet", "npmrc", "gitconfig", "mercurial", "emacs", "scala*", "kotlin*",
+	"ghc*", "dotnet", "emacs", "scala*", "kotlin*",
 }
+
+// credentialNames are files (or dirs) that hold tokens, passwords or keys when a toolchain or a
+// user keeps them: none of them is bound into the sandbox. Each is looked for at the top of
+// every extra bind (a toolchain dir such as /root/.cargo) and in the etc dirs under /usr, and
+// masked where found: a file by /dev/null, a dir by an empty read-only tmpfs. (The host's /etc
+// is not bound: only etcEntries are, and they name no file that holds credentials: not npmrc,
+// gitconfig or mercurial's hgrc.)
+var credentialNames = []string{
+	"credentials", "credentials.toml", // cargo registry tokens
+	".npmrc", "npmrc", ".yarnrc", ".yarnrc.yml", // npm and yarn auth tokens
+	".gitconfig", "gitconfig", ".git-credentials", // git credential helpers, extraheader tokens
+	".netrc", ".pypirc", ".pgpass", ".gem", ".m2", ".gradle", ".nuget", ".docker",
+	".aws", ".azure", ".kube", ".ssh", ".gnupg", ".config",
+}
+
+// credentialDirs are the dirs, beyond each extra bind, searched for credentialNames.
+var credentialDirs = []string{"/usr/etc", "/usr/local/etc", "/usr/local"}
 
 const (
 	defaultWorkSize = 256 << 20
@@ -72,6 +89,7 @@ func buildRoot(s *setupSpec) error {
 		}},
 		{"system dirs", func() error { return bindSystem() }},
 		{"binds", func() error { return bindExtra(s.Binds) }},
+		{"credentials", func() error { return maskCredentials(s.Binds) }},
 		{"/etc", func() error { return buildEtc(s) }},
 		{"/work and /tmp", func() error { return buildScratchDirs(s) }},
 		{"overlays", func() error { return buildOverlays(s) }},
@@ -194,6 +212,40 @@ func bindExtra(binds []Bind) error {
 	return nil
 }
 
+// maskCredentials hides every credentialNames entry at the top of the extra binds and of
+// credentialDirs (see credentialNames). Links are left alone: they point into the sandbox's own
+// tree, where a target that is itself a credential file is masked in its own place.
+func maskCredentials(binds []Bind) error {
+	dirs := append([]string(nil), credentialDirs...)
+	for _, b := range binds {
+		dirs = append(dirs, b.Target)
+	}
+	for _, d := range dirs {
+		for _, name := range credentialNames {
+			p := newRoot + d + "/" + name
+			fi, err := os.Lstat(p)
+			if err != nil {
+				continue
+			}
+			switch {
+			case fi.IsDir():
+				err = unix.Mount("tmpfs", p, "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=0,nr_inodes=1,mode=0555")
+			case fi.Mode().IsRegular():
+				err = unix.Mount(oldRoot+"/dev/null", p, "", unix.MS_BIND, "")
+				if err == nil {
+					err = setattr(p, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NOEXEC, false)
+				}
+			default:
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("mask %s: %w", d+"/"+name, err)
+			}
+		}
+	}
+	return nil
+}
+
 func buildEtc(s *setupSpec) error {
 	etc := newRoot + "/etc"
 	if err := os.MkdirAll(etc, 0o755); err != nil {
@@ -305,10 +357,12 @@ func buildDev(s *setupSpec) error {
 }
 
 // maskedProc are hidden (files under /dev/null, dirs under an empty read-only tmpfs);
-// readonlyProc are made read-only. As runc does.
+// readonlyProc are made read-only. Docker's masked and read-only paths (/proc/sysrq-trigger
+// masked rather than read-only), plus the kernel's symbols, build configuration and command line.
 var (
 	maskedProc = []string{"kcore", "keys", "timer_list", "sched_debug", "latency_stats",
-		"timer_stats", "acpi", "scsi", "asound", "kallsyms", "sysrq-trigger"}
+		"timer_stats", "acpi", "scsi", "asound", "interrupts", "kallsyms", "sysrq-trigger",
+		"config.gz", "cmdline"}
 	readonlyProc = []string{"sys", "irq", "bus", "fs"}
 )
 

@@ -27,6 +27,12 @@ func (s *Sandbox) Run(ctx context.Context, cmd Cmd) (Outcome, error) {
 // ReadFile returns ErrUnsupported.
 func (s *Sandbox) ReadFile(path string, max int64) ([]byte, error) { return nil, ErrUnsupported }
 
+// Checkpoint returns ErrUnsupported.
+func (s *Sandbox) Checkpoint(ctx context.Context) error { return ErrUnsupported }
+
+// Restore returns ErrUnsupported.
+func (s *Sandbox) Restore(ctx context.Context) error { return ErrUnsupported }
+
 // Close does nothing.
 func (s *Sandbox) Close() error { return nil }
 func maybeInit() bool           { return false }

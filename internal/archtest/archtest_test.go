@@ -15,7 +15,7 @@ const module = "github.com/sandrun/sandrun/"
 // forbidden maps a package to the packages (of this module) it must not depend on, directly or
 // not: the front ends and the transport know the executor contract, never the sandbox.
 var forbidden = map[string][]string{
-	"executor":              {"executor/sandbox", "executor/local", "languages"},
+	"executor":              {"executor/sandbox", "executor/local", "executor/remote", "executor/spec"},
 	"executor/executortest": {"executor/sandbox", "executor/local"},
 	"executor/remote":       {"executor/sandbox", "executor/sandbox/seccomp", "executor/local", "executor/spec"},
 	"executor/fleet":        {"executor/sandbox", "executor/sandbox/seccomp", "executor/local"},

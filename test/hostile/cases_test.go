@@ -272,6 +272,7 @@ func TestHostile(t *testing.T) {
 	s.special(t)
 	t.Run("through the executor", s.frontDoor)
 	t.Run("through the executor's pool", s.pooled)
+	t.Run("defence in depth", s.defence)
 	s.report(t)
 }
 

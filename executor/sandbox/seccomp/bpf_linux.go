@@ -3,15 +3,10 @@
 package seccomp
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 
 	"golang.org/x/sys/unix"
 )
-
-// rules is the whole policy on this architecture, in the order the filter checks it.
-var rules = append(slices.Clip(commonRules), archRules...)
 
 // maxKnown is the highest syscall number in names.
 var maxKnown = func() int {
@@ -72,86 +67,123 @@ func actionLabel(a Action) string {
 	return lAllow
 }
 
-// build assembles the filter. denyErrno is the errno of Deny rules (EPERM; tests use a rare one
-// to prove that an error came from the filter and not from the kernel).
+// build assembles the filter. denyErrno is the errno of denied calls (EPERM; tests use a rare
+// one to prove that an error came from the filter and not from the kernel).
 func build(denyErrno unix.Errno) ([]unix.SockFilter, error) {
+	// The checks before the search return on the spot: a conditional jump reaches only 255
+	// instructions ahead.
 	p := []insn{
 		ld(offArch),
-		jeq(auditArch, "", lKill),
-		ld(offNr),
+		jeq(auditArch, "native", ""),
+		ret(Kill, denyErrno, ""),
+		labelled(ld(offNr), "native"),
 	}
 	if x32Bit != 0 {
-		p = append(p, jge(x32Bit, lKill, ""))
+		p = append(p, jge(x32Bit, "", "notx32"), ret(Kill, denyErrno, ""),
+			labelled(jgt(uint32(maxKnown), "", "known"), "notx32"))
+	} else {
+		p = append(p, jgt(uint32(maxKnown), "", "known"))
 	}
-	p = append(p, jgt(uint32(maxKnown), lNoSys, ""))
-	// A binary search over the rules' numbers: an allowed call, the common case, passes about
-	// log2(len(rules)) comparisons instead of one per rule.
-	var targets []target
+	p = append(p, ret(NoSys, denyErrno, ""))
+	// Every number up to maxKnown goes to one place: allow, deny, ENOSYS or a rule's argument
+	// test. Runs of numbers going to the same place become one span, and a binary search over
+	// the spans' starts finds the place in about log2(spans) comparisons.
+	var spans []span
 	var blocks []insn
-	for i, r := range rules {
-		to := actionLabel(r.Action)
-		if r.cond != nil {
-			to = fmt.Sprintf("rule%d", i)
-			blocks = append(blocks, condBlock(to, r)...)
+	for nr := 0; nr <= maxKnown; nr++ {
+		to := lDeny
+		if nr > dockerMax {
+			to = lNoSys
 		}
-		targets = append(targets, target{uint32(r.Nr), to})
+		if r, ok := byNr[nr]; ok {
+			to = actionLabel(r.Action)
+			if r.cond != nil {
+				to = fmt.Sprintf("rule%d", nr)
+				blocks = append(blocks, condBlock(to, r, denyErrno)...)
+			}
+		}
+		if len(spans) == 0 || spans[len(spans)-1].to != to {
+			spans = append(spans, span{uint32(nr), to})
+		}
 	}
-	slices.SortFunc(targets, func(a, b target) int { return cmp.Compare(a.nr, b.nr) })
-	p = append(p, search(targets, "")...)
+	n := 0
+	p = append(p, search(spans, "known", &n)...)
 	p = append(p, blocks...)
 	p = append(p,
-		insn{code: unix.BPF_RET | unix.BPF_K, k: unix.SECCOMP_RET_ALLOW, label: lAllow},
-		insn{code: unix.BPF_RET | unix.BPF_K, k: unix.SECCOMP_RET_ERRNO | uint32(denyErrno), label: lDeny},
-		insn{code: unix.BPF_RET | unix.BPF_K, k: unix.SECCOMP_RET_ERRNO | uint32(unix.ENOSYS), label: lNoSys},
-		insn{code: unix.BPF_RET | unix.BPF_K, k: unix.SECCOMP_RET_KILL_PROCESS, label: lKill},
+		ret(Allow, denyErrno, lAllow),
+		ret(Deny, denyErrno, lDeny),
+		ret(NoSys, denyErrno, lNoSys),
+		ret(Kill, denyErrno, lKill),
 	)
 	return assemble(p)
 }
 
-// target is where the search sends one syscall number.
-type target struct {
-	nr uint32
-	to string
+// labelled gives in the label l.
+func labelled(in insn, l string) insn {
+	in.label = l
+	return in
 }
 
-// search compares the accumulator (the syscall number) with ts, sorted by number, and jumps to
-// the matching target, else to allow. label names its first instruction ("" for none).
-func search(ts []target, label string) []insn {
+// ret returns the action a, labelled label.
+func ret(a Action, denyErrno unix.Errno, label string) insn {
+	k := uint32(unix.SECCOMP_RET_ALLOW)
+	switch a {
+	case Deny:
+		k = unix.SECCOMP_RET_ERRNO | uint32(denyErrno)
+	case NoSys:
+		k = unix.SECCOMP_RET_ERRNO | uint32(unix.ENOSYS)
+	case Kill:
+		k = unix.SECCOMP_RET_KILL_PROCESS
+	}
+	return insn{code: unix.BPF_RET | unix.BPF_K, k: k, label: label}
+}
+
+// span sends the numbers from its start up to the next span's start to one label.
+type span struct {
+	from uint32
+	to   string
+}
+
+// search compares the accumulator (the syscall number) with the spans' starts and jumps to the
+// span it falls in. label names its first instruction ("" for none); n numbers the labels it
+// makes. Every jump to a target is a ja (32-bit offset), so the program may be of any size.
+func search(spans []span, label string, n *int) []insn {
 	var out []insn
-	if len(ts) <= 3 {
-		for _, t := range ts {
-			out = append(out, jeq(t.nr, t.to, ""))
-		}
-		out = append(out, ja(lAllow))
+	if len(spans) == 1 {
+		out = []insn{ja(spans[0].to)}
 	} else {
-		mid := len(ts) / 2
-		right := fmt.Sprintf("ge%d", ts[mid].nr)
-		out = append(out, jge(ts[mid].nr, right, ""))
-		out = append(out, search(ts[:mid], "")...)
-		out = append(out, search(ts[mid:], right)...)
+		mid := len(spans) / 2
+		*n++
+		left, right := fmt.Sprintf("l%d", *n), fmt.Sprintf("r%d", *n)
+		out = append(out, jge(spans[mid].from, "", left), ja(right))
+		out = append(out, search(spans[:mid], left, n)...)
+		out = append(out, search(spans[mid:], right, n)...)
 	}
 	out[0].label = label
 	return out
 }
 
-// condBlock tests r's argument and jumps to r's action or to allow.
-func condBlock(label string, r Rule) []insn {
-	c, act := r.cond, actionLabel(r.Action)
+// condBlock tests r's argument and returns r's Action when the condition holds, else its
+// Otherwise.
+func condBlock(label string, r Rule, denyErrno unix.Errno) []insn {
+	c := r.cond
 	b := []insn{ld(uint32(offArgs + 8*c.Arg))}
 	b[0].label = label
+	hit, miss := label+".hit", label+".miss"
 	switch {
 	case c.Mask != 0:
-		b = append(b, jset(c.Mask, act, lAllow))
+		b = append(b, jset(c.Mask, hit, ""))
+		b = append(b, ret(r.Otherwise, denyErrno, ""), ret(r.Action, denyErrno, hit))
 	case c.In != nil:
 		for _, v := range c.In {
-			b = append(b, jeq(v, act, ""))
+			b = append(b, jeq(v, hit, ""))
 		}
-		b = append(b, ja(lAllow))
+		b = append(b, ret(r.Otherwise, denyErrno, ""), ret(r.Action, denyErrno, hit))
 	default:
 		for _, v := range c.NotIn {
-			b = append(b, jeq(v, lAllow, ""))
+			b = append(b, jeq(v, miss, ""))
 		}
-		b = append(b, ja(act))
+		b = append(b, ret(r.Action, denyErrno, ""), ret(r.Otherwise, denyErrno, miss))
 	}
 	return b
 }

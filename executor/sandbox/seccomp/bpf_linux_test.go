@@ -85,6 +85,20 @@ func TestFilterDecisions(t *testing.T) {
 		{"clone newnet high bits", auditArch, unix.SYS_CLONE, []uint64{1<<40 | unix.CLONE_NEWNET}, eperm},
 		{"clone exit signal 0x80", auditArch, unix.SYS_CLONE, []uint64{0x80 | uint64(unix.SIGCHLD)}, allow},
 		{"clone3", auditArch, unix.SYS_CLONE3, nil, enosy},
+		{"personality query", auditArch, unix.SYS_PERSONALITY, []uint64{0xffffffff}, allow},
+		{"personality linux", auditArch, unix.SYS_PERSONALITY, []uint64{0}, allow},
+		{"personality linux32", auditArch, unix.SYS_PERSONALITY, []uint64{8}, allow},
+		{"personality addr_no_randomize", auditArch, unix.SYS_PERSONALITY, []uint64{0x0040000}, eperm},
+		{"personality read_implies_exec", auditArch, unix.SYS_PERSONALITY, []uint64{0x0400000}, eperm},
+		{"keyctl", auditArch, unix.SYS_KEYCTL, nil, eperm},
+		{"bpf", auditArch, unix.SYS_BPF, nil, eperm},
+		{"userfaultfd", auditArch, unix.SYS_USERFAULTFD, nil, eperm},
+		{"move_pages (needs CAP_SYS_NICE in Docker)", auditArch, unix.SYS_MOVE_PAGES, nil, eperm},
+		{"rt_sigqueueinfo SIGUSR1", auditArch, unix.SYS_RT_SIGQUEUEINFO, []uint64{1, uint64(unix.SIGUSR1)}, allow},
+		{"rt_sigqueueinfo SIGSEGV", auditArch, unix.SYS_RT_SIGQUEUEINFO, []uint64{1, uint64(unix.SIGSEGV)}, eperm},
+		{"rt_tgsigqueueinfo SIGBUS", auditArch, unix.SYS_RT_TGSIGQUEUEINFO, []uint64{1, 2, uint64(unix.SIGBUS)}, eperm},
+		{"pidfd_send_signal SIGSYS", auditArch, unix.SYS_PIDFD_SEND_SIGNAL, []uint64{3, uint64(unix.SIGSYS)}, eperm},
+		{"pidfd_send_signal SIGTERM", auditArch, unix.SYS_PIDFD_SEND_SIGNAL, []uint64{3, uint64(unix.SIGTERM)}, allow},
 		{"socket unix", auditArch, unix.SYS_SOCKET, []uint64{unix.AF_UNIX}, allow},
 		{"socket inet", auditArch, unix.SYS_SOCKET, []uint64{unix.AF_INET}, allow},
 		{"socket inet6", auditArch, unix.SYS_SOCKET, []uint64{unix.AF_INET6}, allow},
@@ -119,7 +133,7 @@ func TestFilterDecisions(t *testing.T) {
 		if r.cond != nil {
 			continue
 		}
-		want := map[Action]uint32{Deny: eperm, NoSys: enosy, Kill: kill}[r.Action]
+		want := map[Action]uint32{Allow: allow, Deny: eperm, NoSys: enosy, Kill: kill}[r.Action]
 		if got := run(t, prog, auditArch, r.Nr); got != want {
 			t.Errorf("filter(%s) = %#x, want %#x (%v)", r.Syscall, got, want, r.Action)
 		}
@@ -127,26 +141,118 @@ func TestFilterDecisions(t *testing.T) {
 }
 
 func TestPolicyCoversTheIssueList(t *testing.T) {
-	want := []string{"ptrace", "mount", "umount2", "pivot_root", "chroot", "unshare", "setns",
+	denied := []string{"ptrace", "mount", "umount2", "pivot_root", "chroot", "unshare", "setns",
 		"keyctl", "add_key", "request_key", "bpf", "perf_event_open", "userfaultfd",
 		"io_uring_setup", "io_uring_enter", "io_uring_register", "kexec_load", "kexec_file_load",
 		"init_module", "finit_module", "delete_module", "reboot", "swapon", "swapoff",
 		"sethostname", "setdomainname", "acct", "quotactl", "open_by_handle_at", "name_to_handle_at",
-		"lookup_dcookie", "clock_settime", "settimeofday", "adjtimex", "vhangup",
+		"clock_settime", "settimeofday", "adjtimex", "vhangup", "syslog",
 		"process_vm_readv", "process_vm_writev", "fanotify_init", "mount_setattr", "open_tree",
-		"move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "clone", "clone3", "socket"}
-	have := map[string]Rule{}
+		"move_mount", "fsopen", "fsconfig", "fsmount", "fspick"}
+	nrOf := map[string]int{}
+	for nr, n := range names {
+		nrOf[n] = nr
+	}
+	for _, n := range denied {
+		nr, ok := nrOf[n]
+		if !ok {
+			continue // not a call on this architecture (lookup_dcookie on arm64, …)
+		}
+		if a := decide(nr); a == Allow {
+			t.Errorf("%s is allowed", n)
+		}
+	}
+	for _, tt := range []struct {
+		name string
+		args []uint64
+	}{
+		{"clone", []uint64{unix.CLONE_NEWUSER}}, {"clone3", nil}, {"socket", []uint64{unix.AF_NETLINK}},
+		{"personality", []uint64{0x0040000}}, {"rt_sigqueueinfo", []uint64{1, uint64(unix.SIGSEGV)}},
+	} {
+		if a := decide(nrOf[tt.name], tt.args...); a == Allow {
+			t.Errorf("%s%v is allowed", tt.name, tt.args)
+		}
+	}
 	for _, r := range Policy() {
-		have[r.Syscall] = r
 		if Name(r.Nr) != r.Syscall {
 			t.Errorf("rule %q has number %d, which is %q", r.Syscall, r.Nr, Name(r.Nr))
 		}
 	}
-	for _, n := range want {
-		if _, ok := have[n]; !ok {
-			t.Errorf("policy does not cover %s", n)
+}
+
+// TestDockerRulesTranslated fails when Docker's profile has an argument rule the filter cannot
+// express (it would deny that call outright, which may break programs Docker runs).
+func TestDockerRulesTranslated(t *testing.T) {
+	for _, n := range untranslated {
+		if !slices.ContainsFunc(append(slices.Clip(commonOverrides), archOverrides...), func(r Rule) bool { return r.Syscall == n }) {
+			t.Errorf("Docker's argument rules for %s are not translated and no override decides it", n)
 		}
 	}
+	if dockerMax < unix.SYS_CLOSE_RANGE || dockerMax > maxKnown {
+		t.Errorf("dockerMax %d: want a number among the known calls", dockerMax)
+	}
+}
+
+// TestStricterThanDocker checks, for every known call and a spread of arguments, that the
+// filter allows nothing Docker's profile (for a process with no capability) does not. The
+// arguments are 32-bit values, as the kernel reads every argument the filter tests.
+func TestStricterThanDocker(t *testing.T) {
+	values := []uint64{0, 1, 2, 3, 8, 10, 16, 0x7fffffff, 0xffffffff}
+	for _, d := range docker {
+		for _, a := range d.Args {
+			values = append(values, a.Value, a.Value+1, a.Value-1, a.ValueTwo)
+		}
+	}
+	for _, r := range rules {
+		if r.cond != nil {
+			for _, v := range append(append([]uint32{r.cond.Mask}, r.cond.In...), r.cond.NotIn...) {
+				values = append(values, uint64(v))
+			}
+		}
+	}
+	values = slices.Compact(slices.Sorted(slices.Values(values)))
+	for nr := 0; nr <= maxKnown; nr++ {
+		r, conditional := byNr[nr]
+		conditional = conditional && r.cond != nil
+		for _, v := range values {
+			args := make([]uint64, 6)
+			if conditional {
+				args[r.cond.Arg] = v & 0xffffffff
+			} else if v != 0 {
+				break // one try is enough
+			}
+			if decide(nr, args...) == Allow && !dockerAllows(Name(nr), args) {
+				t.Errorf("%s%v: allowed here, denied by Docker's profile", Name(nr), args)
+			}
+		}
+	}
+}
+
+// dockerAllows evaluates Docker's profile (the generated table) the way libseccomp does.
+func dockerAllows(name string, args []uint64) bool {
+	for _, d := range docker {
+		if d.Action != Allow || !slices.Contains(d.Names, name) {
+			continue
+		}
+		ok := true
+		for _, a := range d.Args {
+			v := args[a.Index]
+			switch a.Op {
+			case "SCMP_CMP_EQ":
+				ok = ok && v == a.Value
+			case "SCMP_CMP_LT":
+				ok = ok && v < a.Value
+			case "SCMP_CMP_MASKED_EQ":
+				ok = ok && v&a.Value == a.ValueTwo
+			default:
+				ok = false
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }
 
 func TestName(t *testing.T) {
@@ -168,21 +274,22 @@ func TestFilterSize(t *testing.T) {
 	}
 }
 
-// TestDocsListThePolicy fails when docs/hardening.md misses a call the filter handles.
+// TestDocsListThePolicy fails when docs/hardening.md misses an override or an argument rule.
 func TestDocsListThePolicy(t *testing.T) {
 	doc, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "hardening.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range Policy() {
-		if !strings.Contains(string(doc), "`"+r.Syscall+"`") {
-			t.Errorf("docs/hardening.md does not list `%s` (%v)", r.Syscall, r.Action)
+		if (r.Override != "" || r.cond != nil) && !strings.Contains(string(doc), "`"+r.Syscall+"`") {
+			t.Errorf("docs/hardening.md does not list `%s` (%v%s)", r.Syscall, r.Action, map[bool]string{true: ", " + r.When}[r.When != ""])
 		}
 	}
 }
 
-// TestFilterEveryNumber runs every syscall number through the filter (all arguments zero) and
-// compares with the policy read directly: the binary search must agree with the rules list.
+// TestFilterEveryNumber runs every syscall number through the filter (all arguments zero, and
+// for rules on an argument each value they name, and one more) and compares with the policy read
+// directly: the search over spans must agree with the rules.
 func TestFilterEveryNumber(t *testing.T) {
 	prog, err := build(unix.EPERM)
 	if err != nil {
@@ -194,29 +301,25 @@ func TestFilterEveryNumber(t *testing.T) {
 		NoSys: unix.SECCOMP_RET_ERRNO | uint32(unix.ENOSYS),
 		Kill:  unix.SECCOMP_RET_KILL_PROCESS,
 	}
+	allowed := 0
 	for nr := 0; nr <= maxKnown+3; nr++ {
-		want := Allow
-		if nr > maxKnown {
-			want = NoSys
-		}
-		for _, r := range rules {
-			if r.Nr != nr {
-				continue
-			}
-			want = r.Action
-			if c := r.cond; c != nil { // argument c.Arg is 0
-				switch {
-				case c.Mask != 0:
-					want = Allow
-				case c.In != nil && !slices.Contains(c.In, 0):
-					want = Allow
-				case c.NotIn != nil && slices.Contains(c.NotIn, 0):
-					want = Allow
-				}
+		args := [][]uint64{make([]uint64, 6)}
+		if r, ok := byNr[nr]; ok && r.cond != nil {
+			for _, v := range append(append([]uint32{r.cond.Mask, 12345}, r.cond.In...), r.cond.NotIn...) {
+				a := make([]uint64, 6)
+				a[r.cond.Arg] = uint64(v)
+				args = append(args, a)
 			}
 		}
-		if got := run(t, prog, auditArch, nr); got != ret[want] {
-			t.Errorf("syscall %d (%s): filter gives %#x, want %v", nr, Name(nr), got, want)
+		for _, a := range args {
+			want := decide(nr, a...)
+			if got := run(t, prog, auditArch, nr, a...); got != ret[want] {
+				t.Errorf("syscall %d (%s)%v: filter gives %#x, want %v", nr, Name(nr), a, got, want)
+			}
+		}
+		if decide(nr) == Allow {
+			allowed++
 		}
 	}
+	t.Logf("%d calls allowed (with zero arguments), %d known, Docker names up to %d", allowed, len(names), dockerMax)
 }

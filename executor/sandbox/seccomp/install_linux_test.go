@@ -112,6 +112,16 @@ var probes = map[string][6]uintptr{
 	"ioctl/TIOCSTI":      {unix.SYS_IOCTL, bad, unix.TIOCSTI, 0},
 	"ioctl/TIOCLINUX":    {unix.SYS_IOCTL, bad, unix.TIOCLINUX, 0},
 	"ioctl (allowed)":    {unix.SYS_IOCTL, bad, unix.TCGETS, 0},
+	// Overrides and Docker's argument rules added with the allow-list.
+	"personality/addr_no_randomize": {unix.SYS_PERSONALITY, 0x0040000},
+	"personality/read_implies_exec": {unix.SYS_PERSONALITY, 0x0400000},
+	"rt_sigqueueinfo/SIGSEGV":       {unix.SYS_RT_SIGQUEUEINFO, 0x3ffffff0, uintptr(unix.SIGSEGV), 0},
+	"rt_tgsigqueueinfo/SIGBUS":      {unix.SYS_RT_TGSIGQUEUEINFO, 0x3ffffff0, 0x3ffffff0, uintptr(unix.SIGBUS), 0},
+	"pidfd_send_signal/SIGSYS":      {unix.SYS_PIDFD_SEND_SIGNAL, bad, uintptr(unix.SIGSYS), 0, 0},
+	"pidfd_send_signal (allowed)":   {unix.SYS_PIDFD_SEND_SIGNAL, bad, uintptr(unix.SIGTERM), 0, 0},
+	"move_pages":                    {unix.SYS_MOVE_PAGES, 0x3ffffff0, 0, 0, 0, 0},
+	"kcmp":                          {unix.SYS_KCMP, 0x3ffffff0, 0x3ffffff0, 0, 0, 0},
+	"socket/unknown family":         {unix.SYS_SOCKET, 0xffff, unix.SOCK_STREAM, 0},
 }
 
 // allowedProbes are calls that must work under the filter (result 0), closed after.
@@ -192,26 +202,33 @@ func TestDeniedCallsFailInTheKernel(t *testing.T) {
 		t.Fatalf("probe child output %q: %v", out, err)
 	}
 	want := map[string]int{}
-	for name := range probes {
-		want[name] = int(markErrno)
+	for name, p := range probes {
+		switch decide(int(p[0]), uint64(p[1]), uint64(p[2]), uint64(p[3]), uint64(p[4]), uint64(p[5])) {
+		case Deny:
+			want[name] = int(markErrno)
+		case NoSys:
+			want[name] = int(unix.ENOSYS)
+		default:
+			want[name] = -1 // allowed: see below
+		}
 	}
-	want["clone3"] = int(unix.ENOSYS)
-	want["clone (allowed)"] = int(unix.EINVAL) // reached the kernel, which refused the flags
-	want["ioctl (allowed)"] = int(unix.EBADF)  // reached the kernel, which refused the fd
+	want["clone (allowed)"] = int(unix.EINVAL)            // reached the kernel, which refused the flags
+	want["ioctl (allowed)"] = int(unix.EBADF)             // reached the kernel, which refused the fd
+	want["pidfd_send_signal (allowed)"] = int(unix.EBADF) // likewise
 	for name := range allowedProbes {
 		want[name] = 0
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("errno per call (-want +got):\n%s", diff)
 	}
-	// Every rule of the policy is probed.
+	// Every override and every rule on an argument is probed.
 	for _, r := range Policy() {
-		if _, ok := probes[r.Syscall]; ok {
+		if r.Override == "" && r.cond == nil {
 			continue
 		}
 		found := false
 		for name := range probes {
-			found = found || strings.HasPrefix(name, r.Syscall+"/")
+			found = found || name == r.Syscall || strings.HasPrefix(name, r.Syscall+"/")
 		}
 		if !found {
 			t.Errorf("rule %s has no probe", r.Syscall)

@@ -2,7 +2,15 @@
 
 package seccomp
 
-import "golang.org/x/sys/unix"
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
 
 // nsFlags are the clone flags that create a namespace. CLONE_NEWTIME (0x80) is left out: in
 // clone's flags that bit is part of the exit signal, and clone3 (where it is valid) is refused.
@@ -13,73 +21,156 @@ const nsFlags = unix.CLONE_NEWNS | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC | unix.
 // no interface but lo, so AF_INET/AF_INET6 reach nothing outside.
 var socketFamilies = []uint32{unix.AF_UNIX, unix.AF_INET, unix.AF_INET6}
 
-func deny(name string, nr int) Rule { return Rule{Syscall: name, Nr: nr, Action: Deny} }
+// faultSignals are the signals the Go runtime takes for a fault of its own (and dies of) unless
+// their si_code says they came from kill or tgkill. rt_sigqueueinfo, rt_tgsigqueueinfo and
+// pidfd_send_signal let a process pick any negative si_code, so a command sharing the init's
+// uid (rootless) could crash the sandbox's init with them.
+var faultSignals = []uint32{uint32(unix.SIGILL), uint32(unix.SIGTRAP), uint32(unix.SIGBUS),
+	uint32(unix.SIGFPE), uint32(unix.SIGSEGV), uint32(unix.SIGSTKFLT), uint32(unix.SIGSYS)}
 
-// commonRules holds the calls denied on every architecture, grouped by why.
-var commonRules = []Rule{
-	// Debugging and reading other processes.
-	deny("ptrace", unix.SYS_PTRACE),
-	deny("process_vm_readv", unix.SYS_PROCESS_VM_READV),
-	deny("process_vm_writev", unix.SYS_PROCESS_VM_WRITEV),
-	// Namespaces and mounts: the sandbox's own walls.
-	deny("unshare", unix.SYS_UNSHARE),
-	deny("setns", unix.SYS_SETNS),
-	{Syscall: "clone", Nr: unix.SYS_CLONE, Action: Deny, When: "its flags create a namespace",
-		cond: &cond{Arg: 0, Mask: nsFlags}},
-	{Syscall: "clone3", Nr: unix.SYS_CLONE3, Action: NoSys}, // libc falls back to clone
-	deny("mount", unix.SYS_MOUNT),
-	deny("umount2", unix.SYS_UMOUNT2),
-	deny("pivot_root", unix.SYS_PIVOT_ROOT),
-	deny("chroot", unix.SYS_CHROOT),
-	deny("mount_setattr", unix.SYS_MOUNT_SETATTR),
-	deny("open_tree", unix.SYS_OPEN_TREE),
-	deny("open_tree_attr", unix.SYS_OPEN_TREE_ATTR),
-	deny("move_mount", unix.SYS_MOVE_MOUNT),
-	deny("fsopen", unix.SYS_FSOPEN),
-	deny("fsconfig", unix.SYS_FSCONFIG),
-	deny("fsmount", unix.SYS_FSMOUNT),
-	deny("fspick", unix.SYS_FSPICK),
-	deny("listns", unix.SYS_LISTNS),
-	deny("open_by_handle_at", unix.SYS_OPEN_BY_HANDLE_AT),
-	deny("name_to_handle_at", unix.SYS_NAME_TO_HANDLE_AT),
-	// Kernel attack surface that ordinary programs do not need.
-	deny("bpf", unix.SYS_BPF),
-	deny("perf_event_open", unix.SYS_PERF_EVENT_OPEN),
-	deny("userfaultfd", unix.SYS_USERFAULTFD),
-	deny("io_uring_setup", unix.SYS_IO_URING_SETUP),
-	deny("io_uring_enter", unix.SYS_IO_URING_ENTER),
-	deny("io_uring_register", unix.SYS_IO_URING_REGISTER),
-	deny("keyctl", unix.SYS_KEYCTL),
-	deny("add_key", unix.SYS_ADD_KEY),
-	deny("request_key", unix.SYS_REQUEST_KEY),
-	deny("fanotify_init", unix.SYS_FANOTIFY_INIT),
-	deny("lookup_dcookie", unix.SYS_LOOKUP_DCOOKIE),
-	deny("syslog", unix.SYS_SYSLOG),
-	// The machine itself: modules, kexec, power, swap, clocks, accounting, quotas, names.
-	deny("init_module", unix.SYS_INIT_MODULE),
-	deny("finit_module", unix.SYS_FINIT_MODULE),
-	deny("delete_module", unix.SYS_DELETE_MODULE),
-	deny("kexec_load", unix.SYS_KEXEC_LOAD),
-	deny("kexec_file_load", unix.SYS_KEXEC_FILE_LOAD),
-	deny("reboot", unix.SYS_REBOOT),
-	deny("swapon", unix.SYS_SWAPON),
-	deny("swapoff", unix.SYS_SWAPOFF),
-	deny("clock_settime", unix.SYS_CLOCK_SETTIME),
-	deny("clock_adjtime", unix.SYS_CLOCK_ADJTIME),
-	deny("settimeofday", unix.SYS_SETTIMEOFDAY),
-	deny("adjtimex", unix.SYS_ADJTIMEX),
-	deny("acct", unix.SYS_ACCT),
-	deny("quotactl", unix.SYS_QUOTACTL),
-	deny("quotactl_fd", unix.SYS_QUOTACTL_FD),
-	deny("sethostname", unix.SYS_SETHOSTNAME),
-	deny("setdomainname", unix.SYS_SETDOMAINNAME),
-	deny("vhangup", unix.SYS_VHANGUP),
-	// Sockets outside the allowed families (netlink, vsock, packet, bluetooth, alg, …).
-	{Syscall: "socket", Nr: unix.SYS_SOCKET, Action: Deny, When: "its family is not AF_UNIX, AF_INET or AF_INET6",
-		cond: &cond{Arg: 0, NotIn: socketFamilies}},
-	{Syscall: "socketpair", Nr: unix.SYS_SOCKETPAIR, Action: Deny, When: "its family is not AF_UNIX, AF_INET or AF_INET6",
-		cond: &cond{Arg: 0, NotIn: socketFamilies}},
-	// Terminal input injection (only matters if a terminal ever reaches the program).
+func deny(name string, nr int, why string) Rule {
+	return Rule{Syscall: name, Nr: nr, Action: Deny, Override: why}
+}
+
+// commonOverrides are where the filter is stricter than Docker's profile, on every architecture.
+var commonOverrides = []Rule{
+	deny("ptrace", unix.SYS_PTRACE, "debugging other processes"),
+	deny("process_vm_readv", unix.SYS_PROCESS_VM_READV, "reading other processes' memory"),
+	deny("process_vm_writev", unix.SYS_PROCESS_VM_WRITEV, "writing other processes' memory"),
+	deny("name_to_handle_at", unix.SYS_NAME_TO_HANDLE_AT, "file handles (their use, open_by_handle_at, is denied anyway)"),
+	deny("adjtimex", unix.SYS_ADJTIMEX, "the clock; nothing here needs it"),
+	deny("clock_adjtime", unix.SYS_CLOCK_ADJTIME, "the clock; nothing here needs it"),
+	{Syscall: "socket", Nr: unix.SYS_SOCKET, Action: Allow, When: "its family is AF_UNIX, AF_INET or AF_INET6",
+		Otherwise: Deny, Override: "netlink, packet, vsock, alg, bluetooth… reach the kernel or the host",
+		cond: &cond{Arg: 0, In: socketFamilies}},
+	{Syscall: "socketpair", Nr: unix.SYS_SOCKETPAIR, Action: Allow, When: "its family is AF_UNIX, AF_INET or AF_INET6",
+		Otherwise: Deny, Override: "as socket", cond: &cond{Arg: 0, In: socketFamilies}},
 	{Syscall: "ioctl", Nr: unix.SYS_IOCTL, Action: Deny, When: "its request is TIOCSTI or TIOCLINUX",
+		Otherwise: Allow, Override: "terminal input injection (only matters if a terminal ever reaches the program)",
 		cond: &cond{Arg: 1, In: []uint32{unix.TIOCSTI, unix.TIOCLINUX}}},
+	{Syscall: "rt_sigqueueinfo", Nr: unix.SYS_RT_SIGQUEUEINFO, Action: Deny, When: faultWhen, Otherwise: Allow,
+		Override: faultWhy, cond: &cond{Arg: 1, In: faultSignals}},
+	{Syscall: "rt_tgsigqueueinfo", Nr: unix.SYS_RT_TGSIGQUEUEINFO, Action: Deny, When: faultWhen, Otherwise: Allow,
+		Override: faultWhy, cond: &cond{Arg: 2, In: faultSignals}},
+	{Syscall: "pidfd_send_signal", Nr: unix.SYS_PIDFD_SEND_SIGNAL, Action: Deny, When: faultWhen, Otherwise: Allow,
+		Override: faultWhy, cond: &cond{Arg: 1, In: faultSignals}},
+}
+
+const (
+	faultWhen = "its signal is SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV, SIGSTKFLT or SIGSYS"
+	faultWhy  = "with a forged si_code such a signal crashes the sandbox's (Go) init"
+)
+
+// rules is the whole policy on this architecture, by number: Docker's profile with the
+// overrides applied. dockerMax is the highest number Docker's profile names here; a call not in
+// rules fails with EPERM up to it and with ENOSYS beyond.
+var rules, dockerMax = policy()
+
+// byNr indexes rules.
+var byNr = func() map[int]Rule {
+	m := map[int]Rule{}
+	for _, r := range rules {
+		m[r.Nr] = r
+	}
+	return m
+}()
+
+// untranslated names the calls whose Docker rules the filter cannot express (and so denies),
+// unless an override decides them. A test keeps it empty.
+var untranslated []string
+
+func policy() ([]Rule, int) {
+	nrOf := map[string]int{}
+	for nr, n := range names {
+		nrOf[n] = nr
+	}
+	out := map[int]Rule{}
+	conditional := map[string][]dockerRule{}
+	top := 0
+	for _, d := range docker {
+		for _, n := range d.Names {
+			nr, ok := nrOf[n]
+			if !ok {
+				continue // another architecture's call (chown32, socketcall, …)
+			}
+			top = max(top, nr)
+			if len(d.Args) == 0 {
+				out[nr] = Rule{Syscall: n, Nr: nr, Action: d.Action}
+			} else {
+				conditional[n] = append(conditional[n], d)
+			}
+		}
+	}
+	for _, n := range slices.Sorted(maps.Keys(conditional)) {
+		if _, ok := out[nrOf[n]]; !ok {
+			out[nrOf[n]] = fromDocker(n, nrOf[n], conditional[n])
+		}
+	}
+	for _, r := range append(slices.Clip(commonOverrides), archOverrides...) {
+		out[r.Nr] = r
+	}
+	return slices.SortedFunc(maps.Values(out), func(a, b Rule) int { return cmp.Compare(a.Nr, b.Nr) }), top
+}
+
+// fromDocker turns the conditional rules Docker has for one call into a Rule: alternatives that
+// each compare the same argument for equality become an allow-list of values; a single "no bit
+// of this mask" test becomes a mask. Anything else is denied (and listed in untranslated).
+func fromDocker(name string, nr int, ds []dockerRule) Rule {
+	r := Rule{Syscall: name, Nr: nr, Action: Deny}
+	if len(ds) == 1 && len(ds[0].Args) == 1 && ds[0].Action == Allow {
+		a := ds[0].Args[0]
+		if a.Op == "SCMP_CMP_MASKED_EQ" && a.ValueTwo == 0 && a.Value <= 0xffffffff {
+			return Rule{Syscall: name, Nr: nr, Action: Deny, Otherwise: Allow, cond: &cond{Arg: int(a.Index), Mask: uint32(a.Value)},
+				When: fmt.Sprintf("argument %d has a bit of %#x set", a.Index, a.Value)}
+		}
+	}
+	var in []uint32
+	var words []string
+	for _, d := range ds {
+		if d.Action != Allow || len(d.Args) != 1 || d.Args[0].Op != "SCMP_CMP_EQ" || d.Args[0].Index != ds[0].Args[0].Index || d.Args[0].Value > 0xffffffff {
+			untranslated = append(untranslated, name)
+			return r
+		}
+		in = append(in, uint32(d.Args[0].Value))
+		words = append(words, fmt.Sprintf("%#x", d.Args[0].Value))
+	}
+	return Rule{Syscall: name, Nr: nr, Action: Allow, Otherwise: Deny, cond: &cond{Arg: int(ds[0].Args[0].Index), In: in},
+		When: fmt.Sprintf("argument %d is %s", ds[0].Args[0].Index, strings.Join(words, ", "))}
+}
+
+// decide is the policy read directly (the filter must agree; tests compare the two): the action
+// for the native call nr with these arguments (missing ones are 0).
+func decide(nr int, args ...uint64) Action {
+	if nr < 0 || nr > maxKnown {
+		return NoSys
+	}
+	r, ok := byNr[nr]
+	switch {
+	case !ok && nr > dockerMax:
+		return NoSys
+	case !ok:
+		return Deny
+	case r.cond == nil:
+		return r.Action
+	}
+	var v uint32
+	if r.cond.Arg < len(args) {
+		v = uint32(args[r.cond.Arg])
+	}
+	if r.cond.holds(v) {
+		return r.Action
+	}
+	return r.Otherwise
+}
+
+// holds reports whether the condition holds for the argument's low 32 bits v.
+func (c *cond) holds(v uint32) bool {
+	switch {
+	case c.Mask != 0:
+		return v&c.Mask != 0
+	case c.In != nil:
+		return slices.Contains(c.In, v)
+	default:
+		return !slices.Contains(c.NotIn, v)
+	}
 }

@@ -1,0 +1,142 @@
+package hostile
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/local"
+)
+
+// The defence-in-depth cases that go through the local executor: cases of one request are
+// isolated from each other, a program cannot take down the pooled sandbox's init with a
+// signal, and calls outside the seccomp allow-list fail.
+
+// defence runs them (registered in TestHostile).
+func (s *suite) defence(t *testing.T) {
+	t.Run("cases of one request", s.caseIsolation)
+	t.Run("signals to the pooled init", s.initSignals)
+	t.Run("calls outside the seccomp allow-list", s.allowList)
+}
+
+var defenceLimits = executor.Limits{CPUTimeMs: 1000, WallTimeMs: 10000, MemoryBytes: 128 << 20, Processes: 32,
+	OutputBytes: 64 << 10, FileBytes: 8 << 20}
+
+// newExecutor starts a local executor with one slot and a pool of one; it is closed, and the
+// host checked for leftovers, when the test ends.
+func (s *suite) newExecutor(t *testing.T) (*local.Executor, context.Context) {
+	t.Helper()
+	before := takeSnapshot()
+	ex, err := local.New(local.Options{Slots: 1, PoolSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(func() {
+		cancel()
+		if err := ex.Close(); err != nil {
+			t.Error(err)
+		}
+		s.checkHost(t, before)
+	})
+	return ex, ctx
+}
+
+// caseIsolation: every case of a request starts from the compile's output with a fresh /work,
+// /tmp and /dev/shm; what case 1 writes, case 2 does not see.
+func (s *suite) caseIsolation(t *testing.T) {
+	ex, ctx := s.newExecutor(t)
+	req := executor.Request{Language: "c", Files: []executor.File{{Name: "main.c", Content: s.source(t, "case_plant.c")}},
+		Limits: defenceLimits}
+	for i := 1; i <= 3; i++ {
+		req.Cases = append(req.Cases, executor.Case{Stdin: []byte(fmt.Sprintf("%d\n", i))})
+	}
+	r, err := ex.Run(ctx, req, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != executor.StatusOK || len(r.Cases) != 3 {
+		t.Fatalf("%s: %s (%d cases)", r.Status, r.Message, len(r.Cases))
+	}
+	for i, c := range r.Cases {
+		want := fmt.Sprintf("case=%d\nbinary=present\n/work/planted=absent\n/tmp/planted=absent\n/dev/shm/planted=absent\n", i+1)
+		if c.Stdout != want {
+			t.Errorf("case %d sees:\n%s\nwant:\n%s", i+1, c.Stdout, want)
+		}
+	}
+	s.record(t, "case 2 reads what case 1 wrote in /work, /tmp, /dev/shm", "nothing: each case starts from the compile's output")
+}
+
+// initSignals: a program sends the init of its pooled sandbox every signal, with kill, tgkill
+// and forged sigqueue calls; the sandbox goes back to the pool and the next run uses it.
+func (s *suite) initSignals(t *testing.T) {
+	ex, ctx := s.newExecutor(t)
+	run := func(src []byte) executor.Result {
+		t.Helper()
+		r, err := ex.Run(ctx, executor.Request{Language: "c", Files: []executor.File{{Name: "main.c", Content: src}},
+			Limits: defenceLimits}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	waitIdle := func() {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); ex.PoolStats().Idle != 1; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the sandbox never came back to the pool: %+v", ex.PoolStats())
+			}
+		}
+	}
+	r := run(s.source(t, "init_signal.c"))
+	if r.Status != executor.StatusOK || !strings.Contains(r.Stdout, "forged_ok=0 ") {
+		t.Errorf("%s: %s\n%s%s", r.Status, r.Message, r.Stdout, r.Stderr)
+	}
+	t.Logf("%s", strings.TrimSpace(r.Stdout))
+	waitIdle()
+	after := ex.PoolStats()
+	r = run([]byte("#include <stdio.h>\nint main(void) { puts(\"next run\"); return 0; }\n"))
+	if r.Status != executor.StatusOK || r.Stdout != "next run\n" {
+		t.Errorf("the run after the signals: %s: %s %q", r.Status, r.Message, r.Stdout)
+	}
+	if st := ex.PoolStats(); st.Hits <= after.Hits {
+		t.Errorf("pool %+v (before the second run %+v): the second run did not reuse the signalled sandbox, so the case proves nothing", st, after)
+	}
+	s.record(t, "a program signals its init (kill, tgkill, forged sigqueue of SIGSEGV…)", "the init lives on; the next pooled run works")
+}
+
+// allowList: calls outside the seccomp allow-list fail; personality may only query or set the
+// default persona.
+func (s *suite) allowList(t *testing.T) {
+	ex, ctx := s.newExecutor(t)
+	r, err := ex.Run(ctx, executor.Request{Language: "c", Files: []executor.File{{Name: "main.c", Content: s.source(t, "syscalls.c")}},
+		Limits: defenceLimits}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != executor.StatusOK {
+		t.Fatalf("%s: %s\n%s", r.Status, r.Message, r.Stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
+	if len(lines) != 16 {
+		t.Errorf("%d lines, want 16:\n%s", len(lines), r.Stdout)
+	}
+	for _, line := range lines {
+		name, got, _ := strings.Cut(line, "=")
+		want := []string{eperm, "Function not implemented"}
+		if name == "personality_query" || name == "personality_default" {
+			want = []string{"ok"}
+		}
+		found := false
+		for _, w := range want {
+			found = found || got == w
+		}
+		if !found {
+			t.Errorf("%s: %s, want %s", name, got, strings.Join(want, " or "))
+		}
+	}
+	s.record(t, "keyctl, add_key, bpf, userfaultfd, mount, move_pages, kcmp, personality(ADDR_NO_RANDOMIZE)…", eperm)
+}
