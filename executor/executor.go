@@ -29,6 +29,7 @@ const (
 	StatusOutputLimit   Status = "output_limit"   // stdout or stderr passed Limits.OutputBytes
 	StatusCompileError  Status = "compile_error"  // the compile stage did not end ok
 	StatusInternalError Status = "internal_error" // the sandbox or executor itself failed
+	StatusWrongAnswer   Status = "wrong_answer"   // a case ran ok but its output differs from the expected output
 )
 
 // File is one source file of a Request. Name is relative, with no "..", no leading "/".
@@ -74,6 +75,10 @@ type Request struct {
 	// Cases, when given, run the program once per case (compiled once), each with its own stdin
 	// and optional expected output; Stdin must then be empty. Results are in Result.Cases.
 	Cases []Case `json:"cases,omitempty"`
+	// MergeOutput gives the program one descriptor for both stdout and stderr in its run stage,
+	// so their order is exactly the order it wrote them (as in a terminal, or "2>&1"). All of it
+	// is then in Result.Stdout and in Events of Stream "stdout"; stderr is not told apart.
+	MergeOutput bool `json:"merge_output,omitempty"`
 	// Runtime picks one of the language's runtimes by name ("clang", "pypy", "bun"); "" means
 	// the language's default runtime (or, when that is not installed, the first one that is).
 	Runtime string `json:"runtime,omitempty"`

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/internal/jsonerr"
 )
 
 // executeCommandParams is workspace/executeCommand's params, with the arguments kept raw.
@@ -21,7 +22,7 @@ func commandList() string { return strings.Join(Commands, ", ") }
 func (c *call) executeCommand() {
 	var p executeCommandParams
 	if err := stdjson.Unmarshal(c.params, &p); err != nil {
-		c.answer(nil, invalidParams("workspace/executeCommand: params must be {command, arguments}: %v", err))
+		c.answer(nil, invalidParams("workspace/executeCommand: params must be {command, arguments}: %s", jsonerr.Explain("the params", err).Msg))
 		return
 	}
 	switch p.Command {
@@ -50,7 +51,7 @@ func oneArg(p executeCommandParams, v any, shape string, optional bool) error {
 	}
 	dec := stdjson.NewDecoder(bytes.NewReader(p.Arguments[0]))
 	if err := dec.Decode(v); err != nil {
-		return invalidParams("%s takes one argument %s: %v", p.Command, shape, err)
+		return invalidParams("%s takes one argument %s: %s", p.Command, shape, jsonerr.Explain("the argument", err).Msg)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/internal/jsonerr"
 )
 
 // Why not protocol.NewServer / protocol.Handlers: in v0.12.0 its chain answers requests one after
@@ -277,7 +278,7 @@ func (s *Server) cancelRequest(params stdjson.RawMessage) error {
 		ID stdjson.RawMessage `json:"id"`
 	}
 	if err := stdjson.Unmarshal(params, &p); err != nil {
-		return fmt.Errorf("bad params %s: %w", clip(string(params)), err)
+		return fmt.Errorf("bad params %s: %s", clip(string(params)), jsonerr.Explain("the params", err).Msg)
 	}
 	key, ok := rawIDKey(p.ID)
 	if !ok {

@@ -4,6 +4,8 @@ import (
 	stdjson "encoding/json"
 	"fmt"
 	"sync"
+
+	"github.com/sandrun/sandrun/internal/jsonerr"
 )
 
 // document is an open text document as the client last sent it.
@@ -132,7 +134,7 @@ func (s *Server) didSave(params stdjson.RawMessage) error {
 // decodeParams decodes a message's params, saying which shape was expected when it fails.
 func decodeParams(params stdjson.RawMessage, v any) error {
 	if err := stdjson.Unmarshal(params, v); err != nil {
-		return fmt.Errorf("bad params %s: %w", clip(string(params)), err)
+		return fmt.Errorf("bad params %s: %s", clip(string(params)), jsonerr.Explain("the params", err).Msg)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -45,13 +46,35 @@ func TestLocalRunBufferWithStdin(t *testing.T) {
 	c := localSession(t)
 	uri := "file:///nowhere/greet.py" // not on disk: the buffer runs
 	c.didOpen(uri, "python", "import sys\nprint('Hello, ' + sys.stdin.readline().strip() + '!')\nprint('é' * 3, file=sys.stderr)\n")
-	reply := c.runDone(c.command(CommandRun, map[string]any{"uri": uri, "stdin": "Ada\n"}))
+	reply := c.runDone(c.command(CommandRun, map[string]any{"uri": uri, "stdin": "Ada\n", "separateStreams": true}))
 	if reply.Result.Status != executor.StatusOK || reply.Result.Stdout != "Hello, Ada!\n" || reply.Result.Stderr != "ééé\n" {
 		t.Errorf("result = %+v", reply.Result)
 	}
 	_, streams := output(t, c.runNotes(reply.RunID))
 	if streams[executor.Stdout] != "Hello, Ada!\n" || streams[executor.Stderr] != "ééé\n" {
 		t.Errorf("streamed = %q", streams)
+	}
+}
+
+// TestLocalOutputInWrittenOrder: the panel shows stdout and stderr in the order the program
+// wrote them (one descriptor for both), not in the order two pipes happened to be read.
+func TestLocalOutputInWrittenOrder(t *testing.T) {
+	c := localSession(t)
+	uri := "file:///nowhere/order.py"
+	var src, want strings.Builder
+	src.WriteString("import sys\n")
+	for i := range 20 {
+		fmt.Fprintf(&src, "print('hello %d')\nprint('oops %d', file=sys.stderr)\n", i, i)
+		fmt.Fprintf(&want, "hello %d\noops %d\n", i, i)
+	}
+	c.didOpen(uri, "python", src.String())
+	reply := c.runDone(c.command(CommandRun, map[string]any{"uri": uri}))
+	if reply.Result.Status != executor.StatusOK || reply.Result.Stdout != want.String() || reply.Result.Stderr != "" {
+		t.Errorf("result = %+v", reply.Result)
+	}
+	_, streams := output(t, c.runNotes(reply.RunID))
+	if streams[executor.Stdout] != want.String() || streams[executor.Stderr] != "" {
+		t.Errorf("streamed = %q, want all of it in order on stdout", streams)
 	}
 }
 

@@ -65,7 +65,7 @@ func TestRunBuffer(t *testing.T) {
 		"textDocument":   map[string]any{"uri": uri, "version": 2},
 		"contentChanges": []any{map[string]any{"text": "out hello\nerr oops\nout world\n"}},
 	})
-	reply := c.runDone(c.command(CommandRun, map[string]any{"uri": uri}))
+	reply := c.runDone(c.command(CommandRun, map[string]any{"uri": uri, "separateStreams": true}))
 
 	want := executor.Result{Language: "python", Version: "3.11.2", Status: executor.StatusOK, Stdout: "hello\nworld\n",
 		Stderr: "oops\n", CPUTimeMs: 5, WallTimeMs: 7, MemoryKiB: 2048}

@@ -28,6 +28,10 @@ type runArgs struct {
 	// Interactive keeps the program's stdin open after Stdin while it runs, fed by sandrun.stdin
 	// (sandrun.run only).
 	Interactive bool `json:"interactive,omitempty"`
+	// SeparateStreams keeps stdout and stderr apart (two pipes, sandrun/output tells them apart,
+	// their relative order a race). By default the program gets one descriptor for both, so the
+	// panel shows exactly the order it wrote, all of it as stream "stdout".
+	SeparateStreams bool `json:"separateStreams,omitempty"`
 }
 
 // prepare turns a run's arguments into a job: the text (args.Text, else the open buffer, else
@@ -78,6 +82,8 @@ func (s *Server) prepare(a runArgs, trigger string) (job, error) {
 		Args:     a.Args,
 		Limits:   executor.Limits{CPUTimeMs: st.TimeLimit.Milliseconds(), MemoryBytes: st.MemoryLimit},
 		Runtime:  st.Runtime[lang.ID],
+		// One stream in the order the program wrote it, as in a terminal (see runArgs).
+		MergeOutput: !a.SeparateStreams,
 	}
 	if req.Runtime == "" && !lang.Default() {
 		req.Runtime = lang.Runtime // a #! line named the runtime (#!/usr/bin/env bun)

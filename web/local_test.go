@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -144,6 +145,46 @@ func TestLocalPiston(t *testing.T) {
 			t.Errorf("run %+v: want stdout a c, status TO, no compile stage", got.Run)
 		}
 	})
+}
+
+// TestLocalMergedOutput: with merge_output the program gets one descriptor for stdout and
+// stderr, so the output is in exactly the order it was written (v1 and Piston's "output").
+func TestLocalMergedOutput(t *testing.T) {
+	url := needLocal(t, "python")
+	src := "import sys\nfor i in range(30):\n    print('out', i, flush=True)\n    print('err', i, file=sys.stderr, flush=True)\n"
+	var want strings.Builder
+	for i := range 30 {
+		fmt.Fprintf(&want, "out %d\nerr %d\n", i, i)
+	}
+	body, _ := json.Marshal(map[string]any{"language": "python", "source": src, "merge_output": true})
+	var res executor.Result
+	if code := post(t, url+"/api/v1/run", string(body), &res); code != 200 || res.Stdout != want.String() || res.Stderr != "" {
+		t.Errorf("v1: %d stdout %q stderr %q; want everything in order in stdout", code, res.Stdout, res.Stderr)
+	}
+	body, _ = json.Marshal(map[string]any{"language": "python", "version": "*", "files": []any{map[string]any{"content": src}}, "merge_output": true})
+	var got pistonResponse
+	if code := post(t, url+"/api/v2/execute", string(body), &got); code != 200 || got.Run.Output != want.String() {
+		t.Errorf("piston: %d output %q; want everything in order", code, got.Run.Output)
+	}
+}
+
+// TestLocalCasesWrongAnswer: a case whose output differs is wrong_answer, and every case result
+// is complete (language and version too).
+func TestLocalCasesWrongAnswer(t *testing.T) {
+	url := needLocal(t, "python")
+	body := `{"language":"python","source":"print(int(input()) * 2)","cases":[{"stdin":"2\n","expected_output":"4\n"},{"stdin":"3\n","expected_output":"7\n"}]}`
+	var res executor.Result
+	if code := post(t, url+"/api/v1/run", body, &res); code != 200 || len(res.Cases) != 2 {
+		t.Fatalf("status %d: %+v", code, res)
+	}
+	if res.Status != executor.StatusWrongAnswer || res.Cases[0].Status != executor.StatusOK || res.Cases[1].Status != executor.StatusWrongAnswer {
+		t.Errorf("statuses %s, %s, %s; want wrong_answer, ok, wrong_answer (%s)", res.Status, res.Cases[0].Status, res.Cases[1].Status, res.Message)
+	}
+	for i, c := range res.Cases {
+		if c.Language != "python" || c.Version == "" {
+			t.Errorf("case %d: language %q version %q, want them filled", i+1, c.Language, c.Version)
+		}
+	}
 }
 
 // TestLocalStream: a real program's output arrives over the WebSocket before the program ends

@@ -20,6 +20,11 @@ type metrics struct {
 	requests *prometheus.CounterVec   // by route and code
 }
 
+// runBuckets are the run duration histogram's upper bounds in seconds: round numbers a person
+// reads at a glance (le="0.25", not le="0.010062908051221288"), from 5 ms to the longest wall
+// clock a run may have (180 s).
+var runBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 180}
+
 func newMetrics(reg *prometheus.Registry, exec executor.Executor) *metrics {
 	m := &metrics{
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -29,7 +34,7 @@ func newMetrics(reg *prometheus.Registry, exec executor.Executor) *metrics {
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "sandrun_run_duration_seconds",
 			Help:    "Time from handing a run to the executor to its Result, queueing and compiling included.",
-			Buckets: prometheus.ExponentialBucketsRange(0.005, 180, 16),
+			Buckets: runBuckets,
 		}, []string{"language"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sandrun_http_requests_total",

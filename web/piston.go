@@ -163,6 +163,13 @@ func (s *Server) pistonRequest(r *http.Request, body map[string]any) (executor.R
 		}
 		req.Args = append(req.Args, s)
 	}
+	// An extension to Piston: "merge_output": true gives the program one descriptor for stdout
+	// and stderr, so "output" is exactly the order it wrote (stdout then holds it all, stderr "").
+	merge, ok := body["merge_output"].(bool)
+	if !ok && body["merge_output"] != nil {
+		return req, executor.Invalid("merge_output", "If specified, merge_output must be true or false")
+	}
+	req.MergeOutput = merge
 	return req, nil
 }
 
@@ -281,6 +288,9 @@ func pistonStageOf(res *executor.Result, output string) *pistonStage {
 	case executor.StatusTimeLimit:
 		status, signal = "TO", "SIGKILL"
 		message = cmpOr(message, "Time limit exceeded")
+	case executor.StatusWrongAnswer:
+		status, st.Code, signal = "WA", &code, ""
+		message = cmpOr(message, "Wrong answer")
 	case executor.StatusOutputLimit:
 		status, signal, message = "OL", "SIGKILL", "stdout length exceeded"
 		if res.StderrTruncated && !res.StdoutTruncated {

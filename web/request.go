@@ -25,6 +25,9 @@ type RunRequest struct {
 	// Cases run the program once per case (compiled once), each with its own stdin and an
 	// optional expected output; stdin must then be left out. Results are in Result.Cases.
 	Cases []RunCase `json:"cases,omitempty"`
+	// MergeOutput gives the program one descriptor for stdout and stderr, so the output (all
+	// of it then in stdout, and in "stdout" events) is in exactly the order it was written.
+	MergeOutput bool `json:"merge_output,omitempty"`
 	// Runtime picks one of the language's runtimes ("clang", "pypy", "bun"); "" means the
 	// language's default. GET /api/v1/languages lists each language's runtimes.
 	Runtime string `json:"runtime,omitempty"`
@@ -55,7 +58,7 @@ type RunLimits struct {
 // execRequest validates rr and turns it into an executor.Request. Errors are
 // *executor.RequestError naming the field.
 func (s *Server) execRequest(rr RunRequest) (executor.Request, error) {
-	req := executor.Request{Language: rr.Language, Version: rr.Version, Main: rr.Main, Args: rr.Args}
+	req := executor.Request{Language: rr.Language, Version: rr.Version, Main: rr.Main, Args: rr.Args, MergeOutput: rr.MergeOutput}
 	if rr.Stdin != "" {
 		req.Stdin = []byte(rr.Stdin)
 	}

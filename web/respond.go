@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/internal/jsonerr"
 )
 
 // apiError is the body of every error answer outside /api/v2: a sentence, and the request field
@@ -111,45 +112,16 @@ func unmarshalRequest(body []byte, v any, strict bool) error {
 	return nil
 }
 
-// jsonError explains a decoding error in one sentence.
+// jsonError explains a decoding error in one sentence, never in Go's words.
 func jsonError(err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return executor.Invalid("", "request body is not valid JSON (at byte %d): %v", syn.Offset, syn)
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			return executor.Invalid("", "request body must be a JSON object, not %s", typ.Value)
-		}
-		return executor.Invalid(field, "must be %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return executor.Invalid("", "request body is not valid JSON: it ends too early")
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return executor.Invalid(name, "unknown field %q; see /api/openapi.json for the fields accepted", name)
+	e := jsonerr.Explain("the request", err)
+	if strings.HasPrefix(e.Msg, "the request has an unknown field ") {
+		return executor.Invalid(e.Field, "unknown field %q; see /api/openapi.json for the fields accepted", e.Field)
 	}
-	return executor.Invalid("", "request body: %v", err)
-}
-
-// jsonKind names a Go kind the way a JSON user thinks of it.
-func jsonKind(k string) string {
-	switch k {
-	case "string":
-		return "a string"
-	case "slice", "array":
-		return "an array"
-	case "struct", "map":
-		return "an object"
-	case "bool":
-		return "true or false"
-	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
-		return "an integer"
-	case "float32", "float64":
-		return "a number"
+	if e.Field != "" {
+		return executor.Invalid(e.Field, "%s", strings.TrimPrefix(e.Msg, e.Field+" "))
 	}
-	return "a " + k
+	return executor.Invalid("", "%s", e.Msg)
 }
 
 // tooLargeError is a body past Options.MaxBodyBytes.

@@ -144,6 +144,8 @@ func TestMetricsAfterRun(t *testing.T) {
 		`sandrun_runs_total{language="python",status="ok"} 1`,
 		`sandrun_runs_total{language="python",status="runtime_error"} 1`,
 		`sandrun_run_duration_seconds_count{language="python"} 2`,
+		`sandrun_run_duration_seconds_bucket{language="python",le="0.25"}`, // round buckets
+		`sandrun_run_duration_seconds_bucket{language="python",le="180"}`,
 		`sandrun_queue_length 0`,
 		`sandrun_slots 2`,
 		`sandrun_http_requests_total{code="200",route="POST /api/v1/run"} 2`,

@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/internal/jsonerr"
 )
 
 // The WebSocket protocol of /api/v1/run/stream (one run per connection, JSON text messages):
@@ -251,7 +252,7 @@ func (st *stream) readControl(ctx context.Context, stop context.CancelFunc) {
 		}
 		var in streamIn
 		if err := json.Unmarshal(msg, &in); err != nil {
-			st.send(streamOut{Type: "error", Error: "message is not valid JSON: " + err.Error(), Code: http.StatusBadRequest})
+			st.send(streamOut{Type: "error", Error: jsonerr.Explain("the message", err).Msg, Code: http.StatusBadRequest})
 			continue
 		}
 		switch in.Type {

@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"github.com/sandrun/sandrun/executor/spec"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -15,7 +15,7 @@ import (
 )
 
 func languagesCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("languages", flag.ContinueOnError)
+	fs := newFlagSet("languages")
 	asJSON := fs.Bool("json", false, "print the list as JSON")
 	installed := fs.Bool("installed", false, "list only languages whose toolchain is installed here")
 	execSpec := fs.String("executor", "local", "where to ask: local, tcp://HOST:PORT, or a fleet at nats://HOST:PORT[,…]")
@@ -24,11 +24,14 @@ func languagesCmd(ctx context.Context, args []string) error {
 	var nf natsFlags
 	nf.register(fs)
 	insecure := fs.Bool("insecure-plaintext", false, insecurePlaintextUsage)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	if err := parseFlags(fs, "usage: sandrun languages [flags]\n\nLists the languages an executor knows, with their versions where installed.", args); err != nil {
+		if errors.Is(err, errHelpShown) {
 			return nil
 		}
-		return usageError("%v", err)
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument %q: sandrun languages takes only flags", fs.Arg(0))
 	}
 	ex, closeEx, err := openExecutor(ctx, *execSpec, spec.Options{TokenFile: *tokenFile, TLSCA: *tlsCA, InsecurePlaintext: *insecure, NATS: nf.conn("", "sandrun languages")})
 	if err != nil {
@@ -39,6 +42,10 @@ func languagesCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	total := len(langs)
+	if *installed {
+		langs = slices.DeleteFunc(langs, func(l executor.LanguageInfo) bool { return !l.Available })
+	}
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
@@ -48,9 +55,6 @@ func languagesCmd(ctx context.Context, args []string) error {
 	fmt.Fprintln(tw, "ID\tNAME\tVERSION\tEXTENSIONS\tALIASES")
 	n, total := 0, 0
 	for _, l := range langs {
-		if !l.Available && *installed {
-			continue
-		}
 		v := l.Version
 		if !l.Available {
 			v = "not installed"

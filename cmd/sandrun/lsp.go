@@ -30,7 +30,7 @@ func lspCmd(ctx context.Context, args []string) error {
 	tlsCA := fs.String("tls-ca", "", "default CA certificate (PEM) of a TLS remote executor")
 	insecure := fs.Bool("insecure-plaintext", false, insecurePlaintextUsage+" (never taken from the client's settings)")
 	timeLimit := fs.Duration("time-limit", 0, "default CPU time limit of a run, e.g. 2s (default: the language's)")
-	memoryLimit := fs.String("memory-limit", "", "default memory limit of a run, e.g. 256MiB (default: the language's)")
+	memoryLimit := fs.String("memory-limit", "", "default memory limit of a run, e.g. 256MiB; a bare number is MiB (default: the language's)")
 	trace := fs.Bool("trace", false, "log every message's method and id to stderr")
 	var cache cacheFlags
 	cache.register(fs, false)
@@ -48,9 +48,9 @@ func lspCmd(ctx context.Context, args []string) error {
 	}
 	var mem int64
 	if *memoryLimit != "" {
-		n, err := parseBytes(*memoryLimit)
+		n, err := parseSize(*memoryLimit, 1<<20)
 		if err != nil {
-			return usageError("--memory-limit: %v", err)
+			return usageError("--memory-limit %s %v", *memoryLimit, err)
 		}
 		mem = n
 	}

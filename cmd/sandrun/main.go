@@ -59,7 +59,7 @@ func mainExit(args []string) int {
 		fmt.Fprintf(os.Stderr, "sandrun: unknown command %q; run \"sandrun help\" to list the commands\n", args[0])
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	err := cmd.run(ctx, args[1:])
 	var ee exitError
@@ -71,9 +71,39 @@ func mainExit(args []string) int {
 	case errors.As(err, new(usageErr)):
 		fmt.Fprintf(os.Stderr, "sandrun %s: %v\n", args[0], err)
 		return 2
+	case errors.As(err, new(couldNotRunErr)):
+		fmt.Fprintf(os.Stderr, "sandrun %s: %v\n", args[0], err)
+		return 125
 	default:
 		fmt.Fprintf(os.Stderr, "sandrun %s: %v\n", args[0], err)
 		return 1
+	}
+}
+
+// stopSignal is the cause of the context of a command stopped by Ctrl-C (SIGINT) or SIGTERM.
+type stopSignal struct{ sig syscall.Signal }
+
+func (s stopSignal) Error() string { return "stopped by " + s.sig.String() }
+
+// signalContext returns a context that ends, with a stopSignal cause, at the first SIGINT or
+// SIGTERM. A second one is left to its default action, which ends sandrun at once.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			signal.Stop(sigs)
+			cancel(stopSignal{s.(syscall.Signal)})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		close(done)
+		signal.Stop(sigs)
+		cancel(nil)
 	}
 }
 

@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -24,8 +22,8 @@ import (
 type runFlags struct {
 	lang, stdinFile          string
 	runtime                  string
-	timeLimit, wallLimit     time.Duration
-	memoryLimit              string
+	timeLimit, wallLimit     durationFlag
+	memoryLimit, outputLimit sizeFlag
 	execSpec, tokenFile, tca string
 	insecure                 bool
 	json                     bool
@@ -37,12 +35,13 @@ type runFlags struct {
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.lang, "lang", "", "language id or alias (default: from the extension or #! line)")
+	fs.StringVar(&f.lang, "lang", "", "language id or alias (default: from the extension or #! line; required when FILE is -)")
 	fs.StringVar(&f.runtime, "runtime", "", "the language's runtime, e.g. clang, pypy, bun, deno (default: the language's default; \"sandrun languages\" lists them)")
-	fs.StringVar(&f.stdinFile, "stdin", "", "file to give the program as stdin (default: sandrun's stdin when it is not a terminal)")
-	fs.DurationVar(&f.timeLimit, "time-limit", 0, "CPU time limit, e.g. 2s (default 2s, or the language's)")
-	fs.DurationVar(&f.wallLimit, "wall-limit", 0, "wall-clock limit, e.g. 5s (default 2×CPU+1s)")
-	fs.StringVar(&f.memoryLimit, "memory-limit", "", "memory limit, e.g. 256MiB (default 256MiB, or the language's)")
+	fs.StringVar(&f.stdinFile, "stdin", "", "file to give the program as stdin (default: sandrun's stdin when it is not a terminal and FILE is not -)")
+	fs.Var(&f.timeLimit, "time-limit", "most CPU `TIME` the program may use, e.g. 2s or 1500ms (default 2s, or the language's)")
+	fs.Var(&f.wallLimit, "wall-limit", "most wall-clock `TIME`, e.g. 5s (default 2×CPU+1s)")
+	fs.Var(&f.memoryLimit, "memory-limit", "most `MEMORY`, e.g. 256MiB or 1GiB; a bare number is MiB (default 256MiB, or the language's)")
+	fs.Var(&f.outputLimit, "output-limit", "most output per stream (stdout, stderr each), a `SIZE` such as 20MiB; a bare number is MiB (default 1MiB)")
 	fs.StringVar(&f.execSpec, "executor", "local", "where to run: local, tcp://HOST:PORT, or a fleet at nats://HOST:PORT[,…]")
 	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the remote executor's token (with nats://, the NATS token)")
 	fs.StringVar(&f.tca, "tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor (or NATS server)")
@@ -52,7 +51,8 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	f.cache.register(fs, true)
 }
 
-// open returns the executor the flags ask for.
+// open returns the executor the flags ask for. Failing to open it is a couldNotRun error (exit
+// 125), but for a mistake in the flags (exit 2).
 func (f *runFlags) open(ctx context.Context) (executor.Executor, func() error, error) {
 	opts := spec.Options{TokenFile: f.tokenFile, TLSCA: f.tca, InsecurePlaintext: f.insecure, NATS: f.nats.conn("", "sandrun")}
 	if f.nats.set() && !strings.HasPrefix(f.execSpec, "nats://") && !strings.HasPrefix(f.execSpec, "tls://") {
@@ -64,33 +64,61 @@ func (f *runFlags) open(ctx context.Context) (executor.Executor, func() error, e
 	if f.oneShot {
 		opts.Local.PoolSize = -1
 	}
-	return openExecutor(ctx, f.execSpec, opts)
+	ex, closeEx, err := openExecutor(ctx, f.execSpec, opts)
+	if err != nil && !errors.As(err, new(usageErr)) {
+		return nil, nil, couldNotRun(err)
+	}
+	return ex, closeEx, err
 }
 
-// limits turns the flags into run-stage limits (zero fields mean defaults).
+// limits turns the flags into run-stage limits (zero fields mean defaults), each checked against
+// what a run accepts and named as the flag.
 func (f *runFlags) limits() (executor.Limits, error) {
-	var l executor.Limits
-	if f.timeLimit < 0 || f.wallLimit < 0 {
-		return l, usageError("limits must be positive")
+	max, least := executor.MaxLimits(), executor.MinLimits()
+	l := executor.Limits{
+		CPUTimeMs:   ceilMs(f.timeLimit.d),
+		WallTimeMs:  ceilMs(f.wallLimit.d),
+		MemoryBytes: f.memoryLimit.n,
+		OutputBytes: f.outputLimit.n,
 	}
-	l.CPUTimeMs = f.timeLimit.Milliseconds()
-	if f.timeLimit > 0 && l.CPUTimeMs == 0 {
-		l.CPUTimeMs = 1
-	}
-	l.WallTimeMs = f.wallLimit.Milliseconds()
-	if f.memoryLimit != "" {
-		n, err := parseBytes(f.memoryLimit)
+	for _, err := range []error{
+		inRange("--time-limit", f.timeLimit.raw, l.CPUTimeMs, least.CPUTimeMs, max.CPUTimeMs, formatMs),
+		inRange("--wall-limit", f.wallLimit.raw, l.WallTimeMs, least.WallTimeMs, max.WallTimeMs, formatMs),
+		inRange("--memory-limit", f.memoryLimit.raw, l.MemoryBytes, least.MemoryBytes, max.MemoryBytes, executor.FormatBytes),
+		inRange("--output-limit", f.outputLimit.raw, l.OutputBytes, least.OutputBytes, max.OutputBytes, executor.FormatBytes),
+	} {
 		if err != nil {
-			return l, usageError("--memory-limit: %v", err)
+			return l, err
 		}
-		l.MemoryBytes = n
 	}
 	return l, nil
 }
 
+func ceilMs(d time.Duration) int64 { return int64((d + time.Millisecond - 1) / time.Millisecond) }
+
+// limitFlags names the flag behind each run-stage field of a RequestError.
+var limitFlags = map[string]string{
+	"limits.cpu_time_ms":  "--time-limit",
+	"limits.wall_time_ms": "--wall-limit",
+	"limits.memory_bytes": "--memory-limit",
+	"limits.output_bytes": "--output-limit",
+}
+
+// requestError turns an executor's *RequestError into a usage error (exit 2) that names the
+// flag behind the field where there is one.
+func requestError(err error) error {
+	var re *executor.RequestError
+	if errors.As(err, &re) {
+		if name, ok := limitFlags[re.Field]; ok {
+			return usageError("%s: %s", name, re.Msg)
+		}
+	}
+	return usageError("%v", err)
+}
+
 // parseInterleaved parses flags that may come before or after positional arguments; everything
-// after a "--" is returned as passthrough.
-func parseInterleaved(fs *flag.FlagSet, args []string) (positional, passthrough []string, err error) {
+// after a "--" is returned as passthrough. A lone "-" is a positional argument (source on stdin).
+func parseInterleaved(fs *flag.FlagSet, usage string, args []string) (positional, passthrough []string, err error) {
 	for i, a := range args {
 		if a == "--" {
 			args, passthrough = args[:i], args[i+1:]
@@ -98,8 +126,8 @@ func parseInterleaved(fs *flag.FlagSet, args []string) (positional, passthrough 
 		}
 	}
 	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, nil, usageError("%v", err)
+		if err := parseFlags(fs, usage, args); err != nil {
+			return nil, nil, err
 		}
 		if fs.NArg() == 0 {
 			return positional, passthrough, nil
@@ -110,30 +138,41 @@ func parseInterleaved(fs *flag.FlagSet, args []string) (positional, passthrough 
 }
 
 func runCmd(ctx context.Context, args []string) error {
-	inv, err := parseRunInvocation("run", "usage: sandrun run [flags] FILE [-- ARGS…]", args, nil)
+	inv, err := parseRunInvocation("run", "usage: sandrun run [flags] FILE [-- ARGS…]\n\nCompiles and runs FILE in the sandbox (FILE - reads the source from stdin; then --lang is needed).\nExit code: the program's own; 2 for a mistake in the command line or its inputs; 125 when\nsandrun could not run the program; 128+N when signal N or a limit ended it; 130 on Ctrl-C.", args, nil)
 	if inv == nil || err != nil {
 		return err
 	}
 	inv.flags.oneShot = true
 	ex, closeEx, err := inv.flags.open(ctx)
 	if err != nil {
-		if errors.As(err, new(usageErr)) {
-			return err
-		}
-		return cannotRun(os.Stderr, err)
+		return err // a usage error (exit 2) or couldNotRun (exit 125)
 	}
 	defer closeEx()
 	req := inv.req
-	if inv.flags.stdinFile == "" && !inv.flags.json && term.IsTerminal(int(os.Stdin.Fd())) {
+	if inv.flags.stdinFile == "" && inv.file != "-" && !inv.flags.json && term.IsTerminal(int(os.Stdin.Fd())) {
 		// A person at a terminal: what they type reaches the program while it runs (Ctrl-D ends
 		// its input), and a program waiting for them is not stopped by the short default wall
 		// clock meant for unattended runs.
 		req.StdinStream = os.Stdin
-		if inv.flags.wallLimit == 0 {
+		if inv.flags.wallLimit.d == 0 {
 			req.Limits.WallTimeMs = executor.MaxLimits().WallTimeMs
 		}
 	}
+	if !inv.flags.json && sameFile(os.Stdout, os.Stderr) {
+		// "2>&1" or a terminal: one descriptor for both, so the order is what the program wrote.
+		req.MergeOutput = true
+	}
 	return runOnce(ctx, ex, req, inv.flags.json, os.Stdout, os.Stderr)
+}
+
+// sameFile reports whether a and b are the same open file, pipe or terminal (same device and
+// inode), as after "2>&1".
+func sameFile(a, b *os.File) bool {
+	var sa, sb unix.Stat_t
+	if unix.Fstat(int(a.Fd()), &sa) != nil || unix.Fstat(int(b.Fd()), &sb) != nil {
+		return false
+	}
+	return sa.Dev == sb.Dev && sa.Ino == sb.Ino
 }
 
 // runInvocation is a parsed `sandrun run`-style command line (run, watch): the flags, the file,
@@ -150,25 +189,20 @@ type runInvocation struct {
 // It returns nil and no error when the user asked for -h.
 func parseRunInvocation(name, usage string, args []string, extra func(*flag.FlagSet)) (*runInvocation, error) {
 	inv := &runInvocation{}
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, usage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet(name)
 	inv.flags.register(fs)
 	if extra != nil {
 		extra(fs)
 	}
-	pos, progArgs, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
+	pos, progArgs, err := parseInterleaved(fs, usage, args)
+	if errors.Is(err, errHelpShown) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
 	if len(pos) != 1 {
-		fs.Usage()
-		return nil, usageError("give exactly one FILE (program arguments go after --)")
+		return nil, usageError("give exactly one FILE (program arguments go after --); \"sandrun %s --help\" tells more", name)
 	}
 	if inv.set, err = languages.Load(); err != nil {
 		return nil, err
@@ -190,7 +224,7 @@ func (f *runFlags) request(set *languages.Set, file string, progArgs []string) (
 	if err != nil {
 		return executor.Request{}, err
 	}
-	stdin, err := f.readStdin()
+	stdin, err := f.readStdin(file)
 	if err != nil {
 		return executor.Request{}, err
 	}
@@ -216,17 +250,29 @@ func runtimeNames(set *languages.Set, id string) string {
 }
 
 // readStdin returns the program's stdin: --stdin FILE, else sandrun's own stdin when it is not
-// a terminal, else nothing (runCmd then streams the terminal to the program as it runs).
-func (f *runFlags) readStdin() ([]byte, error) {
+// a terminal and did not carry the source (FILE -), else nothing (runCmd then streams the
+// terminal to the program as it runs).
+func (f *runFlags) readStdin(file string) ([]byte, error) {
 	var r io.Reader
 	switch {
 	case f.stdinFile != "":
+		st, err := os.Stat(f.stdinFile)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, usageError("--stdin %s: no such file", f.stdinFile)
+		case err != nil:
+			return nil, usageError("--stdin %s: %v", f.stdinFile, unwrapPath(err))
+		case st.IsDir():
+			return nil, usageError("--stdin %s is a directory; give a file", f.stdinFile)
+		}
 		file, err := os.Open(f.stdinFile)
 		if err != nil {
-			return nil, fmt.Errorf("--stdin: %w", err)
+			return nil, usageError("--stdin %s: %v", f.stdinFile, unwrapPath(err))
 		}
 		defer file.Close()
 		r = file
+	case file == "-":
+		return nil, nil
 	case !term.IsTerminal(int(os.Stdin.Fd())):
 		r = os.Stdin
 	default:
@@ -234,88 +280,19 @@ func (f *runFlags) readStdin() ([]byte, error) {
 	}
 	data, err := io.ReadAll(io.LimitReader(r, executor.MaxStdinSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("read stdin: %w", err)
+		return nil, usageError("read stdin: %v", unwrapPath(err))
 	}
 	if len(data) > executor.MaxStdinSize {
-		return nil, fmt.Errorf("stdin is larger than %s, the most a run accepts", executor.FormatBytes(executor.MaxStdinSize))
+		return nil, usageError("stdin is larger than %s, the most a run accepts", executor.FormatBytes(executor.MaxStdinSize))
 	}
 	return data, nil
 }
 
-// runOnce runs req and reports it: live output and a status line, or one JSON Result. It
-// returns an exitError carrying the program's exit code.
-func runOnce(ctx context.Context, ex executor.Executor, req executor.Request, asJSON bool, stdout, stderr io.Writer) error {
-	var onEvent func(executor.Event)
-	var sp *spinner
-	if !asJSON {
-		if req.StdinStream == nil { // a spinner would draw over what the person types
-			sp = startSpinner(stderr)
-		}
-		onEvent = func(ev executor.Event) {
-			sp.stop()
-			if ev.Restart > 0 {
-				fmt.Fprint(stderr, ev.RestartNote())
-				return
-			}
-			w := stdout
-			if ev.Stream == executor.Stderr || ev.Stage == executor.StageCompile {
-				w = stderr
-			}
-			w.Write(ev.Data)
-		}
+// unwrapPath drops the "open NAME:" part of a *fs.PathError, whose path the caller names.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
 	}
-	res, err := ex.Run(ctx, req, onEvent)
-	sp.stop()
-	if err != nil {
-		if executor.IsRequestError(err) {
-			return usageError("%v", err)
-		}
-		return cannotRun(stderr, err)
-	}
-	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetEscapeHTML(false)
-		return enc.Encode(res)
-	}
-	if res.Status != executor.StatusOK {
-		fmt.Fprintf(stderr, "sandrun: %s: %s (%s)\n", res.Status, res.Message, resourceLine(res))
-	}
-	if code := exitCode(res); code != 0 {
-		return exitError{code}
-	}
-	return nil
-}
-
-// cannotRun reports that sandrun could not run the program (the executor unreachable, refused,
-// busy or failing) and gives exit code 125; Ctrl-C stays the context's error.
-func cannotRun(stderr io.Writer, err error) error {
-	if errors.Is(err, context.Canceled) {
-		return err
-	}
-	fmt.Fprintf(stderr, "sandrun run: %v\n", err)
-	return exitError{125}
-}
-
-// resourceLine sums up a Result's measurements: "exit 0 · cpu 12 ms · wall 30 ms · mem 8.1 MiB".
-func resourceLine(r executor.Result) string {
-	return fmt.Sprintf("exit %d · cpu %d ms · wall %d ms · mem %s", r.ExitCode, r.CPUTimeMs, r.WallTimeMs, executor.FormatBytes(r.MemoryKiB*1024))
-}
-
-// exitCode is what `sandrun run` exits with: the program's code, 128+signal when a signal
-// ended it, 1 for a compile error or a limit with no signal, 125 when the sandbox failed.
-func exitCode(r executor.Result) int {
-	switch {
-	case r.Status == executor.StatusOK:
-		return 0
-	case r.Status == executor.StatusInternalError:
-		return 125
-	case r.Signal != "":
-		if s := unix.SignalNum(r.Signal); s != 0 {
-			return 128 + int(s)
-		}
-		return 128 + int(syscall.SIGKILL)
-	case r.Status == executor.StatusRuntimeError && r.ExitCode > 0:
-		return r.ExitCode
-	}
-	return 1
+	return err
 }

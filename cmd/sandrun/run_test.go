@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,9 +27,9 @@ func TestParseBytes(t *testing.T) {
 
 func TestParseInterleaved(t *testing.T) {
 	var f runFlags
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs := newFlagSet("run")
 	f.register(fs)
-	pos, pass, err := parseInterleaved(fs, []string{"--lang", "py", "hello.py", "--json", "--", "a", "--json"})
+	pos, pass, err := parseInterleaved(fs, "usage", []string{"--lang", "py", "hello.py", "--json", "--", "a", "--json"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +54,8 @@ func TestExitCode(t *testing.T) {
 		{executor.Result{Status: executor.StatusSignaled, Signal: "SIGSEGV", ExitCode: -1}, 139},
 		{executor.Result{Status: executor.StatusTimeLimit, Signal: "SIGKILL"}, 137},
 		{executor.Result{Status: executor.StatusCompileError}, 1},
+		{executor.Result{Status: executor.StatusMemoryLimit, ExitCode: 1}, 1},
+		{executor.Result{Status: executor.StatusOutputLimit, ExitCode: -1}, 137},
 		{executor.Result{Status: executor.StatusInternalError}, 125},
 	}
 	for _, tt := range tests {

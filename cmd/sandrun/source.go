@@ -3,11 +3,10 @@ package main
 import (
 	"bytes"
 	"errors"
-	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/sandrun/sandrun/executor"
@@ -18,33 +17,58 @@ import (
 const maxSourceFile = executor.MaxSourceSize
 
 // readSource reads a source file for running and picks its language: langFlag if given, else
-// the extension, else a shebang line. Errors are sentences a person can act on.
+// the extension, else a shebang line. File "-" is sandrun's stdin, and then langFlag is needed.
+// Errors are usage errors (exit 2): sentences a person can act on.
 func readSource(set *languages.Set, file, langFlag string) (*languages.Language, executor.File, error) {
+	if file == "-" {
+		return readSourceStdin(set, langFlag)
+	}
 	st, err := os.Stat(file)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, executor.File{}, fmt.Errorf("%s: no such file", file)
+		return nil, executor.File{}, usageError("%s: no such file", file)
 	case err != nil:
-		return nil, executor.File{}, err
+		return nil, executor.File{}, usageError("%s: %v", file, unwrapPath(err))
 	case st.IsDir():
-		return nil, executor.File{}, fmt.Errorf("%s is a directory; give a source file such as %s", file, filepath.Join(file, "main.py"))
+		return nil, executor.File{}, usageError("%s is a directory; give a source file such as %s", file, filepath.Join(file, "main.py"))
 	case !st.Mode().IsRegular():
-		return nil, executor.File{}, fmt.Errorf("%s is not a regular file", file)
+		return nil, executor.File{}, usageError("%s is not a regular file; to pass the source on stdin, give - as FILE with --lang", file)
 	case st.Size() > maxSourceFile:
-		return nil, executor.File{}, fmt.Errorf("%s is %s; sources of at most %s are accepted", file, executor.FormatBytes(st.Size()), executor.FormatBytes(maxSourceFile))
+		return nil, executor.File{}, usageError("%s is %s; sources of at most %s are accepted", file, executor.FormatBytes(st.Size()), executor.FormatBytes(maxSourceFile))
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, executor.File{}, err
+		return nil, executor.File{}, usageError("%s: %v", file, unwrapPath(err))
 	}
 	if bytes.IndexByte(data[:min(len(data), 8192)], 0) >= 0 {
-		return nil, executor.File{}, fmt.Errorf("%s looks binary (it holds NUL bytes); sandrun runs source files", file)
+		return nil, executor.File{}, usageError("%s looks binary (it holds NUL bytes); sandrun runs source files", file)
 	}
 	lang, err := pickLanguage(set, file, langFlag, data)
 	if err != nil {
 		return nil, executor.File{}, err
 	}
 	return lang, executor.File{Name: sourceName(file, lang), Content: data}, nil
+}
+
+// readSourceStdin reads the source from sandrun's stdin (FILE "-"); langFlag names its language.
+func readSourceStdin(set *languages.Set, langFlag string) (*languages.Language, executor.File, error) {
+	if langFlag == "" {
+		return nil, executor.File{}, usageError("with - as FILE the source comes on stdin and has no name to tell its language by; pass --lang (e.g. --lang python)")
+	}
+	lang, err := pickLanguage(set, "-", langFlag, nil)
+	if err != nil {
+		return nil, executor.File{}, err
+	}
+	data, err := io.ReadAll(io.LimitReader(os.Stdin, maxSourceFile+1))
+	switch {
+	case err != nil:
+		return nil, executor.File{}, usageError("read the source from stdin: %v", err)
+	case len(data) > maxSourceFile:
+		return nil, executor.File{}, usageError("the source on stdin is larger than %s, the most accepted", executor.FormatBytes(maxSourceFile))
+	case bytes.IndexByte(data[:min(len(data), 8192)], 0) >= 0:
+		return nil, executor.File{}, usageError("the source on stdin looks binary (it holds NUL bytes); sandrun runs source files")
+	}
+	return lang, executor.File{Name: sourceName("-", lang), Content: data}, nil
 }
 
 // pickLanguage chooses the language of a source: the flag, the extension, then the shebang.
@@ -88,29 +112,4 @@ func firstOr(s []string, def string) string {
 		return s[0]
 	}
 	return def
-}
-
-// parseBytes reads a size such as "256MiB", "256M", "1GiB", "512KiB", "4096" (bytes).
-func parseBytes(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	units := []struct {
-		suffix string
-		mult   int64
-	}{
-		{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30},
-		{"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000},
-		{"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1},
-	}
-	mult := int64(1)
-	for _, u := range units {
-		if strings.HasSuffix(strings.ToUpper(t), strings.ToUpper(u.suffix)) {
-			t, mult = strings.TrimSpace(t[:len(t)-len(u.suffix)]), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseFloat(t, 64)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%q is not a size; write it like 256MiB, 1GiB or 512KiB", s)
-	}
-	return int64(n * float64(mult)), nil
 }

@@ -24,11 +24,17 @@ func watchCmd(ctx context.Context, args []string) error {
 	if inv == nil || err != nil {
 		return err
 	}
+	if inv.file == "-" {
+		return usageError("watch needs a file on disk to watch; - (source on stdin) works with \"sandrun run\" only")
+	}
 	ex, closeEx, err := inv.flags.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeEx()
+	if !inv.flags.json && sameFile(os.Stdout, os.Stderr) {
+		inv.req.MergeOutput = true // as for run: "2>&1" or a terminal keeps the written order
+	}
 	w := watcher{ex: ex, set: inv.set, file: inv.file, lang: inv.flags.lang, base: inv.req, json: inv.flags.json, clear: *clear,
 		stdout: os.Stdout, stderr: os.Stderr}
 	return w.watch(ctx, 0)
@@ -81,7 +87,7 @@ func (w *watcher) loop(ctx context.Context, changes <-chan struct{}) error {
 		if changed {
 			continue // the file changed during the run: run the new version at once
 		}
-		if !w.json {
+		if !w.json && n == 1 { // once: every run after says which run it is
 			fmt.Fprintf(w.stderr, "sandrun: watching %s for changes (Ctrl-C to stop)\n", w.file)
 		}
 		select {
@@ -164,6 +170,10 @@ func (w *watcher) runOnce(ctx context.Context, n int, changes <-chan struct{}) (
 	case o.res.Status == executor.StatusOK:
 		fmt.Fprintf(w.stderr, "── ok · %s ──\n", resourceLine(o.res))
 	default:
+		if line, ok := compileErrorLine(o.res, compilerOf(lang.ID)); ok {
+			fmt.Fprintf(w.stderr, "── %s ──\n", line)
+			break
+		}
 		fmt.Fprintf(w.stderr, "── %s: %s · %s ──\n", o.res.Status, o.res.Message, resourceLine(o.res))
 	}
 	return false

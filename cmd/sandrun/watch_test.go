@@ -117,6 +117,9 @@ func TestWatchReruns(t *testing.T) {
 	if got, want := stdout.String(), "one\ntwo, no newlinefail\nblock\nfour\n"; got != want {
 		t.Errorf("stdout = %q, want %q", got, want)
 	}
+	if n := strings.Count(stderr.String(), "watching "); n != 1 {
+		t.Errorf("the \"watching\" line was printed %d times, want once:\n%s", n, stderr.String())
+	}
 	// "two, no newline" went to stdout; the status line after it still starts a line.
 	if !strings.Contains(stderr.String(), "run 2 · ") || !strings.Contains(stderr.String(), "\n\n── ok") {
 		t.Errorf("the status line after output with no final newline does not start its own line:\n%s", stderr.String())
@@ -136,9 +139,10 @@ func TestWatchBadInput(t *testing.T) {
 		want     string
 	}{
 		{"no file", []string{"watch"}, 2, "give exactly one FILE"},
-		{"missing file", []string{"watch", filepath.Join(dir, "nope.py")}, 1, "no such file"},
+		{"missing file", []string{"watch", filepath.Join(dir, "nope.py")}, 2, "no such file"},
+		{"stdin", []string{"watch", "--lang", "python", "-"}, 2, "needs a file on disk"},
 		{"unknown language", []string{"watch", txt}, 2, `cannot tell the language of ` + txt},
-		{"bad flag", []string{"watch", "--time-limit", "soon", txt}, 2, "invalid value"},
+		{"bad flag", []string{"watch", "--time-limit", "soon", txt}, 2, "--time-limit soon is not a time"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -36,7 +36,7 @@ import (
 //	compile-error T   (compiled languages) the compile stage prints T on stderr and fails
 //	panic             panic (a bug in an executor)
 //
-// A canceled run returns ctx.Err(). Languages are Langs (FakeLanguages when nil); another
+// With Request.MergeOutput, stderr goes to stdout. A canceled run returns ctx.Err(). Languages are Langs (FakeLanguages when nil); another
 // language, or one not Available, is a *RequestError. With Slots or Queue set, more than
 // Slots+Queue runs at once get ErrBusy. Every request is recorded (Requests).
 type Fake struct {
@@ -210,6 +210,9 @@ type script struct {
 }
 
 func (s *script) emit(stream executor.Stream, data []byte) {
+	if s.req.MergeOutput { // one descriptor for both, as the sandbox does
+		stream = executor.Stdout
+	}
 	if stream == executor.Stdout {
 		s.stdout.Write(data)
 	} else {

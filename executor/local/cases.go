@@ -19,15 +19,15 @@ func runCases(ctx context.Context, req Request, run func(stdin []byte) (Result, 
 		if c.Expected != nil {
 			ok := r.Status == StatusOK && sameOutput(r.Stdout, *c.Expected)
 			cr.Passed = &ok
+			if r.Status == StatusOK && !ok {
+				cr.Status, cr.Message = StatusWrongAnswer, "the output differs from the expected output"
+			}
 		}
-		if r.Status == StatusOK && (cr.Passed == nil || *cr.Passed) {
+		if cr.Status == StatusOK {
 			passed++
 		} else if res.Status == "" {
-			res.Status, res.ExitCode, res.Signal = r.Status, r.ExitCode, r.Signal
-			res.Message = fmt.Sprintf("case %d: %s", i+1, r.Message)
-			if r.Status == StatusOK {
-				res.Status, res.Message = StatusRuntimeError, fmt.Sprintf("case %d: the output differs from the expected output", i+1)
-			}
+			res.Status, res.ExitCode, res.Signal = cr.Status, cr.ExitCode, cr.Signal
+			res.Message = fmt.Sprintf("case %d: %s", i+1, cr.Message)
 		}
 		res.CPUTimeMs += r.CPUTimeMs
 		res.WallTimeMs += r.WallTimeMs

@@ -35,7 +35,10 @@ func TestRunCases(t *testing.T) {
 	if res.Cases[2].Passed != nil || res.Cases[3].Passed != nil {
 		t.Errorf("cases without expected output have Passed set")
 	}
-	if res.Status != StatusRuntimeError || res.Message != "2 of 4 cases passed; first failure: case 2: the output differs from the expected output" {
+	if c := res.Cases[1]; c.Status != StatusWrongAnswer || c.Message == "" {
+		t.Errorf("case 2: status %s %q, want wrong_answer and a message", c.Status, c.Message)
+	}
+	if res.Status != StatusWrongAnswer || res.Message != "2 of 4 cases passed; first failure: case 2: the output differs from the expected output" {
 		t.Errorf("status %s %q", res.Status, res.Message)
 	}
 	if res.CPUTimeMs != 20 || res.MemoryKiB != 300 {

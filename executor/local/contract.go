@@ -28,6 +28,7 @@ const (
 	StatusOutputLimit   = executor.StatusOutputLimit
 	StatusCompileError  = executor.StatusCompileError
 	StatusInternalError = executor.StatusInternalError
+	StatusWrongAnswer   = executor.StatusWrongAnswer
 	StageCompile        = executor.StageCompile
 	StageRun            = executor.StageRun
 	Stdout              = executor.Stdout

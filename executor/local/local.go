@@ -283,7 +283,7 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 	}
 	argv := append(languages.Expand(p.lang.Run, p.main), req.Args...)
 	runStage := func(stdin []byte) (Result, error) {
-		return stage(ctx, sb, out, StageRun, argv, env, bytes.NewReader(stdin), p.limits)
+		return stage(ctx, sb, out, StageRun, argv, env, bytes.NewReader(stdin), p.limits, req.MergeOutput)
 	}
 	var r Result
 	if len(req.Cases) > 1 {
@@ -309,12 +309,15 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 		if req.StdinStream != nil {
 			stdin = io.MultiReader(stdin, req.StdinStream)
 		}
-		r, err = stage(ctx, sb, out, StageRun, argv, env, stdin, p.limits)
+		r, err = stage(ctx, sb, out, StageRun, argv, env, stdin, p.limits, req.MergeOutput)
 	}
 	if err != nil {
 		return internalError(res, ctx, "sandbox: run: %v", err)
 	}
 	r.Language, r.Version, r.Runtime, r.Compile = res.Language, res.Version, res.Runtime, res.Compile
+	for i := range r.Cases {
+		r.Cases[i].Language, r.Cases[i].Version, r.Cases[i].Runtime = res.Language, res.Version, res.Runtime
+	}
 	r.Diagnostics = diagnostics(p.lang, req, &r)
 	healthy = true
 	return r, nil

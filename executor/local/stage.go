@@ -114,15 +114,17 @@ func ValidUTF8(b []byte) string {
 }
 
 // stage runs one command in sb and shapes its Outcome into a Result (without language fields).
-func stage(ctx context.Context, sb Sandbox, out *output, st Stage, argv, env []string, stdin io.Reader, lim Limits) (Result, error) {
+// With merge, stdout and stderr are one descriptor and all output is the Result's Stdout.
+func stage(ctx context.Context, sb Sandbox, out *output, st Stage, argv, env []string, stdin io.Reader, lim Limits, merge bool) (Result, error) {
 	stdout := &capture{out: out, stage: st, stream: Stdout}
 	stderr := &capture{out: out, stage: st, stream: Stderr}
 	oc, err := sb.Run(ctx, sandbox.Cmd{
-		Args:   argv,
-		Env:    env,
-		Stdin:  stdin,
-		Stdout: stdout,
-		Stderr: stderr,
+		Args:        argv,
+		Env:         env,
+		Stdin:       stdin,
+		Stdout:      stdout,
+		Stderr:      stderr,
+		MergeOutput: merge,
 		Limits: sandbox.Limits{
 			CPUTime:   lim.CPUTime(),
 			WallTime:  lim.WallTime(),

@@ -18,6 +18,7 @@ import (
 	"go.lsp.dev/jsonrpc2"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/internal/jsonerr"
 )
 
 // keepAlive probes an idle TCP peer so a half-open connection is noticed within ~30s.
@@ -193,7 +194,7 @@ func (c *serverConn) dispatch(ctx context.Context, reply jsonrpc2.Replier, req j
 func (c *serverConn) authenticate(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
 	var p AuthParams
 	if err := json.Unmarshal(req.Params(), &p); err != nil {
-		_ = reply(ctx, nil, jsonrpc2.NewError(CodeUnauthorized, fmt.Sprintf("%s params: %v; want {\"token\": \"...\"}", MethodAuthenticate, err)))
+		_ = reply(ctx, nil, jsonrpc2.NewError(CodeUnauthorized, fmt.Sprintf("%s; want {\"token\": \"...\"}", jsonerr.Explain(MethodAuthenticate+" params", err).Msg)))
 		return errConnClosed
 	}
 	if c.srv.opts.Token != "" {
@@ -246,7 +247,11 @@ func (c *serverConn) goAnswer(ctx context.Context, reply jsonrpc2.Replier, f fun
 }
 
 func badParams(req jsonrpc2.Request, err error) error {
-	return jsonrpc2.NewError(jsonrpc2.InvalidParams, fmt.Sprintf("%s params: %v", req.Method(), err))
+	e := jsonerr.Explain(req.Method()+" params", err)
+	if e.Field != "" {
+		e.Msg = req.Method() + " params: " + e.Msg
+	}
+	return jsonrpc2.NewError(jsonrpc2.InvalidParams, e.Msg)
 }
 
 // startRun checks the run's params and limits, then runs it in its own goroutine, streaming

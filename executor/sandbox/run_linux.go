@@ -57,10 +57,13 @@ func (s *Sandbox) Run(ctx context.Context, c Cmd) (Outcome, error) {
 		closeAll([]*os.File{stdin, stdinW})
 		return Outcome{}, fmt.Errorf("sandbox: run: %w", err)
 	}
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		closeAll([]*os.File{stdin, stdinW, outR, outW})
-		return Outcome{}, fmt.Errorf("sandbox: run: %w", err)
+	// MergeOutput: the command's fd 1 and 2 are the same pipe, so the order is what it wrote.
+	errR, errW := outR, outW
+	if !c.MergeOutput {
+		if errR, errW, err = os.Pipe(); err != nil {
+			closeAll([]*os.File{stdin, stdinW, outR, outW})
+			return Outcome{}, fmt.Errorf("sandbox: run: %w", err)
+		}
 	}
 	// The cgroup the waiting stage-2 already joined. If its limits cannot be set, it stays for
 	// the next call; once a command was handed over, this cgroup is removed after it and the
@@ -115,8 +118,12 @@ func (s *Sandbox) Run(ctx context.Context, c Cmd) (Outcome, error) {
 		{w: c.Stdout, limit: lim.Output, mu: &writeMu, over: killCh},
 		{w: c.Stderr, limit: lim.Output, mu: &writeMu, over: killCh},
 	}
+	readers := []*os.File{outR, errR}
+	if c.MergeOutput {
+		readers = readers[:1]
+	}
 	var copying sync.WaitGroup
-	for i, r := range []*os.File{outR, errR} {
+	for i, r := range readers {
 		copying.Add(1)
 		go func() {
 			defer copying.Done()

@@ -70,6 +70,9 @@ type Cmd struct {
 	Stdout io.Writer // receives output as it is read, never more than Limits.Output bytes
 	Stderr io.Writer
 	Limits Limits
+	// MergeOutput gives the command one pipe for both stdout and stderr, read into Stdout, so
+	// their order is the order it wrote them; Stderr is not used.
+	MergeOutput bool
 }
 
 // Outcome is how a command ended. Which limit ended it is in the *Limit fields; the caller

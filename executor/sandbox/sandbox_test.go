@@ -5,6 +5,7 @@ package sandbox
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
@@ -162,6 +163,23 @@ func TestStdinAndEnv(t *testing.T) {
 		Stdout: &out, Limits: testLimits})
 	if err != nil || o.ExitCode != 0 || strings.TrimSpace(out.String()) != "100000" {
 		t.Errorf("wc -l of 100000 lines: %v, exit %d, output %q", err, o.ExitCode, out.String())
+	}
+}
+
+// TestMergeOutput: with MergeOutput, fd 1 and fd 2 are one pipe, read into Stdout in the order
+// the command wrote; Stderr gets nothing.
+func TestMergeOutput(t *testing.T) {
+	s := newSandbox(t, Config{})
+	script := "for i in 1 2 3 4 5 6 7 8 9 10; do echo out $i; echo err $i >&2; done"
+	var out, errb bytes.Buffer
+	_, err := s.Run(context.Background(), Cmd{Args: []string{"sh", "-c", script}, Env: []string{"PATH=/usr/bin:/bin"},
+		Stdout: &out, Stderr: &errb, MergeOutput: true, Limits: testLimits})
+	var want strings.Builder
+	for i := 1; i <= 10; i++ {
+		fmt.Fprintf(&want, "out %d\nerr %d\n", i, i)
+	}
+	if err != nil || out.String() != want.String() || errb.Len() != 0 {
+		t.Errorf("merged: %v, stdout %q, stderr %q; want %q and nothing", err, out.String(), errb.String(), want.String())
 	}
 }
 

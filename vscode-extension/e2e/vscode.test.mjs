@@ -111,6 +111,7 @@ before(async () => {
   }
   fs.mkdirSync(artifacts, { recursive: true });
   write('hello.py', 'import sys\nprint("hello from sandrun", sum(range(10)))\nprint("to stderr", file=sys.stderr)\n');
+  write('order.py', 'import sys\nfor i in range(5):\n    print("hello", i)\n    print("oops", i, file=sys.stderr)\n');
   write('lines.py', 'print("first line")\nprint("second line")\nprint("third line")\n');
   write('greet.py', 'name = input()\nprint(f"hi {name}!")\n');
   write('slow.py', 'import time\nprint("sleeping", flush=True)\ntime.sleep(60)\nprint("woke up")\n');
@@ -259,8 +260,17 @@ test('Sandrun: Run Snippet runs the whole file and shows output and status in th
   await palette('Sandrun: Run Snippet');
   const text = await waitForOutput([/hello from sandrun 45/, /to stderr/, footer], 'run-snippet', 90_000);
   assert.match(text, /▶ Python [\d.]+ · local · hello\.py/);
+  assert.ok(text.indexOf('hello from sandrun') < text.indexOf('to stderr'), `stdout's line not first, as written:\n${text}`);
   assert.equal(await selectedChannel(), 'Sandrun');
   await page.screenshot({ path: path.join(artifacts, 'vscode-e2e.png') });
+});
+
+test('stdout and stderr show in the panel in the order the program wrote them', async () => {
+  await open('order.py');
+  await palette('Sandrun: Run Snippet');
+  const text = await waitForOutput([/hello 4/, /oops 4/, footer], 'output-order', 90_000);
+  const lines = text.split('\n').filter((l) => /^(hello|oops) \d$/.test(l.trim())).map((l) => l.trim());
+  assert.deepEqual(lines.slice(-10), ['hello 0', 'oops 0', 'hello 1', 'oops 1', 'hello 2', 'oops 2', 'hello 3', 'oops 3', 'hello 4', 'oops 4']);
 });
 
 test('a C compile error shows a squiggle, a link in the Sandrun panel and an entry in the Problems panel', async () => {

@@ -204,7 +204,7 @@ test("the page lists the languages and shows a hello-world example", async () =>
   assert.equal(await editorText(), python.hello);
 });
 
-test("Python: typed code reads stdin, stdout and stderr are told apart", async (t) => {
+test("Python: typed code reads stdin, stdout and stderr show in the order written", async (t) => {
   if (missing(t, "python")) return;
   await pick("python");
   await replaceCode('import sys\nname = sys.stdin.readline().strip()\nprint("Hello, " + name + "!")\nprint("warning: done", file=sys.stderr)\n');
@@ -212,8 +212,43 @@ test("Python: typed code reads stdin, stdout and stderr are told apart", async (
   const r = await runAndWait();
   await page.screenshot({ path: join(artifacts, "web-e2e.png") });
   assertOkBadge(r);
-  assert.equal(r.stdout, "Hello, sandrun!\n");
-  assert.equal(r.stderr, "warning: done\n");
+  // One descriptor for both (merge_output): the pane shows exactly the order of the writes.
+  assert.equal(r.stdout, "Hello, sandrun!\nwarning: done\n");
+  assert.equal(r.stderr, "");
+});
+
+test("alternating stdout and stderr lines keep their order", async (t) => {
+  if (missing(t, "python")) return;
+  await pick("python");
+  await replaceCode('import sys\nfor i in range(20):\n    print("out", i)\n    print("err", i, file=sys.stderr)\n');
+  await page.getByTestId("stdin").fill("");
+  const r = await runAndWait();
+  assertOkBadge(r);
+  const want = Array.from({ length: 20 }, (_, i) => `out ${i}\nerr ${i}\n`).join("");
+  assert.equal(r.stdout, want);
+});
+
+test("a limit's badge says killed, not exit -1", async (t) => {
+  if (missing(t, "python")) return;
+  await pick("python");
+  await replaceCode("while True:\n    pass\n");
+  const r = await runAndWait();
+  assert.equal(r.status, "time_limit", r.badge);
+  assert.match(r.badge, /^time limit( \(SIG\w+\))? killed CPU /);
+  assert.doesNotMatch(r.badge, /exit -1/);
+});
+
+test("at 390 px wide the language picker stays inside the page", async () => {
+  const narrow = await context.newPage();
+  await narrow.setViewportSize({ width: 390, height: 844 });
+  await narrow.goto(base);
+  const picker = narrow.getByTestId("language-select");
+  await picker.waitFor();
+  const box = await picker.boundingBox();
+  const width = await narrow.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(box.x >= 0 && box.x + box.width <= 390, `the picker spans ${box.x}..${box.x + box.width} px`);
+  assert.ok(width <= 390, `the page is ${width} px wide: it scrolls sideways`);
+  await narrow.close();
 });
 
 test("C: compiled, reads stdin, runs with Ctrl+Enter", async (t) => {
@@ -280,8 +315,8 @@ test("JavaScript: reads stdin and exits non-zero", async (t) => {
   await page.screenshot({ path: join(artifacts, "web-e2e-javascript.png") });
   assert.equal(r.status, "runtime_error", r.badge);
   assert.match(r.badge, /exit 3 /);
-  assert.equal(r.stdout, "SHOUT\n");
-  assert.equal(r.stderr, "oops\n");
+  assert.equal(r.stdout, "SHOUT\noops\n");
+  assert.equal(r.stderr, "");
 });
 
 test("Stop kills a run that would never end", async (t) => {

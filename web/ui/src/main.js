@@ -252,7 +252,9 @@ function run() {
   editor.showDiagnostics([]);
   status.running();
   setRunning(true);
-  const req = { language: current, source: editor.text, stdin: ui.stdin.value, args };
+  // merge_output: the program gets one descriptor for stdout and stderr, so the pane shows
+  // exactly the order it wrote (stderr is then not told apart).
+  const req = { language: current, source: editor.text, stdin: ui.stdin.value, args, merge_output: true };
   if (currentRuntime) req.runtime = currentRuntime;
   const interactive = ui.interactive.checked;
   running = startRun(req, {

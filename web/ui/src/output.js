@@ -119,7 +119,7 @@ export class Output {
     }
     if (!this.chars && r.status === "ok") this.note("The program printed nothing.");
     if (r.status === "compile_error" && this.seen.compile) this.note("Compilation failed.", true);
-    else if (r.status !== "ok" && r.message) this.note(r.message, r.status !== "runtime_error");
+    else if (r.status !== "ok" && r.message) this.note(r.message, !["runtime_error", "wrong_answer"].includes(r.status));
   }
 }
 
@@ -131,6 +131,7 @@ const labels = {
   memory_limit: "memory limit",
   output_limit: "output limit",
   compile_error: "compile error",
+  wrong_answer: "wrong answer",
   internal_error: "internal error",
 };
 
@@ -162,7 +163,7 @@ export class Status {
     for (const [name, value] of metrics) {
       const m = document.createElement("span");
       m.className = "metric";
-      m.append(name + " ");
+      if (name) m.append(name + " ");
       const b = document.createElement("b");
       b.textContent = value;
       m.append(b);
@@ -190,9 +191,10 @@ export class Status {
     const s = r.status === "compile_error" && r.compile ? r.compile : r;
     let label = labels[r.status] || r.status;
     if (r.signal) label += ` (${r.signal})`;
-    const tone = r.status === "ok" ? "" : r.status === "runtime_error" ? "warn" : "bad";
+    const tone = r.status === "ok" ? "" : ["runtime_error", "wrong_answer"].includes(r.status) ? "warn" : "bad";
     const metrics = [
-      ["exit", String(s.exit_code)],
+      // A limit or a signal killed it: there is no exit code to show (the API says -1).
+      s.exit_code < 0 ? ["", "killed"] : ["exit", String(s.exit_code)],
       ["CPU", formatMs(s.cpu_time_ms)],
       ["wall", formatMs(s.wall_time_ms)],
       ["memory", formatKiB(s.memory_kib)],
