@@ -45,6 +45,8 @@ export interface RunArgs {
   args?: string[];
   /** Keep the program's stdin open while it runs, fed by `sandrun.stdin`. */
   interactive?: boolean;
+  /** Give stdout and stderr their own descriptors (default: one for both, in written order). */
+  separateStreams?: boolean;
 }
 
 /** The one argument of `sandrun.stdin`: input for the run runId, else for the run of uri. */
