@@ -19,7 +19,7 @@ import (
 // Status is a run's outcome class. A program's outcome is data, never a Go error.
 type Status string
 
-// The statuses of a Result, as in DESIGN.md. Add, never rename.
+// The statuses of a Result, as in docs/architecture.md. Add, never rename.
 const (
 	StatusOK            Status = "ok"
 	StatusRuntimeError  Status = "runtime_error"  // exited with a non-zero code
@@ -115,7 +115,7 @@ func (c CaseResult) MarshalJSON() ([]byte, error) { return json.Marshal(caseJSON
 // UnmarshalJSON reads what MarshalJSON writes (see there).
 func (c *CaseResult) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, (*caseJSON)(c)) }
 
-// Result is what a run produced. Its JSON is a public contract (DESIGN.md): add fields, never
+// Result is what a run produced. Its JSON is a public contract (docs/architecture.md): add fields, never
 // rename. Stdout and Stderr are valid UTF-8 (invalid bytes replaced with U+FFFD).
 type Result struct {
 	Language        string  `json:"language"`

@@ -6,26 +6,31 @@ import (
 	"sync"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/internal/future"
 )
 
 // backends opens the configured executor lazily and keeps one that the settings replaced open
-// until the runs using it end.
+// until the runs using it end. b.mu guards the fields only: opening (a dial, up to seconds) runs
+// outside it, so configure, which the read loop calls, never waits for it.
 type backends struct {
 	open OpenFunc
 	logf func(format string, args ...any)
 
 	mu     sync.Mutex
 	cfg    ExecutorConfig
-	cur    *backend // nil until first use after a change, or after opening failed
+	cur    *backend // nil until first use after a change, or after opening failed; may be opening
 	closed bool
 }
 
-// backend is one opened executor.
+// backend is one executor, opened once by the first run that needs it; the runs that come
+// meanwhile wait for the same opening.
 type backend struct {
-	cfg     ExecutorConfig
+	cfg ExecutorConfig
+	// opened is the opening; ex and closeFn are set once it is done without error.
+	opened  *future.Future[struct{}]
 	ex      executor.Executor
 	closeFn func() error
-	refs    int  // runs using it; guarded by backends.mu
+	refs    int  // runs using it (and waiting for it); guarded by backends.mu
 	retired bool // replaced by a newer configuration; guarded by backends.mu
 
 	langsMu sync.Mutex
@@ -66,19 +71,42 @@ func (b *backends) retireLocked() *backend {
 // acquire returns the current executor, opening it if needed. Call release when done.
 func (b *backends) acquire(ctx context.Context) (*backend, error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.closed {
+		b.mu.Unlock()
 		return nil, errSessionEnded
 	}
-	if b.cur == nil {
-		ex, closeFn, err := b.open(ctx, b.cfg)
-		if err != nil {
-			return nil, fmt.Errorf("cannot open executor %q: %w (check the sandrun.executor and sandrun.tokenFile settings)", b.cfg.Spec, err)
-		}
-		b.cur = &backend{cfg: b.cfg, ex: ex, closeFn: closeFn}
+	be := b.cur
+	if be == nil {
+		be = &backend{cfg: b.cfg}
+		be.opened = future.Start(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, b.openBackend(ctx, be) })
+		b.cur = be
 	}
-	b.cur.refs++
-	return b.cur, nil
+	be.refs++
+	b.mu.Unlock()
+	if _, err := be.opened.Wait(ctx); err != nil {
+		b.release(be)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("cannot open executor %q: %w (check the sandrun.executor and sandrun.tokenFile settings)", be.cfg.Spec, err)
+	}
+	return be, nil
+}
+
+// openBackend opens be's executor. A failed opening is forgotten, so that the next run tries
+// again.
+func (b *backends) openBackend(ctx context.Context, be *backend) error {
+	ex, closeFn, err := b.open(ctx, be.cfg)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err != nil {
+		if b.cur == be {
+			b.cur = nil
+		}
+		return err
+	}
+	be.ex, be.closeFn = ex, closeFn
+	return nil
 }
 
 func (b *backends) release(be *backend) {
@@ -101,8 +129,9 @@ func (b *backends) close() {
 	}
 }
 
+// closeBackend closes be's executor once its opening is done (a failed one has nothing to close).
 func (b *backends) closeBackend(be *backend) {
-	if be.closeFn == nil {
+	if _, err := be.opened.Result(); err != nil || be.closeFn == nil {
 		return
 	}
 	if err := be.closeFn(); err != nil {

@@ -10,13 +10,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/executortest"
 )
 
 // started waits until the fake executor runs something.
-func (f *fake) waitStarted(t *testing.T) string {
+func waitStarted(t *testing.T, f *executortest.Fake) string {
 	t.Helper()
 	select {
-	case src := <-f.started:
+	case src := <-f.Started:
 		return src
 	case <-time.After(wait):
 		t.Fatal("the executor was never asked to run")
@@ -24,10 +25,10 @@ func (f *fake) waitStarted(t *testing.T) string {
 	}
 }
 
-func (f *fake) waitEnded(t *testing.T) error {
+func waitEnded(t *testing.T, f *executortest.Fake) error {
 	t.Helper()
 	select {
-	case err := <-f.ended:
+	case err := <-f.Ended:
 		return err
 	case <-time.After(wait):
 		t.Fatal("the run never ended")
@@ -48,9 +49,9 @@ func TestCancelRequestKillsRun(t *testing.T) {
 			c, f := newSession(t, nil)
 			c.requestID(tt.id, "workspace/executeCommand", map[string]any{"command": CommandRun,
 				"arguments": []any{map[string]any{"uri": "untitled:a", "languageId": "python", "text": "out before\nblock\n"}}})
-			f.waitStarted(t)
+			waitStarted(t, f)
 			c.notify("$/cancelRequest", map[string]any{"id": tt.id})
-			if err := f.waitEnded(t); !errors.Is(err, context.Canceled) {
+			if err := waitEnded(t, f); !errors.Is(err, context.Canceled) {
 				t.Errorf("the executor's run ended with %v, want context.Canceled", err)
 			}
 			m := c.response(tt.id)
@@ -69,7 +70,7 @@ func TestCancelRequestKillsRun(t *testing.T) {
 func TestRequestsAnsweredWhileRunInFlight(t *testing.T) {
 	c, f := newSession(t, nil)
 	runID := c.command(CommandRun, map[string]any{"uri": "untitled:long", "languageId": "python", "text": "block\n"})
-	f.waitStarted(t)
+	waitStarted(t, f)
 
 	// Another document's run, the language list and a stop of nothing all answer meanwhile.
 	other := c.runDone(c.command(CommandRun, map[string]any{"uri": "untitled:short", "languageId": "python", "text": "out quick\n"}))
@@ -107,7 +108,7 @@ func TestNewRunSupersedesOld(t *testing.T) {
 	c, f := newSession(t, nil)
 	uri := "untitled:same"
 	first := c.command(CommandRun, map[string]any{"uri": uri, "languageId": "python", "text": "block\n"})
-	f.waitStarted(t)
+	waitStarted(t, f)
 	second := c.runDone(c.command(CommandRun, map[string]any{"uri": uri, "languageId": "python", "text": "out second\n"}))
 	if second.Result.Stdout != "second\n" {
 		t.Errorf("second run stdout = %q", second.Result.Stdout)
@@ -122,8 +123,8 @@ func TestStopAll(t *testing.T) {
 	c, f := newSession(t, nil)
 	a := c.command(CommandRun, map[string]any{"uri": "untitled:a", "languageId": "python", "text": "block\n"})
 	b := c.command(CommandRun, map[string]any{"uri": "untitled:b", "languageId": "python", "text": "block\n"})
-	f.waitStarted(t)
-	f.waitStarted(t)
+	waitStarted(t, f)
+	waitStarted(t, f)
 	var stopped map[string][]string
 	c.call("workspace/executeCommand", map[string]any{"command": CommandStop}, &stopped)
 	if len(stopped["stopped"]) != 2 {
@@ -164,7 +165,7 @@ func TestWorkDoneProgress(t *testing.T) {
 		c, f := newSession(t, caps)
 		id := c.request("workspace/executeCommand", map[string]any{"command": CommandRun, "workDoneToken": 77,
 			"arguments": []any{map[string]any{"uri": "untitled:a", "languageId": "python", "text": "block\n"}}})
-		f.waitStarted(t)
+		waitStarted(t, f)
 		c.waitNote(0, "$/progress", nil)
 		c.notify("window/workDoneProgress/cancel", map[string]any{"token": 77})
 		m := c.response(id)

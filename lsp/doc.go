@@ -2,7 +2,7 @@
 // stdio) that runs the open buffer, a selection or a file in an executor and streams its output
 // back as notifications. The contract (commands sandrun.run, sandrun.watch, sandrun.stop,
 // sandrun.languages; notifications sandrun/start, sandrun/output, sandrun/result; $/progress) is
-// in DESIGN.md and docs/lsp.md.
+// in docs/architecture.md and docs/lsp.md.
 //
 // It is not a language server in the usual sense (no diagnostics, completion or hover), and it
 // knows nothing of sandboxes: it turns editor state into an executor.Request and shows the

@@ -44,7 +44,7 @@ func TestGarbageFramesKeepServing(t *testing.T) {
 func TestShutdownExit(t *testing.T) {
 	c, f := newSession(t, nil)
 	run := c.command(CommandRun, map[string]any{"uri": "untitled:a", "languageId": "python", "text": "block\n"})
-	f.waitStarted(t)
+	waitStarted(t, f)
 	c.call("shutdown", nil, nil)
 	if m := c.response(run); m.Error == nil || m.Error.Code != -32800 || m.Error.Message != "stopped: the LSP session ended" {
 		t.Errorf("run in flight at shutdown: %+v", m)
@@ -82,7 +82,7 @@ func TestExitWithoutShutdown(t *testing.T) {
 func TestClientHangsUp(t *testing.T) {
 	c, f := newSession(t, nil)
 	c.command(CommandRun, map[string]any{"uri": "untitled:a", "languageId": "python", "text": "block\n"})
-	f.waitStarted(t)
+	waitStarted(t, f)
 	c.conn.Close()
 	select {
 	case err := <-c.served:
@@ -93,7 +93,7 @@ func TestClientHangsUp(t *testing.T) {
 	case <-time.After(wait):
 		t.Fatal("Serve did not return after the client hung up")
 	}
-	if err := f.waitEnded(t); err == nil {
+	if err := waitEnded(t, f); err == nil {
 		t.Error("the run in flight was not cancelled when the session ended")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,17 +12,12 @@ import (
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/local"
-	"github.com/sandrun/sandrun/executor/sandbox"
+	"github.com/sandrun/sandrun/executor/sandbox/sandboxtest"
 )
 
 // TestMain lets the test binary serve as the sandbox's init when the real local executor
 // re-executes it.
-func TestMain(m *testing.M) {
-	if sandbox.MaybeInit() {
-		return
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { sandboxtest.Main(m) }
 
 // shared is one real local executor shared by the tests, so that toolchain detection (slow on a
 // busy machine) happens once.

@@ -9,10 +9,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/executortest"
 )
 
 // newSession starts a server with a fake executor and does the handshake.
-func newSession(t testing.TB, caps any) (*client, *fake) {
+func newSession(t testing.TB, caps any) (*client, *executortest.Fake) {
 	t.Helper()
 	f := newFake()
 	o := &fakeOpener{f: f}
@@ -93,7 +94,7 @@ func TestRunBuffer(t *testing.T) {
 	if res.Result == nil || res.Result.Stdout != "hello\nworld\n" || res.Error != "" || res.Cancelled {
 		t.Errorf("sandrun/result = %+v", res)
 	}
-	req := f.requests()[0]
+	req := f.Requests()[0]
 	wantReq := executor.Request{Language: "python", Files: []executor.File{{Name: "hello.py", Content: []byte("out hello\nerr oops\nout world\n")}}}
 	if diff := cmp.Diff(wantReq, req); diff != "" {
 		t.Errorf("executor request (-want +got):\n%s", diff)
@@ -117,7 +118,7 @@ func TestRunSources(t *testing.T) {
 		{"selection from column 0", true, map[string]any{"range": rng(5, 0, 6, 0)}, "prog.py", "out second\n", "second\n"},
 		{"empty range runs everything", true, map[string]any{"range": rng(2, 3, 2, 3)}, "prog.py", doc, "first\nsecond\nthird\n"},
 		{"stdin and args", true, map[string]any{"text": "stdin\nargs\n", "stdin": "line 1\nline 2\n", "args": []string{"-v", "x y"}},
-			"prog.py", "stdin\nargs\n", "line 1\nline 2\n-v x y\n"},
+			"prog.py", "stdin\nargs\n", "line 1\nline 2\n-v\nx y\n"},
 		{"untitled buffer by languageId", false, map[string]any{"uri": "untitled:Untitled-1", "languageId": "python", "text": "out u\n"},
 			"main.py", "out u\n", "u\n"},
 		{"shebang", false, map[string]any{"uri": "untitled:Untitled-2", "languageId": "plaintext", "text": "#!/usr/bin/env python3\nout s\n"},
@@ -138,7 +139,7 @@ func TestRunSources(t *testing.T) {
 			if reply.Result.Stdout != tt.wantOut {
 				t.Errorf("stdout = %q, want %q", reply.Result.Stdout, tt.wantOut)
 			}
-			req := f.requests()[0]
+			req := f.Requests()[0]
 			if req.Files[0].Name != tt.wantName {
 				t.Errorf("file name = %q, want %q", req.Files[0].Name, tt.wantName)
 			}
@@ -165,7 +166,7 @@ func TestRunFromDisk(t *testing.T) {
 	if reply.Result.Stdout != "from disk\n" {
 		t.Errorf("stdout = %q, want %q", reply.Result.Stdout, "from disk\n")
 	}
-	if got := f.requests()[0].Files[0].Name; got != "disk.py" {
+	if got := f.Requests()[0].Files[0].Name; got != "disk.py" {
 		t.Errorf("file name = %q, want disk.py", got)
 	}
 }

@@ -19,7 +19,7 @@ func TestSettingsReachTheRun(t *testing.T) {
 	c.initialize(nil, map[string]any{"sandrun": map[string]any{"timeLimit": "1500ms", "memoryLimit": "128MiB"}})
 	run := func() executor.Request {
 		c.runDone(c.command(CommandRun, map[string]any{"uri": "untitled:s", "languageId": "python", "text": "out x\n"}))
-		reqs := f.requests()
+		reqs := f.Requests()
 		return reqs[len(reqs)-1]
 	}
 	if got, want := run().Limits, (executor.Limits{CPUTimeMs: 1500, MemoryBytes: 128 << 20}); got != want {
@@ -84,7 +84,7 @@ func TestPullSettings(t *testing.T) {
 	deadline := time.Now().Add(wait)
 	for {
 		c.runDone(c.command(CommandRun, map[string]any{"uri": "untitled:s", "languageId": "python", "text": "out x\n"}))
-		reqs := f.requests()
+		reqs := f.Requests()
 		if reqs[len(reqs)-1].Limits.CPUTimeMs == 4000 {
 			break
 		}
@@ -158,7 +158,7 @@ func TestRuntimeSetting(t *testing.T) {
 	c.initialize(nil, map[string]any{"sandrun": map[string]any{"runtime": map[string]any{"py": "pypy"}}})
 	run := func() executor.Request {
 		c.runDone(c.command(CommandRun, map[string]any{"uri": "untitled:s", "languageId": "python", "text": "out x\n"}))
-		reqs := f.requests()
+		reqs := f.Requests()
 		return reqs[len(reqs)-1]
 	}
 	if got := run().Runtime; got != "pypy" {

@@ -56,7 +56,7 @@ func TestInteractiveRun(t *testing.T) {
 		t.Errorf("streamed %q, result %q", all, reply.Result.Stdout)
 	}
 	// It waits for a person: the wall clock is the executor's most, the CPU limit as set.
-	reqs := f.requests()
+	reqs := f.Requests()
 	if got := reqs[len(reqs)-1].Limits; got.WallTimeMs != executor.MaxLimits().WallTimeMs || got.CPUTimeMs != 0 {
 		t.Errorf("limits %+v, want wall %d ms and the default CPU limit", got, executor.MaxLimits().WallTimeMs)
 	}

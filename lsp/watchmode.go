@@ -157,6 +157,7 @@ func (ws *watches) changedOnDisk(path string) {
 	ws.mu.Lock()
 	if w.last != nil && *w.last == text {
 		ws.mu.Unlock()
+		ws.s.logf("watch: %s changed on disk to the text that ran last (%d bytes): not run again", path, len(text))
 		return
 	}
 	w.last = &text

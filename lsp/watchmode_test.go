@@ -2,22 +2,64 @@ package lsp
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sandrun/sandrun/executor/executortest"
 )
 
-func watchSession(t *testing.T) (*client, *fake, string, string) {
+func watchSession(t *testing.T) (*client, *executortest.Fake, string, string) {
+	c, f, path, uri, _ := watchSessionLog(t)
+	return c, f, path, uri
+}
+
+// watchSessionLog is watchSession with the server's log lines on a channel too.
+func watchSessionLog(t *testing.T) (*client, *executortest.Fake, string, string, <-chan string) {
 	t.Helper()
 	f := newFake()
-	c := startServer(t, Options{Open: (&fakeOpener{f: f}).open, Debounce: 50 * time.Millisecond})
+	lines := make(chan string, 256)
+	log := logLines{testLog{t}, lines}
+	c := startServer(t, Options{Open: (&fakeOpener{f: f}).open, Debounce: 50 * time.Millisecond, Log: log})
 	c.initialize(nil, nil)
 	path := filepath.Join(t.TempDir(), "watched.py")
 	writeFile(t, path, "out v1\n")
-	return c, f, path, "file://" + path
+	return c, f, path, "file://" + path, lines
+}
+
+// logLines sends each log line on lines too (dropped when full).
+type logLines struct {
+	testLog
+	lines chan string
+}
+
+func (l logLines) Write(p []byte) (int, error) {
+	select {
+	case l.lines <- string(p):
+	default:
+	}
+	return l.testLog.Write(p)
+}
+
+// waitLog waits for a log line that holds want.
+func waitLog(t *testing.T, lines <-chan string, want string) {
+	t.Helper()
+	timeout := time.After(wait)
+	for {
+		select {
+		case l := <-lines:
+			if strings.Contains(l, want) {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no log line with %q", want)
+		}
+	}
 }
 
 func (c *client) watch(uri string, enabled bool, extra map[string]any) WatchReply {
@@ -65,7 +107,7 @@ func TestWatchOnSave(t *testing.T) {
 	from = c.noteCount()
 	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": uri}, "text": "block\n"})
 	blocked, _ := c.waitNote(from, NotifyStart, forURI(uri))
-	for f.waitStarted(t) != "block\n" {
+	for waitStarted(t, f) != "block\n" {
 	}
 	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": uri}, "text": "out next\n"})
 	_, old := c.waitNote(blocked, NotifyResult, forURI(uri))
@@ -89,7 +131,7 @@ func TestWatchOnSave(t *testing.T) {
 }
 
 func TestWatchOutsideEdit(t *testing.T) {
-	c, _, path, uri := watchSession(t)
+	c, _, path, uri, lines := watchSessionLog(t)
 	c.watch(uri, true, nil)
 
 	tests := []struct {
@@ -116,10 +158,12 @@ func TestWatchOutsideEdit(t *testing.T) {
 
 	// The editor's own save writes the file and sends didSave: one run, not two.
 	from := c.noteCount()
-	writeFile(t, path, "out v4\n")
-	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": uri}, "text": "out v4\n"})
+	const saved = "out v4, saved by the editor\n" // a length no earlier text has, for the log line
+	writeFile(t, path, saved)
+	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": uri}, "text": saved})
 	c.nextRun(from, uri)
-	time.Sleep(300 * time.Millisecond) // past the debounce: a duplicate run would have started
+	// The disk event of that write, seen and dropped: a duplicate run would have started by then.
+	waitLog(t, lines, fmt.Sprintf("to the text that ran last (%d bytes): not run again", len(saved)))
 	c.call("workspace/executeCommand", map[string]any{"command": CommandLanguages}, nil)
 	var starts []string
 	c.mu.Lock()

@@ -18,12 +18,12 @@ hostile-bin:
 	$(GO) test -c -o $(HOSTILE_TEST) ./test/hostile
 
 test-hostile-root: hostile-bin
-	@if [ "$$(id -u)" != 0 ]; then echo "test-hostile-root: SKIPPED: the hostile suite needs root for its protective cgroup and PID namespace (CI runs it as root)"; exit 0; fi; \
+	@if [ "$$(id -u)" != 0 ]; then echo "test-hostile-root: FAILED: the hostile suite needs root for its protective cgroup and PID namespace; run it as root (CI does), or run make test-go for the rest" >&2; exit 1; fi; \
 	cd test/hostile && ./guard.sh $(CURDIR)/$(HOSTILE_TEST) $(HOSTILE_FLAGS)
 
 # The binary and the programs are copied where the unprivileged user can read them.
 test-hostile-rootless: hostile-bin
-	@if [ "$$(id -u)" != 0 ]; then echo "test-hostile-rootless: SKIPPED: needs root to start the suite as $(HOSTILE_USER)"; exit 0; fi; \
+	@if [ "$$(id -u)" != 0 ]; then echo "test-hostile-rootless: FAILED: it needs root to start the suite as $(HOSTILE_USER); run it as root (CI does), or run make test-go for the rest" >&2; exit 1; fi; \
 	if ! id $(HOSTILE_USER) >/dev/null 2>&1; then echo "test-hostile-rootless: no user $(HOSTILE_USER): run .ci/install.d/50-hardening.sh"; exit 1; fi; \
 	tmp=$$(mktemp -d /tmp/sandrun-hostile.XXXXXX) && trap 'rm -rf "$$tmp"' EXIT && \
 	cp $(HOSTILE_TEST) "$$tmp/" && cp -r testdata/hostile "$$tmp/programs" && chmod -R a+rX "$$tmp" && \

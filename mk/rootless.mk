@@ -9,7 +9,7 @@ ROOTLESS_USER ?= sandrun-hostile
 TEST_TARGETS  += test-rootless
 
 test-rootless:
-	@if [ "$$(id -u)" != 0 ]; then echo "test-rootless: SKIPPED: already unprivileged, so make test-go ran rootless"; exit 0; fi; \
+	@if [ "$$(id -u)" != 0 ]; then echo "test-rootless: FAILED: it needs root to run the suites as $(ROOTLESS_USER); run it as root (CI does), or run make test-go, which runs rootless as this user" >&2; exit 1; fi; \
 	if ! id $(ROOTLESS_USER) >/dev/null 2>&1; then echo "test-rootless: no user $(ROOTLESS_USER): run .ci/install.d/50-hardening.sh"; exit 1; fi; \
 	tmp=$$(mktemp -d /tmp/sandrun-rootless.XXXXXX) && trap 'rm -rf "$$tmp"' EXIT && \
 	mkdir -p "$$tmp/cmd/sandrun" "$$tmp/home" && cp -r testdata "$$tmp/" && \

@@ -96,7 +96,7 @@ func TestAssets(t *testing.T) {
 // TestPageServesBundle checks the real server's page route end to end: the embedded bundle,
 // the CSP, and a reload that costs a 304.
 func TestPageServesBundle(t *testing.T) {
-	s, err := New(Options{Executor: &fakeExec{}})
+	s, err := New(Options{Executor: newFake(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ func BenchmarkRunOverhead(b *testing.B) {
 		{"piston", "/api/v2/execute", `{"language":"py","version":"3.x","files":[{"content":"out hi\nerr oops"}],"run_timeout":3000}`},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			s, err := New(Options{Executor: &fakeExec{}, Rate: Rate{N: -1}, Logger: quietLogger()})
+			s, err := New(Options{Executor: newFake(nil), Rate: Rate{N: -1}, Logger: quietLogger()})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -74,7 +74,7 @@ func TestBundleFresh(t *testing.T) {
 }
 
 // TestBundleComplete checks that the embedded page has the elements outside tests drive
-// (DESIGN.md) and that every file the page and its scripts load is embedded.
+// (docs/architecture.md) and that every file the page and its scripts load is embedded.
 func TestBundleComplete(t *testing.T) {
 	files := StaticFS()
 	index, err := fs.ReadFile(files, "index.html")

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sandrun/sandrun/executor/executortest"
 )
 
 // These tests are the attacks a web page can make on a `sandrun serve` its visitor's machine
@@ -17,17 +18,16 @@ import (
 
 // startGuarded serves a fake-executor Server through Serve on 127.0.0.1:0 (so that it knows
 // its listen address) and returns "127.0.0.1:PORT".
-func startGuarded(t *testing.T, exec *fakeExec, opts Options) string {
+func startGuarded(t *testing.T, exec *executortest.Fake, opts Options) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := newTestServer(t, exec, opts)
-	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { s.Serve(ctx, ln); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	go func() { s.Serve(ln); close(done) }()
+	t.Cleanup(func() { s.Close(); <-done })
 	return ln.Addr().String()
 }
 
@@ -65,7 +65,7 @@ func rawHTTP(t *testing.T, addr, method, path string, headers []string, body str
 const attackRun = `{"language":"python","source":"out pwned"}`
 
 func TestGuardAttacks(t *testing.T) {
-	exec := &fakeExec{}
+	exec := newFake(nil)
 	addr := startGuarded(t, exec, Options{})
 	_, port, _ := net.SplitHostPort(addr)
 	evil := "attacker.example:" + port
@@ -117,16 +117,14 @@ func TestGuardAttacks(t *testing.T) {
 			}
 		})
 	}
-	exec.reqsMu.Lock()
-	defer exec.reqsMu.Unlock()
-	if len(exec.reqs) != 0 {
-		t.Errorf("%d attack runs reached the executor, want 0", len(exec.reqs))
+	if reqs := exec.Requests(); len(reqs) != 0 {
+		t.Errorf("%d attack runs reached the executor, want 0", len(reqs))
 	}
 }
 
 // TestGuardFriends: the page itself, programs, allowed origins and public host names still work.
 func TestGuardFriends(t *testing.T) {
-	addr := startGuarded(t, &fakeExec{}, Options{CORSOrigins: []string{"https://ide.example"}, PublicHosts: []string{"sandrun.example.com"}})
+	addr := startGuarded(t, newFake(nil), Options{CORSOrigins: []string{"https://ide.example"}, PublicHosts: []string{"sandrun.example.com"}})
 	_, port, _ := net.SplitHostPort(addr)
 	for _, tt := range []struct {
 		name    string

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -17,16 +16,11 @@ import (
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/local"
-	"github.com/sandrun/sandrun/executor/sandbox"
+	"github.com/sandrun/sandrun/executor/sandbox/sandboxtest"
 )
 
 // TestMain lets the sandbox re-execute this test binary as its init.
-func TestMain(m *testing.M) {
-	if sandbox.MaybeInit() {
-		return
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { sandboxtest.Main(m) }
 
 // localServer is an httptest server around the real local executor, shared by the end-to-end
 // tests (one executor, like `sandrun serve`).

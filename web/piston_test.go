@@ -173,9 +173,9 @@ func TestPistonExecutorErrors(t *testing.T) {
 		{"busy", executor.ErrBusy, 503, executor.ErrBusy.Error()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			exec := &fakeExec{run: func(ctx context.Context, req executor.Request, on func(executor.Event)) (executor.Result, error) {
+			exec := newFake(func(ctx context.Context, req executor.Request, on func(executor.Event)) (executor.Result, error) {
 				return executor.Result{}, tc.err
-			}}
+			})
 			w := do(t, newTestServer(t, exec, Options{}), "POST", "/api/v2/execute",
 				`{"language":"python","version":"*","files":[{"content":"x"}],"run_memory_limit":1000}`)
 			var got pistonError

@@ -13,7 +13,7 @@ import (
 )
 
 func TestRunOK(t *testing.T) {
-	exec := &fakeExec{}
+	exec := newFake(nil)
 	s := newTestServer(t, exec, Options{})
 	w := do(t, s, "POST", "/api/v1/run", `{"language":"PY","version":"3","source":"out hi\nstdin\nargs","stdin":"in\n","args":["a","b"],
 		"limits":{"cpu_time_ms":1500,"wall_time_ms":4000,"memory_mib":128,"processes":8,"output_kib":64},
@@ -37,7 +37,7 @@ func TestRunOK(t *testing.T) {
 		CompileLimits: executor.Limits{CPUTimeMs: 9000},
 		OutputBudget:  DefaultOutputBudget,
 	}
-	if diff := cmp.Diff(wantReq, exec.lastRequest(t)); diff != "" {
+	if diff := cmp.Diff(wantReq, lastRequest(t, exec)); diff != "" {
 		t.Errorf("executor request (-want +got):\n%s", diff)
 	}
 	if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
@@ -46,7 +46,7 @@ func TestRunOK(t *testing.T) {
 }
 
 func TestRunFiles(t *testing.T) {
-	exec := &fakeExec{}
+	exec := newFake(nil)
 	s := newTestServer(t, exec, Options{})
 	w := do(t, s, "POST", "/api/v1/run", `{"language":"python","main":"b.py","files":[
 		{"name":"a.py","content":"b3V0IGE=","encoding":"base64"},
@@ -59,7 +59,7 @@ func TestRunFiles(t *testing.T) {
 		t.Errorf("body %s: want the main file b.py run", w.Body)
 	}
 	want := []executor.File{{Name: "a.py", Content: []byte("out a")}, {Name: "b.py", Content: []byte("out b")}, {Name: "c.txt", Content: []byte("plain")}}
-	if diff := cmp.Diff(want, exec.lastRequest(t).Files); diff != "" {
+	if diff := cmp.Diff(want, lastRequest(t, exec).Files); diff != "" {
 		t.Errorf("files (-want +got):\n%s", diff)
 	}
 }
@@ -133,7 +133,7 @@ func TestRunErrors(t *testing.T) {
 		{"machinery", `{"language":"python","source":"x"}`, broken, 500, "", "connection refused"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newTestServer(t, &fakeExec{run: tc.run}, Options{})
+			s := newTestServer(t, newFake(tc.run), Options{})
 			w := do(t, s, "POST", "/api/v1/run", tc.body)
 			if w.Code != tc.status {
 				t.Fatalf("status %d, want %d; body %s", w.Code, tc.status, w.Body)
@@ -172,7 +172,7 @@ func TestRunBodyTooLarge(t *testing.T) {
 
 // TestRunCases: cases reach the executor as given.
 func TestRunCases(t *testing.T) {
-	exec := &fakeExec{}
+	exec := newFake(nil)
 	s := newTestServer(t, exec, Options{})
 	w := do(t, s, "POST", "/api/v1/run", `{"language":"python","source":"stdin","cases":[{"stdin":"1\n","expected_output":"1"},{"stdin":"2\n"}]}`)
 	if w.Code != 200 {
@@ -180,7 +180,7 @@ func TestRunCases(t *testing.T) {
 	}
 	one := "1"
 	want := []executor.Case{{Stdin: []byte("1\n"), Expected: &one}, {Stdin: []byte("2\n")}}
-	if diff := cmp.Diff(want, exec.lastRequest(t).Cases); diff != "" {
+	if diff := cmp.Diff(want, lastRequest(t, exec).Cases); diff != "" {
 		t.Errorf("cases (-want +got):\n%s", diff)
 	}
 }

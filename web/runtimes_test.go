@@ -7,14 +7,16 @@ import (
 	"testing"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/executortest"
 )
 
-// runtimesExec is a fakeExec whose JavaScript has three runtimes: Node.js (the default), Bun
-// and Deno, and whose TypeScript has Deno only installed (its default, tsc, is not).
-type runtimesExec struct{ fakeExec }
-
-func (*runtimesExec) Languages(ctx context.Context) ([]executor.LanguageInfo, error) {
-	return []executor.LanguageInfo{
+// runtimesExec is the shared fake with a JavaScript of three runtimes: Node.js (the default),
+// Bun and Deno, and a TypeScript with Deno only installed (its default, tsc, is not).
+func runtimesExec() *executortest.Fake {
+	f := newFake(func(ctx context.Context, req executor.Request, onEvent func(executor.Event)) (executor.Result, error) {
+		return executor.Result{Language: req.Language, Runtime: req.Runtime, Version: req.Version, Status: executor.StatusOK, Stdout: "OK\n"}, nil
+	})
+	f.Langs = []executor.LanguageInfo{
 		{ID: "javascript", Name: "JavaScript (Node.js)", Version: "20.20.2", Runtime: "node", Aliases: []string{"js", "node"},
 			Extensions: []string{".js"}, Available: true, Runtimes: []executor.RuntimeInfo{
 				{Runtime: "node", Name: "Node.js", Version: "20.20.2", Aliases: []string{"js", "node"}, Default: true, Available: true},
@@ -26,20 +28,14 @@ func (*runtimesExec) Languages(ctx context.Context) ([]executor.LanguageInfo, er
 				{Runtime: "tsc", Name: "tsc + Node.js", Aliases: []string{"ts"}, Default: true, Missing: "tsc was not found"},
 				{Runtime: "deno", Name: "Deno", Version: "2.9.6", Aliases: []string{"deno", "deno-ts"}, Available: true},
 			}},
-	}, nil
-}
-
-func (e *runtimesExec) Run(ctx context.Context, req executor.Request, onEvent func(executor.Event)) (executor.Result, error) {
-	e.reqsMu.Lock()
-	e.reqs = append(e.reqs, req)
-	e.reqsMu.Unlock()
-	return executor.Result{Language: req.Language, Runtime: req.Runtime, Version: req.Version, Status: executor.StatusOK, Stdout: "OK\n"}, nil
+	}
+	return f
 }
 
 // TestPistonRuntimeEntries: one /api/v2/runtimes entry per installed runtime, with its runtime
 // field and, for a runtime other than the default, its own aliases.
 func TestPistonRuntimeEntries(t *testing.T) {
-	s := newTestServer(t, &runtimesExec{}, Options{})
+	s := newTestServer(t, runtimesExec(), Options{})
 	w := do(t, s, "GET", "/api/v2/runtimes", "")
 	var got []pistonRuntime
 	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
@@ -78,7 +74,7 @@ func TestRuntimeChoice(t *testing.T) {
 		{"/api/v1/run", `{"language":"typescript","runtime":"tsc","source":"x"}`, "", "", 400},
 	}
 	for _, tt := range tests {
-		ex := &runtimesExec{}
+		ex := runtimesExec()
 		s := newTestServer(t, ex, Options{})
 		w := do(t, s, "POST", tt.path, tt.body)
 		if w.Code != tt.status {
@@ -88,7 +84,7 @@ func TestRuntimeChoice(t *testing.T) {
 		if tt.status != 200 {
 			continue
 		}
-		req := ex.lastRequest(t)
+		req := lastRequest(t, ex)
 		if req.Runtime != tt.runtime || req.Version != tt.version {
 			t.Errorf("%s %s: ran runtime %q version %q, want %q %q", tt.path, tt.body, req.Runtime, req.Version, tt.runtime, tt.version)
 		}

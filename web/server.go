@@ -49,8 +49,6 @@ type Options struct {
 	MaxLimits executor.Limits
 	// Logger receives one line per request. nil means slog.Default().
 	Logger *slog.Logger
-	// ShutdownGrace is how long Serve lets runs in flight finish after ctx ends. 0 means 30s.
-	ShutdownGrace time.Duration
 	// CallbackAllow lists the hosts (name or name:port) a job's callback_url may name; empty
 	// means no callback is ever called (docs/jobs.md).
 	CallbackAllow []string
@@ -133,13 +131,16 @@ type Server struct {
 	metrics  *metrics
 	registry *prometheus.Registry
 
-	// streams counts WebSocket runs in flight; done closes when Serve starts shutting down.
+	srvOnce sync.Once
+	srv     *http.Server
+
 	// listenHost and listenPort are Serve's listener address, for the Host check; empty when
 	// the Server is used only as an http.Handler (then loopback names on any port are it).
 	listenMu   sync.Mutex
 	listenHost string
 	listenPort string
 
+	// streams counts WebSocket runs in flight; done closes when Shutdown or Close begins.
 	streams sync.WaitGroup
 	done    chan struct{}
 	doneMu  sync.Mutex
@@ -176,9 +177,6 @@ func New(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	if opts.ShutdownGrace <= 0 {
-		opts.ShutdownGrace = 30 * time.Second
-	}
 	s := &Server{
 		exec:     opts.Executor,
 		langs:    langs,
@@ -210,38 +208,28 @@ func New(opts Options) (*Server, error) {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Serve answers HTTP on ln until ctx ends, then stops accepting, lets requests and WebSocket
-// runs in flight finish for up to Options.ShutdownGrace, and returns. It returns nil after a
-// clean shutdown.
-func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-		// No ReadTimeout/WriteTimeout: a run may take minutes and a WebSocket stays open for
-		// its whole run. Bodies get a read deadline in decodeJSON; runs are bounded by limits.
-	}
+// Serve answers HTTP on ln until Shutdown or Close, then returns http.ErrServerClosed: the
+// lifecycle of net/http's Server, and of remote.Server.
+func (s *Server) Serve(ln net.Listener) error {
 	s.listening(ln.Addr())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("web: serve: %w", err)
-	case <-ctx.Done():
-	}
-	s.log.Info("shutting down", "grace", s.opts.ShutdownGrace.String())
+	return s.httpServer().Serve(ln)
+}
+
+// Shutdown stops accepting, lets requests and WebSocket runs in flight finish until ctx ends,
+// and returns. It returns ctx's error when they had to be cut short.
+func (s *Server) Shutdown(ctx context.Context) error {
 	s.beginShutdown()
-	sctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownGrace)
-	defer cancel()
-	err := srv.Shutdown(sctx)
+	srv := s.httpServer()
+	err := srv.Shutdown(ctx)
 	streamsDone := make(chan struct{})
 	go func() { s.streams.Wait(); close(streamsDone) }()
 	select {
 	case <-streamsDone:
-	case <-sctx.Done():
+	case <-ctx.Done():
 		s.log.Warn("shutdown grace ended with WebSocket runs still going")
+		if err == nil {
+			err = ctx.Err()
+		}
 	}
 	s.jobs.close()
 	s.chain.Close()
@@ -250,6 +238,31 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("web: shutdown: %w", err)
 	}
 	return nil
+}
+
+// Close stops at once: listeners and connections close, runs in flight are canceled.
+func (s *Server) Close() error {
+	s.beginShutdown()
+	err := s.httpServer().Close()
+	s.jobs.close()
+	s.chain.Close()
+	return err
+}
+
+// httpServer is the net/http server behind Serve, made once.
+func (s *Server) httpServer() *http.Server {
+	s.srvOnce.Do(func() {
+		s.srv = &http.Server{
+			Handler:           s,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+			// No ReadTimeout/WriteTimeout: a run may take minutes and a WebSocket stays open for
+			// its whole run. Bodies get a read deadline in decodeJSON; runs are bounded by limits.
+		}
+	})
+	return s.srv
 }
 
 // beginShutdown tells long-lived handlers to wind down; it is safe to call more than once.

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/executortest"
 )
 
 func TestLanguages(t *testing.T) {
@@ -51,7 +53,7 @@ func TestHealth(t *testing.T) {
 		}
 	})
 	t.Run("executor down", func(t *testing.T) {
-		w := do(t, newTestServer(t, &fakeExec{capErr: errBoom}, Options{}), "GET", "/healthz", "")
+		w := do(t, newTestServer(t, &executortest.Fake{CapacityErr: errBoom}, Options{}), "GET", "/healthz", "")
 		if w.Code != 503 || !strings.Contains(w.Body.String(), "connection refused") {
 			t.Errorf("status %d body %s: want 503 saying why", w.Code, w.Body)
 		}
@@ -289,24 +291,23 @@ func TestRateLimiterRefills(t *testing.T) {
 	}
 }
 
-// TestServeShutdown: Serve answers on a real socket, and when ctx ends it lets the run in
-// flight finish and answer before returning nil.
+// TestServeShutdown: Serve answers on a real socket; Shutdown lets the run in flight finish
+// and answer before it returns, and Serve then returns http.ErrServerClosed.
 func TestServeShutdown(t *testing.T) {
 	started := make(chan struct{})
 	release := make(chan struct{})
-	exec := &fakeExec{run: func(ctx context.Context, req executor.Request, on func(executor.Event)) (executor.Result, error) {
+	exec := newFake(func(ctx context.Context, req executor.Request, on func(executor.Event)) (executor.Result, error) {
 		close(started)
 		<-release
 		return executor.Result{Language: "python", Status: executor.StatusOK, Stdout: "late\n"}, nil
-	}}
+	})
 	s := newTestServer(t, exec, Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx, ln) }()
+	go func() { served <- s.Serve(ln) }()
 
 	answer := make(chan string, 1)
 	go func() {
@@ -322,18 +323,17 @@ func TestServeShutdown(t *testing.T) {
 		answer <- res.Stdout
 	}()
 	<-started
-	cancel()
-	select {
-	case err := <-served:
-		t.Fatalf("Serve returned %v with a run in flight", err)
-	case <-time.After(50 * time.Millisecond):
+	shut := make(chan error, 1)
+	go func() { shut <- s.Shutdown(context.Background()) }()
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("Serve: %v, want http.ErrServerClosed", err)
 	}
 	close(release)
 	if got := <-answer; got != "late\n" {
 		t.Errorf("the run in flight answered %q, want its output", got)
 	}
-	if err := <-served; err != nil {
-		t.Errorf("Serve: %v", err)
+	if err := <-shut; err != nil {
+		t.Errorf("Shutdown: %v", err)
 	}
 	if _, err := net.Dial("tcp", ln.Addr().String()); err == nil {
 		t.Error("still listening after shutdown")
@@ -359,7 +359,7 @@ func TestParseRate(t *testing.T) {
 
 // TestRateOff: a negative rate means no limit at all (not the default).
 func TestRateOff(t *testing.T) {
-	s, err := New(Options{Executor: &fakeExec{}, Rate: Rate{N: -1}, Logger: quietLogger()})
+	s, err := New(Options{Executor: newFake(nil), Rate: Rate{N: -1}, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,7 +52,7 @@ func readUntilClosed(t *testing.T, ctx context.Context, conn *websocket.Conn) []
 // Result comes, then a normal close.
 func TestStreamLive(t *testing.T) {
 	seen := make(chan struct{})
-	exec := &fakeExec{run: func(ctx context.Context, req executor.Request, on func(executor.Event)) (executor.Result, error) {
+	exec := newFake(func(ctx context.Context, req executor.Request, on func(executor.Event)) (executor.Result, error) {
 		on(executor.Event{Stage: executor.StageRun, Stream: executor.Stdout, Data: []byte("first\n")})
 		select {
 		case <-seen:
@@ -62,7 +62,7 @@ func TestStreamLive(t *testing.T) {
 		on(executor.Event{Stage: executor.StageRun, Stream: executor.Stderr, Data: []byte("caf\xc3")})
 		on(executor.Event{Stage: executor.StageRun, Stream: executor.Stderr, Data: []byte("\xa9\n")})
 		return executor.Result{Language: "python", Version: "3.11.2", Status: executor.StatusOK, Stdout: "first\n", Stderr: "café\n"}, nil
-	}}
+	})
 	srv := httptest.NewServer(newTestServer(t, exec, Options{}))
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -88,7 +88,7 @@ func TestStreamLive(t *testing.T) {
 	if diff := cmp.Diff(want, rest); diff != "" {
 		t.Errorf("rest of the stream (-want +got):\n%s", diff)
 	}
-	if got := string(exec.lastRequest(t).Stdin); got != "in" {
+	if got := string(lastRequest(t, exec).Stdin); got != "in" {
 		t.Errorf("stdin %q reached the executor, want %q", got, "in")
 	}
 }
@@ -125,12 +125,12 @@ func TestStreamErrors(t *testing.T) {
 // A stdin message meanwhile is refused without ending the run.
 func TestStreamStop(t *testing.T) {
 	ended := make(chan error, 1)
-	exec := &fakeExec{run: func(ctx context.Context, req executor.Request, on func(executor.Event)) (executor.Result, error) {
+	exec := newFake(func(ctx context.Context, req executor.Request, on func(executor.Event)) (executor.Result, error) {
 		on(executor.Event{Stage: executor.StageRun, Stream: executor.Stdout, Data: []byte("looping\n")})
 		<-ctx.Done()
 		ended <- ctx.Err()
 		return executor.Result{}, ctx.Err()
-	}}
+	})
 	srv := httptest.NewServer(newTestServer(t, exec, Options{}))
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -161,12 +161,12 @@ func TestStreamStop(t *testing.T) {
 func TestStreamClientGone(t *testing.T) {
 	ended := make(chan error, 1)
 	running := make(chan struct{})
-	exec := &fakeExec{run: func(ctx context.Context, req executor.Request, on func(executor.Event)) (executor.Result, error) {
+	exec := newFake(func(ctx context.Context, req executor.Request, on func(executor.Event)) (executor.Result, error) {
 		close(running)
 		<-ctx.Done()
 		ended <- ctx.Err()
 		return executor.Result{}, ctx.Err()
-	}}
+	})
 	srv := httptest.NewServer(newTestServer(t, exec, Options{}))
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

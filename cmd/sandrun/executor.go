@@ -6,12 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/fleet"
@@ -26,7 +22,8 @@ import (
 // queue at once instead.
 func executorCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("executor", flag.ContinueOnError)
-	listen := fs.String("listen", "127.0.0.1:7070", "TCP address to listen on, HOST:PORT (a non-loopback host needs --token-file)")
+	var lf listenFlags
+	lf.register(fs, "executor", "listen", "127.0.0.1:7070", "TCP address to listen on, HOST:PORT (a non-loopback host needs --token-file)")
 	tokenFile := fs.String("token-file", "", "file holding the shared token clients must present")
 	tlsCert := fs.String("tls-cert", "", "TLS certificate (PEM); with --tls-key, clients connect with --tls-ca")
 	tlsKey := fs.String("tls-key", "", "TLS private key (PEM)")
@@ -34,7 +31,6 @@ func executorCmd(ctx context.Context, args []string) error {
 	queue := fs.Int("queue", defaultExecutorQueue, "runs that may wait for a slot before clients get \"executor busy\" (0 means no queue); a burst waits here instead of being refused")
 	perConn := fs.Int("max-runs-per-conn", 0, "runs in flight on one connection (default 64)")
 	maxMsg := fs.String("max-message", "128MiB", "largest message a client may send (a request carries its sources and stdin in base64)")
-	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long runs in flight may go on before they are killed")
 	natsURL := fs.String("nats", "", "join a fleet: pull jobs from NATS JetStream at nats://HOST:PORT[,nats://…] (TCP only with an explicit --listen)")
 	fleetQueue := fs.Int("fleet-queue", fleet.DefaultQueueMax, "with --nats: jobs the fleet's stream holds before submissions get \"busy\" (when this worker creates it)")
 	var nf natsFlags
@@ -60,8 +56,8 @@ func executorCmd(ctx context.Context, args []string) error {
 	if *fleetQueue < 1 {
 		return usageError("--fleet-queue must be at least 1")
 	}
-	if *slots < 0 || *queue < 0 || *perConn < 0 || *grace < 0 {
-		return usageError("--slots, --queue, --max-runs-per-conn and --grace must not be negative")
+	if *slots < 0 || *queue < 0 || *perConn < 0 {
+		return usageError("--slots, --queue and --max-runs-per-conn must not be negative")
 	}
 	msgBytes, err := parseBytes(*maxMsg)
 	if err != nil || msgBytes < 1<<10 {
@@ -78,8 +74,8 @@ func executorCmd(ctx context.Context, args []string) error {
 			return usageError("--token-file: %v", err)
 		}
 	}
-	if err := spec.CheckListen(*listen, opts.Token != "", "--token-file"); err != nil {
-		return specUsage(err)
+	if err := lf.check(opts.Token != "", "--token-file"); err != nil {
+		return err
 	}
 	if *tlsCert != "" || *tlsKey != "" {
 		if opts.TLS, err = remote.ServerTLS(*tlsCert, *tlsKey); err != nil {
@@ -126,15 +122,13 @@ func executorCmd(ctx context.Context, args []string) error {
 			}
 		}()
 	}
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := lf.listen()
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return err
 	}
 	// Finding the installed toolchains takes seconds; do it now rather than in the first run.
 	go ex.Languages(ctx)
 	srv := remote.NewServer(ex, opts)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
 
 	cp, _ := ex.Capacity(ctx)
 	mode := "plain TCP"
@@ -148,37 +142,9 @@ func executorCmd(ctx context.Context, args []string) error {
 	fmt.Fprintf(os.Stderr, "sandrun executor %s listening on tcp://%s (%s, %s; %d slots, queue %d)\n",
 		executor.Version, ln.Addr(), mode, auth, cp.Slots, cp.QueueMax)
 
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
-	}
-	return shutdown(srv, *grace)
+	return lf.serveUntilDone(ctx, srv, ln)
 }
 
 // defaultExecutorQueue is how many runs `sandrun executor` lets wait for a slot: as many as the
 // server takes in flight (remote.ServerOptions.MaxRuns), so that a burst queues.
 const defaultExecutorQueue = 512
-
-// shutdown stops srv within grace; a second SIGTERM or Ctrl-C kills the runs at once.
-func shutdown(srv *remote.Server, grace time.Duration) error {
-	fmt.Fprintf(os.Stderr, "sandrun executor: shutting down; runs in flight have %s to finish (signal again to kill them now)\n", grace)
-	ctx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	again := make(chan os.Signal, 1)
-	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(again)
-	go func() {
-		select {
-		case <-again:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	if err := srv.Shutdown(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "sandrun executor: runs still in flight were killed")
-		return nil
-	}
-	fmt.Fprintln(os.Stderr, "sandrun executor: stopped")
-	return nil
-}

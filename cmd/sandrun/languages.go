@@ -42,7 +42,6 @@ func languagesCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	total := len(langs)
 	if *installed {
 		langs = slices.DeleteFunc(langs, func(l executor.LanguageInfo) bool { return !l.Available })
 	}

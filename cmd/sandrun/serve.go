@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/fleet"
@@ -23,7 +20,8 @@ import (
 // then shuts down gracefully: no new requests; runs in flight get --grace to finish.
 func serveCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:8080", "HOST:PORT to listen on")
+	var lf listenFlags
+	lf.register(fs, "serve", "addr", "127.0.0.1:8080", "HOST:PORT to listen on (a non-loopback host needs --api-token-file)")
 	execSpec := fs.String("executor", "local", "where to run: local, tcp://HOST:PORT, or a fleet at nats://HOST:PORT[,…]")
 	tokenFile := fs.String("token-file", "", "file holding the remote executor's token (with --executor tcp://)")
 	tlsCA := fs.String("tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
@@ -36,7 +34,6 @@ func serveCmd(ctx context.Context, args []string) error {
 	maxBody := fs.String("max-body", "4MiB", "largest request body or WebSocket message")
 	outputBudget := fs.String("output-budget", "32MiB", "total output of one request (every stage, case and stream together); past it the run stops with output_limit; off for none")
 	logFormat := fs.String("log-format", "text", "request log format on stderr: text or json")
-	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long requests and runs in flight may go on")
 	natsListen := fs.String("nats-listen", "", "start an embedded NATS server with JetStream on HOST:PORT, run jobs through it, and let workers on other machines join with \"sandrun executor --nats nats://HOST:PORT\"")
 	natsStore := fs.String("nats-store", "", "with --nats-listen: the JetStream store directory (default: $XDG_STATE_HOME/sandrun/nats)")
 	noLocalWorker := fs.Bool("no-local-worker", false, "with --nats-listen: run no worker in this process; only joined workers run jobs")
@@ -59,7 +56,7 @@ func serveCmd(ctx context.Context, args []string) error {
 		return usageError("unexpected argument %q; serve takes only flags", fs.Arg(0))
 	}
 
-	opts := web.Options{CORSOrigins: origins, PublicHosts: publicHosts, ShutdownGrace: *grace}
+	opts := web.Options{CORSOrigins: origins, PublicHosts: publicHosts}
 	var err error
 	if opts.Rate, err = web.ParseRate(*rate); err != nil {
 		return usageError("--rate: %v", err)
@@ -77,9 +74,6 @@ func serveCmd(ctx context.Context, args []string) error {
 	}
 	if err := jf.apply(&opts); err != nil {
 		return err
-	}
-	if *grace <= 0 {
-		return usageError("--grace must be positive, e.g. 30s")
 	}
 	switch *logFormat {
 	case "text":
@@ -105,8 +99,8 @@ func serveCmd(ctx context.Context, args []string) error {
 		}
 	}
 
-	if err := spec.CheckListen(*addr, opts.APIToken != "", "--api-token-file"); err != nil {
-		return specUsage(err)
+	if err := lf.check(opts.APIToken != "", "--api-token-file"); err != nil {
+		return err
 	}
 	eo := spec.Options{TokenFile: *tokenFile, TLSCA: *tlsCA, InsecurePlaintext: *insecure}
 	if err := cache.apply(&eo.Local); err != nil {
@@ -152,15 +146,15 @@ func serveCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := lf.listen()
 	if err != nil {
-		return fmt.Errorf("serve: %w", err)
+		return err
 	}
 	// Find the installed toolchains now, so that the first page load does not wait for it.
 	go exec.Languages(ctx)
 	opts.Logger.Info("serving", "url", "http://"+ln.Addr().String(), "executor", *execSpec, "rate", opts.Rate.String(),
 		"api_token", opts.APIToken != "", "cors", strings.Join(origins, ","))
-	return srv.Serve(ctx, ln)
+	return lf.serveUntilDone(ctx, srv, ln)
 }
 
 // startFleet starts the embedded NATS server of `serve --nats-listen`, a local worker (unless

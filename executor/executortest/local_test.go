@@ -1,21 +1,15 @@
 package executortest_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/executortest"
 	"github.com/sandrun/sandrun/executor/local"
-	"github.com/sandrun/sandrun/executor/sandbox"
+	"github.com/sandrun/sandrun/executor/sandbox/sandboxtest"
 )
 
-func TestMain(m *testing.M) {
-	if sandbox.MaybeInit() {
-		return
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { sandboxtest.Main(m) }
 
 // TestLocal runs the contract suite against the local sandbox.
 func TestLocal(t *testing.T) {

@@ -60,8 +60,12 @@ func StartEmbedded(opts EmbeddedOptions) (*Embedded, error) {
 	if opts.MaxPayload <= 0 {
 		opts.MaxPayload = 8 << 20
 	}
+	nport := port
+	if port == 0 {
+		nport = server.RANDOM_PORT // NATS takes 0 for its default port, 4222
+	}
 	sopts := &server.Options{
-		ServerName: "sandrun", Host: host, Port: port, JetStream: true, StoreDir: opts.StoreDir,
+		ServerName: "sandrun", Host: host, Port: nport, JetStream: true, StoreDir: opts.StoreDir,
 		MaxPayload: opts.MaxPayload, NoSigs: true, NoLog: true,
 	}
 	if opts.TokenFile != "" {

@@ -11,8 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// With the warmed cache a hello world compiles far cheaper than cold, and a program cannot
-// change the host cache nor leave anything for the next run.
+// A Go run sees the warmed cache, and a program can neither change the host cache nor leave
+// anything for the next run. A failed build is a failure, never a skip.
 func TestGoBuildCache(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles Go's std packages (~15 s of CPU)")
@@ -24,7 +24,7 @@ func TestGoBuildCache(t *testing.T) {
 		t.Fatalf("cold run: %s %s %q", cold.Status, cold.Message, cold.Stderr)
 	}
 	deadline := time.Now().Add(5 * time.Minute)
-	for l.gocache.readyDir() == "" {
+	for l.gocache.ReadyDir() == "" {
 		if time.Now().After(deadline) {
 			t.Fatal("the Go build cache was not warmed in 5 minutes")
 		}
@@ -36,24 +36,20 @@ func TestGoBuildCache(t *testing.T) {
 	}
 	t.Logf("compile of a hello world: cold %d ms CPU, %d ms wall; warm %d ms CPU, %d ms wall",
 		cold.Compile.CPUTimeMs, cold.Compile.WallTimeMs, warm.Compile.CPUTimeMs, warm.Compile.WallTimeMs)
-	if warm.Compile.CPUTimeMs*3 > cold.Compile.CPUTimeMs {
-		t.Errorf("warm compile took %d ms of CPU, cold %d: the cache was not used", warm.Compile.CPUTimeMs, cold.Compile.CPUTimeMs)
-	}
+	// No CPU-time ratio here (it depends on the machine's load; make bench measures it): that the
+	// run sees the warmed cache is what the vandal's "dirs: 255" below proves.
 	// A new executor (a fresh `sandrun run` process) uses the cache warmed on disk from its
 	// first Go run on.
 	fresh := newTestLocal(t, Options{Slots: 1, NoCompileCache: true, GoBuildCache: root}, "go")
 	first := runSource(t, fresh, "go", goHello)
-	if first.Compile == nil || first.Compile.Status != StatusOK || first.Compile.CPUTimeMs*3 > cold.Compile.CPUTimeMs {
-		t.Errorf("a new executor's first Go compile: %+v, cold took %d ms of CPU: the cache on disk was not used", first.Compile, cold.Compile.CPUTimeMs)
-	}
-	if warm.Status != StatusOK && os.Geteuid() != 0 && strings.Contains(warm.Stderr, "failed to reserve") {
-		t.Skipf("rootless, a Go program cannot start under the RLIMIT_DATA memory limit: %s", strings.SplitN(warm.Stderr, "\n", 2)[0])
+	if first.Compile == nil || first.Compile.Status != StatusOK || fresh.gocache.ReadyDir() != l.gocache.ReadyDir() {
+		t.Errorf("a new executor's first Go compile: %+v with cache %q; want it ok with the cache on disk, %q", first.Compile, fresh.gocache.ReadyDir(), l.gocache.ReadyDir())
 	}
 	if warm.Stdout != "Hello, world!\n" {
 		t.Fatalf("warm run: %s %s %q", warm.Status, warm.Message, warm.Stderr)
 	}
 
-	dir := l.gocache.readyDir()
+	dir := l.gocache.ReadyDir()
 	if !strings.HasPrefix(dir, root+"/") {
 		t.Fatalf("the cache is at %s, want it under %s", dir, root)
 	}
@@ -115,30 +111,4 @@ func tree(t *testing.T, dir string) map[string]string {
 	return got
 }
 
-// onDisk finds the warmed dir of the same toolchain, today's or else the newest, and trusts
-// only a private root.
-func TestGoCacheOnDisk(t *testing.T) {
-	root := t.TempDir()
-	for _, d := range []string{"abc-20250101", "abc-20250301", "xyz-20991231", ".warm-123"} {
-		if err := os.Mkdir(filepath.Join(root, d), 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	g := &goCache{root: root}
-	for name, want := range map[string]string{"abc-20250101": "abc-20250101", "abc-20261207": "abc-20250301",
-		"xyz-20200101": "xyz-20991231", "def-20261207": ""} {
-		got := g.onDisk(name)
-		if want != "" {
-			want = filepath.Join(root, want)
-		}
-		if got != want {
-			t.Errorf("onDisk(%s) = %q, want %q", name, got, want)
-		}
-	}
-	if err := os.Chmod(root, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	if got := g.onDisk("abc-20250101"); got != "" {
-		t.Errorf("a root others may write: onDisk = %q, want none", got)
-	}
-}
+const goHello = "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"Hello, world!\")\n}\n"

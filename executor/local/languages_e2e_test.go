@@ -13,16 +13,11 @@ import (
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/local"
-	"github.com/sandrun/sandrun/executor/sandbox"
+	"github.com/sandrun/sandrun/executor/sandbox/sandboxtest"
 	"github.com/sandrun/sandrun/languages"
 )
 
-func TestMain(m *testing.M) {
-	if sandbox.MaybeInit() {
-		return
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { sandboxtest.Main(m) }
 
 // minLanguagesRun is how many languages and runtimes must pass end to end; CI gets them from
 // .ci/install.d/10-toolchains.sh and 15-more-toolchains.sh.

@@ -14,13 +14,26 @@ type Caps struct {
 	Run, Compile, Max Limits
 }
 
-// filled returns c with every zero field taken from the executor package's defaults.
+// filled returns c with every zero field taken from the executor package's defaults, and the
+// defaults lowered to the maxima where these are lower.
 func (c Caps) filled() Caps {
+	max := c.Max.Fill(executor.MaxLimits())
 	return Caps{
-		Run:     c.Run.Fill(executor.DefaultLimits()),
-		Compile: c.Compile.Fill(executor.DefaultCompileLimits()),
-		Max:     c.Max.Fill(executor.MaxLimits()),
+		Run:     atMost(c.Run.Fill(executor.DefaultLimits()), max),
+		Compile: atMost(c.Compile.Fill(executor.DefaultCompileLimits()), max),
+		Max:     max,
 	}
+}
+
+// atMost returns l with each field lowered to max's.
+func atMost(l, max Limits) Limits {
+	l.CPUTimeMs = min(l.CPUTimeMs, max.CPUTimeMs)
+	l.WallTimeMs = min(l.WallTimeMs, max.WallTimeMs)
+	l.MemoryBytes = min(l.MemoryBytes, max.MemoryBytes)
+	l.Processes = min(l.Processes, max.Processes)
+	l.OutputBytes = min(l.OutputBytes, max.OutputBytes)
+	l.FileBytes = min(l.FileBytes, max.FileBytes)
+	return l
 }
 
 // resolveLimits fills req's zero fields from the language's overrides, then from def, checks

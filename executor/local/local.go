@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -22,6 +23,7 @@ import (
 	"github.com/sandrun/sandrun/executor/sandbox"
 	"github.com/sandrun/sandrun/languages"
 	"github.com/sandrun/sandrun/languages/diagnose"
+	"github.com/sandrun/sandrun/languages/gocache"
 )
 
 // Options configure an Executor. The zero value is a good default.
@@ -38,12 +40,15 @@ type Options struct {
 	// NoCompileCache turns the compile cache off: every run compiles.
 	NoCompileCache bool
 	// GoBuildCache is the host dir holding the pre-warmed Go build cache Go runs see read-only
-	// (see goCache); "" means /var/cache/sandrun/go-build for root, else the user's cache
+	// (see languages/gocache); "" means /var/cache/sandrun/go-build for root, else the user's cache
 	// dir's sandrun/go-build; "off" turns it off (every Go run starts with an empty cache).
 	GoBuildCache string
 	// Sandboxes, when set, hands out the sandboxes instead of this machine's (PoolSize is then
 	// ignored): tests drive the orchestration with a fake.
 	Sandboxes Sandboxes
+	// Log receives what goes wrong in the background (a failed warm-up of the Go build cache);
+	// nil discards it.
+	Log *slog.Logger
 	// Caps are the default and largest limits of a run; zero fields take the executor package's.
 	Caps Caps
 }
@@ -57,7 +62,7 @@ type Executor struct {
 	boxes   Sandboxes
 	pool    *sandbox.Pool       // nil: no pool (or sandboxes from Options.Sandboxes)
 	cache   *compilecache.Cache // nil: no compile cache
-	gocache *goCache
+	gocache *gocache.Cache
 	caps    Caps
 }
 
@@ -104,12 +109,12 @@ func New(opts Options) (*Executor, error) {
 	switch opts.GoBuildCache {
 	case "off":
 	case "":
-		l.gocache = &goCache{root: defaultGoCacheRoot()}
+		l.gocache = gocache.New(gocache.DefaultRoot(), opts.Log)
 	default:
 		if !filepath.IsAbs(opts.GoBuildCache) {
 			return nil, fmt.Errorf("local: go build cache %q: want an absolute dir or \"off\"", opts.GoBuildCache)
 		}
-		l.gocache = &goCache{root: opts.GoBuildCache}
+		l.gocache = gocache.New(opts.GoBuildCache, opts.Log)
 	}
 	if opts.NoCompileCache {
 		l.cache = nil
@@ -122,7 +127,7 @@ func New(opts Options) (*Executor, error) {
 // Close releases the executor: the ready sandboxes are closed. Runs in flight end with their
 // contexts. A warm-up of the Go build cache in flight is waited for.
 func (l *Executor) Close() error {
-	l.gocache.wait()
+	l.gocache.Wait()
 	return l.boxes.Close()
 }
 
@@ -242,7 +247,7 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 		work = p.climit.FileBytes
 	}
 	env := environment(p.lang)
-	cfg := sandbox.Config{Binds: binds(p.lang.Paths), WorkSize: work, Overlays: l.gocache.overlays(p.lang, env)}
+	cfg := sandbox.Config{Binds: binds(p.lang.Paths), WorkSize: work, Overlays: overlays(l.gocache, p.lang, env)}
 	sb, err := l.sandboxFor(ctx, cfg)
 	if err != nil {
 		return internalError(res, ctx, "sandbox: start: %v", err)
@@ -395,20 +400,10 @@ func environment(lang *languages.Language) []string {
 	env := []string{"PATH=" + languages.DefaultPath, "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8", "LC_ALL=C.UTF-8"}
 	for _, kv := range lang.Env {
 		k, _, _ := strings.Cut(kv, "=")
-		env = slicesDeleteKey(env, k)
+		env = languages.EnvWithout(env, k)
 		env = append(env, kv)
 	}
 	return env
-}
-
-func slicesDeleteKey(env []string, key string) []string {
-	out := env[:0]
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, key+"=") {
-			out = append(out, kv)
-		}
-	}
-	return out
 }
 
 // binds turns a language's toolchain dirs into read-only binds, skipping those this host lacks.
@@ -420,4 +415,13 @@ func binds(paths []string) []sandbox.Bind {
 		}
 	}
 	return b
+}
+
+// overlays are the language helpers' overlays for a run (Go's warmed build cache); g may be nil.
+func overlays(g *gocache.Cache, lang *languages.Language, env []string) []sandbox.Overlay {
+	var out []sandbox.Overlay
+	for _, o := range g.Overlays(lang, env) {
+		out = append(out, sandbox.Overlay{Lower: o.Lower, Target: o.Target, Size: o.Size})
+	}
+	return out
 }

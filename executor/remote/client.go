@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/internal/future"
 )
 
 // Options shape a Client. Zero fields take the defaults named on each.
@@ -68,9 +69,10 @@ type Client struct {
 	addr string // host:port
 	opts Options
 
-	mu     sync.Mutex
-	sess   *session
-	closed bool
+	mu      sync.Mutex
+	sess    *session
+	dialing *future.Future[*session] // the dial in flight, nil when none; never awaited under mu
+	closed  bool
 }
 
 var _ executor.Executor = (*Client)(nil)
@@ -141,19 +143,42 @@ func isLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// session returns the live connection, dialing a new one when there is none.
+// session returns the live connection, dialing a new one when there is none. The dial runs
+// outside c.mu; callers that arrive while it is in flight wait for the same one.
 func (c *Client) session(ctx context.Context) (*session, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.closed {
-		return nil, errors.New("remote: client is closed")
+		c.mu.Unlock()
+		return nil, errClientClosed
 	}
 	if c.sess != nil && c.sess.alive() {
-		return c.sess, nil
+		s := c.sess
+		c.mu.Unlock()
+		return s, nil
 	}
+	d := c.dialing
+	if d == nil {
+		d = future.Start(ctx, c.dial)
+		c.dialing = d
+	}
+	c.mu.Unlock()
+	return d.Wait(ctx)
+}
+
+var errClientClosed = errors.New("remote: client is closed")
+
+// dial connects a new session (bounded by Options.DialTimeout) and makes it the live one.
+func (c *Client) dial(ctx context.Context) (*session, error) {
 	s, err := dialSession(ctx, c.addr, c.opts)
-	if err != nil {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dialing = nil
+	switch {
+	case err != nil:
 		return nil, err
+	case c.closed:
+		s.fail(errors.New("client closed"))
+		return nil, errClientClosed
 	}
 	c.sess = s
 	return s, nil

@@ -112,7 +112,7 @@ func TestErrorsKeepTheirKind(t *testing.T) {
 	if !errors.As(err, &re) {
 		t.Fatalf("unknown language: got %v (%T), want *executor.RequestError", err, err)
 	}
-	want := &executor.RequestError{Field: "language", Msg: `unknown language "pyhton"; this fake knows only "fake"`}
+	want := &executor.RequestError{Field: "language", Msg: `unknown language "pyhton"; this fake knows "fake"`}
 	if diff := cmp.Diff(want, re); diff != "" {
 		t.Errorf("RequestError (-want +got):\n%s", diff)
 	}
@@ -121,7 +121,7 @@ func TestErrorsKeepTheirKind(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go c.Run(ctx, script("block"), nil)
-	waitFor(t, "the blocking run to start", func() bool { s, _ := f.stats(); return s == 1 })
+	waitFor(t, "the blocking run to start", func() bool { s, _ := f.Stats(); return s == 1 })
 	if _, err := c.Run(context.Background(), script("out x"), nil); err != executor.ErrBusy {
 		t.Errorf("second run: got %v, want executor.ErrBusy itself", err)
 	}
@@ -165,7 +165,7 @@ func TestCancel(t *testing.T) {
 		t.Fatalf("Run after cancel: got %v, want context.Canceled", err)
 	}
 	// Run waits for the executor to confirm, so the remote run has ended by now.
-	if _, canceled := f.stats(); canceled != 1 {
+	if _, canceled := f.Stats(); canceled != 1 {
 		t.Errorf("remote runs canceled = %d, want 1", canceled)
 	}
 	// The connection goes on serving.
@@ -212,7 +212,7 @@ func TestRunsPerConnectionLimit(t *testing.T) {
 	for range 2 {
 		go c.Run(ctx, script("block"), nil)
 	}
-	waitFor(t, "two runs in flight", func() bool { s, _ := f.stats(); return s == 2 })
+	waitFor(t, "two runs in flight", func() bool { s, _ := f.Stats(); return s == 2 })
 	_, err := c.Run(context.Background(), script("out x"), nil)
 	if !errors.Is(err, executor.ErrBusy) || !strings.Contains(err.Error(), "this connection already has 2 runs in flight") {
 		t.Errorf("third run on one connection: got %v, want busy with the per-connection limit", err)

@@ -152,7 +152,7 @@ func TestShutdown(t *testing.T) {
 			}
 			done <- err
 		}()
-		waitFor(t, "the run to start", func() bool { s, _ := f.stats(); return s == 1 })
+		waitFor(t, "the run to start", func() bool { s, _ := f.Stats(); return s == 1 })
 		shut := make(chan error, 1)
 		go func() { shut <- srv.Shutdown(context.Background()) }()
 		waitFor(t, "shutdown to begin", srv.isClosing)
@@ -181,7 +181,7 @@ func TestShutdown(t *testing.T) {
 		if err := srv.Shutdown(grace); !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("Shutdown with a run that never ends: got %v, want DeadlineExceeded", err)
 		}
-		if _, canceled := f.stats(); canceled != 1 {
+		if _, canceled := f.Stats(); canceled != 1 {
 			t.Errorf("runs canceled by the shutdown = %d, want 1", canceled)
 		}
 		if err := <-done; err == nil {

@@ -42,7 +42,7 @@ func TestHTTPRequestIsNotAFrame(t *testing.T) {
 			r.expectClosed()
 		})
 	}
-	if started, _ := fake.stats(); started != 0 {
+	if started, _ := fake.Stats(); started != 0 {
 		t.Errorf("%d runs started from HTTP requests, want 0", started)
 	}
 }

@@ -250,9 +250,9 @@ func TestVanishingClientCancelsItsRuns(t *testing.T) {
 	r.authenticate(testToken)
 	req, _ := json.Marshal(RunParams{RunID: "a", Request: script("block")})
 	r.send(`{"jsonrpc":"2.0","id":2,"method":"run","params":` + string(req) + `}`)
-	waitFor(t, "the run to start", func() bool { s, _ := f.stats(); return s == 1 })
+	waitFor(t, "the run to start", func() bool { s, _ := f.Stats(); return s == 1 })
 	r.nc.Close()
-	waitFor(t, "the run to be canceled", func() bool { _, c := f.stats(); return c == 1 })
+	waitFor(t, "the run to be canceled", func() bool { _, c := f.Stats(); return c == 1 })
 	checkServes(t, addr)
 }
 
@@ -265,7 +265,7 @@ func TestClientThatDoesNotRead(t *testing.T) {
 	r.authenticate(testToken)
 	req, _ := json.Marshal(RunParams{RunID: "a", Request: script("spam 1000000")})
 	r.send(`{"jsonrpc":"2.0","id":2,"method":"run","params":` + string(req) + `}`)
-	waitFor(t, "the run to be canceled", func() bool { _, c := f.stats(); return c == 1 })
+	waitFor(t, "the run to be canceled", func() bool { _, c := f.Stats(); return c == 1 })
 	checkServes(t, addr)
 }
 
@@ -306,7 +306,7 @@ func TestCancelBeforeRun(t *testing.T) {
 	req, _ := json.Marshal(RunParams{RunID: "e1", Request: script("block")})
 	r.send(`{"jsonrpc":"2.0","id":2,"method":"run","params":` + string(req) + `}`)
 	r.expectError(CodeCanceled, "canceled")
-	if started, _ := f.stats(); started != 0 {
+	if started, _ := f.Stats(); started != 0 {
 		t.Errorf("the executor started %d runs, want 0", started)
 	}
 }
@@ -329,7 +329,7 @@ func TestTooManyConnections(t *testing.T) {
 // Calls answered from goroutines (languages, health) are bounded per connection.
 func TestPendingCallsLimit(t *testing.T) {
 	f := newFake(1, 1)
-	f.langGate = make(chan struct{})
+	f.LanguagesGate = make(chan struct{})
 	addr, _ := startServer(t, f, ServerOptions{})
 	r := rawDial(t, addr)
 	r.authenticate(testToken)
@@ -337,7 +337,7 @@ func TestPendingCallsLimit(t *testing.T) {
 		r.send(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"languages"}`, 100+i))
 	}
 	r.expectError(CodeBusy, fmt.Sprintf("already waits for %d answers", maxPendingCalls))
-	close(f.langGate)
+	close(f.LanguagesGate)
 	for range maxPendingCalls {
 		if m, err := r.recv(); err != nil || m.Error != nil {
 			t.Fatalf("languages answer: %+v, %v", m, err)

@@ -117,7 +117,7 @@ func TestInteractive(t *testing.T) {
 	if !errors.As(err, &re) || re.Field != "eof" {
 		t.Errorf("stdin after eof: %v, want a RequestError on field eof", err)
 	}
-	close(f.gate)
+	close(f.Gate)
 	end := r.end(t)
 	if end.err != nil {
 		t.Fatal(end.err)
@@ -148,7 +148,7 @@ func TestInteractiveFlowControl(t *testing.T) {
 	if !errors.Is(err, executor.ErrBusy) {
 		t.Errorf("a second stdin call while one waits: %v, want ErrBusy", err)
 	}
-	close(f.gate)
+	close(f.Gate)
 	r.expect(t, "read 524288 bytes\n")
 	if end := r.end(t); end.err != nil || end.res.Status != executor.StatusOK {
 		t.Errorf("Run: %+v, %v", end.res, end.err)
@@ -204,7 +204,7 @@ func TestStdinRefused(t *testing.T) {
 	if !errors.As(err, &re) || re.Field != "run_id" {
 		t.Errorf("stdin for a run that is not interactive: %v, want a RequestError on run_id", err)
 	}
-	close(f.gate)
+	close(f.Gate)
 	if err := <-done; err != nil {
 		t.Errorf("the run after the refused stdin: %v", err)
 	}

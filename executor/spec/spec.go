@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"sync"
 
@@ -47,7 +48,8 @@ type Options struct {
 	// Local configures the local executor (compile cache, pool, slots, caps).
 	Local local.Options
 	// Notes, when set, receives once per process the limits this host cannot enforce the usual
-	// way, when the executor is local (see sandbox.Unenforced).
+	// way, when the executor is local (see sandbox.Unenforced), and the local executor's log
+	// unless Local.Log is set.
 	Notes io.Writer
 }
 
@@ -90,6 +92,9 @@ func Open(ctx context.Context, s string, opts Options) (executor.Executor, io.Cl
 	if s == "" || s == "local" {
 		if (opts.TokenFile != "" || opts.TLSCA != "") && !opts.IgnoreRemoteOptions {
 			return nil, nil, &Error{"--token-file and --tls-ca apply only to --executor tcp://HOST:PORT or nats://HOST:PORT"}
+		}
+		if opts.Local.Log == nil && opts.Notes != nil {
+			opts.Local.Log = slog.New(slog.NewTextHandler(opts.Notes, nil))
 		}
 		l, err := local.New(opts.Local)
 		if err != nil {

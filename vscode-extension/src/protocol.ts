@@ -1,6 +1,8 @@
-// Wire types of `sandrun lsp` (DESIGN.md, "LSP"). The server owns these names; the extension's own
-// command ids (sandrun.runSnippet, …) must never collide with them, because the language client
-// registers the server's commands in VS Code itself.
+// Wire types of `sandrun lsp` (docs/architecture.md, "LSP"; docs/lsp.md). The server owns these
+// names; testdata/lsp-protocol.json lists them as the Go types have them, and
+// test/protocol.test.ts checks this file against it. The extension's own command ids
+// (sandrun.runSnippet, …) must never collide with them, because the language client registers
+// the server's commands in VS Code itself.
 
 /** Commands the server advertises in executeCommandProvider. */
 export const ServerCommand = {
@@ -43,6 +45,8 @@ export interface RunArgs {
   args?: string[];
   /** Keep the program's stdin open while it runs, fed by `sandrun.stdin`. */
   interactive?: boolean;
+  /** Give stdout and stderr their own descriptors (default: one for both, in written order). */
+  separateStreams?: boolean;
 }
 
 /** The one argument of `sandrun.stdin`: input for the run runId, else for the run of uri. */
@@ -60,12 +64,20 @@ export interface StdinReply {
   backlog: number;
 }
 
-/** The one argument of `sandrun.watch`. stdin and languageId are extra hints a server may ignore. */
+/** The one argument of `sandrun.watch`. stdin, args and languageId are extra hints a server may ignore. */
 export interface WatchArgs {
   uri: string;
   enabled: boolean;
   languageId?: string;
   stdin?: string;
+  args?: string[];
+}
+
+/** What `sandrun.watch` answers; onDisk: changes made outside the editor are watched too. */
+export interface WatchReply {
+  uri: string;
+  enabled: boolean;
+  onDisk: boolean;
 }
 
 /** The one argument of `sandrun.stop`: stops the runs of that document (every run if absent). */
@@ -73,7 +85,7 @@ export interface StopArgs {
   uri?: string;
 }
 
-/** A run's outcome class (DESIGN.md, "Result"). */
+/** A run's outcome class (docs/architecture.md, "Result"). */
 export type Status =
   | 'ok'
   | 'runtime_error'
@@ -84,7 +96,7 @@ export type Status =
   | 'compile_error'
   | 'internal_error';
 
-/** The Result JSON of DESIGN.md. */
+/** The Result JSON of docs/architecture.md. */
 export interface Result {
   language: string;
   version: string;

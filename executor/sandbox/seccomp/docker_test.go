@@ -71,8 +71,9 @@ func renderDocker(arch string) ([]byte, error) {
 			continue
 		}
 		names := c.Names
-		if c.Name != "" {
-			names = []string{c.Name}
+		//lint:ignore SA1019 old profiles name one call in Name instead of Names; read both
+		if old := c.Name; old != "" {
+			names = []string{old}
 		}
 		var action string
 		switch c.Action {

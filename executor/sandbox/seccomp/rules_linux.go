@@ -12,11 +12,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// nsFlags are the clone flags that create a namespace. CLONE_NEWTIME (0x80) is left out: in
-// clone's flags that bit is part of the exit signal, and clone3 (where it is valid) is refused.
-const nsFlags = unix.CLONE_NEWNS | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC | unix.CLONE_NEWUSER |
-	unix.CLONE_NEWPID | unix.CLONE_NEWNET | unix.CLONE_NEWCGROUP
-
 // socketFamilies are the only socket families a program may create. The network namespace has
 // no interface but lo, so AF_INET/AF_INET6 reach nothing outside.
 var socketFamilies = []uint32{unix.AF_UNIX, unix.AF_INET, unix.AF_INET6}

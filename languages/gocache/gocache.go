@@ -1,4 +1,9 @@
-package local
+// Package gocache is the Go language's pre-warmed build cache, which the local executor lays
+// under Go runs as a read-only overlay. It lives beside the language definitions because it is
+// specific to Go; the executor only asks it for overlays.
+//
+// It is not a compile cache of programs (executor/compilecache) and runs no user code.
+package gocache
 
 import (
 	"context"
@@ -7,7 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,11 +20,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sandrun/sandrun/executor/sandbox"
+	"github.com/sandrun/sandrun/internal/future"
 	"github.com/sandrun/sandrun/languages"
 )
 
-// goCache is a pre-warmed Go build cache that Go runs see through an overlay (sandbox.Overlay):
+// Cache is a pre-warmed Go build cache that Go runs see through an overlay (see Overlay):
 // without it every sandbox starts with an empty GOCACHE and a hello world compiles fmt and
 // everything under it again (~14 s of CPU).
 //
@@ -34,16 +39,34 @@ import (
 // one in the background, so the go command's own trim (every 24 h, at the end of a build) rarely
 // has anything to do; older dirs are removed. Inside the sandbox the dir is the read-only lower
 // layer; a program's writes land in its own tmpfs, gone at the next reset.
-type goCache struct {
+type Cache struct {
 	root string // "" disables the cache
+	log  *slog.Logger
 
-	mu      sync.Mutex
-	ready   string // the warmed dir in use, "" until one is
-	warming string // the name being warmed, "" when none
-	failed  string // the name whose warm-up failed (not tried again by this process)
-	named   string // name's last answer, from namedAt
-	namedAt time.Time
-	wg      sync.WaitGroup // the warm-up in flight
+	// mu guards the fields below; the go command and the disk work run outside it.
+	mu        sync.Mutex
+	ready     string                 // the warmed dir in use, "" until one is
+	checking  *future.Future[string] // the check in flight (see check), nil when none
+	checkedAt time.Time              // when the last check started
+	warming   bool                   // a warm-up is in flight
+	failed    string                 // the name whose warm-up failed (not tried again by this process)
+	wg        sync.WaitGroup         // the check and the warm-up in flight
+}
+
+// Overlay is a read-only lower dir laid over Target inside the sandbox, with Size bytes of
+// writable tmpfs above it (sandbox.Overlay).
+type Overlay struct {
+	Lower, Target string
+	Size          int64
+}
+
+// New returns the cache kept under root ("" turns it off). log receives a warm-up's failure;
+// nil discards it.
+func New(root string, log *slog.Logger) *Cache {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Cache{root: root, log: log}
 }
 
 // goWarmPackages are built into the cache besides a hello world's own imports.
@@ -54,8 +77,8 @@ var goWarmPackages = []string{"fmt", "os", "strings", "strconv", "sort", "bufio"
 
 const goHello = "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"Hello, world!\")\n}\n"
 
-// defaultGoCacheRoot is /var/cache/sandrun/go-build for root, else under the user's cache dir.
-func defaultGoCacheRoot() string {
+// DefaultRoot is /var/cache/sandrun/go-build for root, else under the user's cache dir.
+func DefaultRoot() string {
 	if os.Geteuid() == 0 {
 		return "/var/cache/sandrun/go-build"
 	}
@@ -66,9 +89,11 @@ func defaultGoCacheRoot() string {
 	return filepath.Join(dir, "sandrun", "go-build")
 }
 
-// overlays returns the overlay for a Go run (nil for other languages, or while no warmed cache
-// is ready) and starts a warm-up in the background when none is ready or current.
-func (g *goCache) overlays(lang *languages.Language, env []string) []sandbox.Overlay {
+// Overlays returns the overlay for a Go run (nil for other languages, or while no warmed cache
+// is ready). At most once a minute it checks (see check) whether the cache is current; the runs
+// that come while no cache is ready wait for that check, so that a new process (a one-shot
+// `sandrun run`) uses what an earlier one warmed on disk from its first Go run on.
+func (g *Cache) Overlays(lang *languages.Language, env []string) []Overlay {
 	if g == nil || g.root == "" || lang.ID != "go" {
 		return nil
 	}
@@ -77,33 +102,32 @@ func (g *goCache) overlays(lang *languages.Language, env []string) []sandbox.Ove
 		return nil
 	}
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	if time.Since(g.namedAt) > time.Minute {
-		g.named, g.namedAt = g.name(env), time.Now()
-	}
-	if g.named != "" && (g.ready == "" || filepath.Base(g.ready) != g.named) {
-		// A new process (a one-shot `sandrun run`) uses what an earlier one warmed for this
-		// toolchain right away, rather than only once a warm-up of its own has looked.
-		if dir := g.onDisk(g.named); dir != "" {
-			g.ready = dir
-		}
-	}
-	if g.warming == "" && g.named != "" && g.named != g.failed && (g.ready == "" || filepath.Base(g.ready) != g.named) {
-		g.warming = g.named
+	fu := g.checking
+	if fu == nil && time.Since(g.checkedAt) > time.Minute {
+		g.checkedAt = time.Now()
+		env := append([]string(nil), env...)
 		g.wg.Add(1)
-		go g.warm(g.warming, append([]string(nil), env...))
+		fu = future.Start(context.Background(), func(context.Context) (string, error) { return g.check(env), nil })
+		g.checking = fu
 	}
+	wait := fu != nil && g.ready == ""
+	g.mu.Unlock()
+	if wait {
+		fu.Wait(context.Background()) // bounded by the go command's timeout
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	if g.ready == "" {
 		return nil
 	}
-	return []sandbox.Overlay{{Lower: g.ready, Target: target, Size: defaultTmpOverlaySize}}
+	return []Overlay{{Lower: g.ready, Target: target, Size: defaultTmpOverlaySize}}
 }
 
 // defaultTmpOverlaySize caps what one run adds to the cache (its own packages).
 const defaultTmpOverlaySize = 256 << 20
 
 // name is the dir name for the toolchain the env finds, today: "" when it finds none.
-func (g *goCache) name(env []string) string {
+func (g *Cache) name(env []string) string {
 	goBin := lookPathIn("go", envValue(env, "PATH"))
 	if goBin == "" {
 		return ""
@@ -122,11 +146,39 @@ func (g *goCache) name(env []string) string {
 	return hex.EncodeToString(h.Sum(nil))[:16] + "-" + time.Now().UTC().Format("20060102")
 }
 
+// check names the cache the env's toolchain needs today (go version), uses a dir warmed on disk
+// for it when the one in use is not, and starts a warm-up when none is current. It returns the
+// name ("" when the env finds no go command).
+func (g *Cache) check(env []string) string {
+	defer g.wg.Done()
+	name := g.name(env)
+	dir := ""
+	if name != "" {
+		dir = g.onDisk(name)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.checking = nil
+	current := func() bool { return g.ready != "" && filepath.Base(g.ready) == name }
+	if name == "" || current() {
+		return name
+	}
+	if dir != "" {
+		g.ready = dir
+	}
+	if !g.warming && name != g.failed && !current() {
+		g.warming = true
+		g.wg.Add(1)
+		go g.warm(name, env)
+	}
+	return name
+}
+
 // onDisk is the warmed dir on disk for the toolchain name stands for: root/name itself, else
 // the newest one of the same toolchain and settings warmed on another day ("" when none is, or
 // root is not this user's private dir). A warmed dir exists only once complete (renamed into
 // place), and its name is the toolchain's hash: the marker that it is warm and for which go.
-func (g *goCache) onDisk(name string) string {
+func (g *Cache) onDisk(name string) string {
 	fi, err := os.Lstat(g.root)
 	if err != nil || !fi.IsDir() || fi.Mode().Perm()&0o022 != 0 || !ownedBySelf(fi) {
 		return ""
@@ -152,22 +204,24 @@ func (g *goCache) onDisk(name string) string {
 }
 
 // warm fills root/name (unless it exists) and makes it the one in use.
-func (g *goCache) warm(name string, env []string) {
+func (g *Cache) warm(name string, env []string) {
 	defer g.wg.Done()
 	dir, err := g.fill(name, env)
+	if err == nil {
+		g.removeOld(name)
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.warming = ""
+	g.warming = false
 	if err != nil {
 		g.failed = name
-		log.Printf("executor: go build cache: %v (Go runs start with an empty cache)", err)
+		g.log.Warn("go build cache: Go runs start with an empty cache", "err", err)
 		return
 	}
 	g.ready = dir
-	g.removeOld(name)
 }
 
-func (g *goCache) fill(name string, env []string) (string, error) {
+func (g *Cache) fill(name string, env []string) (string, error) {
 	if name == "" {
 		return "", errors.New("no go command in the language's PATH")
 	}
@@ -192,8 +246,7 @@ func (g *goCache) fill(name string, env []string) (string, error) {
 	}
 	// The language's own settings (CGO_ENABLED, GOFLAGS…: they are part of every cache key),
 	// with the writable places moved into tmp.
-	env = append(slicesDeleteKey(slicesDeleteKey(slicesDeleteKey(slicesDeleteKey(slicesDeleteKey(
-		append([]string(nil), env...), "GOCACHE"), "GOTMPDIR"), "GOPATH"), "HOME"), "TMPDIR"),
+	env = append(languages.EnvWithout(append([]string(nil), env...), "GOCACHE", "GOTMPDIR", "GOPATH", "HOME", "TMPDIR"),
 		"GOCACHE="+cache, "GOTMPDIR="+tmp, "GOPATH="+filepath.Join(tmp, "gopath"), "HOME="+tmp, "TMPDIR="+tmp)
 	goBin := lookPathIn("go", envValue(env, "PATH"))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -230,7 +283,7 @@ func (g *goCache) fill(name string, env []string) (string, error) {
 
 // removeOld deletes the warmed dirs other than keep that are over two days old (a sandbox
 // made before the switch may still use yesterday's).
-func (g *goCache) removeOld(keep string) {
+func (g *Cache) removeOld(keep string) {
 	entries, _ := os.ReadDir(g.root)
 	for _, e := range entries {
 		fi, err := e.Info()
@@ -286,16 +339,16 @@ func lookPathIn(name, path string) string {
 	return ""
 }
 
-// wait waits for the warm-up in flight, if any: a one-shot "sandrun run" of the first Go program
+// Wait waits for the warm-up in flight, if any: a one-shot "sandrun run" of the first Go program
 // then leaves a warmed cache for the next one instead of a half-built one.
-func (g *goCache) wait() {
+func (g *Cache) Wait() {
 	if g != nil {
 		g.wg.Wait()
 	}
 }
 
-// readyDir is the warmed dir in use ("" while none is).
-func (g *goCache) readyDir() string {
+// ReadyDir is the warmed dir in use ("" while none is).
+func (g *Cache) ReadyDir() string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.ready
