@@ -249,8 +249,9 @@ func TestCasesAggregate(t *testing.T) {
 	if !passed(0) || passed(1) || res.Cases[2].Passed != nil || res.Cases[2].ExitCode != 3 {
 		t.Errorf("cases %+v: want passed, failed, no expectation with exit 3", res.Cases)
 	}
-	if res.Status != StatusRuntimeError || !strings.HasPrefix(res.Message, "1 of 3 cases passed; first failure: case 2") {
-		t.Errorf("status %q message %q; want runtime_error naming case 2", res.Status, res.Message)
+	// The first failing case (2) printed the wrong output: the run is wrong_answer.
+	if res.Status != StatusWrongAnswer || !strings.HasPrefix(res.Message, "1 of 3 cases passed; first failure: case 2") {
+		t.Errorf("status %q message %q; want wrong_answer naming case 2", res.Status, res.Message)
 	}
 	if res.CPUTimeMs != 30 || res.WallTimeMs != 60 || res.MemoryKiB != 1024 || res.Stdout != "" {
 		t.Errorf("cpu %d wall %d mem %d stdout %q; want sums 30 and 60, peak 1024, no stdout", res.CPUTimeMs, res.WallTimeMs, res.MemoryKiB, res.Stdout)
