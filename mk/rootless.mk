@@ -12,7 +12,7 @@ test-rootless:
 	@if [ "$$(id -u)" != 0 ]; then echo "test-rootless: FAILED: it needs root to run the suites as $(ROOTLESS_USER); run it as root (CI does), or run make test-go, which runs rootless as this user" >&2; exit 1; fi; \
 	if ! id $(ROOTLESS_USER) >/dev/null 2>&1; then echo "test-rootless: no user $(ROOTLESS_USER): run .ci/install.d/50-hardening.sh"; exit 1; fi; \
 	tmp=$$(mktemp -d /tmp/sandrun-rootless.XXXXXX) && trap 'rm -rf "$$tmp"' EXIT && \
-	mkdir -p "$$tmp/cmd/sandrun" "$$tmp/home" && cp -r testdata "$$tmp/" && \
+	mkdir -p "$$tmp/cmd/sandrun" "$$tmp/home" && cp -r testdata README.md "$$tmp/" && \
 	$(GO) test -c -o "$$tmp/cmd/sandrun/cmd.test" ./cmd/sandrun && \
 	$(GO) test -c -o "$$tmp/contract.test" ./executor/executortest && \
 	chmod -R a+rX "$$tmp" && chown $(ROOTLESS_USER) "$$tmp/home" && \
