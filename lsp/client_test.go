@@ -56,7 +56,7 @@ type client struct {
 func startServer(t testing.TB, opts Options) *client {
 	t.Helper()
 	if opts.Log == nil {
-		opts.Log = testLog{t}
+		opts.Log = newTestLog(t)
 	}
 	s, err := New(opts)
 	if err != nil {
@@ -77,11 +77,30 @@ func startServer(t testing.TB, opts Options) *client {
 	return c
 }
 
-// testLog sends the server's log to the test log.
-type testLog struct{ t testing.TB }
+// testLog sends the server's log to the test log until the test ends: goroutines of the server
+// may still log after that, and testing forbids (and the race detector flags) a late t.Log.
+type testLog struct {
+	t  testing.TB
+	st *testLogState
+}
+
+type testLogState struct {
+	mu   sync.Mutex
+	done bool
+}
+
+func newTestLog(t testing.TB) testLog {
+	st := &testLogState{}
+	t.Cleanup(func() { st.mu.Lock(); st.done = true; st.mu.Unlock() })
+	return testLog{t, st}
+}
 
 func (l testLog) Write(p []byte) (int, error) {
-	l.t.Log(strings.TrimSpace(string(p)))
+	l.st.mu.Lock()
+	defer l.st.mu.Unlock()
+	if !l.st.done {
+		l.t.Log(strings.TrimSpace(string(p)))
+	}
 	return len(p), nil
 }
 

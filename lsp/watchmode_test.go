@@ -24,7 +24,7 @@ func watchSessionLog(t *testing.T) (*client, *executortest.Fake, string, string,
 	t.Helper()
 	f := newFake()
 	lines := make(chan string, 256)
-	log := logLines{testLog{t}, lines}
+	log := logLines{newTestLog(t), lines}
 	c := startServer(t, Options{Open: (&fakeOpener{f: f}).open, Debounce: 50 * time.Millisecond, Log: log})
 	c.initialize(nil, nil)
 	path := filepath.Join(t.TempDir(), "watched.py")
