@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -36,32 +33,6 @@ func hookScripts(t *testing.T) (refuse, lower, record, ids string) {
 	return refuse, lower, record, ids
 }
 
-// startServeWith starts `sandrun serve` on a free port with args and returns its base URL.
-func startServeWith(t *testing.T, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json", "--rate", "off"}, args...)...)
-	cmd.Env = append(os.Environ(), "SANDRUN_CLI_TEST=1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := bufio.NewScanner(stderr)
-	var log strings.Builder
-	for lines.Scan() {
-		log.WriteString(lines.Text() + "\n")
-		if m := regexp.MustCompile(`"url":"(http://[^"]+)"`).FindStringSubmatch(lines.Text()); m != nil {
-			go io.Copy(io.Discard, stderr)
-			return m[1]
-		}
-	}
-	t.Fatalf("serve did not start: %s", log.String())
-	return ""
-}
-
 func postJSON(t *testing.T, url, body string) (int, map[string]any) {
 	t.Helper()
 	resp, err := http.Post(url, "application/json", strings.NewReader(body))
@@ -81,7 +52,7 @@ func postJSON(t *testing.T, url, body string) (int, map[string]any) {
 func TestServeHooks(t *testing.T) {
 	requireSandbox(t)
 	refuse, lower, record, ids := hookScripts(t)
-	base := startServeWith(t, "--hook", "pre="+refuse, "--hook", "pre="+lower, "--hook", "post="+record)
+	base, _ := startServe(t, "--rate", "off", "--hook", "pre="+refuse, "--hook", "pre="+lower, "--hook", "post="+record)
 	const sentence = "this runner does not run sources that say forbidden"
 
 	code, m := postJSON(t, base+"/api/v1/run", `{"language":"python","source":"print('forbidden')"}`)
@@ -179,7 +150,7 @@ func TestServeCallbacks(t *testing.T) {
 	}))
 	defer recv.Close()
 	host := strings.TrimPrefix(recv.URL, "http://")
-	base := startServeWith(t, "--callback-allow", host, "--job-ttl", "5m", "--max-jobs", "50")
+	base, _ := startServe(t, "--rate", "off", "--callback-allow", host, "--job-ttl", "5m", "--max-jobs", "50")
 
 	code, m := postJSON(t, base+"/api/v1/jobs", `{"language":"python","source":"print(6*7)","callback_url":"`+recv.URL+`/done"}`)
 	if code != http.StatusAccepted || m["id"] == nil {

@@ -29,6 +29,13 @@ func TestServeBadFlags(t *testing.T) {
 		{"argument", []string{"serve", "extra"}, `unexpected argument "extra"`},
 		{"api token file", []string{"serve", "--api-token-file", "/nonexistent/token"}, "--api-token-file"},
 		{"executor", []string{"serve", "--executor", "udp://x"}, "tcp://HOST:PORT"},
+		{"hook without a phase", []string{"serve", "--hook", "/bin/true"}, "pre=PROGRAM or post=PROGRAM"},
+		{"hook that is not a program", []string{"serve", "--hook", "pre=/nonexistent/hook"}, "--hook pre"},
+		{"webhook not http", []string{"serve", "--webhook", "ftp://example.com/x"}, "http:// or https://"},
+		{"webhook secret missing", []string{"serve", "--webhook-secret-file", "/nonexistent/secret"}, "--webhook-secret-file"},
+		{"callback host with a scheme", []string{"serve", "--callback-allow", "http://example.com"}, "--callback-allow"},
+		{"job ttl", []string{"serve", "--job-ttl", "0s"}, "--job-ttl"},
+		{"max jobs", []string{"serve", "--max-jobs", "0"}, "--max-jobs"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, stderr, code := sandrunCLI(t, "", tt.args...)
