@@ -112,13 +112,7 @@ func ensure(ctx context.Context, nc *nats.Conn, o ConnOptions) (*setup, error) {
 	if err != nil {
 		return nil, err
 	}
-	replicas := o.Replicas
-	if replicas <= 0 {
-		replicas = 1
-		if n := len(nc.Servers()); n >= 3 {
-			replicas = 3
-		}
-	}
+	replicas := replicasOf(nc, o)
 	qmax := o.QueueMax
 	if qmax <= 0 {
 		qmax = DefaultQueueMax
@@ -161,6 +155,17 @@ func ensure(ctx context.Context, nc *nats.Conn, o ConnOptions) (*setup, error) {
 		return nil, fmt.Errorf("fleet: bucket %s: %w", BlobsBucket, err)
 	}
 	return s, nil
+}
+
+// replicasOf is how many replicas the streams and buckets this connection creates get.
+func replicasOf(nc *nats.Conn, o ConnOptions) int {
+	if o.Replicas > 0 {
+		return o.Replicas
+	}
+	if len(nc.Servers()) >= 3 {
+		return 3
+	}
+	return 1
 }
 
 func ensureKV(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
