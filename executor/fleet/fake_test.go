@@ -26,7 +26,7 @@ import (
 type fake struct {
 	name    string
 	gate    chan struct{}
-	langs   []string // language ids (any runtime) and runtime keys ("javascript/bun")
+	langs   []string    // language ids (any runtime) and runtime keys ("javascript/bun")
 	started chan string // job scripts that reached "block"
 
 	mu   sync.Mutex
