@@ -52,6 +52,9 @@ func Dial(ctx context.Context, opts ClientOptions) (*Client, error) {
 		return nil, err
 	}
 	opts.Conn.URL = url
+	if err := opts.Conn.CheckPlaintext(); err != nil {
+		return nil, err
+	}
 	if opts.Conn.ConnectTimeout <= 0 {
 		opts.Conn.ConnectTimeout = 3 * time.Second
 	}

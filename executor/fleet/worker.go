@@ -83,6 +83,9 @@ func NewWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 		return nil, err
 	}
 	opts.Conn.URL = url
+	if err := opts.Conn.CheckPlaintext(); err != nil {
+		return nil, err
+	}
 	if opts.Slots <= 0 {
 		cp, err := opts.Executor.Capacity(ctx)
 		if err != nil {
@@ -267,12 +270,14 @@ func (w *Worker) Serve(ctx context.Context) error {
 
 	if !w.abandoned() {
 		w.draining.Store(true)
-		w.putStatus(alive, s)
+		if nc.IsConnected() {
+			w.putStatus(alive, s)
+		}
 		w.drain()
 	}
 	stopHeartbeat()
 	<-beat
-	if !w.abandoned() {
+	if !w.abandoned() && nc.IsConnected() {
 		dctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		_ = s.workers.Delete(dctx, w.id)
 		cancel()
