@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/fleet"
+	"github.com/sandrun/sandrun/internal/testcert"
 )
 
 // fleetEcho is a fleet worker's executor for the CLI test: python only, it prints the source.
@@ -225,5 +229,63 @@ func TestExecutorWorkerDrain(t *testing.T) {
 	}
 	if s := stderr.String(); !strings.Contains(s, "draining") || !strings.Contains(s, "stopped") {
 		t.Errorf("stderr %q; want it to say it drains and stopped", s)
+	}
+}
+
+// TestServeNATSTLS: `serve --nats-listen` with --nats-tls-cert/--nats-tls-key serves NATS over
+// TLS only; its own worker (in-process) runs what `run --executor tls://…` submits over TLS
+// with the token, and `fleet` reads the status the same way.
+func TestServeNATSTLS(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 is not installed")
+	}
+	dir := t.TempDir()
+	ca, cert, key := testcert.Write(t, dir)
+	tok := writeFile(t, dir, "nats.tok", "n4ts-s3cret-0123456789abcdef\n")
+	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--log-format", "json",
+		"--nats-listen", "127.0.0.1:0", "--nats-store", t.TempDir(), "--nats-token-file", tok,
+		"--nats-tls-cert", cert, "--nats-tls-key", key)
+	cmd.Env = append(os.Environ(), "SANDRUN_CLI_TEST=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	lines := bufio.NewScanner(stderr)
+	url := ""
+	var log []string
+	for url == "" && lines.Scan() {
+		log = append(log, lines.Text())
+		if m := regexp.MustCompile(`"nats":"(tls://127\.0\.0\.1:\d+)"`).FindStringSubmatch(lines.Text()); m != nil {
+			url = m[1]
+		}
+	}
+	if url == "" {
+		t.Fatalf("serve never logged a tls:// NATS URL:\n%s", strings.Join(log, "\n"))
+	}
+	go func() { _, _ = io.Copy(io.Discard, stderr) }()
+
+	out := ""
+	for i := 0; i < 600; i++ { // until serve's own worker has joined
+		out, _, _ = sandrunCLI(t, "", "fleet", "--nats", url, "--nats-tls-ca", ca, "--nats-token-file", tok, "--json")
+		var st fleet.Status
+		if json.Unmarshal([]byte(out), &st) == nil && len(st.Workers) == 1 && st.Workers[0].Live {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(out, `"python"`) {
+		t.Fatalf("no worker with python in the fleet: %s", out)
+	}
+	py := writeFile(t, dir, "hello.py", "print('hi over tls')\n")
+	if out, stderr, code := sandrunCLI(t, "", "run", "--executor", url, "--tls-ca", ca, "--token-file", tok, py); code != 0 || out != "hi over tls\n" {
+		t.Errorf("run over TLS: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	plain := "nats://" + strings.TrimPrefix(url, "tls://")
+	if _, stderr, code := sandrunCLI(t, "", "run", "--executor", plain, "--token-file", tok, py); code != 125 {
+		t.Errorf("run in plain TCP to a TLS-only server: exit %d, stderr %q; want 125", code, stderr)
 	}
 }
