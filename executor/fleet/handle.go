@@ -20,8 +20,9 @@ import (
 // until it ends, the client cancels it, or the worker's grace is over (w.runCtx).
 // release frees the job's slot (it may be called more than once).
 func (w *Worker) handle(nc *nats.Conn, s *setup, msg jetstream.Msg, release func()) {
-	ctx, cancelAll := context.WithTimeout(context.Background(), time.Minute) // the bookkeeping's bound
-	defer cancelAll()
+	// The bookkeeping outlives the worker's stop: a job that ends during the drain has its
+	// Result recorded. The JetStream calls bound themselves (their default timeout).
+	ctx := context.Background()
 	var j job
 	if err := json.Unmarshal(msg.Data(), &j); err != nil || j.ID == "" {
 		_ = msg.TermWithReason("not a sandrun job")
