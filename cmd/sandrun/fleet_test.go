@@ -155,7 +155,7 @@ func TestExecutorWorkerDrain(t *testing.T) {
 		return st.Workers[0], true
 	}
 	var w fleet.WorkerInfo
-	for i := 0; i < 1200; i++ {
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); {
 		var ok bool
 		if w, ok = worker(); ok && w.Live {
 			break
@@ -201,7 +201,7 @@ func TestExecutorWorkerDrain(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 1200 && !w.Draining; i++ {
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline) && !w.Draining; {
 		time.Sleep(100 * time.Millisecond)
 		w, _ = worker()
 	}
@@ -269,7 +269,7 @@ func TestServeNATSTLS(t *testing.T) {
 	go func() { _, _ = io.Copy(io.Discard, stderr) }()
 
 	out := ""
-	for i := 0; i < 600; i++ { // until serve's own worker has joined
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); { // until serve's own worker has joined
 		out, _, _ = sandrunCLI(t, "", "fleet", "--nats", url, "--nats-tls-ca", ca, "--nats-token-file", tok, "--json")
 		var st fleet.Status
 		if json.Unmarshal([]byte(out), &st) == nil && len(st.Workers) == 1 && st.Workers[0].Live {

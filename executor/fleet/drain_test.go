@@ -10,10 +10,10 @@ import (
 	"github.com/sandrun/sandrun/executor"
 )
 
-// waitDraining waits until the fleet's status shows worker id draining.
+// waitDraining waits until the fleet's status shows worker id draining (2 minutes at most).
 func waitDraining(t *testing.T, c *Client, id string) {
 	t.Helper()
-	for i := 0; i < 600; i++ {
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); {
 		st, err := c.Status(context.Background())
 		if err == nil {
 			for _, w := range st.Workers {
@@ -57,7 +57,7 @@ func TestDrain(t *testing.T) {
 	waitDraining(t, c, w.ID())
 
 	startWorker(t, srv.URL(), newFake("new", "python"), 1)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	res, err := c.Run(ctx, script("python", "who"), nil)
 	if err != nil || res.Stdout != "new\n" {
@@ -73,7 +73,7 @@ func TestDrain(t *testing.T) {
 	var e end
 	select {
 	case e = <-first:
-	case <-time.After(60 * time.Second):
+	case <-time.After(2 * time.Minute):
 		t.Fatal("the running job did not finish on the draining worker")
 	}
 	if e.err != nil || e.res.Stdout != "old\nfinished\n" || e.restarts != 0 {
@@ -81,7 +81,7 @@ func TestDrain(t *testing.T) {
 	}
 	select {
 	case <-stopped:
-	case <-time.After(60 * time.Second):
+	case <-time.After(2 * time.Minute):
 		t.Fatal("the worker did not stop after its last job")
 	}
 	if n := old.count("who\ngate\nout finished"); n != 1 {
@@ -127,7 +127,7 @@ func TestHandBackIsNoTry(t *testing.T) {
 		}
 		select {
 		case <-f.started:
-		case <-time.After(60 * time.Second):
+		case <-time.After(2 * time.Minute):
 			t.Fatalf("attempt %d did not start", i)
 		}
 		if i == 2 {
@@ -148,7 +148,7 @@ func TestHandBackIsNoTry(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(60 * time.Second):
+	case <-time.After(2 * time.Minute):
 		t.Fatal("no result after the hand-backs")
 	}
 	if res.Status != executor.StatusOK {

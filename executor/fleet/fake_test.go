@@ -19,15 +19,15 @@ import (
 //	out TEXT   print TEXT and a newline on stdout
 //	sleep D    wait D, or until canceled
 //	block      tell the test it started (fake.started) and wait until canceled
+//	gate       tell the test it started (fake.started) and wait until fake.gate is closed
 //	readline   read a line of stdin and print "got LINE"
 //	who        print the fake's name
 //	runtime    print the runtime the request names
-//	gate       tell the test it started (fake.started) and wait until fake.gate is closed
 type fake struct {
 	name    string
-	gate    chan struct{}
 	langs   []string    // language ids (any runtime) and runtime keys ("javascript/bun")
-	started chan string // job scripts that reached "block"
+	started chan string // job scripts that reached "block" or "gate"
+	gate    chan struct{}
 
 	mu   sync.Mutex
 	runs map[string]int // script -> times run
@@ -170,10 +170,10 @@ func dial(t *testing.T, url string) *Client {
 	return c
 }
 
-// waitLive waits until the client sees n live workers.
+// waitLive waits until the client sees n live workers (2 minutes at most: a loaded machine is slow).
 func waitLive(t *testing.T, c *Client, n int) {
 	t.Helper()
-	for i := 0; i < 200; i++ {
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); {
 		if len(c.live()) == n {
 			return
 		}
