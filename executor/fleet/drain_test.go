@@ -89,9 +89,10 @@ func TestDrain(t *testing.T) {
 	}
 }
 
-// TestHandBackIsNoTry: a job handed back by stopping workers (grace over, no grace, a second
-// signal) runs again elsewhere, and those hand-backs do not count as tries: after MaxTries of
-// them the job still runs to its Result instead of failing with internal_error.
+// TestHandBackIsNoTry: a job handed back by stopping workers (no grace, a second signal, the
+// grace over, HandBack without a stop) runs again elsewhere, and those hand-backs do not count
+// as tries: after more than MaxTries of them the job still runs to its Result instead of
+// failing with internal_error.
 func TestHandBackIsNoTry(t *testing.T) {
 	srv := startServer(t)
 	c := dial(t, srv.URL())
@@ -99,7 +100,8 @@ func TestHandBackIsNoTry(t *testing.T) {
 	restarts := 0
 	done := make(chan error, 1)
 	var res executor.Result
-	for i := 1; i <= MaxTries; i++ {
+	const handBacks = MaxTries + 1
+	for i := 1; i <= handBacks; i++ {
 		f := newFake("stopping", "python")
 		opts := WorkerOptions{Conn: ConnOptions{URL: srv.URL()}, Executor: f, Slots: 1}
 		switch i {
@@ -109,6 +111,8 @@ func TestHandBackIsNoTry(t *testing.T) {
 			opts.Grace = time.Hour // until HandBack
 		case 3:
 			opts.Grace = time.Millisecond // the grace runs out
+		case 4:
+			opts.Grace = time.Hour // HandBack stops the worker by itself
 		}
 		w, stop := startWorkerWith(t, opts)
 		if i == 1 {
@@ -130,13 +134,17 @@ func TestHandBackIsNoTry(t *testing.T) {
 		case <-time.After(2 * time.Minute):
 			t.Fatalf("attempt %d did not start", i)
 		}
-		if i == 2 {
+		switch i {
+		case 2:
 			stopped := make(chan struct{})
 			go func() { stop(); close(stopped) }()
 			waitDraining(t, c, w.ID())
 			w.HandBack()
 			<-stopped
-		} else {
+		case 4:
+			w.HandBack()
+			stop()
+		default:
 			stop()
 		}
 	}
@@ -156,8 +164,8 @@ func TestHandBackIsNoTry(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if restarts != MaxTries {
-		t.Errorf("%d restart events, want %d", restarts, MaxTries)
+	if restarts != handBacks {
+		t.Errorf("%d restart events, want %d", restarts, handBacks)
 	}
 	if !strings.Contains(last.name, "last") || last.count("gate") != 1 {
 		t.Errorf("the last worker ran the job %d times", last.count("gate"))

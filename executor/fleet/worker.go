@@ -235,6 +235,8 @@ func (w *Worker) Serve(ctx context.Context) error {
 			nc.Close()
 			stopFetch()
 			w.kill()
+		case <-w.runCtx.Done(): // HandBack
+			stopFetch()
 		case <-fetch.Done():
 		}
 	}()
@@ -303,9 +305,9 @@ func (w *Worker) drain() {
 	<-done
 }
 
-// HandBack ends a drain at once (a second SIGTERM): the jobs still running are stopped and
-// handed back to the queue for another worker, without counting as one of their tries.
-// Before Serve's ctx ends it does the same to every job the worker runs.
+// HandBack stops the worker at once, or ends its drain (a second SIGTERM): it takes no more
+// jobs, and those it holds are stopped and handed back to the queue for another worker,
+// without counting as one of their tries. Serve then returns.
 func (w *Worker) HandBack() { w.kill() }
 
 // abandon stops the worker as if it were killed: no ack, no Nak, no goodbye (tests).
