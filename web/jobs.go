@@ -497,4 +497,3 @@ func (s *Server) callback(raw string, body any) {
 
 // maxJobWait bounds how long a request may wait for a job to end.
 const maxJobWait = 60 * time.Second
-
