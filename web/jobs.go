@@ -110,6 +110,7 @@ const errStopped = "the server stopped while this job was queued or running; sub
 type job struct {
 	client   string // who submitted it (the peer address), for the hooks
 	req      executor.Request
+	admitted hooks.Job // as the pre hooks left it at submission (hooks.Chain.Admit)
 	callback jobCallback
 	done     chan struct{} // closed when the job is done
 
@@ -180,17 +181,23 @@ type jobCallback struct {
 const storeTimeout = 10 * time.Second
 
 // submit queues req, asked by client, as a new job and returns its record, or an error when
-// the server holds too many jobs or the store failed.
+// a pre hook refused it (the hooks run now, so that the client hears it at once), the server
+// holds too many jobs, or the store failed.
 func (st *jobStore) submit(ctx context.Context, client string, req executor.Request, callback jobCallback, j0 *judge0Job) (jobRecord, error) {
 	st.start()
-	j := &job{client: client, req: req, callback: callback, done: make(chan struct{}),
-		rec: jobRecord{ID: hooks.NewID(), State: JobQueued, Owner: st.self, Created: time.Now().UTC(), Judge0: j0}}
 	st.mu.Lock()
 	full := len(st.active) >= st.max
 	st.mu.Unlock()
 	if full {
 		return jobRecord{}, fmt.Errorf("%w (the server runs at most %d jobs at once; try again when some have ended)", executor.ErrBusy, st.max)
 	}
+	id := hooks.NewID()
+	admitted, err := st.s.chain.Admit(hooks.WithClient(ctx, client), hooks.Job{ID: id, Client: client, Request: req})
+	if err != nil {
+		return jobRecord{}, err
+	}
+	j := &job{client: client, req: admitted.Request, admitted: admitted, callback: callback, done: make(chan struct{}),
+		rec: jobRecord{ID: id, State: JobQueued, Owner: st.self, Created: time.Now().UTC(), Judge0: j0}}
 	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
 	if err := st.back.create(ctx, j.rec); err != nil {
@@ -252,7 +259,8 @@ func (st *jobStore) work() {
 		default:
 		}
 		st.save(rec)
-		res, err := st.s.run(hooks.WithID(hooks.WithClient(ctx, j.client), rec.ID), j.req, nil)
+		ctx = st.s.chain.Admitted(hooks.WithID(hooks.WithClient(ctx, j.client), rec.ID), j.admitted)
+		res, err := st.s.run(ctx, j.req, nil)
 		st.finish(j, res, err)
 	}
 }

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/sandrun/sandrun/executor/executortest"
 	"github.com/sandrun/sandrun/executor/fleet"
+	"github.com/sandrun/sandrun/executor/hooks"
 )
 
 // testFleet is an embedded NATS server with JetStream on store, one worker over ex, and a
@@ -174,5 +176,53 @@ func TestJobsInFleetStore(t *testing.T) {
 	}
 	if code, _ := getJob(t, s, "a.*", false); code != 404 {
 		t.Errorf("an id that is no key: %d", code)
+	}
+}
+
+// TestJobsPreHooksAtSubmission: a pre hook runs when a job is submitted, once: its refusal is
+// the answer of POST /api/v1/jobs, /judge0/submissions (with or without wait) and each entry of
+// a batch; the request it changes is what runs later.
+func TestJobsPreHooksAtSubmission(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	pre := func(_ context.Context, job *hooks.Job) error {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		if strings.Contains(string(job.Request.Files[0].Content), "forbidden") {
+			return hooks.Refuse("no forbidden words here")
+		}
+		job.Request.Files[0].Content = []byte("out changed by the hook")
+		return nil
+	}
+	chain := hooks.New(newFake(nil), []hooks.Pre{pre}, nil)
+	defer chain.Close()
+	s := newTestServer(t, chain, Options{})
+	for _, c := range []struct{ target, body, want string }{
+		{"/api/v1/jobs", `{"language":"python","source":"forbidden"}`, `"error":"no forbidden words here"`},
+		{"/judge0/submissions", `{"language_id":71,"source_code":"forbidden"}`, `{"error":"no forbidden words here"}`},
+		{"/judge0/submissions?wait=true", `{"language_id":71,"source_code":"forbidden"}`, `{"error":"no forbidden words here"}`},
+	} {
+		if w := do(t, s, "POST", c.target, c.body); w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), c.want) {
+			t.Errorf("POST %s: %d %s", c.target, w.Code, w.Body)
+		}
+	}
+	w := do(t, s, "POST", "/api/v1/jobs/batch", `{"jobs":[{"language":"python","source":"forbidden"},{"language":"python","source":"out original"}]}`)
+	var batch struct {
+		Jobs []struct {
+			ID    string `json:"id"`
+			Error string `json:"error"`
+		} `json:"jobs"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &batch); err != nil || len(batch.Jobs) != 2 || batch.Jobs[0].Error != "no forbidden words here" || batch.Jobs[1].ID == "" {
+		t.Fatalf("a batch with a refused job: %d %s", w.Code, w.Body)
+	}
+	if code, v := getJob(t, s, batch.Jobs[1].ID, true); code != 200 || v.Result == nil || v.Result.Stdout != "changed by the hook\n" {
+		t.Errorf("the admitted job: %d %+v", code, v)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if calls != 5 {
+		t.Errorf("the pre hook ran %d times, want 5 (once per job)", calls)
 	}
 }

@@ -59,6 +59,9 @@ func (s *Server) handleJobBatch(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusBadRequest, "jobs", "jobs must hold 1 to 100 jobs")
 		return
 	}
+	if !s.chargeBatch(w, r, len(body.Jobs)) {
+		return
+	}
 	type entry struct {
 		*JobView
 		Error string `json:"error,omitempty"`

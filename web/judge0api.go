@@ -98,6 +98,9 @@ func (s *Server) handleJudge0BatchSubmit(w http.ResponseWriter, r *http.Request)
 		judge0Error(w, http.StatusUnprocessableEntity, "submissions", "give 1 to 100 submissions")
 		return
 	}
+	if !s.chargeBatch(w, r, len(body.Submissions)) {
+		return
+	}
 	out := make([]any, len(body.Submissions))
 	for i, sub := range body.Submissions {
 		rec, err := s.judge0Submit(r, sub)
