@@ -99,6 +99,9 @@ type jobBackend interface {
 	update(ctx context.Context, rec jobRecord) error
 	// get returns the record of id; false when there is none (never was, or expired).
 	get(ctx context.Context, id string) (jobRecord, bool, error)
+	// cancelElsewhere asks the server that runs job id (another server of the fleet) to
+	// cancel it, or returns errElsewhere when it cannot.
+	cancelElsewhere(ctx context.Context, id string) error
 	// close lets go of the store (the records stay where they live).
 	close()
 }
@@ -349,22 +352,35 @@ func (st *jobStore) wait(ctx context.Context, id string, d time.Duration) (jobRe
 	}
 }
 
-// errElsewhere: the job runs on another server of the fleet, which alone can stop it.
-var errElsewhere = errors.New("this job runs on another server of the fleet; only that server can cancel it (try again, or wait for it to end)")
+// errElsewhere: the job runs on another server of the fleet, which cannot be asked to stop it.
+var errElsewhere = errors.New("this job runs on another server of the fleet, which cannot be asked to cancel it now; try again, or wait for it to end")
 
-// cancelJob stops job id: a queued one ends at once, a running one is killed. It returns the
-// job as it ended (waiting a few seconds for a killed one), false when there is no such job,
-// or errElsewhere.
+// cancelJob stops job id: a queued one ends at once, a running one is killed, one that another
+// server of the fleet runs is canceled there. It returns the job as it ended (waiting a few
+// seconds for a killed one), false when there is no such job, or errElsewhere.
 func (st *jobStore) cancelJob(ctx context.Context, id string) (jobRecord, bool, error) {
+	if !st.cancelHere(id) {
+		rec, ok, err := st.get(ctx, id)
+		if err != nil || !ok || rec.State == JobDone {
+			return rec, ok, err
+		}
+		sctx, cancel := context.WithTimeout(ctx, storeTimeout)
+		err = st.back.cancelElsewhere(sctx, id)
+		cancel()
+		if err != nil {
+			return rec, ok, err
+		}
+	}
+	return st.wait(ctx, id, 5*time.Second)
+}
+
+// cancelHere cancels job id if this server runs it, and reports whether it does.
+func (st *jobStore) cancelHere(id string) bool {
 	st.mu.Lock()
 	j := st.active[id]
 	if j == nil {
 		st.mu.Unlock()
-		rec, ok, err := st.get(ctx, id)
-		if err == nil && ok && rec.State != JobDone {
-			err = errElsewhere
-		}
-		return rec, ok, err
+		return false
 	}
 	switch j.rec.State {
 	case JobQueued:
@@ -375,7 +391,7 @@ func (st *jobStore) cancelJob(ctx context.Context, id string) (jobRecord, bool, 
 		j.cancel()
 		st.mu.Unlock()
 	}
-	return st.wait(ctx, id, 5*time.Second)
+	return true
 }
 
 // close ends the jobs: queued ones are done with errStopped, running ones are killed (and end
@@ -440,6 +456,8 @@ func (m *memJobs) get(_ context.Context, id string) (jobRecord, bool, error) {
 	rec, ok := m.recs[id]
 	return rec, ok, nil
 }
+
+func (m *memJobs) cancelElsewhere(context.Context, string) error { return errElsewhere }
 
 func (m *memJobs) close() {}
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 // Jobs in the NATS fleet's key-value store (docs/jobs.md). Each server of the fleet writes its
 // jobs' records under "job.<id>" in the bucket sandrun_jobs (entries kept for the job TTL after
 // their last write), and refreshes "server.<instance>" every few seconds while it lives. A
+// DELETE on another server writes "cancel.<id>"; the server that runs the job watches those. A
 // queued or running job whose server has not refreshed its entry for a while (it crashed, or
 // restarted under a new instance id) can never end: the first server that reads it marks it
 // done with a sentence. A record too large for one NATS message keeps its Judge0 fields and its
@@ -56,8 +58,34 @@ type kvJobs struct {
 	log   *slog.Logger
 	stale time.Duration // a server whose entry is older is gone
 
-	quit chan struct{}
-	wg   sync.WaitGroup
+	quit        chan struct{}
+	wg          sync.WaitGroup
+	stopWatch   func()
+	stopWatchMu sync.Mutex
+}
+
+// watchCancels calls cancel with the id of each job another server was asked to cancel.
+func (k *kvJobs) watchCancels(cancel func(id string)) error {
+	ctx, done := context.WithTimeout(context.Background(), storeTimeout)
+	defer done()
+	stop, err := k.b.Watch(ctx, "cancel.*", func(key string, _ fleet.Entry) {
+		cancel(strings.TrimPrefix(key, "cancel."))
+	})
+	if err != nil {
+		return err
+	}
+	k.stopWatchMu.Lock()
+	k.stopWatch = stop
+	k.stopWatchMu.Unlock()
+	return nil
+}
+
+// cancelElsewhere asks the server that runs job id to cancel it.
+func (k *kvJobs) cancelElsewhere(ctx context.Context, id string) error {
+	if _, err := k.b.Put(ctx, "cancel."+id, []byte(k.self)); err != nil {
+		return &jobStoreError{err}
+	}
+	return nil
 }
 
 func newKVJobs(b *fleet.Bucket, self string, log *slog.Logger) *kvJobs {
@@ -224,6 +252,11 @@ func (k *kvJobs) gone(ctx context.Context, server string) bool {
 // close stops the heartbeat and removes this server's entry: its unfinished jobs (there are
 // none after jobStore.close) would read as gone at once.
 func (k *kvJobs) close() {
+	k.stopWatchMu.Lock()
+	if k.stopWatch != nil {
+		k.stopWatch()
+	}
+	k.stopWatchMu.Unlock()
 	close(k.quit)
 	k.wg.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)

@@ -121,18 +121,31 @@ func TestJobsInFleetStore(t *testing.T) {
 	}
 	getJob(t, b, tok.Token, true)
 
-	// A server that stops ends the jobs it runs with a sentence: the other server says so.
-	running := submit(a, `{"language":"python","source":"block"}`)
-	for ctx := t.Context(); ; {
-		if _, v := getJob(t, b, running, false); v.State == JobRunning {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal("the job never ran")
-		case <-time.After(20 * time.Millisecond):
+	untilRunning := func(id string) {
+		t.Helper()
+		for ctx := t.Context(); ; {
+			if _, v := getJob(t, b, id, false); v.State == JobRunning {
+				return
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatal("the job never ran")
+			case <-time.After(20 * time.Millisecond):
+			}
 		}
 	}
+	// DELETE on another server cancels the job where it runs.
+	canceled := submit(a, `{"language":"python","source":"block"}`)
+	untilRunning(canceled)
+	w = do(t, b, "DELETE", "/api/v1/jobs/"+canceled, "")
+	var cv JobView
+	if err := json.Unmarshal(w.Body.Bytes(), &cv); w.Code != 200 || err != nil || cv.State != JobDone || !strings.Contains(cv.Error, "cancel") {
+		t.Errorf("DELETE on another server: %d %s", w.Code, w.Body)
+	}
+
+	// A server that stops ends the jobs it runs with a sentence: the other server says so.
+	running := submit(a, `{"language":"python","source":"block"}`)
+	untilRunning(running)
 	a.Close()
 	if code, v := getJob(t, b, running, false); code != 200 || v.State != JobDone || v.Error != errStopped {
 		t.Errorf("a job of a stopped server: %d %+v", code, v)

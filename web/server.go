@@ -211,6 +211,12 @@ func New(opts Options) (*Server, error) {
 		back = newKVJobs(bucket, s.instance, s.log)
 	}
 	s.jobs = newJobStore(s, back, s.instance, opts.MaxJobs)
+	if k, ok := back.(*kvJobs); ok {
+		if err := k.watchCancels(func(id string) { s.jobs.cancelHere(id) }); err != nil {
+			k.close()
+			return nil, fmt.Errorf("web: the fleet's job store: %w", err)
+		}
+	}
 	if opts.Fleet != nil {
 		s.registry.MustRegister(fleetCollector{opts.Fleet})
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -160,4 +161,38 @@ func kvErr(key string, err error) error {
 		return fmt.Errorf("%s: %w", key, ErrConflict)
 	}
 	return fmt.Errorf("fleet: %s: %w", key, err)
+}
+
+// Watch calls fn, on a goroutine of its own and in order, with each entry written from now on
+// under a key that matches pattern (NATS subject wildcards: "cancel.*"), until stop is called.
+func (b *Bucket) Watch(ctx context.Context, pattern string, fn func(key string, e Entry)) (stop func(), err error) {
+	w, err := b.kv.Watch(context.WithoutCancel(ctx), pattern, jetstream.UpdatesOnly())
+	if err != nil {
+		return nil, fmt.Errorf("fleet: watch %s: %w", pattern, err)
+	}
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case e, ok := <-w.Updates():
+				if !ok {
+					return
+				}
+				if e != nil && e.Operation() == jetstream.KeyValuePut {
+					fn(e.Key(), Entry{Value: e.Value(), Revision: e.Revision(), Created: e.Created()})
+				}
+			case <-quit:
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(quit)
+			<-done
+			_ = w.Stop()
+		})
+	}, nil
 }

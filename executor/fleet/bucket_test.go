@@ -71,6 +71,18 @@ func TestBucket(t *testing.T) {
 	if _, err := b.GetBlob(ctx, "none"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a missing blob: %v", err)
 	}
+	got := make(chan string, 4)
+	stop, err := b.Watch(ctx, "w.*", func(key string, e Entry) { got <- key + "=" + string(e.Value) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Put(ctx, "other", []byte("x"))
+	b.Put(ctx, "w.a", []byte("1"))
+	if g := <-got; g != "w.a=1" {
+		t.Errorf("the watch got %q, want w.a=1", g)
+	}
+	stop()
+	stop()
 	if err := b.Delete(ctx, "k"); err != nil {
 		t.Fatal(err)
 	}
