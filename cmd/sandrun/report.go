@@ -28,7 +28,7 @@ import (
 func runOnce(ctx context.Context, ex executor.Executor, req executor.Request, asJSON bool, stdout, stderr io.Writer) error {
 	var onEvent func(executor.Event)
 	var sp *spinner
-	midLine := false // stderr, where the status line goes, does not end with a newline
+	midLine := false // the output so far does not end with a newline
 	if !asJSON {
 		if req.StdinStream == nil { // a spinner would draw over what the person types
 			sp = startSpinner(stderr)
@@ -46,11 +46,7 @@ func runOnce(ctx context.Context, ex executor.Executor, req executor.Request, as
 			}
 			if len(ev.Data) > 0 {
 				w.Write(ev.Data)
-				// stdout counts only when it is stderr's file too (MergeOutput: 2>&1, a
-				// terminal); a redirected stdout's last line is not stderr's business.
-				if w == stderr || req.MergeOutput {
-					midLine = ev.Data[len(ev.Data)-1] != '\n'
-				}
+				midLine = ev.Data[len(ev.Data)-1] != '\n'
 			}
 		}
 	}

@@ -124,7 +124,7 @@ func (w *watcher) runOnce(ctx context.Context, n int, changes <-chan struct{}) (
 		fmt.Fprintf(w.stderr, "── %s · %s · run %d · %s ──\n", filepath.Base(w.file), lang.Name, n, time.Now().Format("15:04:05"))
 	}
 	var onEvent func(executor.Event)
-	midLine := false // stderr, where the status line goes, does not end with a newline
+	midLine := false // the output so far does not end with a newline
 	if !w.json {
 		onEvent = func(ev executor.Event) {
 			out := w.stdout
@@ -133,9 +133,7 @@ func (w *watcher) runOnce(ctx context.Context, n int, changes <-chan struct{}) (
 			}
 			if len(ev.Data) > 0 {
 				out.Write(ev.Data)
-				if out == w.stderr || req.MergeOutput { // as in runOnce
-					midLine = ev.Data[len(ev.Data)-1] != '\n'
-				}
+				midLine = ev.Data[len(ev.Data)-1] != '\n'
 			}
 		}
 	}
