@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -89,8 +90,20 @@ func TestJobsInFleetStore(t *testing.T) {
 	fake := newFake(nil)
 	fake.Slots, fake.Queue = 0, 0
 	c, stop := testFleet(t, store, fake)
-	a := newTestServer(t, c, Options{Fleet: c})
+	called := make(chan JobView, 8)
+	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var v JobView
+		json.NewDecoder(r.Body).Decode(&v)
+		called <- v
+	}))
+	defer cb.Close()
+	allow := []string{strings.TrimPrefix(cb.URL, "http://")}
+	a := newTestServer(t, c, Options{Fleet: c, CallbackAllow: allow})
 	b := newTestServer(t, c, Options{Fleet: c})
+	bucket, err := c.OpenBucket(t.Context(), jobsBucket, DefaultJobTTL)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	submit := func(s http.Handler, body string) string {
 		t.Helper()
@@ -143,19 +156,39 @@ func TestJobsInFleetStore(t *testing.T) {
 		t.Errorf("DELETE on another server: %d %s", w.Code, w.Body)
 	}
 
-	// A server that stops ends the jobs it runs with a sentence: the other server says so.
-	running := submit(a, `{"language":"python","source":"block"}`)
-	untilRunning(running)
+	// A server that stops lets go of the job the fleet runs for it: the other server takes it
+	// over, follows it to its end and sends its callback.
+	running := submit(a, `{"language":"python","source":"gate\nout after","callback_url":"`+cb.URL+`"}`)
+	for ctx := t.Context(); ; { // until the record says where the fleet's stream holds it
+		e, err := bucket.Get(ctx, jobKey(running))
+		var rec jobRecord
+		if err == nil && json.Unmarshal(e.Value, &rec) == nil && rec.Seq != 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the job never reached the fleet")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 	a.Close()
-	if code, v := getJob(t, b, running, false); code != 200 || v.State != JobDone || v.Error != errStopped {
-		t.Errorf("a job of a stopped server: %d %+v", code, v)
+	if code, v := getJob(t, b, running, false); code != 200 || v.State != JobRunning {
+		t.Errorf("a running job of a stopped server: %d %+v; want it still running", code, v)
+	}
+	close(fake.Gate)
+	if code, v := getJob(t, b, running, true); code != 200 || v.State != JobDone || v.Result == nil || v.Result.Stdout != "after\n" {
+		t.Errorf("a job taken over: %d %+v; want the fleet's Result", code, v)
+	}
+	select {
+	case v := <-called:
+		if v.ID != running || v.Result == nil || v.Result.Stdout != "after\n" {
+			t.Errorf("the callback of a job taken over: %+v", v)
+		}
+	case <-t.Context().Done():
+		t.Fatal("no callback for the job taken over")
 	}
 
 	// A job whose server vanished without a word (killed): the next reader ends it.
-	bucket, err := c.OpenBucket(t.Context(), jobsBucket, DefaultJobTTL)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ghost := jobRecord{ID: "0123456789abcdef", State: JobRunning, Owner: "vanished", Created: time.Now().UTC()}
 	if _, err := bucket.Create(t.Context(), jobKey(ghost.ID), mustJSON(ghost)); err != nil {
 		t.Fatal(err)
@@ -175,8 +208,8 @@ func TestJobsInFleetStore(t *testing.T) {
 	if code, v := getJob(t, s, big, false); code != 200 || v.Result == nil || len(v.Result.Stdout) != 100*4096 {
 		t.Errorf("the large Result after the restart: %d %+v", code, v.State)
 	}
-	if code, v := getJob(t, s, running, false); code != 200 || v.Error != errStopped {
-		t.Errorf("the stopped job after the restart: %d %+v", code, v)
+	if code, v := getJob(t, s, running, false); code != 200 || v.Result == nil || v.Result.Stdout != "after\n" {
+		t.Errorf("the job taken over, after the restart: %d %+v", code, v)
 	}
 	w = do(t, s, "GET", "/judge0/submissions/"+tok.Token+"?base64_encoded=false&fields=stdout,source_code,stdin,status", "")
 	var sub j0
