@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/executortest"
 	"github.com/sandrun/sandrun/executor/fleet"
 	"github.com/sandrun/sandrun/executor/hooks"
@@ -271,4 +272,97 @@ func TestJobsPreHooksAtSubmission(t *testing.T) {
 	if calls != 5 {
 		t.Errorf("the pre hook ran %d times, want 5 (once per job)", calls)
 	}
+}
+
+// TestJobsOrphanTakenOverOnce: servers that read, at the same time, a job whose server is gone
+// take it over once: the fleet's Result ends it, and one of them alone ends it (and so sends
+// its callback); a job the fleet still runs is followed by the one that took it, under its id.
+func TestJobsOrphanTakenOverOnce(t *testing.T) {
+	fake := newFake(nil)
+	c, _ := testFleet(t, t.TempDir(), fake)
+	bucket, err := c.OpenBucket(t.Context(), jobsBucket, DefaultJobTTL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var ended, adopted []string
+	var readers []*kvJobs
+	for _, self := range []string{"r1", "r2", "r3"} {
+		k := newKVJobs(bucket, self, quietLogger())
+		k.find = c
+		k.ended = func(rec jobRecord) { mu.Lock(); ended = append(ended, k.self+" "+rec.ID); mu.Unlock() }
+		k.adopt = func(rec jobRecord) { mu.Lock(); adopted = append(adopted, rec.Owner+" "+rec.ID); mu.Unlock() }
+		t.Cleanup(k.close)
+		readers = append(readers, k)
+	}
+	ctx := t.Context()
+
+	// Finished in the fleet while its server was gone.
+	const doneID = "00000000000000d1"
+	var seq uint64
+	res, err := c.Run(fleet.WithJob(ctx, fleetJobID(doneID), func(s uint64) { seq = s }), jobScript("out orphan"), nil)
+	if err != nil || res.Stdout != "orphan\n" || seq == 0 {
+		t.Fatalf("the fleet's run: %+v %v (sequence %d)", res, err, seq)
+	}
+	// Still running in the fleet.
+	const runID = "00000000000000d2"
+	queued := make(chan uint64, 1)
+	go c.Run(fleet.WithJob(context.WithoutCancel(ctx), fleetJobID(runID), func(s uint64) { queued <- s }), jobScript("gate"), nil)
+	runSeq := <-queued
+	for _, rec := range []jobRecord{
+		{ID: doneID, State: JobRunning, Owner: "vanished", Created: time.Now().UTC(), Seq: seq, Callback: "http://127.0.0.1:1/"},
+		{ID: runID, State: JobRunning, Owner: "vanished", Created: time.Now().UTC(), Seq: runSeq},
+	} {
+		if _, err := bucket.Create(ctx, jobKey(rec.ID), mustJSON(rec)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var wg sync.WaitGroup
+	got := make([]jobRecord, len(readers))
+	for i, k := range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec, ok, err := k.get(ctx, doneID)
+			if err != nil || !ok {
+				t.Errorf("%s: %v %v", k.self, ok, err)
+			}
+			got[i] = rec
+		}()
+	}
+	wg.Wait()
+	for i, rec := range got {
+		if rec.State != JobDone || rec.Result == nil || rec.Result.Stdout != "orphan\n" {
+			t.Errorf("%s read %+v; want it done with the fleet's Result", readers[i].self, rec)
+		}
+	}
+	if len(ended) != 1 || !strings.HasSuffix(ended[0], doneID) {
+		t.Errorf("ended by %q; want one server", ended)
+	}
+
+	rec, _, err := readers[0].get(ctx, runID)
+	if err != nil || rec.State != JobRunning || rec.Owner != "r1" {
+		t.Errorf("a job the fleet still runs: %+v %v; want it running, taken over", rec, err)
+	}
+	if rec, _, _ := readers[1].get(ctx, runID); rec.Owner != "r1" {
+		t.Errorf("read again elsewhere: %+v; want it r1's", rec)
+	}
+	if len(adopted) != 1 || adopted[0] != "r1 "+runID {
+		t.Errorf("taken over: %q; want once, by r1", adopted)
+	}
+	if f, err := c.Find(ctx, fleetJobID(runID), runSeq); err != nil || f.State != fleet.JobPending {
+		t.Errorf("Find of a running job: %+v %v", f, err)
+	}
+	close(fake.Gate)
+	if res, err := c.Result(ctx, fleetJobID(runID)); err != nil || res.Status != executor.StatusOK {
+		t.Errorf("the followed job's Result: %+v %v", res, err)
+	}
+	if f, err := c.Find(ctx, fleetJobID("nosuchjob"), runSeq); err != nil || f.State != fleet.JobUnknown {
+		t.Errorf("Find of a job the fleet never had: %+v %v", f, err)
+	}
+}
+
+func jobScript(lines ...string) executor.Request {
+	return executor.Request{Language: "python", Files: []executor.File{{Name: "main.py", Content: []byte(strings.Join(lines, "\n"))}}}
 }
