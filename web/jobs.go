@@ -136,7 +136,7 @@ type job struct {
 type jobStore struct {
 	s       *Server
 	back    jobBackend
-	self    string // this server's instance id, the Owner of the jobs it runs
+	self    string    // this server's instance id, the Owner of the jobs it runs
 	find    jobFinder // the fleet, when it runs the jobs and keeps their records (jobs_kv.go)
 	max     int
 	workers int

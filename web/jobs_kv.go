@@ -152,7 +152,7 @@ func newKVJobs(b *fleet.Bucket, self string, log *slog.Logger) *kvJobs {
 }
 
 func jobKey(id string) string    { return "job." + id }
-func openKey(id string) string    { return "open." + id }
+func openKey(id string) string   { return "open." + id }
 func serverKey(id string) string { return "server." + id }
 
 // beat refreshes this server's entry.
