@@ -169,11 +169,12 @@ func (k *kvJobs) create(ctx context.Context, rec jobRecord) error {
 	if err == nil {
 		_, err = k.b.Create(ctx, jobKey(rec.ID), data)
 	}
-	if err == nil {
-		_, err = k.b.Put(ctx, openKey(rec.ID), []byte(k.self))
-	}
 	if err != nil {
 		return &jobStoreError{err}
+	}
+	if _, err := k.b.Put(ctx, openKey(rec.ID), []byte(k.self)); err != nil {
+		// The job goes on; only a sweep would miss it, should its server die (a GET finds it).
+		k.log.Warn("job store: unfinished job's mark", "job", rec.ID, "err", err)
 	}
 	return nil
 }
