@@ -119,6 +119,12 @@ type jobBackend interface {
 // errStopped is the sentence of a job whose server stopped before it ended.
 const errStopped = "the server stopped while this job was queued or running; submit it again"
 
+// The errors of a job canceled (DELETE) while it waited, and while it ran.
+const (
+	errCanceledQueued  = "the job was canceled before it ran"
+	errCanceledRunning = "the job was canceled while it ran; its program was killed"
+)
+
 // job is a queued or running job of this server.
 type job struct {
 	client   string // who submitted it (the peer address), for the hooks
@@ -296,6 +302,11 @@ func (st *jobStore) finish(j *job, res executor.Result, err error) {
 		detached = true
 	case st.stopping && errors.Is(err, context.Canceled):
 		j.rec.Error = errStopped
+	case errors.Is(err, context.Canceled): // a DELETE: a sentence, not Go's "context canceled"
+		j.rec.Error = errCanceledRunning
+		if j.rec.State == JobQueued {
+			j.rec.Error = errCanceledQueued
+		}
 	default:
 		j.rec.Error = err.Error()
 		j.rec.Refused = errors.Is(err, executor.ErrRefused)
@@ -479,7 +490,7 @@ func (st *jobStore) cancelHere(id string) bool {
 	case JobQueued:
 		st.queue = slices.DeleteFunc(st.queue, func(q *job) bool { return q == j })
 		st.mu.Unlock()
-		st.finish(j, executor.Result{}, fmt.Errorf("the job was canceled before it ran: %w", context.Canceled))
+		st.finish(j, executor.Result{}, context.Canceled)
 	default:
 		j.cancel(nil)
 		st.mu.Unlock()

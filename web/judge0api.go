@@ -167,7 +167,16 @@ func (s *Server) handleJudge0Language(w http.ResponseWriter, r *http.Request) {
 		judge0Error(w, http.StatusNotFound, "", "Not Found")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": jl.ID, "name": jl.Name, "is_archived": false})
+	name := jl.Name // named as in the list: "Python (3.11.2)"
+	if infos, err := s.exec.Languages(r.Context()); err == nil {
+		for _, li := range infos {
+			if v, ok := runtimeVersion(li, jl.Runtime); li.ID == jl.Lang && li.Available && ok {
+				name += " (" + v + ")"
+				break
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": jl.ID, "name": name, "is_archived": false})
 }
 
 // handleJudge0Statuses answers GET /judge0/statuses.
