@@ -1,0 +1,94 @@
+//go:build linux
+
+package sandbox
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// writeTree makes files (path relative to dir: content) and dirs (paths ending in "/").
+func writeTree(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for p, data := range files {
+		full := filepath.Join(dir, p)
+		if strings.HasSuffix(p, "/") {
+			if err := os.MkdirAll(full, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(data), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// The walk finds credential files below the top, by name and by the dir they are in, never
+// through a link, and not past its depth.
+func TestScanCredentials(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"lib/node_modules/@scope/pkg/.npmrc":        "x",
+		"lib/node_modules/pkg/index.js":             "x",
+		"lib/node_modules/aws/lib/credentials/a.js": "x", // a library's dir, not a credential
+		"home/.m2/settings.xml":                     "x",
+		"share/maven/conf/settings.xml":             "x", // Maven's own, not a user's
+		"home/.gradle/gradle.properties":            "x",
+		"home/.config/pip/pip.conf":                 "x",
+		"home/.config/gh/hosts.yml":                 "x",
+		"home/.kube/config":                         "x",
+		"home/.ssh/":                                "",
+		"a/b/c/d/e/f/g/.netrc":                      "x", // deeper than the walk goes
+		".npmrc":                                    "x", // the top: maskCredentials' own
+	})
+	outside := t.TempDir()
+	writeTree(t, outside, map[string]string{"deep/.git-credentials": "x"})
+	if err := os.Symlink(outside, filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	got := scanCredentials(dir, "root", credScanDepth, credScanEntries)
+	slices.Sort(got)
+	want := []string{"home/.config/gh/hosts.yml", "home/.config/pip/pip.conf", "home/.gradle/gradle.properties",
+		"home/.kube", "home/.m2/settings.xml", "home/.ssh", "lib/node_modules/@scope/pkg/.npmrc"}
+	if !slices.Equal(got, want) {
+		t.Errorf("found\n%q\nwant\n%q", got, want)
+	}
+	// The top's name counts as the parent of its entries; the cap on entries ends the walk.
+	if got := scanCredentials(filepath.Join(dir, "home/.m2"), ".m2", credScanDepth, credScanEntries); !slices.Equal(got, []string{"settings.xml"}) {
+		t.Errorf("a bound .m2: found %q", got)
+	}
+	if got := scanCredentials(dir, "root", credScanDepth, 3); len(got) != 0 {
+		t.Errorf("3 entries at most: found %q", got)
+	}
+}
+
+// A credential file deep in a bound toolchain dir is masked, and the toolchain still works.
+func TestNestedCredentialFilesMasked(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"lib/node_modules/pkg/.npmrc": "//registry.npmjs.org/:_authToken=npm-secret\n",
+		"lib/node_modules/pkg/ok.txt": "readable\n",
+		"home/.m2/settings.xml":       "<password>maven-secret</password>\n",
+		"home/.config/pip/pip.conf":   "[global]\nindex-url = https://u:pip-secret@example.com/simple\n",
+		"home/.ssh/id_ed25519":        "ssh-secret\n",
+		"bin/tool":                    "#!/bin/sh\necho tool ran\n",
+	})
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := newSandbox(t, Config{Binds: []Bind{{Source: dir, Target: "/opt/toolchain"}}})
+	r := run(t, s, Cmd{Args: sh(`cd /opt/toolchain && bin/tool && cat lib/node_modules/pkg/ok.txt lib/node_modules/pkg/.npmrc home/.m2/settings.xml home/.config/pip/pip.conf home/.ssh/id_ed25519 2>&1; echo ssh: $(ls -A home/.ssh); echo end`)})
+	if !strings.HasPrefix(r.stdout, "tool ran\nreadable\n") || !strings.HasSuffix(r.stdout, "end\n") {
+		t.Fatalf("got %q (stderr %q)", r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout, "secret") || !strings.Contains(r.stdout, "\nssh:\n") {
+		t.Errorf("a nested credential file reached the sandbox:\n%s", r.stdout)
+	}
+}
