@@ -98,7 +98,11 @@ func credentialMasks(binds []Bind) []string {
 	var out []string
 	add := func(src, dst string) {
 		for _, rel := range scanCached(src, filepath.Base(dst)) {
-			out = append(out, filepath.Join(dst, rel))
+			p := filepath.Join(dst, rel)
+			if slices.Contains(credentialDirs, filepath.Dir(p)) && slices.Contains(credentialNames, filepath.Base(p)) {
+				continue // masked at the top of a credentialDirs entry by maskCredentials
+			}
+			out = append(out, p)
 		}
 	}
 	for _, r := range credentialRoots {
