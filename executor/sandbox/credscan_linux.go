@@ -25,8 +25,11 @@ import (
 // first time a dir is seen, or after it changed at its top, or after an idle while.
 const (
 	credScanDepth   = 6     // /usr/local/lib/node_modules/@scope/pkg/.npmrc is 5 deep
-	credScanEntries = 20000 // per bound dir; the walk is breadth-first, so the deepest levels go first
+	credScanEntries = 20000 // per bound dir; the walk is breadth-first, so the cap cuts the deepest levels first
 	credScanTTL     = 30 * time.Minute
+	// credMaskBytes bounds the paths sent to the init (its control messages are at most maxMsg):
+	// some 600 credential files at ~100 bytes a path. A toolchain with more masks only these.
+	credMaskBytes = 64 << 10
 )
 
 // credentialRoots are walked beyond the binds: the parts of /usr where credentials get kept.
@@ -96,11 +99,16 @@ var credCacheFile = func() string {
 // host paths) and of credentialRoots.
 func credentialMasks(binds []Bind) []string {
 	var out []string
+	size := 0
 	add := func(src, dst string) {
 		for _, rel := range scanCached(src, filepath.Base(dst)) {
 			p := filepath.Join(dst, rel)
 			if slices.Contains(credentialDirs, filepath.Dir(p)) && slices.Contains(credentialNames, filepath.Base(p)) {
 				continue // masked at the top of a credentialDirs entry by maskCredentials
+			}
+			q, _ := json.Marshal(p) // as the setup message will carry it
+			if size += len(q) + 1; size > credMaskBytes {
+				return
 			}
 			out = append(out, p)
 		}

@@ -92,3 +92,20 @@ func TestNestedCredentialFilesMasked(t *testing.T) {
 		t.Errorf("a nested credential file reached the sandbox:\n%s", r.stdout)
 	}
 }
+
+// However many credential files a toolchain holds, the paths sent to the init fit its control
+// messages.
+func TestCredentialMasksBounded(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i < 2000; i++ {
+		writeTree(t, dir, map[string]string{filepath.Join("pkgs", strings.Repeat("p", 40)+string(rune('a'+i%26))+strings.Repeat("q", i/26), ".npmrc"): "x"})
+	}
+	masks := credentialMasks([]Bind{{Source: dir, Target: "/opt/many"}})
+	size := 0
+	for _, m := range masks {
+		size += len(m) + 3 // quotes and a comma: no escapes in these names
+	}
+	if size > credMaskBytes || len(masks) < 100 {
+		t.Errorf("%d masks, %d bytes: want at least 100, at most %d bytes", len(masks), size, credMaskBytes)
+	}
+}
