@@ -59,7 +59,7 @@ var nestedInDir = map[string]map[string]bool{
 	".kube":   {"config": true},
 	".docker": {"config.json": true},
 	"gh":      {"hosts.yml": true}, // ~/.config/gh
-	"hub":     {"hub": true},
+	".config": {"hub": true},       // hub's tokens
 	".cargo":  {"credentials": true, "credentials.toml": true},
 	"gcloud":  {"credentials.db": true, "access_tokens.db": true, "legacy_credentials": true},
 }
@@ -139,7 +139,7 @@ func scanCached(dir, name string) []string {
 	if !ok {
 		c, ok = readCredCache()[key]
 	}
-	if ok && c.Mtime == mtime && time.Since(c.At) < 2*credScanTTL {
+	if ok && c.Mtime == mtime && time.Since(c.At) < 2*credScanTTL && c.At.Before(time.Now().Add(time.Minute)) {
 		credCache.m[key] = c
 		if time.Since(c.At) > credScanTTL && !credCache.refreshing[key] {
 			credCache.refreshing[key] = true
