@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // writeTree makes files (path relative to dir: content) and dirs (paths ending in "/").
@@ -107,5 +108,48 @@ func TestCredentialMasksBounded(t *testing.T) {
 	}
 	if size > credMaskBytes || len(masks) < 100 {
 		t.Errorf("%d masks, %d bytes: want at least 100, at most %d bytes", len(masks), size, credMaskBytes)
+	}
+}
+
+// A walk's answer is kept, in memory and on disk for the next process, while the dir's mtime
+// stays; a new mtime walks again.
+func TestScanCached(t *testing.T) {
+	saved := credCacheFile
+	credCacheFile = filepath.Join(t.TempDir(), "credscan.json")
+	defer func() { credCacheFile = saved }()
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"a/.netrc": "x"})
+	then := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	if err := os.Chtimes(dir, then, then); err != nil {
+		t.Fatal(err)
+	}
+	forget := func() {
+		credCache.Lock()
+		clear(credCache.m)
+		credCache.Unlock()
+	}
+	forget()
+	if got := scanCached(dir, "d"); !slices.Equal(got, []string{"a/.netrc"}) {
+		t.Fatalf("first walk: %q", got)
+	}
+	writeTree(t, dir, map[string]string{"b/.pgpass": "x"})
+	if err := os.Chtimes(dir, then, then); err != nil {
+		t.Fatal(err)
+	}
+	if got := scanCached(dir, "d"); !slices.Equal(got, []string{"a/.netrc"}) {
+		t.Errorf("same mtime, from memory: %q", got)
+	}
+	forget()
+	if got := scanCached(dir, "d"); !slices.Equal(got, []string{"a/.netrc"}) {
+		t.Errorf("same mtime, from disk: %q", got)
+	}
+	later := then.Add(time.Second)
+	if err := os.Chtimes(dir, later, later); err != nil {
+		t.Fatal(err)
+	}
+	got := scanCached(dir, "d")
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"a/.netrc", "b/.pgpass"}) {
+		t.Errorf("new mtime: %q", got)
 	}
 }
