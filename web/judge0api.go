@@ -50,11 +50,9 @@ func (s *Server) judge0Submit(r *http.Request, sub judge0Submission) (jobRecord,
 		return jobRecord{}, err
 	}
 	// Judge0 PUTs the submission to its callback_url as GET /submissions/{token} shows it, in
-	// the encoding it was sent in.
-	enc := b64(r)
-	body := func(rec jobRecord) any { return s.judge0View(enc, rec, "") }
-	j0 := &judge0Job{Source: req.Files[0].Content, Stdin: req.Stdin, Expected: expected, LanguageID: *sub.LanguageID}
-	return s.jobs.submit(r.Context(), clientIP(r), req, jobCallback{callback, body}, j0)
+	// the encoding it was sent in (jobStore.notify).
+	j0 := &judge0Job{Source: req.Files[0].Content, Stdin: req.Stdin, Expected: expected, LanguageID: *sub.LanguageID, Base64: b64(r)}
+	return s.jobs.submit(r.Context(), clientIP(r), req, callback, j0)
 }
 
 // handleJudge0Get answers GET /judge0/submissions/{token}.

@@ -90,7 +90,7 @@ func New(ctx context.Context, cfg Config) (*Sandbox, error) {
 		s.uid, s.gid = uidBase+s.init.Process.Pid, uidBase+s.init.Process.Pid
 	}
 	setup := &setupSpec{Binds: binds, Overlays: overlays, WorkSize: cfg.WorkSize, TmpSize: cfg.TmpSize, ShmSize: cfg.ShmSize,
-		UID: s.uid, GID: s.gid, Rootless: s.rootless, Fork: s.fork}
+		UID: s.uid, GID: s.gid, Rootless: s.rootless, Fork: s.fork, Masks: credentialMasks(binds)}
 	if _, err := s.call(ctx, &msg{Op: "setup", Setup: setup}); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sandbox: new: %w", err)

@@ -148,13 +148,25 @@ async function pick(id) {
 }
 
 // replaceCode empties the editor and types code; insert pastes it instead, for code whose
-// braces and newlines the editor would auto-close or auto-indent while typing.
+// braces and newlines the editor would auto-close or auto-indent while typing. Typing presses
+// Escape before each Enter: the completion popup opens after a pause, and on a loaded machine
+// it was up when Enter came, which took its suggestion ("import sys" became "import SystemExit").
 async function replaceCode(code, { insert = false } = {}) {
   await page.getByTestId("editor").click();
   await page.keyboard.press("ControlOrMeta+A");
   await page.keyboard.press("Backspace");
-  if (insert) await page.keyboard.insertText(code);
-  else await page.keyboard.type(code);
+  if (insert) {
+    await page.keyboard.insertText(code);
+    return;
+  }
+  const lines = code.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    if (i > 0) {
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Enter");
+    }
+    await page.keyboard.type(lines[i]);
+  }
 }
 
 // editorText reads the code as the editor shows it (every line is rendered for short code).
