@@ -25,6 +25,9 @@ const (
 	killGrace = 10 * time.Second
 )
 
+// errLastRan is the error of a Run after a Cmd marked Last.
+var errLastRan = errors.New("sandbox: run: the command marked Last already ran")
+
 // Run runs cmd inside and waits for it and every process it started to end. When Run returns,
 // no process of cmd is left. A non-nil error means the sandbox failed, not the program; after
 // ctx ends it is ctx.Err() (the command was killed at once).
@@ -83,6 +86,10 @@ func (s *Sandbox) Run(ctx context.Context, c Cmd) (Outcome, error) {
 			defer close(done)
 			if cg != nil {
 				cg.release()
+			}
+			if c.Last {
+				s.broken = errLastRan
+				return
 			}
 			if err := s.prepareNext(); err != nil {
 				s.broken = fmt.Errorf("sandbox: %w", err)

@@ -73,6 +73,9 @@ type Cmd struct {
 	// MergeOutput gives the command one pipe for both stdout and stderr, read into Stdout, so
 	// their order is the order it wrote them; Stderr is not used.
 	MergeOutput bool
+	// Last says no command follows in this sandbox (it is closed after this one): nothing is
+	// prepared for a next command, and a later Run fails.
+	Last bool
 }
 
 // Outcome is how a command ended. Which limit ended it is in the *Limit fields; the caller
