@@ -23,6 +23,9 @@ const (
 	// killGrace is how long the init may take to report a killed command before the whole
 	// sandbox is considered broken.
 	killGrace = 10 * time.Second
+	// minMemory is the least memory limit a command may have: far more than its execve needs
+	// (its arguments, a new address space), far less than the least a request may ask for.
+	minMemory = 2 << 20
 )
 
 // errLastRan is the error of a Run after a Cmd marked Last.
@@ -50,6 +53,11 @@ func (s *Sandbox) Run(ctx context.Context, c Cmd) (Outcome, error) {
 		return Outcome{}, s.broken
 	}
 	lim := c.Limits
+	if lim.Memory > 0 && lim.Memory < minMemory {
+		// The command's process shares the init's memory until its execve (internal/rawfork):
+		// an out-of-memory kill in its cgroup before then would take the init along.
+		return Outcome{}, fmt.Errorf("sandbox: run: a memory limit of %d bytes: a command needs at least %d MiB to start", lim.Memory, minMemory>>20)
+	}
 
 	stdin, stdinW, err := stdinFile(c.Stdin)
 	if err != nil {
