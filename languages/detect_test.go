@@ -152,8 +152,18 @@ func TestDetectCanceledIsNotCached(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	// Canceled once the version command has started (a fixed timeout could end before the
+	// command started on a loaded machine, and then it would run only once in all).
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	go func() {
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			if b, _ := os.ReadFile(calls); len(b) > 0 {
+				break
+			}
+		}
+		cancel()
+	}()
 	tc := s.Toolchain(ctx, "slow")
 	if tc.Version != "" {
 		t.Errorf("canceled Toolchain = %+v, want no version", tc)

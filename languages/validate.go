@@ -9,7 +9,7 @@ import (
 
 var (
 	idRe          = regexp.MustCompile(`^[a-z][a-z0-9]*$`)
-	placeholderRe = regexp.MustCompile(`\{[^{}]*\}`)
+	placeholderRe = regexp.MustCompile(`\{[A-Za-z_]*\}`) // a word in braces: R code in a command has blocks
 	envKeyRe      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 

@@ -188,8 +188,10 @@ func TestLocalCasesWrongAnswer(t *testing.T) {
 	}
 }
 
-// TestLocalStream: a real program's output arrives over the WebSocket before the program ends
-// as separate messages, in order, then the Result.
+// TestLocalStream: a real program's output arrives over the WebSocket as output messages, in
+// order, then the Result. Whether "one" and "two" come as two messages depends on when the
+// server read the pipe (on a loaded machine, both at once): TestLocalStreamInteractive shows
+// that output arrives while the program runs.
 func TestLocalStream(t *testing.T) {
 	needLocal(t, "python")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -204,8 +206,13 @@ func TestLocalStream(t *testing.T) {
 		kinds = append(kinds, m.Type)
 		text = append(text, m.Data)
 	}
-	if len(msgs) < 4 || kinds[0] != "started" || kinds[len(kinds)-1] != "result" || strings.Join(text, "") != "one\ntwo\n" {
-		t.Fatalf("messages %v, data %q: want started, output one, output two, result", kinds, text)
+	if len(msgs) < 3 || kinds[0] != "started" || kinds[len(kinds)-1] != "result" || strings.Join(text, "") != "one\ntwo\n" {
+		t.Fatalf("messages %v, data %q: want started, output one and two, result", kinds, text)
+	}
+	for _, k := range kinds[1 : len(kinds)-1] {
+		if k != "output" {
+			t.Fatalf("messages %v: want only output between started and result", kinds)
+		}
 	}
 	if res := msgs[len(msgs)-1].Result; res.Status != "ok" || res.Stdout != "one\ntwo\n" {
 		t.Errorf("result %+v", res)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/creack/pty"
 
@@ -65,6 +66,24 @@ func withoutNote(stderr string) string {
 		}
 	}
 	return strings.Join(keep, "")
+}
+
+// waitExit waits for cmd (started) to exit and returns what Wait returned. When it has not
+// exited after within, a generous bound that only catches a hang, it kills cmd and fails the
+// test naming what.
+func waitExit(t *testing.T, cmd *exec.Cmd, within time.Duration, what string) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(within):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("%s did not exit within %s", what, within)
+		return nil
+	}
 }
 
 func hello(name string) string { return filepath.Join("..", "..", "testdata", "hello", name) }

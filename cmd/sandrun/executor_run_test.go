@@ -56,14 +56,7 @@ func TestExecutorGracefulShutdown(t *testing.T) {
 	if err := client.Wait(); err != nil || string(rest) != "done\n" {
 		t.Errorf("run in flight during shutdown: %v, rest of stdout %q; want exit 0 and \"done\\n\"", err, rest)
 	}
-	waited := make(chan error, 1)
-	go func() { waited <- ex.Wait() }()
-	select {
-	case err := <-waited:
-		if err != nil {
-			t.Errorf("executor after a graceful shutdown: %v, want exit 0", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("the executor did not exit after its last run ended")
+	if err := waitExit(t, ex, 30*time.Second, "the executor after its last run ended"); err != nil {
+		t.Errorf("executor after a graceful shutdown: %v, want exit 0", err)
 	}
 }

@@ -103,15 +103,8 @@ func TestExecutorServesAndStops(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("sandrun executor after SIGTERM: %v, want exit 0", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("sandrun executor still running 10s after SIGTERM with no runs in flight")
+	if err := waitExit(t, cmd, 30*time.Second, "sandrun executor after SIGTERM with no runs in flight"); err != nil {
+		t.Errorf("sandrun executor after SIGTERM: %v, want exit 0", err)
 	}
 }
 

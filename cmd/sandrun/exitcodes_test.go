@@ -168,6 +168,16 @@ func exitCases(t *testing.T) []exitCase {
 					t.Errorf("stderr %q, want only %q", stderr, "stopped\n")
 				}
 			}},
+		{row: "130", name: "Ctrl-C stops watch during a run", sandbox: true, codes: []int{130}, stdout: "start\n", want: "── stopped ──",
+			run: func(t *testing.T) (string, string, int) {
+				return sandrunInterrupted(t, "watch", "--wall-limit", "60s", write("watch-sleep.py", "import time\nprint('start', flush=True)\ntime.sleep(60)\n"))
+			}},
+		// The interrupt comes while the run ends or after, while watch waits for a change:
+		// 130 either way.
+		{row: "130", name: "Ctrl-C stops watch between runs", sandbox: true, codes: []int{130}, stdout: "start\n",
+			run: func(t *testing.T) (string, string, int) {
+				return sandrunInterrupted(t, "watch", write("watch-quick.py", "print('start')\n"))
+			}},
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/sandrun/sandrun/executor/spec"
 	"os"
 	"slices"
 	"strings"
@@ -18,12 +17,8 @@ func languagesCmd(ctx context.Context, args []string) error {
 	fs := newFlagSet("languages")
 	asJSON := fs.Bool("json", false, "print the list as JSON")
 	installed := fs.Bool("installed", false, "list only languages whose toolchain is installed here")
-	execSpec := fs.String("executor", "local", "where to ask: local, tcp://HOST:PORT, or a fleet at nats://HOST:PORT[,…]")
-	tokenFile := fs.String("token-file", "", "file holding the remote executor's token")
-	tlsCA := fs.String("tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
-	var nf natsFlags
-	nf.register(fs)
-	insecure := fs.Bool("insecure-plaintext", false, insecurePlaintextUsage)
+	var ef executorFlags
+	ef.register(fs)
 	if err := parseFlags(fs, "usage: sandrun languages [flags]\n\nLists the languages an executor knows, with their versions where installed.", args); err != nil {
 		if errors.Is(err, errHelpShown) {
 			return nil
@@ -33,7 +28,11 @@ func languagesCmd(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError("unexpected argument %q: sandrun languages takes only flags", fs.Arg(0))
 	}
-	ex, closeEx, err := openExecutor(ctx, *execSpec, spec.Options{TokenFile: *tokenFile, TLSCA: *tlsCA, InsecurePlaintext: *insecure, NATS: nf.conn("", "sandrun languages")})
+	opts, err := ef.options("sandrun languages")
+	if err != nil {
+		return err
+	}
+	ex, closeEx, err := openExecutor(ctx, ef.spec, opts)
 	if err != nil {
 		return err
 	}

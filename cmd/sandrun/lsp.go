@@ -10,7 +10,6 @@ import (
 	"syscall"
 
 	"github.com/sandrun/sandrun/executor"
-	"github.com/sandrun/sandrun/executor/local"
 	"github.com/sandrun/sandrun/executor/spec"
 	"github.com/sandrun/sandrun/lsp"
 )
@@ -20,15 +19,13 @@ import (
 func lspCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("lsp", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: sandrun lsp [--stdio] [flags]\n\nSpeaks LSP on stdin/stdout. The client's settings (sandrun.executor, …) override these defaults.")
+		fmt.Fprintln(os.Stderr, "usage: sandrun lsp [--stdio] [flags]\n\nSpeaks LSP on stdin/stdout. The client's settings (sandrun.executor, sandrun.tokenFile, …) override these\ndefaults; --insecure-plaintext and the --nats-* flags come from the command line only.")
 		fs.PrintDefaults()
 	}
 	fs.Bool("stdio", true, "speak on stdin/stdout (the only transport; accepted because vscode-languageclient passes it)")
 	fs.Int("clientProcessId", 0, "the editor's process id (accepted for vscode-languageclient; initialize's processId is what is watched)")
-	execSpec := fs.String("executor", "local", "default executor: local, or tcp://HOST:PORT")
-	tokenFile := fs.String("token-file", "", "default token file of a remote executor")
-	tlsCA := fs.String("tls-ca", "", "default CA certificate (PEM) of a TLS remote executor")
-	insecure := fs.Bool("insecure-plaintext", false, insecurePlaintextUsage+" (never taken from the client's settings)")
+	var ef executorFlags
+	ef.register(fs)
 	timeLimit := fs.Duration("time-limit", 0, "default CPU time limit of a run, e.g. 2s (default: the language's)")
 	memoryLimit := fs.String("memory-limit", "", "default memory limit of a run, e.g. 256MiB; a bare number is MiB (default: the language's)")
 	trace := fs.Bool("trace", false, "log every message's method and id to stderr")
@@ -54,14 +51,17 @@ func lspCmd(ctx context.Context, args []string) error {
 		}
 		mem = n
 	}
-	var lo local.Options
-	if err := cache.apply(&lo); err != nil {
+	eo, err := ef.options("sandrun lsp")
+	if err != nil {
+		return err
+	}
+	if err := cache.apply(&eo.Local); err != nil {
 		return err
 	}
 	srv, err := lsp.New(lsp.Options{
-		Open:      openForLSP(lo, *insecure),
+		Open:      openForLSP(eo),
 		CheckSpec: spec.Check,
-		Defaults:  lsp.Settings{Executor: *execSpec, TokenFile: *tokenFile, TLSCA: *tlsCA, TimeLimit: *timeLimit, MemoryLimit: mem},
+		Defaults:  lsp.Settings{Executor: ef.spec, TokenFile: ef.tokenFile, TLSCA: ef.tlsCA, TimeLimit: *timeLimit, MemoryLimit: mem},
 		Log:       os.Stderr,
 		Trace:     *trace,
 	})
@@ -81,13 +81,15 @@ func lspCmd(ctx context.Context, args []string) error {
 	return err
 }
 
-// openForLSP opens the executor the client's settings name, a local one with lo. A token file or
-// CA left in the settings while the executor is local is ignored rather than refused. insecure
-// (--insecure-plaintext) comes from the command line only, never from the client's settings.
-func openForLSP(lo local.Options, insecure bool) lsp.OpenFunc {
+// openForLSP opens the executor the client's settings name, with the token file and CA they
+// name. A token file or CA left in the settings while the executor is local is ignored rather
+// than refused. The rest of eo (--insecure-plaintext, the --nats-* flags, the local executor's
+// options) comes from the command line only, never from the client's settings.
+func openForLSP(eo spec.Options) lsp.OpenFunc {
 	return func(ctx context.Context, cfg lsp.ExecutorConfig) (executor.Executor, func() error, error) {
-		ex, closer, err := spec.Open(ctx, cfg.Spec, spec.Options{TokenFile: cfg.TokenFile, TLSCA: cfg.TLSCA, IgnoreRemoteOptions: true,
-			InsecurePlaintext: insecure, Local: lo, Notes: os.Stderr})
+		opts := eo
+		opts.TokenFile, opts.TLSCA, opts.IgnoreRemoteOptions, opts.Notes = cfg.TokenFile, cfg.TLSCA, true, os.Stderr
+		ex, closer, err := spec.Open(ctx, cfg.Spec, opts)
 		if err != nil {
 			return nil, nil, err
 		}

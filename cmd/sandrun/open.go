@@ -3,11 +3,41 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"os"
+	"strings"
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/spec"
 )
+
+// executorFlags are how a client command (run, watch, languages, serve, lsp) names its executor
+// and reaches it: --executor, --token-file, --tls-ca, --insecure-plaintext and the --nats-*
+// flags. Every command declares them here, with the same help, so that they mean the same
+// everywhere.
+type executorFlags struct {
+	spec, tokenFile, tlsCA string
+	insecure               bool
+	nats                   natsFlags
+}
+
+func (f *executorFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.spec, "executor", "local", "where to run: local, tcp://HOST:PORT, or a fleet at nats://HOST:PORT[,…]")
+	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the remote executor's token (with nats://, the NATS token)")
+	fs.StringVar(&f.tlsCA, "tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor (or NATS server)")
+	f.nats.register(fs)
+	fs.BoolVar(&f.insecure, "insecure-plaintext", false, insecurePlaintextUsage)
+}
+
+// options returns the spec.Options the flags ask for; name is the client's name on NATS. The
+// --nats-* flags without a nats:// executor are a usage error, so that they are not silently
+// ignored.
+func (f *executorFlags) options(name string) (spec.Options, error) {
+	if f.nats.set() && !strings.HasPrefix(f.spec, "nats://") && !strings.HasPrefix(f.spec, "tls://") {
+		return spec.Options{}, usageError("the --nats-* flags go with --executor nats://HOST:PORT")
+	}
+	return spec.Options{TokenFile: f.tokenFile, TLSCA: f.tlsCA, InsecurePlaintext: f.insecure, NATS: f.nats.conn("", name)}, nil
+}
 
 // openExecutor returns the executor s names (see spec.Open), with the weak-limits note on stderr
 // when it is local. A spec that does not fit is a usage error. close releases the executor.

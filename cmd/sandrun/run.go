@@ -15,7 +15,6 @@ import (
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/sandbox"
-	"github.com/sandrun/sandrun/executor/spec"
 	"github.com/sandrun/sandrun/languages"
 )
 
@@ -25,11 +24,9 @@ type runFlags struct {
 	runtime                  string
 	timeLimit, wallLimit     durationFlag
 	memoryLimit, outputLimit sizeFlag
-	execSpec, tokenFile, tca string
-	insecure                 bool
+	exec                     executorFlags
 	json                     bool
 	cache                    cacheFlags
-	nats                     natsFlags
 	// oneShot: one run and exit (`sandrun run`): no pool of sandboxes, so nothing is reset or
 	// kept ready after the run only to be closed.
 	oneShot bool
@@ -43,11 +40,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.wallLimit, "wall-limit", "most wall-clock `TIME`, e.g. 5s (default 2×CPU+1s)")
 	fs.Var(&f.memoryLimit, "memory-limit", "most `MEMORY`, e.g. 256MiB or 1GiB; a bare number is MiB (default 256MiB, or the language's)")
 	fs.Var(&f.outputLimit, "output-limit", "most output per stream (stdout, stderr each), a `SIZE` such as 20MiB; a bare number is MiB (default 1MiB)")
-	fs.StringVar(&f.execSpec, "executor", "local", "where to run: local, tcp://HOST:PORT, or a fleet at nats://HOST:PORT[,…]")
-	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the remote executor's token (with nats://, the NATS token)")
-	fs.StringVar(&f.tca, "tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor (or NATS server)")
-	f.nats.register(fs)
-	fs.BoolVar(&f.insecure, "insecure-plaintext", false, insecurePlaintextUsage)
+	f.exec.register(fs)
 	fs.BoolVar(&f.json, "json", false, "print one Result JSON object instead of the live output")
 	f.cache.register(fs, true)
 }
@@ -55,9 +48,9 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 // open returns the executor the flags ask for. Failing to open it is a couldNotRun error (exit
 // 125), but for a mistake in the flags (exit 2).
 func (f *runFlags) open(ctx context.Context) (executor.Executor, func() error, error) {
-	opts := spec.Options{TokenFile: f.tokenFile, TLSCA: f.tca, InsecurePlaintext: f.insecure, NATS: f.nats.conn("", "sandrun")}
-	if f.nats.set() && !strings.HasPrefix(f.execSpec, "nats://") && !strings.HasPrefix(f.execSpec, "tls://") {
-		return nil, nil, usageError("the --nats-* flags go with --executor nats://HOST:PORT")
+	opts, err := f.exec.options("sandrun")
+	if err != nil {
+		return nil, nil, err
 	}
 	if err := f.cache.apply(&opts.Local); err != nil {
 		return nil, nil, err
@@ -65,7 +58,7 @@ func (f *runFlags) open(ctx context.Context) (executor.Executor, func() error, e
 	if f.oneShot {
 		opts.Local.PoolSize = -1
 	}
-	ex, closeEx, err := openExecutor(ctx, f.execSpec, opts)
+	ex, closeEx, err := openExecutor(ctx, f.exec.spec, opts)
 	if err != nil && !errors.As(err, new(usageErr)) {
 		return nil, nil, couldNotRun(err)
 	}
@@ -205,7 +198,7 @@ func parseRunInvocation(name, usage string, args []string, extra func(*flag.Flag
 	if len(pos) != 1 {
 		return nil, usageError("give exactly one FILE (program arguments go after --); \"sandrun %s --help\" tells more", name)
 	}
-	if name == "run" && (inv.flags.execSpec == "local" || inv.flags.execSpec == "") {
+	if name == "run" && (inv.flags.exec.spec == "local" || inv.flags.exec.spec == "") {
 		// The sandbox's init starts (an exec, its namespaces, most of its root) while this
 		// process loads its languages and reads the file: a one-shot run waits for neither alone.
 		sandbox.Prestart()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/fleet"
+	"github.com/sandrun/sandrun/executor/local"
 	"github.com/sandrun/sandrun/executor/remote"
 	"github.com/sandrun/sandrun/executor/spec"
 	"github.com/sandrun/sandrun/web"
@@ -22,10 +23,8 @@ func serveCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var lf listenFlags
 	lf.register(fs, "serve", "addr", "127.0.0.1:8080", "HOST:PORT to listen on (a non-loopback host needs --api-token-file)")
-	execSpec := fs.String("executor", "local", "where to run: local, tcp://HOST:PORT, or a fleet at nats://HOST:PORT[,…]")
-	tokenFile := fs.String("token-file", "", "file holding the remote executor's token (with --executor tcp://)")
-	tlsCA := fs.String("tls-ca", "", "CA certificate (PEM) to verify a TLS remote executor")
-	insecure := fs.Bool("insecure-plaintext", false, insecurePlaintextUsage)
+	var ef executorFlags
+	ef.register(fs)
 	apiTokenFile := fs.String("api-token-file", "", "file holding a token every API call must present (Authorization: Bearer); default: the API is open")
 	var origins, publicHosts multiFlag
 	fs.Var(&publicHosts, "public-host", "host name (with or without :PORT) this server is reached by through a proxy; requests with another Host get 421 (repeatable; default: only its address, localhost, 127.0.0.1, [::1])")
@@ -38,8 +37,6 @@ func serveCmd(ctx context.Context, args []string) error {
 	natsStore := fs.String("nats-store", "", "with --nats-listen: the JetStream store directory (default: $XDG_STATE_HOME/sandrun/nats)")
 	noLocalWorker := fs.Bool("no-local-worker", false, "with --nats-listen: run no worker in this process; only joined workers run jobs")
 	fleetQueue := fs.Int("fleet-queue", fleet.DefaultQueueMax, "with a fleet: jobs its stream holds before submissions get \"busy\" (when this process creates it)")
-	var nf natsFlags
-	nf.register(fs)
 	var cache cacheFlags
 	cache.register(fs, false)
 	var hk hookFlags
@@ -102,19 +99,19 @@ func serveCmd(ctx context.Context, args []string) error {
 	if err := lf.check(opts.APIToken != "", "--api-token-file"); err != nil {
 		return err
 	}
-	eo := spec.Options{TokenFile: *tokenFile, TLSCA: *tlsCA, InsecurePlaintext: *insecure}
-	if err := cache.apply(&eo.Local); err != nil {
+	var lo local.Options
+	if err := cache.apply(&lo); err != nil {
 		return err
 	}
 	var exec executor.Executor
 	if *natsListen != "" {
-		if *execSpec != "local" && *execSpec != "" {
-			return usageError("--nats-listen runs its own fleet; drop --executor %s", *execSpec)
+		if !spec.IsLocal(ef.spec) {
+			return usageError("--nats-listen runs its own fleet; drop --executor %s", ef.spec)
 		}
 		if *fleetQueue < 1 {
 			return usageError("--fleet-queue must be at least 1")
 		}
-		c, stop, err := startFleet(ctx, *natsListen, *natsStore, !*noLocalWorker, *fleetQueue, nf, eo, opts.Logger)
+		c, stop, err := startFleet(ctx, *natsListen, *natsStore, !*noLocalWorker, *fleetQueue, ef.nats, lo, opts.Logger)
 		if err != nil {
 			return err
 		}
@@ -124,9 +121,13 @@ func serveCmd(ctx context.Context, args []string) error {
 		if *natsStore != "" || *noLocalWorker {
 			return usageError("--nats-store and --no-local-worker go with --nats-listen HOST:PORT")
 		}
-		eo.NATS = nf.conn("", "sandrun serve")
+		eo, err := ef.options("sandrun serve")
+		if err != nil {
+			return err
+		}
+		eo.Local = lo
 		eo.NATS.QueueMax = *fleetQueue
-		ex, closeExec, err := openExecutor(ctx, *execSpec, eo)
+		ex, closeExec, err := openExecutor(ctx, ef.spec, eo)
 		if err != nil {
 			return err
 		}
@@ -152,14 +153,14 @@ func serveCmd(ctx context.Context, args []string) error {
 	}
 	// Find the installed toolchains now, so that the first page load does not wait for it.
 	go exec.Languages(ctx)
-	opts.Logger.Info("serving", "url", "http://"+ln.Addr().String(), "executor", *execSpec, "rate", opts.Rate.String(),
+	opts.Logger.Info("serving", "url", "http://"+ln.Addr().String(), "executor", ef.spec, "rate", opts.Rate.String(),
 		"api_token", opts.APIToken != "", "cors", strings.Join(origins, ","))
 	return lf.serveUntilDone(ctx, srv, ln)
 }
 
 // startFleet starts the embedded NATS server of `serve --nats-listen`, a local worker (unless
 // told not to) and the client the server runs jobs through. stop undoes it all.
-func startFleet(ctx context.Context, listen, store string, localWorker bool, queue int, nf natsFlags, eo spec.Options, log *slog.Logger) (*fleet.Client, func(), error) {
+func startFleet(ctx context.Context, listen, store string, localWorker bool, queue int, nf natsFlags, lo local.Options, log *slog.Logger) (*fleet.Client, func(), error) {
 	if nf.creds != "" {
 		return nil, nil, usageError("--nats-creds is for an external NATS server; the embedded one takes --nats-token-file")
 	}
@@ -176,7 +177,7 @@ func startFleet(ctx context.Context, listen, store string, localWorker bool, que
 	workerDone := make(chan struct{})
 	var local io.Closer
 	if localWorker {
-		ex, closer, err := spec.Open(ctx, "local", spec.Options{Local: eo.Local, Notes: os.Stderr})
+		ex, closer, err := spec.Open(ctx, "local", spec.Options{Local: lo, Notes: os.Stderr})
 		if err != nil {
 			stopWorker()
 			emb.Close()

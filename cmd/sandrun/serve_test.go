@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -53,27 +49,7 @@ func TestServeFrontDoor(t *testing.T) {
 	if err := os.WriteFile(tokFile, []byte("t0ken-t0ken-t0ken\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--api-token-file", tokFile, "--log-format", "json")
-	cmd.Env = append(os.Environ(), "SANDRUN_CLI_TEST=1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	lines := bufio.NewScanner(stderr)
-	base := ""
-	for base == "" && lines.Scan() {
-		if m := regexp.MustCompile(`"url":"(http://[^"]+)"`).FindStringSubmatch(lines.Text()); m != nil {
-			base = m[1]
-		}
-	}
-	if base == "" {
-		t.Fatal("serve never logged its URL")
-	}
-	go io.Copy(io.Discard, stderr)
+	base, cmd := startServe(t, "--api-token-file", tokFile)
 
 	for _, tc := range []struct {
 		path, auth string
@@ -100,14 +76,7 @@ func TestServeFrontDoor(t *testing.T) {
 	}
 
 	cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("after SIGTERM: %v, want exit 0", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not exit after SIGTERM")
+	if err := waitExit(t, cmd, 30*time.Second, "serve after SIGTERM"); err != nil {
+		t.Errorf("after SIGTERM: %v, want exit 0", err)
 	}
 }

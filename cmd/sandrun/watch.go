@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,11 +16,11 @@ import (
 	"github.com/sandrun/sandrun/lsp/watch"
 )
 
-// watchCmd runs a file, then runs it again every time it is saved, until Ctrl-C. A save while a
-// run is still going stops that run and starts a new one.
+// watchCmd runs a file, then runs it again every time it is saved, until Ctrl-C (exit 130) or
+// SIGTERM (143). A save while a run is still going stops that run and starts a new one.
 func watchCmd(ctx context.Context, args []string) error {
 	var clear *bool
-	inv, err := parseRunInvocation("watch", "usage: sandrun watch [flags] FILE [-- ARGS…]\n\nRuns FILE, then again every time it changes on disk; Ctrl-C stops. Flags as for \"sandrun run\":",
+	inv, err := parseRunInvocation("watch", "usage: sandrun watch [flags] FILE [-- ARGS…]\n\nRuns FILE, then again every time it changes on disk; Ctrl-C stops (exit 130). Flags as for \"sandrun run\":",
 		args, func(fs *flag.FlagSet) { clear = fs.Bool("clear", false, "clear the terminal before each run") })
 	if inv == nil || err != nil {
 		return err
@@ -37,7 +38,15 @@ func watchCmd(ctx context.Context, args []string) error {
 	}
 	w := watcher{ex: ex, set: inv.set, file: inv.file, lang: inv.flags.lang, base: inv.req, json: inv.flags.json, clear: *clear,
 		stdout: os.Stdout, stderr: os.Stderr}
-	return w.watch(ctx, 0)
+	if err := w.watch(ctx, 0); err != nil {
+		return err
+	}
+	// Ended by Ctrl-C (or SIGTERM): 128+signal, as for run (README, "Exit codes").
+	var sig stopSignal
+	if errors.As(context.Cause(ctx), &sig) {
+		return exitError{128 + int(sig.sig)}
+	}
+	return nil
 }
 
 // watcher runs one file on every change.

@@ -51,11 +51,12 @@ func startCluster(t *testing.T) ([]*server.Server, string) {
 		urls = append(urls, fmt.Sprintf("nats://127.0.0.1:%d", ports[i]))
 	}
 	for _, s := range srvs {
-		if !s.ReadyForConnections(10 * time.Second) {
+		if !s.ReadyForConnections(time.Minute) {
 			t.Fatal("cluster node did not start")
 		}
 	}
-	for i := 0; i < 200; i++ { // until the JetStream meta group has a leader
+	// Until the JetStream meta group has a leader: an election takes longer on a loaded machine.
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); {
 		for _, s := range srvs {
 			if s.JetStreamIsLeader() {
 				return srvs, strings.Join(urls, ",")
@@ -76,7 +77,7 @@ func TestClusterLeaderKilled(t *testing.T) {
 	srvs, urls := startCluster(t)
 	var c *Client
 	var err error
-	for i := 0; i < 50; i++ { // the first stream create may race the cluster settling
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); { // the first stream create may race the cluster settling
 		if c, err = Dial(context.Background(), ClientOptions{Conn: ConnOptions{URL: urls}}); err == nil {
 			break
 		}

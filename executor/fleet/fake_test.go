@@ -19,19 +19,21 @@ import (
 //	out TEXT   print TEXT and a newline on stdout
 //	sleep D    wait D, or until canceled
 //	block      tell the test it started (fake.started) and wait until canceled
+//	gate       tell the test it started (fake.started) and wait until fake.gate is closed
 //	readline   read a line of stdin and print "got LINE"
 //	who        print the fake's name
 type fake struct {
 	name    string
 	langs   []string
-	started chan string // job scripts that reached "block"
+	started chan string // job scripts that reached "block" or "gate"
+	gate    chan struct{}
 
 	mu   sync.Mutex
 	runs map[string]int // script -> times run
 }
 
 func newFake(name string, langs ...string) *fake {
-	return &fake{name: name, langs: langs, started: make(chan string, 16), runs: map[string]int{}}
+	return &fake{name: name, langs: langs, started: make(chan string, 16), gate: make(chan struct{}), runs: map[string]int{}}
 }
 
 func (f *fake) Run(ctx context.Context, req executor.Request, onEvent func(executor.Event)) (executor.Result, error) {
@@ -73,6 +75,13 @@ func (f *fake) Run(ctx context.Context, req executor.Request, onEvent func(execu
 			f.started <- script
 			<-ctx.Done()
 			return executor.Result{}, ctx.Err()
+		case "gate":
+			f.started <- script
+			select {
+			case <-f.gate:
+			case <-ctx.Done():
+				return executor.Result{}, ctx.Err()
+			}
 		case "readline":
 			l, err := stdin.ReadString('\n')
 			if err != nil {
@@ -139,10 +148,10 @@ func dial(t *testing.T, url string) *Client {
 	return c
 }
 
-// waitLive waits until the client sees n live workers.
+// waitLive waits until the client sees n live workers (2 minutes at most: a loaded machine is slow).
 func waitLive(t *testing.T, c *Client, n int) {
 	t.Helper()
-	for i := 0; i < 200; i++ {
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); {
 		if len(c.live()) == n {
 			return
 		}

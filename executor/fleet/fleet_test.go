@@ -260,19 +260,23 @@ func TestDedupe(t *testing.T) {
 // TestResultAfterReconnect: a client that lost its connection mid-run gets the Result by id.
 func TestResultAfterReconnect(t *testing.T) {
 	srv := startServer(t)
-	startWorker(t, srv.URL(), newFake("w", "python"), 1)
+	f := newFake("w", "python")
+	startWorker(t, srv.URL(), f, 1)
 	c1 := dial(t, srv.URL())
 	waitLive(t, c1, 1)
 	errc := make(chan error, 1)
 	go func() {
-		_, err := c1.RunJob(context.Background(), "job-lost", script("python", "sleep 500ms", "out kept"), nil)
+		_, err := c1.RunJob(context.Background(), "job-lost", script("python", "gate", "out kept"), nil)
 		errc <- err
 	}()
-	time.Sleep(100 * time.Millisecond)
+	// The job runs until the client is gone (a pause of 100 ms before closing, and a job of
+	// 500 ms, raced on a loaded machine).
+	<-f.started
 	c1.Close()
 	if err := <-errc; err == nil {
 		t.Error("RunJob on a closed client succeeded")
 	}
+	close(f.gate)
 	c2 := dial(t, srv.URL())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -111,8 +111,9 @@ func TestExecutorKilledMidRun(t *testing.T) {
 // SIGSTOP) is noticed by the heartbeat.
 func TestSilentExecutor(t *testing.T) {
 	addr, proc := startChild(t)
-	c := dial(t, addr, Options{Heartbeat: 100 * time.Millisecond, HeartbeatTimeout: 500 * time.Millisecond})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// The timeout leaves a loaded machine's child executor time to answer before it is stopped.
+	c := dial(t, addr, Options{Heartbeat: 100 * time.Millisecond, HeartbeatTimeout: 3 * time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	done := runUntilStarted(t, c, ctx)
 	if err := proc.Signal(syscall.SIGSTOP); err != nil {

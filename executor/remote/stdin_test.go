@@ -39,7 +39,7 @@ func startInteractive(t *testing.T, ctx context.Context, c *Client, req executor
 	return r
 }
 
-// expect waits (at most 10 s) for the next stdout event and checks it.
+// expect waits (at most a minute: a bound for hangs) for the next stdout event and checks it.
 func (r *interactiveRun) expect(t *testing.T, want string) {
 	t.Helper()
 	select {
@@ -49,8 +49,8 @@ func (r *interactiveRun) expect(t *testing.T, want string) {
 		}
 	case end := <-r.done:
 		t.Fatalf("run ended (%+v, %v) before printing %q", end.res, end.err, want)
-	case <-time.After(10 * time.Second):
-		t.Fatalf("no %q within 10s", want)
+	case <-time.After(time.Minute):
+		t.Fatalf("no %q within a minute", want)
 	}
 }
 
@@ -66,8 +66,8 @@ func (r *interactiveRun) end(t *testing.T) runEnd {
 	select {
 	case end := <-r.done:
 		return end
-	case <-time.After(10 * time.Second):
-		t.Fatal("the run did not end within 10s")
+	case <-time.After(time.Minute):
+		t.Fatal("the run did not end within a minute")
 		return runEnd{}
 	}
 }

@@ -16,7 +16,9 @@ import (
 // A daemon (setsid, double fork) must not outlive the command that started it.
 func TestDaemonDies(t *testing.T) {
 	s := newSandbox(t, Config{})
-	r := run(t, s, Cmd{Args: sh(`setsid sh -c '(while :; do echo beat >> /tmp/beat; sleep 0.02; done) &' </dev/null >/dev/null 2>&1; sleep 0.2; echo started`)})
+	// The command waits for the daemon's first beat (a fixed sleep missed it on a loaded machine).
+	r := run(t, s, Cmd{Args: sh(`setsid sh -c '(while :; do echo beat >> /tmp/beat; sleep 0.02; done) &' </dev/null >/dev/null 2>&1
+until [ -s /tmp/beat ]; do sleep 0.01; done; echo started`)})
 	if r.stdout != "started\n" {
 		t.Fatalf("daemon did not start: %q %q", r.stdout, r.stderr)
 	}
@@ -156,12 +158,16 @@ func TestCancel(t *testing.T) {
 	s := newSandbox(t, Config{})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
+	// Only the cancel can end the sleep before the test's bound: its wall clock is longer. The
+	// bound is generous (a loaded machine takes seconds to start a sandbox), not a timing.
+	l := testLimits
+	l.WallTime = 10 * time.Minute
 	start := time.Now()
-	_, err := s.Run(ctx, Cmd{Args: []string{"sleep", "100"}, Env: testEnv, Limits: testLimits})
+	_, err := s.Run(ctx, Cmd{Args: []string{"sleep", "1000"}, Env: testEnv, Limits: l})
 	if err != context.DeadlineExceeded {
 		t.Errorf("Run = %v, want context.DeadlineExceeded", err)
 	}
-	if d := time.Since(start); d > 5*time.Second {
+	if d := time.Since(start); d > 2*time.Minute {
 		t.Errorf("cancel took %v", d)
 	}
 	if r := run(t, s, Cmd{Args: []string{"true"}}); r.ExitCode != 0 {
@@ -201,14 +207,16 @@ func TestProcessLimit(t *testing.T) {
 	if r.stdout != "fine\n" || r.stderr != "" {
 		t.Errorf("3 children under a limit of 8: %q %q", r.stdout, r.stderr)
 	}
-	// Forty do not.
+	// Forty do not. The children live as long as the parent (they wait for the pipe's end), not
+	// for a while: on a loaded machine the first ones could end before the eighth fork.
 	r = run(t, s, Cmd{Args: []string{"python3", "-c", `
 import os
+r, w = os.pipe()
 n = 0
 try:
     for i in range(40):
         if os.fork() == 0:
-            import time; time.sleep(2); os._exit(0)
+            os.close(w); os.read(r, 1); os._exit(0)
         n += 1
 except OSError as e:
     print("stopped after", n)

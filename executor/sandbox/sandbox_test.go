@@ -23,6 +23,11 @@ var testEnv = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "LANG=C
 var testLimits = Limits{CPUTime: 10 * time.Second, WallTime: 20 * time.Second, Memory: 512 << 20,
 	Processes: 64, Output: 1 << 20, FileSize: 64 << 20}
 
+// hangWall is the wall clock of a command a CPU limit must end: on a loaded CI machine (load
+// average 40-90 on 2 cores) a busy loop gets a few percent of a core, so a wall clock a few times
+// its CPU limit ends it first. This one only catches a CPU limit that never fires.
+const hangWall = 3 * time.Minute
+
 func newSandbox(t *testing.T, cfg Config) *Sandbox {
 	t.Helper()
 	s, err := New(context.Background(), cfg)
@@ -79,7 +84,7 @@ func memoryCgroup() bool { return hostCgroups().version != 0 }
 func TestEndings(t *testing.T) {
 	s := newSandbox(t, Config{})
 	short := testLimits
-	short.CPUTime, short.WallTime = time.Second, 5*time.Second
+	short.CPUTime, short.WallTime = time.Second, hangWall
 	wallOnly := testLimits
 	wallOnly.WallTime = 300 * time.Millisecond
 	small := testLimits
@@ -121,7 +126,7 @@ func TestEndings(t *testing.T) {
 func TestLimitMeasures(t *testing.T) {
 	s := newSandbox(t, Config{})
 	l := testLimits
-	l.CPUTime = 700 * time.Millisecond
+	l.CPUTime, l.WallTime = 700*time.Millisecond, hangWall
 	r := run(t, s, Cmd{Args: sh("while :; do :; done"), Limits: l})
 	if !r.TimeLimit || r.CPUTime < l.CPUTime || r.CPUTime > 3*time.Second {
 		t.Errorf("busy loop under a %v CPU limit: TimeLimit=%v CPUTime=%v", l.CPUTime, r.TimeLimit, r.CPUTime)
