@@ -8,6 +8,9 @@ import "unsafe"
 // instead of copying it.
 const vmClone = true
 
+// SharesMemory says whether a child shares the parent's memory (CLONE_VM) until its execve.
+const SharesMemory = vmClone
+
 // rawClone is in clone_amd64.s.
 //
 //go:noescape
