@@ -63,13 +63,30 @@ func New(ctx context.Context, cfg Config) (*Sandbox, error) {
 	}
 	setup := &setupSpec{Binds: binds, Overlays: overlays, WorkSize: cfg.WorkSize, TmpSize: cfg.TmpSize, ShmSize: cfg.ShmSize,
 		UID: s.uid, GID: s.gid, Rootless: s.rootless, Fork: s.fork}
+	// The first command's cgroup is made while the init builds the root.
+	type made struct {
+		cg  *cmdCgroup
+		err error
+	}
+	first := make(chan made, 1)
+	go func() {
+		cg, err := newCmdCgroup(s.fork && commandStart().into)
+		first <- made{cg, err}
+	}()
 	if _, err := s.call(ctx, &msg{Op: "setup", Setup: setup}); err != nil {
+		if m := <-first; m.cg != nil {
+			m.cg.release()
+		}
 		s.Close()
 		return nil, fmt.Errorf("sandbox: new: %w", err)
 	}
-	if err := s.prepareNext(); err != nil {
+	m := <-first
+	if m.err == nil {
+		m.err = s.prepareWith(m.cg)
+	}
+	if m.err != nil {
 		s.Close()
-		return nil, fmt.Errorf("sandbox: new: %w", err)
+		return nil, fmt.Errorf("sandbox: new: %w", m.err)
 	}
 	return s, nil
 }
@@ -162,12 +179,17 @@ func (s *Sandbox) prepareNext() error {
 	if err != nil {
 		return err
 	}
+	return s.prepareWith(cg)
+}
+
+// prepareWith is prepareNext with the cgroup made (nil where there are no cgroups).
+func (s *Sandbox) prepareWith(cg *cmdCgroup) error {
 	var files []*os.File
 	into := false
 	if cg != nil {
 		files, into = cg.procs, cg.into
 	}
-	err = s.ctl.send(&msg{Op: "prepare", Into: into}, files...)
+	err := s.ctl.send(&msg{Op: "prepare", Into: into}, files...)
 	if cg != nil {
 		cg.closeProcs()
 	}
