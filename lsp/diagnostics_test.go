@@ -1,12 +1,15 @@
 package lsp
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/languages/diagnose"
 )
 
@@ -120,5 +123,55 @@ func TestOriginRange(t *testing.T) {
 	raw, _ := json.Marshal(got)
 	if string(raw) != `{"start":{"line":2,"character":16},"end":{"line":2,"character":17}}` {
 		t.Errorf("json = %s", raw)
+	}
+}
+
+// TestStoppedRunClearsDiagnostics: a new run clears the previous run's problems when it starts,
+// so that a run stopped before it has a Result leaves none behind.
+func TestStoppedRunClearsDiagnostics(t *testing.T) {
+	c, f := newSession(t, nil)
+	blocked := make(chan struct{}, 1)
+	f.RunFunc = func(ctx context.Context, req executor.Request, _ func(executor.Event)) (executor.Result, error) {
+		if string(req.Files[0].Content) == "block\n" {
+			blocked <- struct{}{}
+			<-ctx.Done()
+			return executor.Result{}, ctx.Err()
+		}
+		return executor.Result{Language: "python", Status: executor.StatusRuntimeError, ExitCode: 1,
+			Diagnostics: []executor.Diagnostic{{File: req.Files[0].Name, Line: 1, Column: 1, EndLine: 1, EndColumn: 2,
+				Severity: diagnose.Error, Message: "NameError: name 'x' is not defined", Source: "python3"}}}, nil
+	}
+	uri := "untitled:stale"
+	from := c.noteCount()
+	c.runDone(c.command(CommandRun, map[string]any{"uri": uri, "languageId": "python", "text": "x\n"}))
+	if p := c.diagnosticsAfter(from, uri); len(p.Diagnostics) != 1 {
+		t.Fatalf("first run published %+v, want its one problem", p.Diagnostics)
+	}
+	from = c.noteCount()
+	id := c.command(CommandRun, map[string]any{"uri": uri, "languageId": "python", "text": "block\n"})
+	select {
+	case <-blocked:
+	case <-time.After(wait):
+		t.Fatal("the second run never started")
+	}
+	if p := c.diagnosticsAfter(from, uri); len(p.Diagnostics) != 0 {
+		t.Errorf("the second run's start left %+v", p.Diagnostics)
+	}
+	var stopped map[string][]string
+	c.call("workspace/executeCommand", map[string]any{"command": CommandStop, "arguments": []any{map[string]any{"uri": uri}}}, &stopped)
+	if m := c.response(id); m.Error == nil || m.Error.Code != -32800 {
+		t.Errorf("stopped run's answer = %+v, want cancelled", m)
+	}
+	c.waitNote(from, NotifyResult, forURI(uri))
+	n := 0
+	c.mu.Lock()
+	for _, m := range c.notes[from:] {
+		if m.Method == MethodPublishDiagnostics {
+			n++
+		}
+	}
+	c.mu.Unlock()
+	if n != 1 {
+		t.Errorf("%d publishDiagnostics after the stopped run began, want the one that cleared", n)
 	}
 }

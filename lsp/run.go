@@ -109,6 +109,9 @@ func (s *Server) execute(r *run, j job) (reply *RunReply, err error) {
 		start.Executor = be.cfg.Spec
 		start.Version = be.version(r.ctx, j.lang.ID)
 	}
+	// The previous run's problems are about what it ran: they go now, so that a run that ends
+	// without a Result (stopped, failed) leaves none behind (a clean document sends nothing).
+	s.publish(j.uri, nil)
 	s.notify(NotifyStart, start)
 	started = true
 	prog = s.beginProgress(r, j, start)

@@ -21,7 +21,9 @@ import (
 // Asynchronous jobs (docs/jobs.md): POST /api/v1/jobs answers 202 {id} at once, the run waits in
 // this server's queue, GET /api/v1/jobs/{id} tells its state and, when done, its Result; DELETE
 // cancels it. On one machine jobs live in memory for Options.JobTTL after they end: a restart
-// forgets them. Judge0's /submissions (judge0.go) are jobs too.
+// forgets them. When the server fronts a NATS fleet they live in the fleet's key-value store
+// (jobs_kv.go): they outlive a restart, and every server of the fleet answers for them.
+// Judge0's /submissions (judge0.go) are jobs too.
 
 // JobState is where a job is.
 type JobState string
@@ -40,7 +42,8 @@ const (
 )
 
 // JobView is a job as GET /api/v1/jobs/{id} shows it. Error is set when a done job got no
-// Result (refused by a hook, canceled, the executor failed): the sentence the run would have got.
+// Result (refused by a hook, canceled, the executor failed, the server stopped): the sentence
+// the run would have got.
 type JobView struct {
 	ID       string           `json:"id"`
 	State    JobState         `json:"state"`
@@ -50,35 +53,89 @@ type JobView struct {
 	Finished *time.Time       `json:"finished,omitempty"`
 }
 
-type job struct {
-	id       string
-	client   string // who submitted it (the peer address), for the hooks
-	req      executor.Request
-	callback jobCallback
-	created  time.Time
-
-	// guarded by jobStore.mu
-	state    JobState
-	result   *executor.Result
-	err      error
-	finished time.Time
-	cancel   context.CancelFunc
-	done     chan struct{} // closed when the job is done
-	judge0   *judge0Job    // a Judge0 submission's own fields; nil for a job of /api/v1/jobs
+// jobRecord is a job as a store keeps it: what GET shows, who runs it, and what a Judge0 view
+// needs besides. Records are values: a store hands out copies.
+type jobRecord struct {
+	ID       string           `json:"id"`
+	State    JobState         `json:"state"`
+	Owner    string           `json:"owner,omitempty"` // the server (an instance id) that runs it
+	Created  time.Time        `json:"created"`
+	Finished time.Time        `json:"finished,omitzero"`
+	Result   *executor.Result `json:"result,omitempty"`
+	Error    string           `json:"error,omitempty"`
+	Refused  bool             `json:"refused,omitempty"` // Error is an operator's pre hook's refusal
+	Judge0   *judge0Job       `json:"judge0,omitempty"`  // a Judge0 submission's own fields
+	// Set by the fleet's store when the Judge0 fields or the Result were too large for one
+	// entry and live in its blob store (jobs_kv.go).
+	Judge0Blob bool `json:"judge0_blob,omitempty"`
+	ResultBlob bool `json:"result_blob,omitempty"`
 }
 
-// jobStore holds the jobs of one server and runs them with a fixed number of workers, so that
-// a burst waits here (queued) instead of being refused by the executor.
+// view is the record as its client sees it.
+func (r jobRecord) view() JobView {
+	v := JobView{ID: r.ID, State: r.State, Result: r.Result, Error: r.Error, Created: r.Created}
+	if r.State == JobDone {
+		f := r.Finished
+		v.Finished = &f
+	}
+	return v
+}
+
+// refusal is the error of a done job that an operator's pre hook refused, or nil.
+func (r jobRecord) refusal() error {
+	if r.State == JobDone && r.Refused {
+		return &executor.RefusedError{Msg: r.Error}
+	}
+	return nil
+}
+
+// jobBackend keeps the records of jobs: in this process's memory (memJobs), or in the NATS
+// fleet's key-value store when the server fronts a fleet (kvJobs, jobs_kv.go), where they
+// outlive a restart and every server of the fleet sees them.
+type jobBackend interface {
+	// create stores a new job's record; an error wrapping executor.ErrBusy when full.
+	create(ctx context.Context, rec jobRecord) error
+	// update stores a job's new state.
+	update(ctx context.Context, rec jobRecord) error
+	// get returns the record of id; false when there is none (never was, or expired).
+	get(ctx context.Context, id string) (jobRecord, bool, error)
+	// cancelElsewhere asks the server that runs job id (another server of the fleet) to
+	// cancel it, or returns errElsewhere when it cannot.
+	cancelElsewhere(ctx context.Context, id string) error
+	// close lets go of the store (the records stay where they live).
+	close()
+}
+
+// errStopped is the sentence of a job whose server stopped before it ended.
+const errStopped = "the server stopped while this job was queued or running; submit it again"
+
+// job is a queued or running job of this server.
+type job struct {
+	client   string // who submitted it (the peer address), for the hooks
+	req      executor.Request
+	admitted hooks.Job // as the pre hooks left it at submission (hooks.Chain.Admit)
+	callback jobCallback
+	done     chan struct{} // closed when the job is done
+
+	// guarded by jobStore.mu
+	rec    jobRecord
+	cancel context.CancelFunc
+}
+
+// jobStore runs this server's jobs with a fixed number of workers, so that a burst waits here
+// (queued) instead of being refused by the executor, and keeps their records in its backend.
 type jobStore struct {
 	s       *Server
-	ttl     time.Duration
+	back    jobBackend
+	self    string // this server's instance id, the Owner of the jobs it runs
 	max     int
 	workers int
 
-	mu    sync.Mutex
-	jobs  map[string]*job
-	queue []*job
-	wake  chan struct{}
+	mu       sync.Mutex
+	active   map[string]*job // queued and running
+	queue    []*job
+	stopping bool
+	wake     chan struct{}
 
 	startOnce sync.Once
 	closeOnce sync.Once
@@ -86,8 +143,8 @@ type jobStore struct {
 	wg        sync.WaitGroup
 }
 
-func newJobStore(s *Server, ttl time.Duration, max int) *jobStore {
-	return &jobStore{s: s, ttl: ttl, max: max, jobs: map[string]*job{}, wake: make(chan struct{}, 1), quit: make(chan struct{})}
+func newJobStore(s *Server, back jobBackend, self string, max int) *jobStore {
+	return &jobStore{s: s, back: back, self: self, max: max, active: map[string]*job{}, wake: make(chan struct{}, 1), quit: make(chan struct{})}
 }
 
 // start launches the workers on the first job: as many as the executor runs at once (at least 2).
@@ -107,38 +164,72 @@ func (st *jobStore) start() {
 	})
 }
 
-// submit queues req, asked by client, as a new job and returns it, or an error when the store is full.
-// judge0Job is what a Judge0 submission adds to its job.
+// judge0Job is what a Judge0 submission adds to its job: what GET /submissions/{token} shows
+// of the request, the expected output (compared when done) and the language_id.
 type judge0Job struct {
-	expected   *string // the expected output, compared when done
-	languageID int     // the submission's language_id
+	Source     []byte  `json:"source,omitempty"`
+	Stdin      []byte  `json:"stdin,omitempty"`
+	Expected   *string `json:"expected,omitempty"`
+	LanguageID int     `json:"language_id"`
 }
 
 // jobCallback is where a done job is reported ("" for nowhere) and, when body is set, what is
 // sent (else the JobView).
 type jobCallback struct {
 	url  string
-	body func(*job) any
+	body func(jobRecord) any
 }
 
-func (st *jobStore) submit(client string, req executor.Request, callback jobCallback, j0 *judge0Job) (*job, error) {
+// storeTimeout bounds one call to the backend.
+const storeTimeout = 10 * time.Second
+
+// submit queues req, asked by client, as a new job and returns its record, or an error when
+// a pre hook refused it (the hooks run now, so that the client hears it at once), the server
+// holds too many jobs, or the store failed.
+func (st *jobStore) submit(ctx context.Context, client string, req executor.Request, callback jobCallback, j0 *judge0Job) (jobRecord, error) {
 	st.start()
-	now := time.Now()
-	j := &job{id: hooks.NewID(), client: client, req: req, callback: callback, created: now, state: JobQueued, done: make(chan struct{}), judge0: j0}
 	st.mu.Lock()
-	st.sweepLocked(now)
-	if len(st.jobs) >= st.max {
-		st.mu.Unlock()
-		return nil, fmt.Errorf("%w (the server keeps at most %d jobs; try again when some have ended)", executor.ErrBusy, st.max)
+	full := len(st.active) >= st.max
+	st.mu.Unlock()
+	if full {
+		return jobRecord{}, fmt.Errorf("%w (the server runs at most %d jobs at once; try again when some have ended)", executor.ErrBusy, st.max)
 	}
-	st.jobs[j.id] = j
+	id := hooks.NewID()
+	admitted, err := st.s.chain.Admit(hooks.WithClient(ctx, client), hooks.Job{ID: id, Client: client, Request: req})
+	if err != nil {
+		return jobRecord{}, err
+	}
+	j := &job{client: client, req: admitted.Request, admitted: admitted, callback: callback, done: make(chan struct{}),
+		rec: jobRecord{ID: id, State: JobQueued, Owner: st.self, Created: time.Now().UTC(), Judge0: j0}}
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	if err := st.back.create(ctx, j.rec); err != nil {
+		return jobRecord{}, err
+	}
+	st.mu.Lock()
+	if st.stopping {
+		st.mu.Unlock()
+		st.save(jobRecord{ID: j.rec.ID, State: JobDone, Owner: st.self, Created: j.rec.Created, Finished: time.Now().UTC(), Error: errStopped, Judge0: j0})
+		return jobRecord{}, fmt.Errorf("%w (the server is stopping)", executor.ErrBusy)
+	}
+	st.active[j.rec.ID] = j
 	st.queue = append(st.queue, j)
+	rec := j.rec
 	st.mu.Unlock()
 	select {
 	case st.wake <- struct{}{}:
 	default:
 	}
-	return j, nil
+	return rec, nil
+}
+
+// save writes rec to the backend, logging a failure (the job's client then sees its last state).
+func (st *jobStore) save(rec jobRecord) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := st.back.update(ctx, rec); err != nil {
+		st.s.log.Error("job store", "job", rec.ID, "state", rec.State, "err", err)
+	}
 }
 
 func (st *jobStore) work() {
@@ -146,13 +237,15 @@ func (st *jobStore) work() {
 	for {
 		st.mu.Lock()
 		var j *job
-		if len(st.queue) > 0 {
+		if len(st.queue) > 0 && !st.stopping {
 			j, st.queue = st.queue[0], st.queue[1:]
 		}
 		var ctx context.Context
+		var rec jobRecord
 		if j != nil {
 			ctx, j.cancel = context.WithCancel(context.Background())
-			j.state = JobRunning
+			j.rec.State = JobRunning
+			rec = j.rec
 		}
 		st.mu.Unlock()
 		if j == nil {
@@ -168,7 +261,9 @@ func (st *jobStore) work() {
 		case st.wake <- struct{}{}:
 		default:
 		}
-		res, err := st.s.run(hooks.WithID(hooks.WithClient(ctx, j.client), j.id), j.req, nil)
+		st.save(rec)
+		ctx = st.s.chain.Admitted(hooks.WithID(hooks.WithClient(ctx, j.client), rec.ID), j.admitted)
+		res, err := st.s.run(ctx, j.req, nil)
 		st.finish(j, res, err)
 	}
 }
@@ -178,96 +273,201 @@ func (st *jobStore) finish(j *job, res executor.Result, err error) {
 	if j.cancel != nil {
 		j.cancel()
 	}
-	if err == nil {
-		j.result = &res
-	} else {
-		j.err = err
+	switch {
+	case err == nil:
+		j.rec.Result = &res
+	case st.stopping && errors.Is(err, context.Canceled):
+		j.rec.Error = errStopped
+	default:
+		j.rec.Error = err.Error()
+		j.rec.Refused = errors.Is(err, executor.ErrRefused)
 	}
-	j.state, j.finished = JobDone, time.Now()
-	close(j.done)
-	view := j.viewLocked()
+	j.rec.State, j.rec.Finished = JobDone, time.Now().UTC()
+	rec := j.rec
 	st.mu.Unlock()
+	// The record is stored before the job leaves the active ones, so that a GET between the two
+	// finds it done either way.
+	st.save(rec)
+	st.mu.Lock()
+	delete(st.active, rec.ID)
+	st.mu.Unlock()
+	close(j.done)
 	if cb := j.callback; cb.url != "" {
 		go func() {
-			body := any(view)
+			body := any(rec.view())
 			if cb.body != nil {
-				body = cb.body(j)
+				body = cb.body(rec)
 			}
 			st.s.callback(cb.url, body)
 		}()
 	}
 }
 
-// get returns the job with id, or nil.
-func (st *jobStore) get(id string) *job {
+// get returns the record of job id, and false when there is no such job.
+func (st *jobStore) get(ctx context.Context, id string) (jobRecord, bool, error) {
 	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.sweepLocked(time.Now())
-	return st.jobs[id]
+	j := st.active[id]
+	var rec jobRecord
+	if j != nil {
+		rec = j.rec
+	}
+	st.mu.Unlock()
+	if j != nil {
+		return rec, true, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	return st.back.get(ctx, id)
 }
 
-// cancel stops the job: a queued one ends at once, a running one is killed. It reports whether
-// the job was there.
-func (st *jobStore) cancelJob(id string) bool {
+// jobPoll is how often wait reads the record of a job another server runs.
+const jobPoll = 250 * time.Millisecond
+
+// wait returns job id's record once it is done, ctx ended, or d passed.
+func (st *jobStore) wait(ctx context.Context, id string, d time.Duration) (jobRecord, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	for {
+		st.mu.Lock()
+		j := st.active[id]
+		st.mu.Unlock()
+		if j != nil {
+			select {
+			case <-j.done:
+			case <-ctx.Done():
+			}
+		}
+		rec, ok, err := st.get(context.WithoutCancel(ctx), id)
+		if err != nil || !ok || rec.State == JobDone || ctx.Err() != nil {
+			return rec, ok, err
+		}
+		if j == nil { // another server of the fleet runs it: look again soon
+			t := time.NewTimer(jobPoll)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+			}
+			t.Stop()
+		}
+	}
+}
+
+// errElsewhere: the job runs on another server of the fleet, which cannot be asked to stop it.
+var errElsewhere = errors.New("this job runs on another server of the fleet, which cannot be asked to cancel it now; try again, or wait for it to end")
+
+// cancelJob stops job id: a queued one ends at once, a running one is killed, one that another
+// server of the fleet runs is canceled there. It returns the job as it ended (waiting a few
+// seconds for a killed one), false when there is no such job, or errElsewhere.
+func (st *jobStore) cancelJob(ctx context.Context, id string) (jobRecord, bool, error) {
+	if !st.cancelHere(id) {
+		rec, ok, err := st.get(ctx, id)
+		if err != nil || !ok || rec.State == JobDone {
+			return rec, ok, err
+		}
+		sctx, cancel := context.WithTimeout(ctx, storeTimeout)
+		err = st.back.cancelElsewhere(sctx, id)
+		cancel()
+		if err != nil {
+			return rec, ok, err
+		}
+	}
+	return st.wait(ctx, id, 5*time.Second)
+}
+
+// cancelHere cancels job id if this server runs it, and reports whether it does.
+func (st *jobStore) cancelHere(id string) bool {
 	st.mu.Lock()
-	j := st.jobs[id]
+	j := st.active[id]
 	if j == nil {
 		st.mu.Unlock()
 		return false
 	}
-	switch j.state {
+	switch j.rec.State {
 	case JobQueued:
 		st.queue = slices.DeleteFunc(st.queue, func(q *job) bool { return q == j })
 		st.mu.Unlock()
 		st.finish(j, executor.Result{}, fmt.Errorf("the job was canceled before it ran: %w", context.Canceled))
-		return true
-	case JobRunning:
+	default:
 		j.cancel()
+		st.mu.Unlock()
 	}
-	st.mu.Unlock()
 	return true
 }
 
-// sweepLocked forgets jobs done more than ttl ago.
-func (st *jobStore) sweepLocked(now time.Time) {
-	for id, j := range st.jobs {
-		if j.state == JobDone && now.Sub(j.finished) > st.ttl {
-			delete(st.jobs, id)
-		}
-	}
-}
-
-// view is the job as its client sees it.
-func (st *jobStore) view(j *job) JobView {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return j.viewLocked()
-}
-
-func (j *job) viewLocked() JobView {
-	v := JobView{ID: j.id, State: j.state, Result: j.result, Created: j.created}
-	if j.state == JobDone {
-		f := j.finished
-		v.Finished = &f
-		if j.err != nil {
-			v.Error = j.err.Error()
-		}
-	}
-	return v
-}
-
-// close stops the workers and kills the running jobs; jobs still queued are dropped (they live
-// in memory only). It may be called more than once.
+// close ends the jobs: queued ones are done with errStopped, running ones are killed (and end
+// with it too), then the backend is let go. It may be called more than once.
 func (st *jobStore) close() {
-	st.closeOnce.Do(func() { close(st.quit) })
-	st.mu.Lock()
-	for _, j := range st.jobs {
-		if j.cancel != nil {
-			j.cancel()
+	st.closeOnce.Do(func() {
+		st.mu.Lock()
+		st.stopping = true
+		queued := st.queue
+		st.queue = nil
+		for _, j := range st.active {
+			if j.cancel != nil {
+				j.cancel()
+			}
+		}
+		st.mu.Unlock()
+		close(st.quit)
+		for _, j := range queued {
+			st.finish(j, executor.Result{}, context.Canceled)
+		}
+		st.wg.Wait()
+		st.back.close()
+	})
+}
+
+// memJobs keeps job records in this process's memory: a done job for ttl after it ended, and
+// at most max records at once.
+type memJobs struct {
+	ttl time.Duration
+	max int
+
+	mu   sync.Mutex
+	recs map[string]jobRecord
+}
+
+func newMemJobs(ttl time.Duration, max int) *memJobs {
+	return &memJobs{ttl: ttl, max: max, recs: map[string]jobRecord{}}
+}
+
+func (m *memJobs) create(_ context.Context, rec jobRecord) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sweepLocked(time.Now())
+	if len(m.recs) >= m.max {
+		return fmt.Errorf("%w (the server keeps at most %d jobs; try again when some have ended)", executor.ErrBusy, m.max)
+	}
+	m.recs[rec.ID] = rec
+	return nil
+}
+
+func (m *memJobs) update(_ context.Context, rec jobRecord) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.recs[rec.ID] = rec
+	return nil
+}
+
+func (m *memJobs) get(_ context.Context, id string) (jobRecord, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sweepLocked(time.Now())
+	rec, ok := m.recs[id]
+	return rec, ok, nil
+}
+
+func (m *memJobs) cancelElsewhere(context.Context, string) error { return errElsewhere }
+
+func (m *memJobs) close() {}
+
+// sweepLocked forgets jobs done more than ttl ago.
+func (m *memJobs) sweepLocked(now time.Time) {
+	for id, r := range m.recs {
+		if r.State == JobDone && now.Sub(r.Finished) > m.ttl {
+			delete(m.recs, id)
 		}
 	}
-	st.mu.Unlock()
-	st.wg.Wait()
 }
 
 // checkCallback says why a callback_url may not be called, or nil: it must be http(s) to a host
@@ -323,24 +523,3 @@ func (s *Server) callback(raw string, body any) {
 
 // maxJobWait bounds how long a request may wait for a job to end.
 const maxJobWait = 60 * time.Second
-
-// waitJob waits until j is done, the request ends, or d passed.
-func waitJob(r *http.Request, j *job, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-j.done:
-	case <-r.Context().Done():
-	case <-t.C:
-	}
-}
-
-// refusal returns the error of a done job that an operator's pre hook refused, or nil.
-func (st *jobStore) refusal(j *job) error {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if j.state == JobDone && errors.Is(j.err, executor.ErrRefused) {
-		return j.err
-	}
-	return nil
-}

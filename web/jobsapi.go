@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 )
 
@@ -22,26 +23,26 @@ func (s *Server) handleJobSubmit(w http.ResponseWriter, r *http.Request) {
 		writeDecodeError(w, r, err)
 		return
 	}
-	j, err := s.submitJob(r, jr)
+	rec, err := s.submitJob(r, jr)
 	if err != nil {
 		s.writeRunError(w, r, v1FieldError(err))
 		return
 	}
-	w.Header().Set("Location", "/api/v1/jobs/"+j.id)
-	writeJSON(w, http.StatusAccepted, s.jobs.view(j))
+	w.Header().Set("Location", "/api/v1/jobs/"+rec.ID)
+	writeJSON(w, http.StatusAccepted, rec.view())
 }
 
-func (s *Server) submitJob(r *http.Request, jr JobRequest) (*job, error) {
+func (s *Server) submitJob(r *http.Request, jr JobRequest) (jobRecord, error) {
 	if jr.CallbackURL != "" {
 		if err := s.checkCallback(jr.CallbackURL); err != nil {
-			return nil, err
+			return jobRecord{}, err
 		}
 	}
 	req, err := s.prepare(r.Context(), jr.RunRequest)
 	if err != nil {
-		return nil, err
+		return jobRecord{}, err
 	}
-	return s.jobs.submit(clientIP(r), req, jobCallback{url: jr.CallbackURL}, nil)
+	return s.jobs.submit(r.Context(), clientIP(r), req, jobCallback{url: jr.CallbackURL}, nil)
 }
 
 // handleJobBatch answers POST /api/v1/jobs/batch: {"jobs": [JobRequest…]} in, 202 {"jobs":
@@ -58,6 +59,9 @@ func (s *Server) handleJobBatch(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusBadRequest, "jobs", "jobs must hold 1 to 100 jobs")
 		return
 	}
+	if !s.chargeBatch(w, r, len(body.Jobs)) {
+		return
+	}
 	type entry struct {
 		*JobView
 		Error string `json:"error,omitempty"`
@@ -65,12 +69,12 @@ func (s *Server) handleJobBatch(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]entry, len(body.Jobs))
 	for i, jr := range body.Jobs {
-		j, err := s.submitJob(r, jr)
+		rec, err := s.submitJob(r, jr)
 		if err != nil {
 			out[i].Error = v1FieldError(err).Error()
 			continue
 		}
-		v := s.jobs.view(j)
+		v := rec.view()
 		out[i].JobView = &v
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"jobs": out})
@@ -79,25 +83,53 @@ func (s *Server) handleJobBatch(w http.ResponseWriter, r *http.Request) {
 // handleJobGet answers GET /api/v1/jobs/{id}; ?wait=true waits (up to 60 s, or until the client
 // leaves) for the job to be done.
 func (s *Server) handleJobGet(w http.ResponseWriter, r *http.Request) {
-	j := s.jobs.get(r.PathValue("id"))
-	if j == nil {
-		writeError(w, r, http.StatusNotFound, "id", "no job "+r.PathValue("id")+" here (jobs are kept for a while after they end, in this server's memory)")
-		return
-	}
+	id := r.PathValue("id")
+	var rec jobRecord
+	var ok bool
+	var err error
 	if r.URL.Query().Get("wait") == "true" {
-		waitJob(r, j, maxJobWait)
+		rec, ok, err = s.jobs.wait(r.Context(), id, maxJobWait)
+	} else {
+		rec, ok, err = s.jobs.get(r.Context(), id)
 	}
-	writeJSON(w, http.StatusOK, s.jobs.view(j))
+	switch {
+	case err != nil:
+		s.writeJobStoreError(w, r, err)
+	case !ok:
+		writeError(w, r, http.StatusNotFound, "id", "no job "+id+" here (jobs are kept for a while after they end; "+s.jobsKept()+")")
+	default:
+		writeJSON(w, http.StatusOK, rec.view())
+	}
 }
 
 // handleJobDelete answers DELETE /api/v1/jobs/{id}: the job is canceled (killed if it runs).
 func (s *Server) handleJobDelete(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if !s.jobs.cancelJob(id) {
+	rec, ok, err := s.jobs.cancelJob(r.Context(), id)
+	switch {
+	case err != nil:
+		s.writeJobStoreError(w, r, err)
+	case !ok:
 		writeError(w, r, http.StatusNotFound, "id", "no job "+id+" here")
+	default:
+		writeJSON(w, http.StatusOK, rec.view())
+	}
+}
+
+// jobsKept says where this server keeps its jobs, for a 404's sentence.
+func (s *Server) jobsKept() string {
+	if _, ok := s.jobs.back.(*kvJobs); ok {
+		return "in the fleet's key-value store"
+	}
+	return "in this server's memory, which a restart empties"
+}
+
+// writeJobStoreError answers a failure to read or change a job: 409 when another server of
+// the fleet runs it, 503 when the store did not answer (errJobStore wraps executor.ErrBusy).
+func (s *Server) writeJobStoreError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, errElsewhere) {
+		writeError(w, r, http.StatusConflict, "id", err.Error())
 		return
 	}
-	j := s.jobs.get(id)
-	waitJob(r, j, 5e9)
-	writeJSON(w, http.StatusOK, s.jobs.view(j))
+	s.writeRunError(w, r, err)
 }

@@ -104,9 +104,11 @@ func (s *Server) judge0RunError(w http.ResponseWriter, r *http.Request, err erro
 		judge0Error(w, http.StatusUnprocessableEntity, judge0Field(re.Field), re.Msg)
 	case errors.Is(err, executor.ErrRefused):
 		judge0Error(w, http.StatusForbidden, "", err.Error())
-	case errors.Is(err, executor.ErrBusy):
+	case errors.Is(err, executor.ErrBusy), errors.Is(err, errJobStore):
 		w.Header().Set("Retry-After", "1")
 		judge0Error(w, http.StatusServiceUnavailable, "", err.Error())
+	case errors.Is(err, errElsewhere):
+		judge0Error(w, http.StatusConflict, "", err.Error())
 	default:
 		s.writeRunError(w, r, err)
 	}
@@ -279,8 +281,8 @@ type judge0Answer map[string]any
 
 // judge0View builds the answer of job j, with the fields asked for (Judge0's default set when
 // fields is empty, everything for "*").
-func (s *Server) judge0View(base64Encoded bool, j *job, fields string) judge0Answer {
-	v := s.jobs.view(j)
+func (s *Server) judge0View(base64Encoded bool, rec jobRecord, fields string) judge0Answer {
+	v := rec.view()
 	enc := func(t string) any {
 		if t == "" {
 			return nil
@@ -296,12 +298,12 @@ func (s *Server) judge0View(base64Encoded bool, j *job, fields string) judge0Ans
 	all := judge0Answer{"token": v.ID, "status": statusByID(1), "stdout": nil, "stderr": nil,
 		"compile_output": nil, "message": nil, "exit_code": nil, "exit_signal": nil, "time": nil,
 		"wall_time": nil, "memory": nil, "created_at": v.Created.UTC().Format(time.RFC3339Nano), "finished_at": nil,
-		"source_code": enc(string(j.req.Files[0].Content)), "stdin": enc(string(j.req.Stdin)), "language_id": nil,
-		"expected_output": nil}
+		"source_code": nil, "stdin": nil, "language_id": nil, "expected_output": nil}
 	var expected *string
-	if j.judge0 != nil {
-		expected = j.judge0.expected
-		all["language_id"] = j.judge0.languageID
+	if j0 := rec.Judge0; j0 != nil {
+		expected = j0.Expected
+		all["language_id"] = j0.LanguageID
+		all["source_code"], all["stdin"] = enc(string(j0.Source)), enc(string(j0.Stdin))
 	}
 	if expected != nil {
 		all["expected_output"] = enc(*expected)

@@ -15,65 +15,73 @@ func (s *Server) handleJudge0Submit(w http.ResponseWriter, r *http.Request) {
 		writeDecodeError(w, r, err)
 		return
 	}
-	j, err := s.judge0Submit(r, sub)
+	rec, err := s.judge0Submit(r, sub)
 	if err != nil {
 		s.judge0RunError(w, r, err)
 		return
 	}
 	if queryBool(r, "wait") {
-		waitJob(r, j, maxJobWait)
-		// A refusal by an operator's pre hook answers as on the other run routes: 403 and its
-		// sentence (without wait, the polled submission says it: status 13 and the message).
-		if err := s.jobs.refusal(j); err != nil {
+		rec, _, err = s.jobs.wait(r.Context(), rec.ID, maxJobWait)
+		if err == nil {
+			// A refusal by an operator's pre hook answers as on the other run routes: 403 and
+			// its sentence.
+			err = rec.refusal()
+		}
+		if err != nil {
 			s.judge0RunError(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusCreated, s.judge0View(b64(r), j, r.URL.Query().Get("fields")))
+		writeJSON(w, http.StatusCreated, s.judge0View(b64(r), rec, r.URL.Query().Get("fields")))
 		return
 	}
-	writeJSON(w, http.StatusCreated, judge0Answer{"token": j.id})
+	writeJSON(w, http.StatusCreated, judge0Answer{"token": rec.ID})
 }
 
-func (s *Server) judge0Submit(r *http.Request, sub judge0Submission) (*job, error) {
+func (s *Server) judge0Submit(r *http.Request, sub judge0Submission) (jobRecord, error) {
 	callback := ""
 	if sub.CallbackURL != nil && *sub.CallbackURL != "" {
 		if err := s.checkCallback(*sub.CallbackURL); err != nil {
-			return nil, err
+			return jobRecord{}, err
 		}
 		callback = *sub.CallbackURL
 	}
 	req, expected, err := s.judge0Request(r, sub)
 	if err != nil {
-		return nil, err
+		return jobRecord{}, err
 	}
 	// Judge0 PUTs the submission to its callback_url as GET /submissions/{token} shows it, in
 	// the encoding it was sent in.
 	enc := b64(r)
-	body := func(j *job) any { return s.judge0View(enc, j, "") }
-	return s.jobs.submit(clientIP(r), req, jobCallback{callback, body}, &judge0Job{expected, *sub.LanguageID})
+	body := func(rec jobRecord) any { return s.judge0View(enc, rec, "") }
+	j0 := &judge0Job{Source: req.Files[0].Content, Stdin: req.Stdin, Expected: expected, LanguageID: *sub.LanguageID}
+	return s.jobs.submit(r.Context(), clientIP(r), req, jobCallback{callback, body}, j0)
 }
 
 // handleJudge0Get answers GET /judge0/submissions/{token}.
 func (s *Server) handleJudge0Get(w http.ResponseWriter, r *http.Request) {
-	j := s.jobs.get(r.PathValue("token"))
-	if j == nil {
+	rec, ok, err := s.jobs.get(r.Context(), r.PathValue("token"))
+	switch {
+	case err != nil:
+		s.judge0RunError(w, r, err)
+	case !ok:
 		judge0Error(w, http.StatusNotFound, "", "Not Found")
-		return
+	default:
+		writeJSON(w, http.StatusOK, s.judge0View(b64(r), rec, r.URL.Query().Get("fields")))
 	}
-	writeJSON(w, http.StatusOK, s.judge0View(b64(r), j, r.URL.Query().Get("fields")))
 }
 
 // handleJudge0Delete answers DELETE /judge0/submissions/{token}: the run is canceled (killed if
 // it runs) and the submission answered as it ended.
 func (s *Server) handleJudge0Delete(w http.ResponseWriter, r *http.Request) {
-	token := r.PathValue("token")
-	if !s.jobs.cancelJob(token) {
+	rec, ok, err := s.jobs.cancelJob(r.Context(), r.PathValue("token"))
+	switch {
+	case err != nil:
+		s.judge0RunError(w, r, err)
+	case !ok:
 		judge0Error(w, http.StatusNotFound, "", "Not Found")
-		return
+	default:
+		writeJSON(w, http.StatusOK, s.judge0View(b64(r), rec, r.URL.Query().Get("fields")))
 	}
-	j := s.jobs.get(token)
-	waitJob(r, j, 5e9)
-	writeJSON(w, http.StatusOK, s.judge0View(b64(r), j, r.URL.Query().Get("fields")))
 }
 
 // handleJudge0BatchSubmit answers POST /judge0/submissions/batch: {"submissions": [...]} in,
@@ -90,14 +98,17 @@ func (s *Server) handleJudge0BatchSubmit(w http.ResponseWriter, r *http.Request)
 		judge0Error(w, http.StatusUnprocessableEntity, "submissions", "give 1 to 100 submissions")
 		return
 	}
+	if !s.chargeBatch(w, r, len(body.Submissions)) {
+		return
+	}
 	out := make([]any, len(body.Submissions))
 	for i, sub := range body.Submissions {
-		j, err := s.judge0Submit(r, sub)
+		rec, err := s.judge0Submit(r, sub)
 		if err != nil {
 			out[i] = judge0ErrorBody(err)
 			continue
 		}
-		out[i] = judge0Answer{"token": j.id}
+		out[i] = judge0Answer{"token": rec.ID}
 	}
 	writeJSON(w, http.StatusCreated, out)
 }
@@ -112,8 +123,13 @@ func (s *Server) handleJudge0BatchGet(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]any, len(tokens))
 	for i, t := range tokens {
-		if j := s.jobs.get(strings.TrimSpace(t)); j != nil {
-			out[i] = s.judge0View(b64(r), j, r.URL.Query().Get("fields"))
+		rec, ok, err := s.jobs.get(r.Context(), strings.TrimSpace(t))
+		if err != nil {
+			s.judge0RunError(w, r, err)
+			return
+		}
+		if ok {
+			out[i] = s.judge0View(b64(r), rec, r.URL.Query().Get("fields"))
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"submissions": out})

@@ -150,6 +150,28 @@ func (s *Server) rateLimit(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// chargeBatch takes the runs of a batch of n beyond the one rateLimit took, all or none; when
+// the client has not that many left it answers 429 and returns false.
+func (s *Server) chargeBatch(w http.ResponseWriter, r *http.Request, n int) bool {
+	if s.limiter == nil || n <= 1 {
+		return true
+	}
+	wait, ok := s.limiter.allowN(clientIP(r), time.Now(), n-1)
+	if ok {
+		return true
+	}
+	if n > s.opts.Rate.N {
+		writeError(w, r, http.StatusTooManyRequests, "",
+			fmt.Sprintf("a batch of %d jobs counts as %d runs, more than this server lets one client start at once (%s); send smaller batches", n, n, s.opts.Rate))
+		return false
+	}
+	secs := int(wait/time.Second) + 1
+	w.Header().Set("Retry-After", fmt.Sprint(secs))
+	writeError(w, r, http.StatusTooManyRequests, "",
+		fmt.Sprintf("too many runs from %s: a batch of %d jobs counts as %d runs, at most %s; try again in %d s", clientIP(r), n, n, s.opts.Rate, secs))
+	return false
+}
+
 // clientIP is the request's peer address without the port. Proxies' X-Forwarded-For is not
 // trusted: a client could set it to dodge the rate limit.
 func clientIP(r *http.Request) string {

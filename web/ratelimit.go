@@ -31,6 +31,12 @@ func newRateLimiter(perPeriod int, period time.Duration) *rateLimiter {
 // allow takes a token for key at now. When none is left it returns false and how long until
 // one is.
 func (l *rateLimiter) allow(key string, now time.Time) (time.Duration, bool) {
+	return l.allowN(key, now, 1)
+}
+
+// allowN takes n tokens for key at now, or none: then it returns false and how long until n
+// are there (more than a period when n is more than the burst: never).
+func (l *rateLimiter) allowN(key string, now time.Time, n int) (time.Duration, bool) {
 	l.bucketsMu.Lock()
 	defer l.bucketsMu.Unlock()
 	l.sweep(now)
@@ -44,11 +50,11 @@ func (l *rateLimiter) allow(key string, now time.Time) (time.Duration, bool) {
 		b.tokens = min(l.burst, b.tokens+float64(elapsed)*rate)
 		b.last = now
 	}
-	if b.tokens >= 1 {
-		b.tokens--
+	if b.tokens >= float64(n) {
+		b.tokens -= float64(n)
 		return 0, true
 	}
-	return time.Duration((1 - b.tokens) / rate), false
+	return time.Duration((float64(n) - b.tokens) / rate), false
 }
 
 // sweep drops buckets that have refilled completely (they hold no information) once a period,

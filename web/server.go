@@ -57,7 +57,8 @@ type Options struct {
 	JobTTL  time.Duration
 	MaxJobs int
 	// Fleet, when the Executor runs jobs on a NATS fleet, reports its status on /api/v1/fleet
-	// and in /metrics.
+	// and in /metrics. When it can also open a bucket of the fleet's JetStream (a
+	// *fleet.Client does), the jobs live there instead of in memory (docs/jobs.md).
 	Fleet Fleet
 }
 
@@ -146,7 +147,8 @@ type Server struct {
 	doneMu  sync.Mutex
 	closed  bool
 
-	jobs *jobStore // asynchronous jobs (jobs.go)
+	jobs     *jobStore // asynchronous jobs (jobs.go)
+	instance string    // this server's id among the servers of a fleet (the owner of its jobs)
 }
 
 // New builds a Server around opts.Executor.
@@ -184,6 +186,7 @@ func New(opts Options) (*Server, error) {
 		log:      opts.Logger,
 		registry: prometheus.NewRegistry(),
 		done:     make(chan struct{}),
+		instance: hooks.NewID(),
 	}
 	if opts.Rate.N > 0 {
 		s.limiter = newRateLimiter(opts.Rate.N, opts.Rate.Per)
@@ -197,7 +200,23 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxJobs <= 0 {
 		opts.MaxJobs = DefaultMaxJobs
 	}
-	s.jobs = newJobStore(s, opts.JobTTL, opts.MaxJobs)
+	var back jobBackend = newMemJobs(opts.JobTTL, opts.MaxJobs)
+	if b, ok := opts.Fleet.(bucketOpener); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		bucket, err := b.OpenBucket(ctx, jobsBucket, opts.JobTTL)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("web: the fleet's job store: %w", err)
+		}
+		back = newKVJobs(bucket, s.instance, s.log)
+	}
+	s.jobs = newJobStore(s, back, s.instance, opts.MaxJobs)
+	if k, ok := back.(*kvJobs); ok {
+		if err := k.watchCancels(func(id string) { s.jobs.cancelHere(id) }); err != nil {
+			k.close()
+			return nil, fmt.Errorf("web: the fleet's job store: %w", err)
+		}
+	}
 	if opts.Fleet != nil {
 		s.registry.MustRegister(fleetCollector{opts.Fleet})
 	}

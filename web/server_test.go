@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -367,5 +368,26 @@ func TestRateOff(t *testing.T) {
 		if w := serve(s, newChunkedRequest("/api/v1/run", `{"language":"python","source":"out hi"}`)); w.Code != 200 {
 			t.Fatalf("run %d: status %d, want no limit", i, w.Code)
 		}
+	}
+}
+
+// TestRateLimitBatch: a batch of N jobs counts as N runs against --rate, all or none.
+func TestRateLimitBatch(t *testing.T) {
+	s := newTestServer(t, nil, Options{Rate: Rate{N: 3, Per: time.Minute}})
+	send := func(ip, target, body string) *httptest.ResponseRecorder {
+		req := newChunkedRequest(target, body)
+		req.RemoteAddr = ip + ":1234"
+		return serve(s, req)
+	}
+	two := `{"jobs":[{"language":"python","source":"out a"},{"language":"python","source":"out b"}]}`
+	if w := send("192.0.2.1", "/api/v1/jobs/batch", two); w.Code != http.StatusAccepted {
+		t.Fatalf("a batch of 2 within 3/min: %d %s", w.Code, w.Body)
+	}
+	if w := send("192.0.2.1", "/api/v1/jobs/batch", two); w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), "counts as 2 runs") {
+		t.Errorf("a second batch of 2 (1 run left): %d %s", w.Code, w.Body)
+	}
+	four := `{"submissions":[{"language_id":71,"source_code":"x"},{"language_id":71,"source_code":"x"},{"language_id":71,"source_code":"x"},{"language_id":71,"source_code":"x"}]}`
+	if w := send("192.0.2.2", "/judge0/submissions/batch", four); w.Code != http.StatusTooManyRequests || !strings.Contains(w.Body.String(), "send smaller batches") {
+		t.Errorf("a Judge0 batch of 4 under 3/min: %d %s", w.Code, w.Body)
 	}
 }

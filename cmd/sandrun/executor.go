@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/fleet"
@@ -17,9 +20,9 @@ import (
 )
 
 // executorCmd serves the local sandbox over TCP, or as a fleet worker with --nats (or both),
-// until SIGTERM or Ctrl-C, then shuts down gracefully: no new connections or runs, runs in
-// flight get --grace to finish, then are killed. A fleet worker hands its jobs back to the
-// queue at once instead.
+// until SIGTERM or Ctrl-C, then shuts down gracefully: no new connections, runs or jobs; runs
+// in flight get --grace to finish, then are killed. A fleet worker hands the jobs it must stop
+// back to the queue (a second signal does so at once), where another worker runs them.
 func executorCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("executor", flag.ContinueOnError)
 	var lf listenFlags
@@ -33,6 +36,9 @@ func executorCmd(ctx context.Context, args []string) error {
 	maxMsg := fs.String("max-message", "128MiB", "largest message a client may send (a request carries its sources and stdin in base64)")
 	natsURL := fs.String("nats", "", "join a fleet: pull jobs from NATS JetStream at nats://HOST:PORT[,nats://…] (TCP only with an explicit --listen)")
 	fleetQueue := fs.Int("fleet-queue", fleet.DefaultQueueMax, "with --nats: jobs the fleet's stream holds before submissions get \"busy\" (when this worker creates it)")
+	var only multiFlag
+	fs.Var(&only, "languages", "with --nats: pull jobs only for these languages (ids: python) and runtimes (javascript/bun), comma-separated or repeated (default: every runtime installed)")
+	insecure := fs.Bool("insecure-plaintext", false, insecurePlaintextUsage)
 	var nf natsFlags
 	nf.register(fs)
 	var cache cacheFlags
@@ -50,8 +56,8 @@ func executorCmd(ctx context.Context, args []string) error {
 	}
 	listenSet := false
 	fs.Visit(func(f *flag.Flag) { listenSet = listenSet || f.Name == "listen" })
-	if nf.set() && *natsURL == "" {
-		return usageError("the --nats-* flags need --nats nats://HOST:PORT")
+	if (nf.set() || len(only) > 0) && *natsURL == "" {
+		return usageError("the --nats-* flags and --languages need --nats nats://HOST:PORT")
 	}
 	if *fleetQueue < 1 {
 		return usageError("--fleet-queue must be at least 1")
@@ -103,21 +109,31 @@ func executorCmd(ctx context.Context, args []string) error {
 	if *natsURL != "" {
 		conn := nf.conn(*natsURL, "sandrun executor")
 		conn.QueueMax = *fleetQueue
-		w, err := fleet.NewWorker(ctx, fleet.WorkerOptions{Conn: conn, Executor: ex, Slots: *slots,
+		conn.InsecurePlaintext = *insecure
+		grace := lf.grace
+		if grace == 0 {
+			grace = -1 // hand back at once
+		}
+		w, err := fleet.NewWorker(ctx, fleet.WorkerOptions{Conn: conn, Executor: ex, Slots: *slots, Languages: only, Grace: grace,
 			Logf: func(format string, args ...any) { fmt.Fprintf(os.Stderr, "sandrun executor: "+format+"\n", args...) }})
 		if err != nil {
-			if strings.Contains(err.Error(), "want nats://") {
+			switch {
+			case strings.Contains(err.Error(), "want nats://"):
 				return usageError("--nats: %v", err)
+			case strings.Contains(err.Error(), "matches no runtime"):
+				return usageError("--languages: %v", err)
+			case strings.Contains(err.Error(), "refusing"):
+				return usageError("%v", err)
 			}
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "sandrun executor %s: fleet worker %s joining %s (%d slots; %d languages)\n",
-			executor.Version, w.ID(), *natsURL, w.Slots(), len(w.Languages()))
+		fmt.Fprintf(os.Stderr, "sandrun executor %s: fleet worker %s joining %s (%d slots; %d languages, %d runtimes)\n",
+			executor.Version, w.ID(), *natsURL, w.Slots(), len(w.Languages()), len(w.Runtimes()))
 		if !listenSet {
-			return w.Serve(ctx)
+			return serveWorker(ctx, w, lf.grace)
 		}
 		go func() {
-			if err := w.Serve(ctx); err != nil {
+			if err := serveWorker(ctx, w, lf.grace); err != nil {
 				fmt.Fprintf(os.Stderr, "sandrun executor: fleet worker: %v\n", err)
 			}
 		}()
@@ -148,3 +164,28 @@ func executorCmd(ctx context.Context, args []string) error {
 // defaultExecutorQueue is how many runs `sandrun executor` lets wait for a slot: as many as the
 // server takes in flight (remote.ServerOptions.MaxRuns), so that a burst queues.
 const defaultExecutorQueue = 512
+
+// serveWorker runs w until ctx ends, then drains it: the jobs running have grace to finish; a
+// second SIGTERM or Ctrl-C hands them back to the queue at once.
+func serveWorker(ctx context.Context, w *fleet.Worker, grace time.Duration) error {
+	served := make(chan error, 1)
+	go func() { served <- w.Serve(ctx) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Fprintf(os.Stderr, "sandrun executor: fleet worker %s draining: no new jobs; jobs running have %s to finish, then go back to the queue (signal again to hand them back now)\n", w.ID(), grace)
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(again)
+	for {
+		select {
+		case err := <-served:
+			fmt.Fprintf(os.Stderr, "sandrun executor: fleet worker %s stopped\n", w.ID())
+			return err
+		case <-again:
+			w.HandBack()
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sandrun/sandrun/executor/fleet"
+	"github.com/sandrun/sandrun/languages"
 )
 
 // fleetCmd prints the state of a fleet: its workers, the queue and the job totals.
@@ -20,6 +21,7 @@ func fleetCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("fleet", flag.ContinueOnError)
 	url := fs.String("nats", "", "the fleet's NATS servers, nats://HOST:PORT[,nats://HOST:PORT…] (required)")
 	asJSON := fs.Bool("json", false, "print the status as one JSON object")
+	insecure := fs.Bool("insecure-plaintext", false, insecurePlaintextUsage)
 	var nf natsFlags
 	nf.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -34,10 +36,15 @@ func fleetCmd(ctx context.Context, args []string) error {
 	if *url == "" {
 		return usageError("--nats is required, e.g. sandrun fleet --nats nats://127.0.0.1:4222")
 	}
-	c, err := fleet.Dial(ctx, fleet.ClientOptions{Conn: nf.conn(*url, "sandrun fleet")})
+	conn := nf.conn(*url, "sandrun fleet")
+	conn.InsecurePlaintext = *insecure
+	c, err := fleet.Dial(ctx, fleet.ClientOptions{Conn: conn})
 	if err != nil {
 		if strings.Contains(err.Error(), "want nats://") {
 			return usageError("--nats: %v", err)
+		}
+		if strings.Contains(err.Error(), "refusing") {
+			return usageError("%v", err)
 		}
 		return err
 	}
@@ -64,19 +71,43 @@ func printFleet(st fleet.Status) {
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "HOST\tWORKER\tSLOTS\tBUSY\tLANGUAGES\tVERSION\tLAST SEEN")
+	cat, _ := languages.Load()
 	for _, w := range st.Workers {
-		langs := make([]string, 0, len(w.Languages))
-		for id := range w.Languages {
-			langs = append(langs, id)
-		}
-		sort.Strings(langs)
+		langs := runtimeKeys(w, cat)
 		seen := time.Since(w.LastSeen).Round(time.Second).String() + " ago"
 		if !w.Live {
 			seen += " (gone)"
+		} else if w.Draining {
+			seen += " (draining)"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\n", w.Host, w.ID, w.Slots, w.Busy, summarize(langs), w.Version, seen)
 	}
 	tw.Flush()
+}
+
+// runtimeKeys names what a worker runs as the catalog keys them: "javascript" for a language's
+// default runtime, "javascript/bun" for another. A worker from before runtime routing lists
+// language ids only.
+func runtimeKeys(w fleet.WorkerInfo, cat *languages.Set) []string {
+	var out []string
+	if w.Runtimes == nil {
+		for id := range w.Languages {
+			out = append(out, id)
+		}
+	}
+	for id, rts := range w.Runtimes {
+		for rt := range rts {
+			key := id + "/" + rt
+			if cat != nil {
+				if l, ok := cat.ByKey(key); ok && l.Default() {
+					key = id
+				}
+			}
+			out = append(out, key)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // summarize shortens a long list of languages: "c, go, python … (+40)".

@@ -1,14 +1,22 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/fleet"
+	"github.com/sandrun/sandrun/internal/testcert"
 )
 
 // fleetEcho is a fleet worker's executor for the CLI test: python only, it prints the source.
@@ -85,5 +93,199 @@ func TestFleetCLI(t *testing.T) {
 	_, stderr, code = sandrunCLI(t, "", "run", "--executor", url, "--token-file", tok, py)
 	if code != 125 || !strings.Contains(stderr, "NATS unreachable") || time.Since(began) > 20*time.Second {
 		t.Errorf("NATS down: exit %d after %v, stderr %q; want 125 within seconds", code, time.Since(began), stderr)
+	}
+}
+
+// TestFleetFlagRules: a NATS token goes over plain TCP only to this machine (refused before any
+// dial, unless --insecure-plaintext), and --languages goes with --nats.
+func TestFleetFlagRules(t *testing.T) {
+	dir := t.TempDir()
+	tok := writeFile(t, dir, "nats.tok", "n4ts-s3cret-0123456789abcdef\n")
+	py := writeFile(t, dir, "hello.py", "print('hi')\n")
+	far := "nats://192.0.2.7:4222" // TEST-NET-1: never dialled
+	for _, args := range [][]string{
+		{"executor", "--nats", far, "--nats-token-file", tok},
+		{"fleet", "--nats", far, "--nats-token-file", tok},
+		{"run", "--executor", far, "--token-file", tok, py},
+	} {
+		if _, stderr, code := sandrunCLI(t, "", args...); code == 0 || !strings.Contains(stderr, "refusing to send the NATS token") || !strings.Contains(stderr, "--insecure-plaintext") {
+			t.Errorf("%v: exit %d, stderr %q; want the plaintext refusal", args, code, stderr)
+		}
+	}
+	if _, stderr, code := sandrunCLI(t, "", "executor", "--languages", "python"); code != 2 || !strings.Contains(stderr, "need --nats") {
+		t.Errorf("--languages without --nats: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestExecutorWorkerDrain: `sandrun executor --nats … --languages python/cpython` advertises
+// that runtime only; on SIGTERM it takes no new job, lets its running job finish where it runs (no restart),
+// and then exits 0.
+func TestExecutorWorkerDrain(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 is not installed")
+	}
+	emb, err := fleet.StartEmbedded(fleet.EmbeddedOptions{Listen: "127.0.0.1:0", StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emb.Close()
+	cmd := exec.Command(os.Args[0], "executor", "--nats", emb.URL(), "--languages", "python/cpython", "--slots", "1", "--grace", "3m")
+	cmd.Env = append(os.Environ(), "SANDRUN_CLI_TEST=1")
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	}()
+	c, err := fleet.Dial(context.Background(), fleet.ClientOptions{Conn: fleet.ConnOptions{URL: emb.URL()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	worker := func() (fleet.WorkerInfo, bool) {
+		st, err := c.Status(context.Background())
+		if err != nil || len(st.Workers) != 1 {
+			return fleet.WorkerInfo{}, false
+		}
+		return st.Workers[0], true
+	}
+	var w fleet.WorkerInfo
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); {
+		var ok bool
+		if w, ok = worker(); ok && w.Live {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(w.Runtimes) != 1 || len(w.Runtimes["python"]) != 1 || w.Runtimes["python"]["cpython"] == "" {
+		t.Fatalf("the worker pulls %v; want python (cpython) only\nstderr: %s", w.Runtimes, stderr.String())
+	}
+
+	feed := executor.NewStdinFeed()
+	defer feed.Close()
+	req := executor.Request{Language: "python", Files: []executor.File{{Name: "main.py", Content: []byte(
+		"import sys\nprint('started', flush=True)\nprint('got ' + sys.stdin.readline().strip(), flush=True)\n")}},
+		StdinStream: feed.Reader(), Limits: executor.Limits{WallTimeMs: 170000}}
+	started := make(chan struct{})
+	var once sync.Once
+	type end struct {
+		res      executor.Result
+		err      error
+		restarts int
+	}
+	done := make(chan end, 1)
+	go func() {
+		var e end
+		e.res, e.err = c.Run(context.Background(), req, func(ev executor.Event) {
+			if ev.Restart > 0 {
+				e.restarts++
+			}
+			if strings.Contains(string(ev.Data), "started") {
+				once.Do(func() { close(started) })
+			}
+		})
+		done <- e
+	}()
+	select {
+	case <-started:
+	case e := <-done:
+		t.Fatalf("the job ended before it read its input: %v %+v", e.err, e.res)
+	case <-time.After(120 * time.Second):
+		t.Fatal("the job did not start")
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline) && !w.Draining; {
+		time.Sleep(100 * time.Millisecond)
+		w, _ = worker()
+	}
+	if !w.Draining {
+		t.Fatalf("the worker did not show as draining after SIGTERM\nstderr: %s", stderr.String())
+	}
+	_ = feed.Feed([]byte("go\n"), true)
+	var e end
+	select {
+	case e = <-done:
+	case <-time.After(120 * time.Second):
+		t.Fatal("the running job did not finish on the draining worker")
+	}
+	if e.err != nil || e.res.Status != executor.StatusOK || e.res.Stdout != "started\ngot go\n" || e.restarts != 0 {
+		t.Errorf("the running job: %v, %s %q, %d restarts; want it finished where it ran", e.err, e.res.Status, e.res.Stdout, e.restarts)
+	}
+	select {
+	case err := <-exited:
+		exited <- err // for the deferred Kill's wait
+		if err != nil {
+			t.Errorf("the worker exited with %v; want 0\nstderr: %s", err, stderr.String())
+		}
+	case <-time.After(120 * time.Second):
+		t.Fatalf("the worker did not exit after its last job\nstderr: %s", stderr.String())
+	}
+	if s := stderr.String(); !strings.Contains(s, "draining") || !strings.Contains(s, "stopped") {
+		t.Errorf("stderr %q; want it to say it drains and stopped", s)
+	}
+}
+
+// TestServeNATSTLS: `serve --nats-listen` with --nats-tls-cert/--nats-tls-key serves NATS over
+// TLS only; its own worker (in-process) runs what `run --executor tls://…` submits over TLS
+// with the token, and `fleet` reads the status the same way.
+func TestServeNATSTLS(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 is not installed")
+	}
+	dir := t.TempDir()
+	ca, cert, key := testcert.Write(t, dir)
+	tok := writeFile(t, dir, "nats.tok", "n4ts-s3cret-0123456789abcdef\n")
+	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--log-format", "json",
+		"--nats-listen", "127.0.0.1:0", "--nats-store", t.TempDir(), "--nats-token-file", tok,
+		"--nats-tls-cert", cert, "--nats-tls-key", key)
+	cmd.Env = append(os.Environ(), "SANDRUN_CLI_TEST=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	lines := bufio.NewScanner(stderr)
+	url := ""
+	var log []string
+	for url == "" && lines.Scan() {
+		log = append(log, lines.Text())
+		if m := regexp.MustCompile(`"nats":"(tls://127\.0\.0\.1:\d+)"`).FindStringSubmatch(lines.Text()); m != nil {
+			url = m[1]
+		}
+	}
+	if url == "" {
+		t.Fatalf("serve never logged a tls:// NATS URL:\n%s", strings.Join(log, "\n"))
+	}
+	go func() { _, _ = io.Copy(io.Discard, stderr) }()
+
+	out := ""
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); { // until serve's own worker has joined
+		out, _, _ = sandrunCLI(t, "", "fleet", "--nats", url, "--nats-tls-ca", ca, "--nats-token-file", tok, "--json")
+		var st fleet.Status
+		if json.Unmarshal([]byte(out), &st) == nil && len(st.Workers) == 1 && st.Workers[0].Live {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(out, `"python"`) {
+		t.Fatalf("no worker with python in the fleet: %s", out)
+	}
+	py := writeFile(t, dir, "hello.py", "print('hi over tls')\n")
+	if out, stderr, code := sandrunCLI(t, "", "run", "--executor", url, "--tls-ca", ca, "--token-file", tok, py); code != 0 || out != "hi over tls\n" {
+		t.Errorf("run over TLS: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	plain := "nats://" + strings.TrimPrefix(url, "tls://")
+	if _, stderr, code := sandrunCLI(t, "", "run", "--executor", plain, "--token-file", tok, py); code != 125 {
+		t.Errorf("run in plain TCP to a TLS-only server: exit %d, stderr %q; want 125", code, stderr)
 	}
 }

@@ -105,8 +105,8 @@ type jobFlags struct {
 
 func (j *jobFlags) register(fs *flag.FlagSet) {
 	fs.Var(&j.callbackAllow, "callback-allow", "host (name or name:port) a job's callback_url may name (repeatable; default: none, so no callback is called)")
-	fs.DurationVar(&j.ttl, "job-ttl", web.DefaultJobTTL, "how long a finished job's result is kept in memory for GET /api/v1/jobs/{id}")
-	fs.IntVar(&j.max, "max-jobs", web.DefaultMaxJobs, "most jobs kept at once (queued, running and finished); past it a new job is refused as busy")
+	fs.DurationVar(&j.ttl, "job-ttl", web.DefaultJobTTL, "how long a finished job's result is kept for GET /api/v1/jobs/{id} (in memory, or in a fleet's JetStream)")
+	fs.IntVar(&j.max, "max-jobs", web.DefaultMaxJobs, "most jobs kept at once (queued, running and finished; in front of a fleet, queued and running here); past it a new job is refused as busy")
 }
 
 // apply checks the flags and puts them in opts.

@@ -67,12 +67,21 @@ func TestServeHooks(t *testing.T) {
 	if code != http.StatusForbidden || m["error"] != sentence {
 		t.Errorf("/judge0/submissions?wait=true with a refused source: %d %v, want 403 and the hook's sentence", code, m)
 	}
+	// Without wait, the pre hooks run when the job is submitted: the refusal is the answer.
+	code, m = postJSON(t, base+"/judge0/submissions", `{"language_id":71,"source_code":"print('forbidden')"}`)
+	if code != http.StatusForbidden || m["error"] != sentence {
+		t.Errorf("/judge0/submissions with a refused source: %d %v, want 403 and the hook's sentence", code, m)
+	}
+	code, m = postJSON(t, base+"/api/v1/jobs", `{"language":"python","source":"print('forbidden')"}`)
+	if code != http.StatusForbidden || m["error"] != sentence {
+		t.Errorf("/api/v1/jobs with a refused source: %d %v, want 403 and the hook's sentence", code, m)
+	}
 	code, m = postJSON(t, base+"/api/v1/run", `{"language":"python","source":"while True: pass"}`)
 	if code != http.StatusOK || m["status"] != "time_limit" || m["cpu_time_ms"].(float64) > 2000 {
 		t.Errorf("an endless loop under the hook's 300 ms CPU limit: %d %v, want time_limit", code, m)
 	}
 
-	// The post hooks run after the answers: the four jobs above reach the file in their own
+	// The post hooks run after the answers: the six jobs above reach the file in their own
 	// time. Wait for them, then for the burst's 100 (or the test's timeout).
 	readIDs := func(n int) []string {
 		for {
@@ -83,7 +92,7 @@ func TestServeHooks(t *testing.T) {
 			waitALittle()
 		}
 	}
-	before := len(readIDs(4))
+	before := len(readIDs(6))
 	var wg sync.WaitGroup
 	for range 100 {
 		wg.Add(1)

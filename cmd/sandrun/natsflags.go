@@ -15,8 +15,8 @@ func (n *natsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&n.creds, "nats-creds", "", "NATS credentials file (user JWT and seed) for a fleet")
 	fs.StringVar(&n.tokenFile, "nats-token-file", "", "file holding the NATS token of a fleet")
 	fs.StringVar(&n.tlsCA, "nats-tls-ca", "", "CA certificate (PEM) to verify the fleet's NATS servers over TLS")
-	fs.StringVar(&n.tlsCert, "nats-tls-cert", "", "client certificate (PEM) for NATS, with --nats-tls-key")
-	fs.StringVar(&n.tlsKey, "nats-tls-key", "", "client key (PEM) for NATS")
+	fs.StringVar(&n.tlsCert, "nats-tls-cert", "", "client certificate (PEM) for NATS, with --nats-tls-key; on serve --nats-listen, the embedded server's certificate (it then takes TLS only)")
+	fs.StringVar(&n.tlsKey, "nats-tls-key", "", "the key (PEM) of --nats-tls-cert")
 }
 
 // set reports whether any NATS flag was given.

@@ -63,4 +63,4 @@ func specUsage(err error) error {
 
 // insecurePlaintextUsage is the help of --insecure-plaintext, on every command that can reach
 // a remote executor.
-const insecurePlaintextUsage = "send the token over plain TCP to an executor off this machine (anyone on the network path could read it); default: refuse, use TLS (--tls-ca)"
+const insecurePlaintextUsage = "send the token over plain TCP to an executor or a NATS server off this machine (anyone on the network path could read it); default: refuse, use TLS (--tls-ca, --nats-tls-ca)"

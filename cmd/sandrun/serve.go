@@ -169,7 +169,12 @@ func startFleet(ctx context.Context, listen, store string, localWorker bool, que
 	if err := spec.CheckListen(listen, nf.tokenFile != "", "--nats-token-file"); err != nil {
 		return nil, nil, specUsage(err)
 	}
-	emb, err := fleet.StartEmbedded(fleet.EmbeddedOptions{Listen: listen, StoreDir: store, TokenFile: nf.tokenFile})
+	if nf.tlsCA != "" {
+		return nil, nil, usageError("--nats-tls-ca is for an external NATS server; the embedded one takes --nats-tls-cert and --nats-tls-key, its own certificate")
+	}
+	// --nats-tls-cert and --nats-tls-key are the embedded server's certificate: clients and
+	// workers must then come over TLS. serve's own client and worker connect in-process.
+	emb, err := fleet.StartEmbedded(fleet.EmbeddedOptions{Listen: listen, StoreDir: store, TokenFile: nf.tokenFile, TLSCert: nf.tlsCert, TLSKey: nf.tlsKey})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -186,7 +191,7 @@ func startFleet(ctx context.Context, listen, store string, localWorker bool, que
 		local = closer
 		go func() {
 			defer close(workerDone)
-			conn := nf.conn(emb.URL(), "sandrun serve worker")
+			conn := emb.Local(nf.conn("", "sandrun serve worker"))
 			conn.QueueMax = queue
 			w, err := fleet.NewWorker(wctx, fleet.WorkerOptions{Conn: conn, Executor: ex})
 			if err != nil {
@@ -199,7 +204,7 @@ func startFleet(ctx context.Context, listen, store string, localWorker bool, que
 	} else {
 		close(workerDone)
 	}
-	conn := nf.conn(emb.URL(), "sandrun serve")
+	conn := emb.Local(nf.conn("", "sandrun serve"))
 	conn.QueueMax = queue
 	c, err := fleet.Dial(ctx, fleet.ClientOptions{Conn: conn})
 	stop := func() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,6 +52,9 @@ func Dial(ctx context.Context, opts ClientOptions) (*Client, error) {
 		return nil, err
 	}
 	opts.Conn.URL = url
+	if err := opts.Conn.CheckPlaintext(); err != nil {
+		return nil, err
+	}
 	if opts.Conn.ConnectTimeout <= 0 {
 		opts.Conn.ConnectTimeout = 3 * time.Second
 	}
@@ -163,53 +167,129 @@ func (c *Client) Run(ctx context.Context, req executor.Request, onEvent func(exe
 	return c.RunJob(ctx, NewJobID(), req, onEvent)
 }
 
-// resolve finds the language id a job goes to, refusing at once a language no live worker has.
-func (c *Client) resolve(name string) (string, error) {
+// resolve finds the language id and runtime a job goes to, refusing at once one no live worker
+// has. A request naming no runtime (nor a runtime's alias, "bun") gets the language's default
+// runtime when a live worker has it, else the first of its runtimes that one has: the rule
+// of a single executor (executor.Request.Runtime), with the fleet's workers as the machine.
+func (c *Client) resolve(name, runtime string) (string, string, error) {
 	id := name
-	if l, ok := c.cat.Lookup(name); ok {
+	l, known := c.cat.Lookup(name)
+	if known {
 		id = l.ID
 	}
-	if c.has(id) {
-		return id, nil
-	}
-	if _, ok := c.cat.Lookup(name); !ok {
-		if name == "" {
-			return "", executor.Invalid("language", "no language given; run \"sandrun languages\" to list them")
+	have := c.runtimes(id)
+	if !known && len(have) == 0 {
+		if strings.TrimSpace(name) == "" {
+			return "", "", executor.Invalid("language", "no language given; run \"sandrun languages\" to list them")
 		}
-		return "", executor.Invalid("language", "unknown language %q; run \"sandrun languages\" to list them", name)
+		return "", "", executor.Invalid("language", "unknown language %q; run \"sandrun languages\" to list them", name)
 	}
-	return "", executor.Invalid("language", "no executor in the fleet has %s", id)
-}
-
-// has reports whether a live worker has language id.
-func (c *Client) has(id string) bool {
-	for _, w := range c.live() {
-		if _, ok := w.Languages[id]; ok {
-			return true
+	rt := ""
+	switch runtime = strings.TrimSpace(runtime); {
+	case runtime != "" && known:
+		r, ok := c.cat.Runtime(id, runtime)
+		if !ok {
+			var names []string
+			for _, r := range c.cat.Runtimes(id) {
+				names = append(names, r.Runtime)
+			}
+			return "", "", executor.Invalid("runtime", "%s has no runtime %q; its runtimes: %s", id, runtime, strings.Join(names, ", "))
 		}
+		rt = r.Runtime
+	case runtime != "":
+		rt = strings.ToLower(runtime)
+	case known && !l.Default():
+		rt = l.Runtime // an alias naming a runtime
 	}
-	return false
-}
-
-// Languages implements executor.Executor: every known language, available when a live worker
-// has it (with that worker's version).
-func (c *Client) Languages(ctx context.Context) ([]executor.LanguageInfo, error) {
-	have := map[string]string{}
-	for _, w := range c.live() {
-		for id, v := range w.Languages {
-			if have[id] == "" {
-				have[id] = v
+	if rt != "" {
+		if _, ok := have[rt]; ok {
+			return id, rt, nil
+		}
+		return "", "", c.missing(id, rt)
+	}
+	if known {
+		for _, r := range c.cat.Runtimes(id) {
+			if _, ok := have[r.Runtime]; ok {
+				return id, r.Runtime, nil
 			}
 		}
 	}
+	if len(have) > 0 { // runtimes the catalog does not know
+		names := make([]string, 0, len(have))
+		for r := range have {
+			names = append(names, r)
+		}
+		sort.Strings(names)
+		return id, names[0], nil
+	}
+	return "", "", c.missing(id, "")
+}
+
+// missing is the refusal of a language (and runtime) no live worker has.
+func (c *Client) missing(id, rt string) error {
+	what := id
+	if rt != "" {
+		what += " (" + rt + ")"
+	}
+	msg := "no executor in the fleet has " + what
+	for _, w := range c.live() {
+		if _, ok := w.Languages[id]; ok && w.Runtimes == nil {
+			msg += fmt.Sprintf("; worker %s runs sandrun %s, from before jobs were routed by runtime: upgrade it (docs/fleet.md)", w.ID, w.Version)
+			break
+		}
+	}
+	return executor.Invalid("language", "%s", msg)
+}
+
+// runtimes returns the runtimes of language id that live workers have, with a version of each.
+// Workers from before runtime routing (no Runtimes) are not counted: they take no job a
+// client of this version submits.
+func (c *Client) runtimes(id string) map[string]string {
+	out := map[string]string{}
+	for _, w := range c.live() {
+		for rt, v := range w.Runtimes[id] {
+			if out[rt] == "" {
+				out[rt] = v
+			}
+		}
+	}
+	return out
+}
+
+// has reports whether a live worker has runtime rt of language id.
+func (c *Client) has(id, rt string) bool {
+	_, ok := c.runtimes(id)[rt]
+	return ok
+}
+
+// Languages implements executor.Executor: every known language and its runtimes, each available
+// when a live worker has it (with that worker's version). Like a single executor's, a
+// language's Runtime, Version and Compiled describe the runtime a request without one gets.
+func (c *Client) Languages(ctx context.Context) ([]executor.LanguageInfo, error) {
 	out := make([]executor.LanguageInfo, 0, len(c.cat.All()))
 	for _, l := range c.cat.All() {
-		v, ok := have[l.ID]
+		have := c.runtimes(l.ID)
 		info := executor.LanguageInfo{
-			ID: l.ID, Name: l.Name, Version: v, Aliases: orEmpty(l.Aliases), Extensions: orEmpty(l.Extensions),
-			VSCodeID: l.VSCodeID, Compiled: l.Compiled(), Available: ok,
+			ID: l.ID, Name: l.Name, Aliases: orEmpty(l.Aliases), Extensions: orEmpty(l.Extensions),
+			VSCodeID: l.VSCodeID, Compiled: l.Compiled(), Runtime: l.Runtime,
 		}
-		if !ok {
+		picked := false
+		for _, r := range c.cat.Runtimes(l.ID) {
+			v, ok := have[r.Runtime]
+			ri := executor.RuntimeInfo{
+				Runtime: r.Runtime, Name: r.DisplayRuntime(), Version: v, Aliases: orEmpty(r.Aliases),
+				Default: r.Default(), Compiled: r.Compiled(), Available: ok,
+			}
+			if !ok {
+				ri.Missing = "no executor in the fleet has " + l.ID + " (" + r.Runtime + ")"
+			}
+			info.Runtimes = append(info.Runtimes, ri)
+			if ok && !picked {
+				picked = true
+				info.Name, info.Runtime, info.Version, info.Compiled, info.Available = r.Name, r.Runtime, v, r.Compiled(), true
+			}
+		}
+		if !picked {
 			info.Missing = "no executor in the fleet has " + l.ID
 		}
 		out = append(out, info)

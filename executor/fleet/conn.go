@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -38,6 +39,43 @@ type ConnOptions struct {
 	// Replicas of the stream and buckets when this connection creates them; 0 means 3 when
 	// the server is part of a cluster of 3 or more, else 1.
 	Replicas int
+	// InsecurePlaintext lets a token or credentials go over plain TCP to a NATS server off
+	// this machine (see CheckPlaintext). Front ends take it from their own command line.
+	InsecurePlaintext bool
+
+	inProcess *server.Server // set by Embedded.Local: connect within this process
+}
+
+// CheckPlaintext refuses what the TCP executor's client refuses too: a token (or credentials)
+// sent in the clear to a server off this machine, where anyone on the network path could read
+// it and run code on the fleet. TLS (tls:// URLs, --nats-tls-ca or a client certificate), a
+// loopback host (127.0.0.0/8, ::1, localhost), an in-process connection or InsecurePlaintext
+// lets it through. Dial and NewWorker check it before they connect.
+func (o ConnOptions) CheckPlaintext() error {
+	if o.TokenFile == "" && o.CredsFile == "" || o.inProcess != nil || o.InsecurePlaintext || o.TLSCA != "" || o.TLSCert != "" {
+		return nil
+	}
+	for _, u := range strings.Split(o.URL, ",") {
+		u = strings.TrimSpace(u)
+		if u == "" || strings.HasPrefix(u, "tls://") {
+			continue
+		}
+		host, _, _ := net.SplitHostPort(strings.TrimPrefix(u, "nats://"))
+		if !isLoopback(host) {
+			return fmt.Errorf("fleet: refusing to send the NATS token or credentials to %s over plain TCP: anyone on the network path could read them and run code on the fleet; give the NATS server a certificate (sandrun serve --nats-tls-cert/--nats-tls-key) and pass --nats-tls-ca here (or a tls:// URL), or pass --insecure-plaintext if this network is trusted", u)
+		}
+	}
+	return nil
+}
+
+// isLoopback reports whether host is "localhost" or a loopback IP address. Other names are not
+// resolved: what they resolve to may change.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // CheckURL reports whether u names a fleet's NATS servers: nats:// (or tls://) HOST:PORT URLs,
@@ -71,6 +109,9 @@ func parseURL(u string) (string, error) {
 // natsOptions turns ConnOptions into nats.go options (auth, TLS, name).
 func (o ConnOptions) natsOptions() ([]nats.Option, error) {
 	opts := []nats.Option{nats.Name(o.Name)}
+	if o.inProcess != nil {
+		opts = append(opts, nats.InProcessServer(o.inProcess))
+	}
 	if o.CredsFile != "" {
 		if _, err := os.Stat(o.CredsFile); err != nil {
 			return nil, fmt.Errorf("fleet: credentials file: %w", err)
@@ -112,13 +153,7 @@ func ensure(ctx context.Context, nc *nats.Conn, o ConnOptions) (*setup, error) {
 	if err != nil {
 		return nil, err
 	}
-	replicas := o.Replicas
-	if replicas <= 0 {
-		replicas = 1
-		if n := len(nc.Servers()); n >= 3 {
-			replicas = 3
-		}
-	}
+	replicas := replicasOf(nc, o)
 	qmax := o.QueueMax
 	if qmax <= 0 {
 		qmax = DefaultQueueMax
@@ -161,6 +196,17 @@ func ensure(ctx context.Context, nc *nats.Conn, o ConnOptions) (*setup, error) {
 		return nil, fmt.Errorf("fleet: bucket %s: %w", BlobsBucket, err)
 	}
 	return s, nil
+}
+
+// replicasOf is how many replicas the streams and buckets this connection creates get.
+func replicasOf(nc *nats.Conn, o ConnOptions) int {
+	if o.Replicas > 0 {
+		return o.Replicas
+	}
+	if len(nc.Servers()) >= 3 {
+		return 3
+	}
+	return 1
 }
 
 func ensureKV(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -19,6 +20,9 @@ type EmbeddedOptions struct {
 	Listen    string // HOST:PORT for clients and workers
 	StoreDir  string // JetStream store; default DefaultStoreDir()
 	TokenFile string // when set, clients and workers must present this token
+	// TLSCert and TLSKey, both set, are the server's certificate and key (PEM): clients and
+	// workers must then connect over TLS (a tls:// URL or --nats-tls-ca).
+	TLSCert, TLSKey string
 	// MaxPayload is the largest message; default 8 MiB (larger Results go to the blob store).
 	MaxPayload int32
 }
@@ -73,6 +77,15 @@ func StartEmbedded(opts EmbeddedOptions) (*Embedded, error) {
 			return nil, fmt.Errorf("fleet: %w", err)
 		}
 	}
+	if opts.TLSCert != "" || opts.TLSKey != "" {
+		if opts.TLSCert == "" || opts.TLSKey == "" {
+			return nil, errors.New("fleet: the NATS server's TLS needs both --nats-tls-cert and --nats-tls-key (PEM files)")
+		}
+		if sopts.TLSConfig, err = remote.ServerTLS(opts.TLSCert, opts.TLSKey); err != nil {
+			return nil, fmt.Errorf("fleet: NATS server: %w", err)
+		}
+		sopts.TLS, sopts.TLSTimeout = true, 5
+	}
 	srv, err := server.NewServer(sopts)
 	if err != nil {
 		return nil, fmt.Errorf("fleet: NATS server: %w", err)
@@ -83,16 +96,27 @@ func StartEmbedded(opts EmbeddedOptions) (*Embedded, error) {
 		return nil, errors.New("fleet: the embedded NATS server did not start within 30s (is " + opts.Listen + " free?)")
 	}
 	u := srv.ClientURL()
-	if port == 0 {
-		if a, ok := srv.Addr().(*net.TCPAddr); ok {
-			u = "nats://" + net.JoinHostPort(host, strconv.Itoa(a.Port))
+	if a, ok := srv.Addr().(*net.TCPAddr); ok {
+		scheme := "nats://"
+		if sopts.TLSConfig != nil {
+			scheme = "tls://"
 		}
+		u = scheme + net.JoinHostPort(host, strconv.Itoa(a.Port))
 	}
 	return &Embedded{srv: srv, url: u}, nil
 }
 
-// URL is where clients and workers reach the server (nats://HOST:PORT).
+// URL is where clients and workers reach the server: nats://HOST:PORT, or tls://HOST:PORT when
+// it has a certificate.
 func (e *Embedded) URL() string { return e.url }
+
+// Local returns o (its auth) made to reach the server within this process, as the client and
+// worker of `serve --nats-listen` do: no network, so no TLS and no plaintext rule.
+func (e *Embedded) Local(o ConnOptions) ConnOptions {
+	o.URL, o.inProcess = "nats://"+strings.TrimPrefix(strings.TrimPrefix(e.url, "tls://"), "nats://"), e.srv
+	o.TLSCA, o.TLSCert, o.TLSKey = "", "", ""
+	return o
+}
 
 // Close stops the server.
 func (e *Embedded) Close() error {

@@ -22,9 +22,10 @@ import (
 //	gate       tell the test it started (fake.started) and wait until fake.gate is closed
 //	readline   read a line of stdin and print "got LINE"
 //	who        print the fake's name
+//	runtime    print the runtime the request names
 type fake struct {
 	name    string
-	langs   []string
+	langs   []string    // language ids (any runtime) and runtime keys ("javascript/bun")
 	started chan string // job scripts that reached "block" or "gate"
 	gate    chan struct{}
 
@@ -33,12 +34,12 @@ type fake struct {
 }
 
 func newFake(name string, langs ...string) *fake {
-	return &fake{name: name, langs: langs, started: make(chan string, 16), gate: make(chan struct{}), runs: map[string]int{}}
+	return &fake{name: name, langs: langs, started: make(chan string, 16), runs: map[string]int{}, gate: make(chan struct{})}
 }
 
 func (f *fake) Run(ctx context.Context, req executor.Request, onEvent func(executor.Event)) (executor.Result, error) {
-	if !contains(f.langs, req.Language) {
-		return executor.Result{}, executor.Invalid("language", "%s is not installed on this executor", req.Language)
+	if !contains(f.langs, req.Language) && !contains(f.langs, req.Language+"/"+req.Runtime) {
+		return executor.Result{}, executor.Invalid("language", "%s (%s) is not installed on this executor", req.Language, req.Runtime)
 	}
 	script := string(req.Files[0].Content)
 	f.mu.Lock()
@@ -64,6 +65,8 @@ func (f *fake) Run(ctx context.Context, req executor.Request, onEvent func(execu
 			emit(arg + "\n")
 		case "who":
 			emit(f.name + "\n")
+		case "runtime":
+			emit(req.Runtime + "\n")
 		case "sleep":
 			d, _ := time.ParseDuration(arg)
 			select {
@@ -96,8 +99,17 @@ func (f *fake) Run(ctx context.Context, req executor.Request, onEvent func(execu
 
 func (f *fake) Languages(context.Context) ([]executor.LanguageInfo, error) {
 	var out []executor.LanguageInfo
+	index := map[string]int{}
 	for _, l := range f.langs {
-		out = append(out, executor.LanguageInfo{ID: l, Version: "1.0", Available: true})
+		id, rt, ok := strings.Cut(l, "/")
+		i, seen := index[id]
+		if !seen {
+			i, index[id] = len(out), len(out)
+			out = append(out, executor.LanguageInfo{ID: id, Version: "1.0", Available: true})
+		}
+		if ok { // a runtime key: list the runtimes, as the local executor does
+			out[i].Runtimes = append(out[i].Runtimes, executor.RuntimeInfo{Runtime: rt, Version: "1.0-" + rt, Available: true})
+		}
 	}
 	return out, nil
 }
@@ -126,7 +138,17 @@ func startServer(t *testing.T) *Embedded {
 // startWorker runs a worker over ex until the test ends (or the returned stop is called).
 func startWorker(t *testing.T, url string, ex executor.Executor, slots int) (*Worker, func()) {
 	t.Helper()
-	w, err := NewWorker(context.Background(), WorkerOptions{Conn: ConnOptions{URL: url}, Executor: ex, Slots: slots, Host: "test"})
+	return startWorkerWith(t, WorkerOptions{Conn: ConnOptions{URL: url}, Executor: ex, Slots: slots})
+}
+
+// startWorkerWith runs a worker with opts until the test ends (or the returned stop is called,
+// which returns when the worker has drained).
+func startWorkerWith(t *testing.T, opts WorkerOptions) (*Worker, func()) {
+	t.Helper()
+	if opts.Host == "" {
+		opts.Host = "test"
+	}
+	w, err := NewWorker(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

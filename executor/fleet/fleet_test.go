@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/sandrun/sandrun/executor"
 )
 
@@ -459,5 +461,101 @@ func TestWorkerKilled9(t *testing.T) {
 	}
 	if restarts.Load() != 1 {
 		t.Errorf("%d restart events, want 1", restarts.Load())
+	}
+}
+
+// TestRuntimeRouting: workers pull per runtime. A job naming a runtime (or an alias of one)
+// goes only to a worker that has it; a job naming none gets the language's default runtime
+// while a worker has it, else another installed one; one nobody has is refused with the
+// runtime in the sentence.
+func TestRuntimeRouting(t *testing.T) {
+	srv := startServer(t)
+	startWorker(t, srv.URL(), newFake("node-only", "javascript/node", "python"), 2)
+	bunW, _ := startWorker(t, srv.URL(), newFake("bun-only", "javascript/bun"), 2)
+	if got := strings.Join(bunW.Runtimes(), " "); got != "javascript/bun" {
+		t.Errorf("the bun worker pulls %q", got)
+	}
+	c := dial(t, srv.URL())
+	waitLive(t, c, 2)
+	bun := script("javascript", "who", "runtime")
+	bun.Runtime = "bun"
+	for i := 0; i < 6; i++ {
+		if res := runOK(t, c, bun); res.Stdout != "bun-only\nbun\n" {
+			t.Errorf("a bun job ran as %q; want on the bun worker", res.Stdout)
+		}
+		if res := runOK(t, c, script("bun", "who", "runtime")); res.Stdout != "bun-only\nbun\n" { // an alias naming the runtime
+			t.Errorf("a job for \"bun\" ran as %q", res.Stdout)
+		}
+		if res := runOK(t, c, script("js", "who", "runtime")); res.Stdout != "node-only\nnode\n" { // the default runtime
+			t.Errorf("a javascript job with no runtime ran as %q; want node on the node worker", res.Stdout)
+		}
+	}
+	deno := script("javascript", "who")
+	deno.Runtime = "deno"
+	_, err := c.Run(context.Background(), deno, nil)
+	var re *executor.RequestError
+	if !errors.As(err, &re) || re.Field != "language" || !strings.Contains(re.Msg, "no executor in the fleet has javascript (deno)") {
+		t.Errorf("deno: %v; want \"no executor in the fleet has javascript (deno)\"", err)
+	}
+	deno.Runtime = "spidermonkey"
+	if _, err := c.Run(context.Background(), deno, nil); !errors.As(err, &re) || re.Field != "runtime" {
+		t.Errorf("an unknown runtime: %v; want a RequestError on runtime", err)
+	}
+	langs, err := c.Languages(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range langs {
+		if l.ID != "javascript" {
+			continue
+		}
+		avail := map[string]bool{}
+		for _, r := range l.Runtimes {
+			avail[r.Runtime] = r.Available
+		}
+		if !l.Available || l.Runtime != "node" || !avail["node"] || !avail["bun"] || avail["deno"] {
+			t.Errorf("Languages: javascript %+v", l)
+		}
+	}
+	st, err := c.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range st.Workers {
+		if w.ID == bunW.ID() && (len(w.Runtimes) != 1 || w.Runtimes["javascript"]["bun"] == "") {
+			t.Errorf("status of the bun worker: runtimes %v", w.Runtimes)
+		}
+	}
+}
+
+// TestDefaultRuntimeElsewhere: with no worker having the language's default runtime, a job
+// naming no runtime runs on one that has another of its runtimes.
+func TestDefaultRuntimeElsewhere(t *testing.T) {
+	srv := startServer(t)
+	startWorker(t, srv.URL(), newFake("bun-only", "javascript/bun"), 1)
+	c := dial(t, srv.URL())
+	waitLive(t, c, 1)
+	if res := runOK(t, c, script("javascript", "runtime")); res.Stdout != "bun\n" {
+		t.Errorf("a javascript job with no runtime ran as %q; want bun", res.Stdout)
+	}
+}
+
+// TestLegacyJobs: a job published the way clients before runtime routing did (on the
+// language's subject) still runs on a worker of this version, so that a fleet can be upgraded
+// one machine at a time.
+func TestLegacyJobs(t *testing.T) {
+	srv := startServer(t)
+	startWorker(t, srv.URL(), newFake("w", "python"), 1)
+	c := dial(t, srv.URL())
+	waitLive(t, c, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	j := job{ID: "legacy-1", Request: script("python", "out from an old client")}
+	if _, err := c.s.js.Publish(ctx, legacySubject("python"), marshal(j), jetstream.WithMsgID(j.ID)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Result(ctx, j.ID)
+	if err != nil || res.Stdout != "from an old client\n" {
+		t.Fatalf("Result: %v %+v", err, res)
 	}
 }

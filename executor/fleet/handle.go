@@ -16,9 +16,13 @@ import (
 	"github.com/sandrun/sandrun/executor"
 )
 
-// handle runs one delivery of a job and records its outcome, once per job id.
+// handle runs one delivery of a job and records its outcome, once per job id. The run goes on
+// until it ends, the client cancels it, or the worker's grace is over (w.runCtx).
 // release frees the job's slot (it may be called more than once).
-func (w *Worker) handle(ctx context.Context, nc *nats.Conn, s *setup, msg jetstream.Msg, release func()) {
+func (w *Worker) handle(nc *nats.Conn, s *setup, msg jetstream.Msg, release func()) {
+	// The bookkeeping outlives the worker's stop: a job that ends during the drain has its
+	// Result recorded. The JetStream calls bound themselves (their default timeout).
+	ctx := context.Background()
 	var j job
 	if err := json.Unmarshal(msg.Data(), &j); err != nil || j.ID == "" {
 		_ = msg.TermWithReason("not a sandrun job")
@@ -28,6 +32,7 @@ func (w *Worker) handle(ctx context.Context, nc *nats.Conn, s *setup, msg jetstr
 	if md, err := msg.Metadata(); err == nil {
 		attempt = int(md.NumDelivered)
 	}
+	tries := attempt // deliveries that ran the job, or whose worker died
 	if attempt > 1 {
 		w.redelivered.Add(1)
 		// The previous attempt may have recorded its outcome and died before its ack.
@@ -35,8 +40,9 @@ func (w *Worker) handle(ctx context.Context, nc *nats.Conn, s *setup, msg jetstr
 			_ = msg.Ack()
 			return
 		}
+		tries -= w.handedBack(ctx, j.ID)
 	}
-	if attempt > MaxTries {
+	if tries > MaxTries {
 		w.failed.Add(1)
 		res := executor.Result{
 			Language: j.Request.Language, Status: executor.StatusInternalError,
@@ -47,7 +53,7 @@ func (w *Worker) handle(ctx context.Context, nc *nats.Conn, s *setup, msg jetstr
 		return
 	}
 
-	runCtx, cancel := context.WithCancel(ctx)
+	runCtx, cancel := context.WithCancel(w.runCtx)
 	defer cancel()
 	var canceled atomic.Bool
 	var cancelReply atomic.Value
@@ -98,9 +104,6 @@ func (w *Worker) handle(ctx context.Context, nc *nats.Conn, s *setup, msg jetstr
 	switch {
 	case w.abandoned():
 		return
-	case ctx.Err() != nil: // the worker is stopping: hand the job back at once
-		_ = msg.Nak()
-		return
 	case canceled.Load(): // the client canceled: nobody waits for a Result
 		_ = msg.Term()
 		release()
@@ -110,8 +113,12 @@ func (w *Worker) handle(ctx context.Context, nc *nats.Conn, s *setup, msg jetstr
 		}
 		return
 	}
+	if err != nil && w.runCtx.Err() != nil { // the worker's grace is over: another worker runs it
+		w.handBack(msg, j.ID, 0)
+		return
+	}
 	if errors.Is(err, executor.ErrBusy) {
-		_ = msg.NakWithDelay(time.Second)
+		w.handBack(msg, j.ID, time.Second)
 		return
 	}
 	o := outcome{Result: &res}

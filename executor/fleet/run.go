@@ -29,12 +29,12 @@ func (c *Client) RunJob(ctx context.Context, id string, req executor.Request, on
 	if id == "" || len(id) > 64 || sanitize(id) != id {
 		return executor.Result{}, executor.Invalid("id", "job id %q: use 1 to 64 letters, digits, '-' and '_'", id)
 	}
-	lang, err := c.resolve(req.Language)
+	lang, rt, err := c.resolve(req.Language, req.Runtime)
 	if err != nil {
 		return executor.Result{}, err
 	}
 	stdin := req.StdinStream
-	req.Language = lang
+	req.Language, req.Runtime = lang, rt
 	j := job{ID: id, Request: req, Interactive: stdin != nil}
 	data := marshal(j)
 	if int64(len(data)) > c.nc.MaxPayload()-1024 {
@@ -47,7 +47,7 @@ func (c *Client) RunJob(ctx context.Context, id string, req executor.Request, on
 		return executor.Result{}, fmt.Errorf("fleet: %v: %w", err, ErrUnreachable)
 	}
 	defer func() { _ = sub.Unsubscribe() }()
-	seq, err := c.publish(ctx, lang, id, data)
+	seq, err := c.publish(ctx, jobSubject(lang, rt), id, data)
 	if err != nil {
 		return executor.Result{}, err
 	}
@@ -123,8 +123,8 @@ func (c *Client) RunJob(ctx context.Context, id string, req executor.Request, on
 				continue
 			}
 			lostSince = time.Time{}
-			// A queued job whose language no live worker has any more would wait forever.
-			if attempt == 0 && !c.has(lang) {
+			// A queued job whose runtime no live worker has any more would wait forever.
+			if attempt == 0 && !c.has(lang, rt) {
 				if orphanSince.IsZero() {
 					orphanSince = time.Now()
 				} else if time.Since(orphanSince) > liveWithin {
@@ -132,7 +132,7 @@ func (c *Client) RunJob(ctx context.Context, id string, req executor.Request, on
 					err := c.s.stream.DeleteMsg(dctx, seq)
 					cancel()
 					if err == nil {
-						return executor.Result{}, fmt.Errorf("fleet: job %s: no executor in the fleet has %s any more (the workers that had it left); try again when one joins: %w", id, lang, executor.ErrBusy)
+						return executor.Result{}, fmt.Errorf("fleet: job %s: no executor in the fleet has %s (%s) any more (the workers that had it left); try again when one joins: %w", id, lang, rt, executor.ErrBusy)
 					}
 				}
 			} else {
@@ -154,11 +154,11 @@ func (c *Client) RunJob(ctx context.Context, id string, req executor.Request, on
 
 // publish submits the job, retrying a lost answer with the same id (the stream drops the
 // repeat), and returns its stream sequence.
-func (c *Client) publish(ctx context.Context, lang, id string, data []byte) (uint64, error) {
+func (c *Client) publish(ctx context.Context, subject, id string, data []byte) (uint64, error) {
 	var last error
 	for try := 0; try < 3; try++ {
 		pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		ack, err := c.s.js.Publish(pctx, jobSubject(lang), data, jetstream.WithMsgID(id), jetstream.WithExpectStream(StreamName))
+		ack, err := c.s.js.Publish(pctx, subject, data, jetstream.WithMsgID(id), jetstream.WithExpectStream(StreamName))
 		cancel()
 		if err == nil {
 			return ack.Sequence, nil

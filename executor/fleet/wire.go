@@ -15,26 +15,32 @@ import (
 	"github.com/sandrun/sandrun/executor"
 )
 
-// Names in NATS. A job for language L is published on jobSubject(L) into the stream
-// StreamName; the workers that have L share the durable consumer consumerName(L).
+// Names in NATS. A job for runtime R of language L is published on jobSubject(L, R) into the
+// stream StreamName; the workers that have that runtime share the durable consumer
+// consumerName(L, R). Clients before runtime routing published on legacySubject(L), which
+// workers still drain (legacy.go).
 const (
-	StreamName     = "SANDRUN_JOBS"
-	ResultsBucket  = "sandrun_results"
-	WorkersBucket  = "sandrun_workers"
-	BlobsBucket    = "sandrun_blobs"
-	subjectJobs    = "sandrun.job."
-	subjectOut     = "sandrun.out."    // + job id: start, output and result messages of a job
-	subjectIn      = "sandrun.in."     // + job id + "." + attempt: interactive stdin
-	subjectCancel  = "sandrun.cancel." // + job id
-	headerKind     = "Sandrun-Kind"    // on out messages: kindStart, kindEvent, kindResult
-	headerAttempt  = "Sandrun-Attempt"
-	headerStage    = "Sandrun-Stage"
-	headerStream   = "Sandrun-Stream"
-	headerEOF      = "Sandrun-Eof" // on stdin messages: the input ended
-	kindStart      = "start"
-	kindEvent      = "event"
-	kindResult     = "result"
-	consumerPrefix = "lang_"
+	StreamName    = "SANDRUN_JOBS"
+	ResultsBucket = "sandrun_results"
+	WorkersBucket = "sandrun_workers"
+	BlobsBucket   = "sandrun_blobs"
+	// HandbacksBucket counts, per job id, the deliveries a live worker gave back (stopping,
+	// or its executor busy): they do not count as tries.
+	HandbacksBucket = "sandrun_handbacks"
+	subjectJobs     = "sandrun.job."
+	subjectOut      = "sandrun.out."    // + job id: start, output and result messages of a job
+	subjectIn       = "sandrun.in."     // + job id + "." + attempt: interactive stdin
+	subjectCancel   = "sandrun.cancel." // + job id
+	headerKind      = "Sandrun-Kind"    // on out messages: kindStart, kindEvent, kindResult
+	headerAttempt   = "Sandrun-Attempt"
+	headerStage     = "Sandrun-Stage"
+	headerStream    = "Sandrun-Stream"
+	headerEOF       = "Sandrun-Eof" // on stdin messages: the input ended
+	kindStart       = "start"
+	kindEvent       = "event"
+	kindResult      = "result"
+	consumerPrefix  = "rt_"
+	legacyPrefix    = "lang_" // the per-language consumers of workers before runtime routing
 )
 
 // Defaults of the fleet's tunables.
@@ -107,18 +113,32 @@ type WorkerInfo struct {
 	Host      string            `json:"host"`
 	Slots     int               `json:"slots"`
 	Busy      int               `json:"busy"`
-	Languages map[string]string `json:"languages"` // language id -> version
-	Version   string            `json:"version"`
-	Done      int64             `json:"done"`        // jobs it finished with a Result
-	Failed    int64             `json:"failed"`      // jobs it ended with an error or internal_error
-	Redeliver int64             `json:"redelivered"` // jobs it received that another worker had abandoned
-	Started   time.Time         `json:"started"`
-	LastSeen  time.Time         `json:"last_seen"` // from the entry's time in the bucket
-	Live      bool              `json:"live"`      // seen within the last 10 s
+	Languages map[string]string `json:"languages"` // language id -> version (of the runtime a request without one gets)
+	// Runtimes are the runtimes the worker pulls jobs for: language id -> runtime -> version.
+	// Workers before runtime routing leave it empty; clients do not count them.
+	Runtimes  map[string]map[string]string `json:"runtimes,omitempty"`
+	Version   string                       `json:"version"`
+	Done      int64                        `json:"done"`        // jobs it finished with a Result
+	Failed    int64                        `json:"failed"`      // jobs it ended with an error or internal_error
+	Redeliver int64                        `json:"redelivered"` // jobs it received that another worker had abandoned
+	// Draining: the worker is stopping; it takes no new job and finishes the ones it has.
+	Draining bool      `json:"draining,omitempty"`
+	Started  time.Time `json:"started"`
+	LastSeen time.Time `json:"last_seen"` // from the entry's time in the bucket
+	Live     bool      `json:"live"`      // seen within the last 10 s
 }
 
-func jobSubject(lang string) string   { return subjectJobs + lang }
-func consumerName(lang string) string { return consumerPrefix + sanitize(lang) }
+func jobSubject(lang, runtime string) string {
+	return subjectJobs + sanitize(lang) + "." + sanitize(runtime)
+}
+
+func consumerName(lang, runtime string) string {
+	return consumerPrefix + sanitize(lang) + "_" + sanitize(runtime)
+}
+
+// legacySubject and legacyConsumer are the names of a language's jobs before runtime routing.
+func legacySubject(lang string) string  { return subjectJobs + sanitize(lang) }
+func legacyConsumer(lang string) string { return legacyPrefix + sanitize(lang) }
 
 // sanitize keeps a language id usable in a subject token and a consumer name.
 func sanitize(s string) string {

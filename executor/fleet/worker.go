@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 	"github.com/nats-io/nuid"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/languages"
 )
 
 // WorkerOptions shape a Worker. Zero fields take the defaults named on each.
@@ -27,22 +29,40 @@ type WorkerOptions struct {
 	Slots int
 	// Host names the worker in fleet status; default the host name.
 	Host string
-	// Languages, when set, limits the languages pulled to these ids; otherwise every language
-	// the Executor has installed.
+	// Languages, when set, limits the jobs pulled: a language id ("python") takes every
+	// installed runtime of that language, a runtime key ("javascript/bun") that runtime only.
+	// Otherwise every runtime the Executor has installed. An entry that matches no installed
+	// runtime is an error.
 	Languages []string
+	// Grace is how long the jobs running when Serve's ctx ends may go on before they are
+	// stopped and handed back to the queue; 0 means DefaultGrace. A negative Grace hands
+	// them back at once.
+	Grace time.Duration
 	// Logf, when set, receives a line when the worker loses or regains NATS.
 	Logf func(format string, args ...any)
 }
 
-// Worker pulls jobs from the fleet for the languages its executor has, runs them with its own
-// slots, and streams output and the Result back. While a job runs it renews its claim every
-// AckWait/4, so a live worker's job is never given to another; when the worker dies, the job
-// goes to another worker after AckWait. It reconnects to NATS on its own.
+// DefaultGrace is how long a stopping worker lets its running jobs finish.
+const DefaultGrace = 30 * time.Second
+
+// Worker pulls jobs from the fleet for the language runtimes its executor has, runs them with
+// its own slots, and streams output and the Result back. While a job runs it renews its claim
+// every AckWait/4, so a live worker's job is never given to another; when the worker dies, the
+// job goes to another worker after AckWait. It reconnects to NATS on its own.
 type Worker struct {
 	opts  WorkerOptions
 	id    string
-	langs map[string]string
+	langs map[string]string            // language id -> version
+	rts   map[string]map[string]string // language id -> runtime -> version
 	sem   chan struct{}
+
+	// Draining (Serve's ctx ended): no more fetching; the jobs running go on until kill.
+	draining atomic.Bool
+	runs     sync.WaitGroup     // jobs this worker holds (running or waiting for a slot)
+	runCtx   context.Context    // the jobs' context: ends when the grace is over (or HandBack)
+	kill     context.CancelFunc // ends runCtx
+
+	handbacks jetstream.KeyValue // HandbacksBucket, set by Serve
 
 	done, failed, redelivered atomic.Int64
 	started                   time.Time
@@ -63,6 +83,9 @@ func NewWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 		return nil, err
 	}
 	opts.Conn.URL = url
+	if err := opts.Conn.CheckPlaintext(); err != nil {
+		return nil, err
+	}
 	if opts.Slots <= 0 {
 		cp, err := opts.Executor.Capacity(ctx)
 		if err != nil {
@@ -77,19 +100,86 @@ func NewWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fleet: worker: languages: %w", err)
 	}
+	langs, rts, err := installed(infos, opts.Languages)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Grace == 0 {
+		opts.Grace = DefaultGrace
+	}
+	runCtx, kill := context.WithCancel(context.Background())
+	return &Worker{
+		opts: opts, id: sanitize(opts.Host) + "-" + strings.ToLower(nuid.Next()[12:]), langs: langs, rts: rts,
+		sem: make(chan struct{}, opts.Slots), started: time.Now(), abandonCh: make(chan struct{}), poke: make(chan struct{}, 1),
+		runCtx: runCtx, kill: kill,
+	}, nil
+}
+
+// installed finds the runtimes a worker pulls jobs for among the executor's languages, limited
+// to only (language ids and "id/runtime" keys) when given. An executor that does not list the
+// runtimes of a language has one: the runtime it names, else the catalog's default one.
+func installed(infos []executor.LanguageInfo, only []string) (map[string]string, map[string]map[string]string, error) {
 	langs := map[string]string{}
+	rts := map[string]map[string]string{}
+	used := map[string]bool{}
+	var cat *languages.Set
 	for _, l := range infos {
-		if l.Available && (opts.Languages == nil || contains(opts.Languages, l.ID)) {
-			langs[l.ID] = l.Version
+		if !l.Available {
+			continue
+		}
+		type rtv struct{ name, version string }
+		var have []rtv
+		for _, r := range l.Runtimes {
+			if r.Available {
+				have = append(have, rtv{r.Runtime, r.Version})
+			}
+		}
+		if len(l.Runtimes) == 0 {
+			name := l.Runtime
+			if name == "" {
+				if cat == nil {
+					cat, _ = languages.Load()
+				}
+				name = l.ID
+				if cat != nil {
+					if rs := cat.Runtimes(l.ID); len(rs) > 0 {
+						name = rs[0].Runtime
+					}
+				}
+			}
+			have = append(have, rtv{name, l.Version})
+		}
+		for _, r := range have {
+			if only != nil {
+				key := l.ID + "/" + r.name
+				switch {
+				case contains(only, key):
+					used[key] = true
+				case contains(only, l.ID):
+					used[l.ID] = true
+				default:
+					continue
+				}
+			}
+			if rts[l.ID] == nil {
+				rts[l.ID] = map[string]string{}
+				langs[l.ID] = r.version
+			}
+			rts[l.ID][r.name] = r.version
+			if r.name == l.Runtime {
+				langs[l.ID] = r.version // the runtime a request without one gets
+			}
+		}
+	}
+	for _, o := range only {
+		if !used[o] {
+			return nil, nil, fmt.Errorf("fleet: worker: %q matches no runtime installed here; give language ids (python) or runtime keys (javascript/bun) as \"sandrun languages\" lists them", o)
 		}
 	}
 	if len(langs) == 0 {
-		return nil, errors.New("fleet: worker: the executor has no language installed; run \"sandrun doctor\"")
+		return nil, nil, errors.New("fleet: worker: the executor has no language installed; run \"sandrun doctor\"")
 	}
-	return &Worker{
-		opts: opts, id: sanitize(opts.Host) + "-" + strings.ToLower(nuid.Next()[12:]), langs: langs,
-		sem: make(chan struct{}, opts.Slots), started: time.Now(), abandonCh: make(chan struct{}), poke: make(chan struct{}, 1),
-	}, nil
+	return langs, rts, nil
 }
 
 func contains(list []string, s string) bool {
@@ -107,9 +197,13 @@ func (w *Worker) Slots() int { return cap(w.sem) }
 // ID is the worker's name in fleet status.
 func (w *Worker) ID() string { return w.id }
 
-// Serve connects (retrying until NATS answers), then pulls and runs jobs until ctx ends. Jobs
-// still running then are canceled and handed back to the queue for another worker.
+// Serve connects (retrying until NATS answers), then pulls and runs jobs until ctx ends. Then
+// it drains: it takes no more jobs, hands back at once those waiting for a slot, and lets the
+// running ones finish within WorkerOptions.Grace (or until HandBack); those still running then
+// are stopped and handed back to the queue. A job handed back does not count as one of its
+// MaxTries. Serve returns when no job is left.
 func (w *Worker) Serve(ctx context.Context) error {
+	defer w.kill()
 	opts, err := w.opts.Conn.natsOptions()
 	if err != nil {
 		return err
@@ -131,42 +225,90 @@ func (w *Worker) Serve(ctx context.Context) error {
 		return fmt.Errorf("fleet: worker: %w", err)
 	}
 	defer nc.Close()
-	ctx, stop := context.WithCancel(ctx)
-	defer stop()
+	// fetch ends with ctx: no more jobs. The connection, the claims and the heartbeat live on
+	// through the drain.
+	fetch, stopFetch := context.WithCancel(ctx)
+	defer stopFetch()
 	go func() {
 		select {
 		case <-w.abandonCh:
 			nc.Close()
-			stop()
-		case <-ctx.Done():
+			stopFetch()
+			w.kill()
+		case <-w.runCtx.Done(): // HandBack
+			stopFetch()
+		case <-fetch.Done():
 		}
 	}()
 
 	var s *setup
 	for s == nil {
-		if s, err = ensure(ctx, nc, w.opts.Conn); err != nil {
-			if ctx.Err() != nil {
+		if s, err = ensure(fetch, nc, w.opts.Conn); err == nil {
+			w.handbacks, err = ensureKV(fetch, s.js, jetstream.KeyValueConfig{Bucket: HandbacksBucket, TTL: ResultTTL,
+				Replicas: replicasOf(nc, w.opts.Conn), Storage: jetstream.FileStorage})
+		}
+		if err != nil {
+			s = nil
+			if fetch.Err() != nil {
 				return nil
 			}
 			logf("fleet: worker %s: %v; retrying", w.id, err)
-			sleep(ctx, time.Second)
+			sleep(fetch, time.Second)
 		}
 	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); w.heartbeat(ctx, s) }()
-	for lang := range w.langs {
-		wg.Add(1)
-		go func() { defer wg.Done(); w.pull(ctx, nc, s, lang) }()
+	alive, stopHeartbeat := context.WithCancel(context.Background())
+	beat := make(chan struct{})
+	go func() { defer close(beat); w.heartbeat(alive, s) }()
+	var pulls sync.WaitGroup
+	for lang, rts := range w.rts {
+		for rt := range rts {
+			pulls.Add(1)
+			go func() { defer pulls.Done(); w.pull(fetch, nc, s, consumerConfig(lang, rt)) }()
+		}
 	}
-	wg.Wait()
+	pulls.Add(1)
+	go func() { defer pulls.Done(); w.pullLegacy(fetch, nc, s) }()
+	pulls.Wait()
+
 	if !w.abandoned() {
+		w.draining.Store(true)
+		if nc.IsConnected() {
+			w.putStatus(alive, s)
+		}
+		w.drain()
+	}
+	stopHeartbeat()
+	<-beat
+	if !w.abandoned() && nc.IsConnected() {
 		dctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		_ = s.workers.Delete(dctx, w.id)
 		cancel()
 	}
 	return nil
 }
+
+// drain waits for the jobs the worker holds, up to the grace; then it stops those still
+// running, which hand themselves back, and waits for them.
+func (w *Worker) drain() {
+	done := make(chan struct{})
+	go func() { w.runs.Wait(); close(done) }()
+	if w.opts.Grace > 0 {
+		t := time.NewTimer(w.opts.Grace)
+		defer t.Stop()
+		select {
+		case <-done:
+		case <-t.C:
+		case <-w.runCtx.Done(): // HandBack
+		}
+	}
+	w.kill()
+	<-done
+}
+
+// HandBack stops the worker at once, or ends its drain (a second SIGTERM): it takes no more
+// jobs, and those it holds are stopped and handed back to the queue for another worker,
+// without counting as one of their tries. Serve then returns.
+func (w *Worker) HandBack() { w.kill() }
 
 // abandon stops the worker as if it were killed: no ack, no Nak, no goodbye (tests).
 func (w *Worker) abandon() { w.abandonMu.Do(func() { close(w.abandonCh) }) }
@@ -189,28 +331,30 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// consumerConfig is the durable pull consumer every worker with lang shares.
-func consumerConfig(lang string) jetstream.ConsumerConfig {
+// consumerConfig is the durable pull consumer every worker with runtime rt of lang shares.
+func consumerConfig(lang, rt string) jetstream.ConsumerConfig {
 	return jetstream.ConsumerConfig{
-		Durable:       consumerName(lang),
-		Description:   "sandrun workers for " + lang,
-		FilterSubject: jobSubject(lang),
+		Durable:       consumerName(lang, rt),
+		Description:   "sandrun workers for " + lang + " (" + rt + ")",
+		FilterSubject: jobSubject(lang, rt),
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       AckWait,
-		// Deliveries past MaxTries do not run the job: they record that it was tried
-		// MaxTries times. The spare deliveries cover a worker dying while recording it.
-		MaxDeliver:    MaxTries + 3,
+		// Tries are counted by the workers (deliveries minus hand-backs, see handle): past
+		// MaxTries a delivery records that the job was tried MaxTries times instead of
+		// running it. The server does not bound the deliveries, so that no job is left in
+		// the stream undelivered.
+		MaxDeliver:    -1,
 		MaxAckPending: -1,
 		MaxWaiting:    4096,
 	}
 }
 
-// pull takes jobs for lang while a slot is free, until ctx ends.
-func (w *Worker) pull(ctx context.Context, nc *nats.Conn, s *setup, lang string) {
+// pull takes the jobs of cfg's consumer while a slot is free, until ctx ends.
+func (w *Worker) pull(ctx context.Context, nc *nats.Conn, s *setup, cfg jetstream.ConsumerConfig) {
 	var cons jetstream.Consumer
 	for ctx.Err() == nil {
 		if cons == nil {
-			c, err := s.js.CreateOrUpdateConsumer(ctx, StreamName, consumerConfig(lang))
+			c, err := s.js.CreateOrUpdateConsumer(ctx, StreamName, cfg)
 			if err != nil {
 				sleep(ctx, time.Second)
 				continue
@@ -218,11 +362,9 @@ func (w *Worker) pull(ctx context.Context, nc *nats.Conn, s *setup, lang string)
 			cons = c
 		}
 		// Ask for a job only while a slot is free, so that a busy worker leaves the queue's
-		// jobs to others. Jobs of several languages may still arrive at once; they wait here
-		// for a slot with their claim kept alive.
-		for len(w.sem) >= cap(w.sem) && ctx.Err() == nil {
-			sleep(ctx, 20*time.Millisecond)
-		}
+		// jobs to others. Jobs of several runtimes may still arrive at once; they wait in
+		// take for a slot with their claim kept alive.
+		w.waitSlot(ctx)
 		fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		msg, err := cons.Next(jetstream.FetchContext(fctx))
 		cancel()
@@ -239,42 +381,54 @@ func (w *Worker) pull(ctx context.Context, nc *nats.Conn, s *setup, lang string)
 			sleep(ctx, 500*time.Millisecond)
 			continue
 		}
-		if ctx.Err() != nil {
-			if !w.abandoned() {
-				_ = msg.Nak()
-			}
-			return
-		}
-		claim := w.keepClaim(ctx, msg)
-		select {
-		case w.sem <- struct{}{}:
-		case <-ctx.Done():
-			claim()
-			if !w.abandoned() {
-				_ = msg.Nak()
-			}
-			return
-		}
-		go func() {
-			var once sync.Once
-			release := func() {
-				once.Do(func() {
-					<-w.sem
-					select {
-					case w.poke <- struct{}{}:
-					default:
-					}
-				})
-			}
-			defer release()
-			defer claim()
-			w.handle(ctx, nc, s, msg, release)
-		}()
+		w.take(ctx, nc, s, msg)
 	}
 }
 
+// waitSlot returns when a slot is free or ctx ended.
+func (w *Worker) waitSlot(ctx context.Context) {
+	for len(w.sem) >= cap(w.sem) && ctx.Err() == nil {
+		sleep(ctx, 20*time.Millisecond)
+	}
+}
+
+// take runs msg's job in a slot, waiting for one with the claim kept alive; a job received
+// when the worker stops fetching is handed back at once.
+func (w *Worker) take(ctx context.Context, nc *nats.Conn, s *setup, msg jetstream.Msg) {
+	if ctx.Err() != nil {
+		w.handBack(msg, "", 0)
+		return
+	}
+	w.runs.Add(1)
+	claim := w.keepClaim(msg)
+	select {
+	case w.sem <- struct{}{}:
+	case <-ctx.Done():
+		claim()
+		w.handBack(msg, "", 0)
+		w.runs.Done()
+		return
+	}
+	go func() {
+		defer w.runs.Done()
+		var once sync.Once
+		release := func() {
+			once.Do(func() {
+				<-w.sem
+				select {
+				case w.poke <- struct{}{}:
+				default:
+				}
+			})
+		}
+		defer release()
+		defer claim()
+		w.handle(nc, s, msg, release)
+	}()
+}
+
 // keepClaim renews msg's claim every AckWait/4 until the returned func is called.
-func (w *Worker) keepClaim(ctx context.Context, msg jetstream.Msg) func() {
+func (w *Worker) keepClaim(msg jetstream.Msg) func() {
 	stop := make(chan struct{})
 	go func() {
 		t := time.NewTicker(AckWait / 4)
@@ -283,7 +437,7 @@ func (w *Worker) keepClaim(ctx context.Context, msg jetstream.Msg) func() {
 			select {
 			case <-stop:
 				return
-			case <-ctx.Done():
+			case <-w.abandonCh:
 				return
 			case <-t.C:
 				_ = msg.InProgress()
@@ -292,6 +446,41 @@ func (w *Worker) keepClaim(ctx context.Context, msg jetstream.Msg) func() {
 	}()
 	var once sync.Once
 	return func() { once.Do(func() { close(stop) }) }
+}
+
+// handBack gives msg's job back to the queue (after delay) for another worker, noting it in
+// HandbacksBucket so that the next delivery does not count this one as a try.
+func (w *Worker) handBack(msg jetstream.Msg, id string, delay time.Duration) {
+	if w.abandoned() {
+		return
+	}
+	if id == "" && msg.Headers() != nil {
+		id = msg.Headers().Get(jetstream.MsgIDHeader)
+	}
+	if id != "" && w.handbacks != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		n := w.handedBack(ctx, id)
+		_, _ = w.handbacks.Put(ctx, id, []byte(strconv.Itoa(n+1)))
+		cancel()
+	}
+	if delay > 0 {
+		_ = msg.NakWithDelay(delay)
+	} else {
+		_ = msg.Nak()
+	}
+}
+
+// handedBack is how many times workers handed job id back.
+func (w *Worker) handedBack(ctx context.Context, id string) int {
+	if w.handbacks == nil {
+		return 0
+	}
+	e, err := w.handbacks.Get(ctx, id)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(string(e.Value()))
+	return n
 }
 
 // heartbeat keeps the worker's entry in WorkersBucket fresh.
@@ -313,13 +502,25 @@ func (w *Worker) heartbeat(ctx context.Context, s *setup) {
 // putStatus writes the worker's entry in WorkersBucket.
 func (w *Worker) putStatus(ctx context.Context, s *setup) {
 	info := WorkerInfo{
-		ID: w.id, Host: w.opts.Host, Slots: cap(w.sem), Busy: len(w.sem), Languages: w.langs,
-		Version: executor.Version, Done: w.done.Load(), Failed: w.failed.Load(),
+		ID: w.id, Host: w.opts.Host, Slots: cap(w.sem), Busy: len(w.sem), Languages: w.langs, Runtimes: w.rts,
+		Draining: w.draining.Load(), Version: executor.Version, Done: w.done.Load(), Failed: w.failed.Load(),
 		Redeliver: w.redelivered.Load(), Started: w.started,
 	}
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	_, _ = s.workers.Put(pctx, w.id, marshal(info))
 	cancel()
+}
+
+// Runtimes returns the keys of the runtimes the worker pulls ("javascript/bun"), sorted.
+func (w *Worker) Runtimes() []string {
+	var out []string
+	for id, rts := range w.rts {
+		for rt := range rts {
+			out = append(out, id+"/"+rt)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Languages returns the ids of the languages the worker pulls, sorted.

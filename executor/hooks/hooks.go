@@ -100,6 +100,46 @@ func NewID() string {
 	return hex.EncodeToString(b)
 }
 
+// admitter is a Chain, or another executor that can run its pre hooks ahead of the run.
+type admitter interface {
+	Admit(ctx context.Context, job Job) (Job, error)
+	Admitted(ctx context.Context, job Job) context.Context
+}
+
+type admittedKey struct{ c *Chain }
+
+// Admit runs the pre hooks of the chain (and of the chains it wraps) on job now, for a front end
+// that queues jobs and runs them later (a jobs API), so that a refusal is answered when the job
+// is submitted. It returns the job as the hooks left it; run job.Request later with the context
+// Admitted gives, and the pre hooks do not run again. A refused job goes to the post hooks, as
+// in Run.
+func (c *Chain) Admit(ctx context.Context, job Job) (Job, error) {
+	start := time.Now()
+	var err error
+	for _, h := range c.pre {
+		if err = h(ctx, &job); err != nil {
+			break
+		}
+	}
+	if a, ok := c.next.(admitter); ok && err == nil {
+		job, err = a.Admit(ctx, job)
+	}
+	if err != nil {
+		c.queuePost(Done{Job: job, Err: err, Elapsed: time.Since(start), Canceled: ctx.Err() != nil})
+	}
+	return job, err
+}
+
+// Admitted returns ctx marked so that Run of job (its ID, given with WithID) skips the pre hooks
+// Admit ran, and the post hooks see the job as Admit left it (its tags).
+func (c *Chain) Admitted(ctx context.Context, job Job) context.Context {
+	ctx = context.WithValue(ctx, admittedKey{c}, job)
+	if a, ok := c.next.(admitter); ok {
+		ctx = a.Admitted(ctx, job)
+	}
+	return ctx
+}
+
 // Run runs the pre hooks, then the request on the executor, then queues the job for the post
 // hooks. A refusal by a pre hook is an error wrapping executor.ErrRefused (or the hook's
 // *executor.RequestError); the post hooks see refused jobs too.
@@ -113,9 +153,13 @@ func (c *Chain) Run(ctx context.Context, req executor.Request, onEvent func(exec
 	start := time.Now()
 	var res executor.Result
 	var err error
-	for _, h := range c.pre {
-		if err = h(ctx, &job); err != nil {
-			break
+	if a, ok := ctx.Value(admittedKey{c}).(Job); ok && a.ID == id {
+		job.Tags = a.Tags // Admit ran the pre hooks; req is the request they left
+	} else {
+		for _, h := range c.pre {
+			if err = h(ctx, &job); err != nil {
+				break
+			}
 		}
 	}
 	if err == nil {
@@ -123,15 +167,20 @@ func (c *Chain) Run(ctx context.Context, req executor.Request, onEvent func(exec
 		job.Request.StdinStream = req.StdinStream
 		res, err = c.next.Run(WithID(ctx, job.ID), job.Request, onEvent)
 	}
-	if len(c.post) > 0 {
-		d := Done{Job: job, Result: res, Err: err, Elapsed: time.Since(start), Canceled: ctx.Err() != nil}
-		d.Request.StdinStream = nil
-		select {
-		case c.done <- d:
-		case <-c.quit:
-		}
-	}
+	c.queuePost(Done{Job: job, Result: res, Err: err, Elapsed: time.Since(start), Canceled: ctx.Err() != nil})
 	return res, err
+}
+
+// queuePost hands d to the post hooks.
+func (c *Chain) queuePost(d Done) {
+	if len(c.post) == 0 {
+		return
+	}
+	d.Request.StdinStream = nil
+	select {
+	case c.done <- d:
+	case <-c.quit:
+	}
 }
 
 func (c *Chain) posts() {

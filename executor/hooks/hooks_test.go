@@ -236,3 +236,52 @@ func TestNestedChainsShareTheID(t *testing.T) {
 		t.Errorf("post hooks of nested chains saw %q; want job-1 twice and one new id twice", ids)
 	}
 }
+
+// TestAdmit: Admit runs the pre hooks of a chain and of the chain it wraps once, ahead of the
+// run; Run under Admitted runs the admitted request without them, and the post hooks see the
+// job's tags; a refusal at Admit reaches the post hooks of both chains once.
+func TestAdmit(t *testing.T) {
+	next := &echo{}
+	var mu sync.Mutex
+	pres := map[string]int{}
+	var innerDone, outerDone []hooks.Done
+	pre := func(name string) hooks.Pre {
+		return func(_ context.Context, j *hooks.Job) error {
+			mu.Lock()
+			pres[name]++
+			mu.Unlock()
+			if strings.Contains(string(j.Request.Files[0].Content), "forbidden") {
+				return hooks.Refuse("no forbidden words here")
+			}
+			j.Request.Files[0].Content = append(j.Request.Files[0].Content, []byte(" +"+name)...)
+			j.Tags = map[string]string{"by": name}
+			return nil
+		}
+	}
+	inner := hooks.New(next, []hooks.Pre{pre("inner")}, []hooks.Post{func(d hooks.Done) { innerDone = append(innerDone, d) }})
+	outer := hooks.New(inner, []hooks.Pre{pre("outer")}, []hooks.Post{func(d hooks.Done) { outerDone = append(outerDone, d) }})
+
+	ctx := context.Background()
+	job, err := outer.Admit(ctx, hooks.Job{ID: "j1", Request: py("print(1)")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := outer.Run(outer.Admitted(hooks.WithID(ctx, "j1"), job), job.Request, nil)
+	if err != nil || res.Stdout != "print(1) +outer +inner" {
+		t.Fatalf("Run after Admit = %q, %v; want the request both pre hooks left", res.Stdout, err)
+	}
+	if _, err := outer.Admit(ctx, hooks.Job{ID: "j2", Request: py("forbidden")}); !errors.Is(err, executor.ErrRefused) {
+		t.Fatalf("Admit of a forbidden source = %v, want the refusal", err)
+	}
+	outer.Close()
+	inner.Close()
+	if pres["outer"] != 2 || pres["inner"] != 1 {
+		t.Errorf("pre hooks ran %v, want outer twice (two jobs) and inner once (the forbidden one stopped at outer)", pres)
+	}
+	if len(outerDone) != 2 || outerDone[0].Tags["by"] != "inner" || outerDone[0].Result.Stdout == "" || !hooks.IsRefused(outerDone[1].Err) {
+		t.Errorf("the outer post hooks saw %+v", outerDone)
+	}
+	if len(innerDone) != 1 || innerDone[0].Tags["by"] != "inner" {
+		t.Errorf("the inner post hooks saw %+v", innerDone)
+	}
+}

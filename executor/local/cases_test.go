@@ -3,6 +3,9 @@ package local
 import (
 	"context"
 	"testing"
+
+	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/languages"
 )
 
 func TestRunCases(t *testing.T) {
@@ -43,5 +46,35 @@ func TestRunCases(t *testing.T) {
 	}
 	if res.CPUTimeMs != 20 || res.MemoryKiB != 300 {
 		t.Errorf("cpu %d mem %d, want sums and peak 20 300", res.CPUTimeMs, res.MemoryKiB)
+	}
+}
+
+// TestCaseDiagnostics: each case of a multi-case run carries the problems of its own run; the
+// top-level Result carries every case's.
+func TestCaseDiagnostics(t *testing.T) {
+	set, err := languages.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	py, ok := set.Lookup("python")
+	if !ok {
+		t.Fatal("no python definition")
+	}
+	src := "a, b = map(int, input().split())\nprint(a // b)\n"
+	req := Request{Language: "python", Files: []executor.File{{Name: "main.py", Content: []byte(src)}}}
+	trace := "Traceback (most recent call last):\n  File \"/work/main.py\", line 2, in <module>\n    print(a // b)\nZeroDivisionError: integer division or modulo by zero\n"
+	res := Result{Status: StatusRuntimeError, Cases: []executor.CaseResult{
+		{Result: Result{Status: StatusOK, Stdout: "2\n"}},
+		{Result: Result{Status: StatusRuntimeError, ExitCode: 1, Stderr: trace}},
+	}}
+	res.Diagnostics = diagnostics(py, req, &res)
+	if len(res.Diagnostics) != 1 || res.Diagnostics[0].Line != 2 {
+		t.Errorf("top-level diagnostics %+v, want one on line 2", res.Diagnostics)
+	}
+	if d := res.Cases[0].Diagnostics; d == nil || len(d) != 0 {
+		t.Errorf("case 1 (ok): diagnostics %#v, want an empty list", d)
+	}
+	if d := res.Cases[1].Diagnostics; len(d) != 1 || d[0].Line != 2 || d[0].Message != "ZeroDivisionError: integer division or modulo by zero" {
+		t.Errorf("case 2: diagnostics %+v, want the ZeroDivisionError on line 2", d)
 	}
 }

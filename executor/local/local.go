@@ -333,7 +333,8 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 }
 
 // diagnostics finds the problems in res's compile and run output (every case's, for a
-// multi-case run): the one place a Result gets its Diagnostics.
+// multi-case run): the one place a Result gets its Diagnostics. Each case of a multi-case run
+// gets its own run's problems too (the compile's are the whole run's, on the top-level Result).
 func diagnostics(lang *languages.Language, req Request, res *Result) []diagnose.Diagnostic {
 	files := make([]diagnose.File, len(req.Files))
 	for i, f := range req.Files {
@@ -345,8 +346,10 @@ func diagnostics(lang *languages.Language, req Request, res *Result) []diagnose.
 	}
 	if res.Status != StatusCompileError {
 		outs = append(outs, diagnose.Output{Stage: string(StageRun), Stdout: res.Stdout, Stderr: res.Stderr})
-		for _, c := range res.Cases {
-			outs = append(outs, diagnose.Output{Stage: string(StageRun), Stdout: c.Stdout, Stderr: c.Stderr})
+		for i, c := range res.Cases {
+			run := diagnose.Output{Stage: string(StageRun), Stdout: c.Stdout, Stderr: c.Stderr}
+			outs = append(outs, run)
+			res.Cases[i].Diagnostics = diagnose.Find(lang, files, run)
 		}
 	}
 	return diagnose.Find(lang, files, outs...)

@@ -41,8 +41,8 @@ type Options struct {
 	// Its URL is the spec. For nats://, TokenFile and TLSCA, when set, are the NATS token and
 	// CA unless NATS has its own.
 	NATS fleet.ConnOptions
-	// InsecurePlaintext lets a token go over plain TCP to an executor off this machine (see
-	// remote.Options.InsecurePlaintext). Front ends take it from their own command line, never
+	// InsecurePlaintext lets a token go over plain TCP to an executor or a NATS server off this
+	// machine (see remote.Options.InsecurePlaintext and fleet.ConnOptions.CheckPlaintext). Front ends take it from their own command line, never
 	// from an editor's or a project's settings.
 	InsecurePlaintext bool
 	// Local configures the local executor (compile cache, pool, slots, caps).
@@ -117,6 +117,7 @@ func Open(ctx context.Context, s string, opts Options) (executor.Executor, io.Cl
 		if conn.Name == "" {
 			conn.Name = "sandrun"
 		}
+		conn.InsecurePlaintext = conn.InsecurePlaintext || opts.InsecurePlaintext
 		c, err := fleet.Dial(ctx, fleet.ClientOptions{Conn: conn})
 		if err != nil {
 			return nil, nil, err

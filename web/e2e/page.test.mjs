@@ -379,6 +379,29 @@ test("a share link reproduces language, code and stdin", async (t) => {
   assert.equal(r.stdout, "hello\n");
 });
 
+test("a share link with the result shows that run's result in another tab", async (t) => {
+  if (missing(t, "python")) return;
+  await pick("python");
+  await replaceCode('print("shared", 6 * 7)\n', { insert: true });
+  await page.getByTestId("share-result").check();
+  await page.getByRole("button", { name: "Share", exact: true }).click();
+  await page.waitForFunction(() => /&job=[A-Za-z0-9_-]+$/.test(location.hash), null, { timeout: 60_000 });
+  const url = page.url();
+  await page.getByTestId("share-result").uncheck();
+  const other = await context.newPage();
+  other.on("pageerror", (e) => problems.push(`page error (shared result): ${e.message}`));
+  await other.goto(url);
+  await other.waitForFunction(() => {
+    const s = document.querySelector('[data-testid="status"]').dataset.status;
+    return !["loading", "idle", "running"].includes(s);
+  }, null, { timeout: 60_000 });
+  const out = await other.getByTestId("output").innerText();
+  assert.equal(await other.getByTestId("status").getAttribute("data-status"), "ok", out);
+  assert.match(out, /shared 42/);
+  assert.equal(await editorText(other), 'print("shared", 6 * 7)\n');
+  await other.close();
+});
+
 test("a broken share link says what is wrong and the page still works", async () => {
   const other = await context.newPage();
   other.on("pageerror", (e) => problems.push(`page error (broken link): ${e.message}`));

@@ -8,6 +8,30 @@ export async function fetchLanguages() {
   return res.json();
 }
 
+// submitJob starts req as a job of /api/v1/jobs and resolves to its id, or rejects with a
+// readable Error.
+export async function submitJob(req) {
+  const res = await fetch("api/v1/jobs", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(req),
+  });
+  if (!res.ok) throw new Error(await errorText(res));
+  return (await res.json()).id;
+}
+
+// waitJob resolves to job id as GET /api/v1/jobs/{id} shows it once it is done, or to null when
+// the server does not hold it (any more); it rejects with a readable Error.
+export async function waitJob(id) {
+  for (;;) {
+    const res = await fetch(`api/v1/jobs/${encodeURIComponent(id)}?wait=true`, { headers: { Accept: "application/json" } });
+    if (res.status === 404) return null;
+    if (!res.ok) throw new Error(await errorText(res));
+    const job = await res.json();
+    if (job.state === "done") return job;
+  }
+}
+
 async function errorText(res) {
   try {
     const body = await res.json();

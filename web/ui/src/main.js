@@ -1,5 +1,5 @@
 // The page: wires the editor, the language picker, input, Run/Stop, output and status together.
-import { fetchLanguages, startRun } from "./api.js";
+import { fetchLanguages, startRun, submitJob, waitJob } from "./api.js";
 import { Editor } from "./editor.js";
 import { loadMode } from "./modes.js";
 import { Output, Status } from "./output.js";
@@ -12,6 +12,7 @@ const ui = {
   select: $("language"),
   example: $("example"),
   share: $("share"),
+  shareResult: $("share-result"),
   theme: $("theme"),
   notice: $("notice"),
   hint: $("hint"),
@@ -36,6 +37,7 @@ let dirty = false; // the user edited the code since it was last loaded
 let fromLink = false; // the code came from a share link that the URL still holds
 let running = null; // the run in flight, with stop()
 let saveTimer = 0;
+let shown = 0; // counts runs and shared results shown, so that a late answer does not overwrite
 
 const editor = new Editor($("editor"), { onRun: run, onChange: edited });
 
@@ -186,6 +188,12 @@ function applyLink() {
     return false;
   }
   if (!snip) return false;
+  if (!snip.lang && !snip.code && snip.job) {
+    // Only a shared result: show it under whatever code the page holds.
+    notice("", "link");
+    showJob(snip.job);
+    return false;
+  }
   const lang = lookup(snip.lang);
   if (!lang) {
     notice(`The shared link asks for the language "${snip.lang}", which this server does not know.`, "link");
@@ -197,7 +205,35 @@ function applyLink() {
   ui.stdin.value = snip.stdin;
   ui.args.value = snip.args;
   fromLink = true;
+  if (snip.job) showJob(snip.job);
   return true;
+}
+
+// showJob shows the result of the shared run job id in the output pane, waiting for it to end.
+async function showJob(id) {
+  if (running) return;
+  const mine = ++shown;
+  output.clear();
+  editor.showDiagnostics([]);
+  status.running();
+  let job;
+  try {
+    job = await waitJob(id);
+  } catch (e) {
+    job = { error: `Could not fetch the shared run: ${e.message}` };
+  }
+  if (mine !== shown) return; // a run started meanwhile
+  if (!job) {
+    output.note(`The shared run ${id} is no longer kept by this server (runs are kept for a while after they end). Run shows a fresh result.`, true);
+    status.idle();
+  } else if (job.result) {
+    output.note(`The result of the shared run ${id}:`);
+    output.showResult(job.result);
+    status.result(job.result);
+  } else {
+    output.note(job.error || "The shared run has no result.", true);
+    status.error();
+  }
 }
 
 window.addEventListener("hashchange", () => {
@@ -205,7 +241,23 @@ window.addEventListener("hashchange", () => {
 });
 
 ui.share.addEventListener("click", async () => {
-  const frag = shareFragment({ lang: current, code: editor.text, stdin: ui.stdin.value, args: ui.args.value });
+  const snip = { lang: current, code: editor.text, stdin: ui.stdin.value, args: ui.args.value };
+  if (ui.shareResult.checked) {
+    // With the result: run the snippet as a job; the link names it, and whoever opens the link
+    // sees that job's result (for as long as the server keeps it).
+    let req;
+    try {
+      req = runRequest();
+      snip.job = await submitJob(req);
+    } catch (e) {
+      notice(`Could not share the result: ${e.message}`, "link");
+      flash(ui.share, "Not shared");
+      return;
+    }
+    notice("", "link");
+    showJob(snip.job);
+  }
+  const frag = shareFragment(snip);
   history.replaceState(null, "", frag);
   fromLink = true;
   const url = location.href;
@@ -236,6 +288,16 @@ ui.interactive.addEventListener("change", () => store.save("interactive", ui.int
 
 // --- running -------------------------------------------------------------------------------
 
+// runRequest is the request of a run of what the page holds; args, when given, are the
+// arguments already split (else splitting them may throw).
+function runRequest(args = splitWords(ui.args.value)) {
+  // merge_output: the program gets one descriptor for stdout and stderr, so the pane shows
+  // exactly the order it wrote (stderr is then not told apart).
+  const req = { language: current, source: editor.text, stdin: ui.stdin.value, args, merge_output: true };
+  if (currentRuntime) req.runtime = currentRuntime;
+  return req;
+}
+
 function run() {
   if (running || !current || ui.run.disabled) return;
   let args;
@@ -248,14 +310,12 @@ function run() {
     return;
   }
   saveCode();
+  shown++;
   output.clear();
   editor.showDiagnostics([]);
   status.running();
   setRunning(true);
-  // merge_output: the program gets one descriptor for stdout and stderr, so the pane shows
-  // exactly the order it wrote (stderr is then not told apart).
-  const req = { language: current, source: editor.text, stdin: ui.stdin.value, args, merge_output: true };
-  if (currentRuntime) req.runtime = currentRuntime;
+  const req = runRequest(args);
   const interactive = ui.interactive.checked;
   running = startRun(req, {
     interactive,

@@ -1,6 +1,8 @@
 // Share links: a snippet (language, code, stdin, args) in the URL fragment, so it never reaches
-// the server and works offline. Format: #lang=ID&code=B64&stdin=B64&args=B64, where B64 is the
-// UTF-8 text in unpadded base64url (RFC 4648 §5). Empty fields are left out.
+// the server and works offline. Format: #lang=ID&code=B64&stdin=B64&args=B64[&job=ID], where
+// B64 is the UTF-8 text in unpadded base64url (RFC 4648 §5). Empty fields are left out. job,
+// when the user shared the result too, is the id of a job of /api/v1/jobs that ran the snippet:
+// the page shows that job's result (a link of only #job=ID shows the result alone).
 
 export function encodeB64url(text) {
   const bytes = new TextEncoder().encode(text);
@@ -20,20 +22,23 @@ export function decodeB64url(s) {
 }
 
 // shareFragment returns "#lang=…&code=…" for a snippet.
-export function shareFragment({ lang, code, stdin, args }) {
+export function shareFragment({ lang, code, stdin, args, job }) {
   const p = new URLSearchParams();
   p.set("lang", lang);
   p.set("code", encodeB64url(code));
   if (stdin) p.set("stdin", encodeB64url(stdin));
   if (args) p.set("args", encodeB64url(args));
+  if (job) p.set("job", job);
   return "#" + p.toString();
 }
+
+const jobID = /^[A-Za-z0-9_-]{1,64}$/;
 
 // parseFragment returns the snippet in a URL fragment, null when the fragment holds none, or
 // throws an Error that says which part is broken.
 export function parseFragment(hash) {
   const p = new URLSearchParams(hash.replace(/^#/, ""));
-  if (!p.has("lang") && !p.has("code")) return null;
+  if (!p.has("lang") && !p.has("code") && !p.has("job")) return null;
   const field = (name) => {
     const v = p.get(name);
     if (!v) return "";
@@ -43,5 +48,10 @@ export function parseFragment(hash) {
       throw new Error(`the shared link's ${name} is not valid base64url UTF-8 text`);
     }
   };
-  return { lang: p.get("lang") || "", code: field("code"), stdin: field("stdin"), args: field("args") };
+  const snip = { lang: p.get("lang") || "", code: field("code"), stdin: field("stdin"), args: field("args") };
+  if (p.has("job")) {
+    if (!jobID.test(p.get("job"))) throw new Error("the shared link's job is not a job id");
+    snip.job = p.get("job");
+  }
+  return snip;
 }

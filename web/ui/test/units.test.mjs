@@ -46,6 +46,15 @@ test("a share fragment round-trips a snippet", () => {
   assert.equal(shareFragment({ lang: "c", code: "x", stdin: "", args: "" }), "#lang=c&code=eA");
 });
 
+test("a share fragment carries the id of a shared run", () => {
+  const snip = { lang: "python", code: "print(1)", stdin: "", args: "", job: "4f1c9a2e7b3d5c60" };
+  const frag = shareFragment(snip);
+  assert.match(frag, /&job=4f1c9a2e7b3d5c60$/);
+  assert.deepEqual(parseFragment(frag), snip);
+  assert.deepEqual(parseFragment("#job=4f1c9a2e7b3d5c60"), { lang: "", code: "", stdin: "", args: "", job: "4f1c9a2e7b3d5c60" });
+  assert.throws(() => parseFragment("#lang=c&code=eA&job=../etc"), /job is not a job id/);
+});
+
 test("parseFragment ignores other fragments and names a broken field", () => {
   assert.equal(parseFragment(""), null);
   assert.equal(parseFragment("#section-2"), null);
