@@ -61,16 +61,10 @@ const (
 	maxInodes       = 16384
 )
 
-// buildRoot makes the sandbox's filesystem and pivots into it. It runs once, in the init, in
-// two parts: buildBase, what every sandbox has (the init does it as soon as it starts, while the
-// host may still be busy choosing the sandbox's configuration), then buildRest, what the host's
-// setupSpec decides.
-func buildRoot(s *setupSpec) error {
-	if err := buildBase(); err != nil {
-		return err
-	}
-	return buildRest(s)
-}
+// The sandbox's filesystem is built once, in the init, in two parts: buildBase, what every
+// sandbox has (the init does it as soon as it starts, while the host may still be busy choosing
+// the sandbox's configuration), then buildRest, what the host's setupSpec decides, which ends
+// with the pivot into it.
 
 // rootStep is one named step of building the root.
 type rootStep struct {

@@ -285,9 +285,7 @@ func Prefork(p *Plan) (int, error) {
 	if p.CgroupFD >= 0 {
 		a.nprocs = 0 // cloned into its cgroup
 	}
-	for i, fd := range p.Procs {
-		a.procs[i] = fd
-	}
+	copy(a.procs[:], p.Procs)
 	if s != nil {
 		// The child reads its filter after Prefork returned: a copy in its slot.
 		if int(p.Filter.Len) > maxFilter {
