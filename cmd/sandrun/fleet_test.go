@@ -17,6 +17,7 @@ import (
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/fleet"
 	"github.com/sandrun/sandrun/internal/testcert"
+	"github.com/sandrun/sandrun/languages"
 )
 
 // fleetEcho is a fleet worker's executor for the CLI test: python only, it prints the source.
@@ -287,5 +288,23 @@ func TestServeNATSTLS(t *testing.T) {
 	plain := "nats://" + strings.TrimPrefix(url, "tls://")
 	if _, stderr, code := sandrunCLI(t, "", "run", "--executor", plain, "--token-file", tok, py); code != 125 {
 		t.Errorf("run in plain TCP to a TLS-only server: exit %d, stderr %q; want 125", code, stderr)
+	}
+}
+
+// TestRuntimeKeys: `sandrun fleet` names a language's default runtime by the language, another
+// by its key, and an old worker's languages by id.
+func TestRuntimeKeys(t *testing.T) {
+	cat, err := languages.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := fleet.WorkerInfo{Languages: map[string]string{"javascript": "20", "python": "3"},
+		Runtimes: map[string]map[string]string{"javascript": {"node": "20", "bun": "1.1"}, "python": {"pypy": "7"}}}
+	if got := strings.Join(runtimeKeys(w, cat), ","); got != "javascript,javascript/bun,python/pypy" {
+		t.Errorf("runtimeKeys = %q", got)
+	}
+	w.Runtimes = nil
+	if got := strings.Join(runtimeKeys(w, cat), ","); got != "javascript,python" {
+		t.Errorf("runtimeKeys of an old worker = %q", got)
 	}
 }

@@ -14,7 +14,8 @@ import (
 // Bucket is a key-value bucket of the fleet's JetStream of a front end's own (web keeps its
 // jobs in one), with an object store beside it for values too large for one NATS message.
 // Entries expire TTL after their last write. Open one with Client.OpenBucket; the fleet's own
-// buckets (ResultsBucket, WorkersBucket, BlobsBucket) stay private to this package.
+// buckets (ResultsBucket, WorkersBucket, BlobsBucket, HandbacksBucket) stay private to this
+// package, and their names are refused.
 type Bucket struct {
 	kv    jetstream.KeyValue
 	blobs jetstream.ObjectStore
@@ -46,6 +47,11 @@ const bucketPrefix = "sandrun_"
 func (c *Client) OpenBucket(ctx context.Context, name string, ttl time.Duration) (*Bucket, error) {
 	if name == "" || sanitize(name) != name {
 		return nil, fmt.Errorf("fleet: bucket name %q: use letters, digits, '-' and '_'", name)
+	}
+	for _, own := range []string{ResultsBucket, WorkersBucket, BlobsBucket, HandbacksBucket} {
+		if bucketPrefix+name == own || bucketPrefix+name+"_blobs" == own {
+			return nil, fmt.Errorf("fleet: bucket name %q is the fleet's own (%s)", name, own)
+		}
 	}
 	replicas := c.opts.Conn.Replicas
 	if replicas <= 0 {

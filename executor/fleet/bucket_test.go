@@ -23,6 +23,11 @@ func TestBucket(t *testing.T) {
 	if _, err := c.OpenBucket(ctx, "bad name", time.Hour); err == nil {
 		t.Error("a bucket name with a space was taken")
 	}
+	for _, own := range []string{"results", "handbacks", "workers"} {
+		if _, err := c.OpenBucket(ctx, own, time.Hour); err == nil {
+			t.Errorf("the fleet's own bucket %q was opened", own)
+		}
+	}
 	b, err := c.OpenBucket(ctx, "test", time.Hour)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -65,6 +66,11 @@ func (f *fake) Run(ctx context.Context, req executor.Request, onEvent func(execu
 			emit(arg + "\n")
 		case "who":
 			emit(f.name + "\n")
+		case "big": // big N: N bytes of x, in 16 KiB writes
+			n, _ := strconv.Atoi(arg)
+			for ; n > 0; n -= 16 << 10 {
+				emit(strings.Repeat("x", min(n, 16<<10)))
+			}
 		case "runtime":
 			emit(req.Runtime + "\n")
 		case "sleep":

@@ -234,6 +234,23 @@ func TestRouting(t *testing.T) {
 	}
 }
 
+// TestLargeResultSmallPayload: a Result larger than the servers' max_payload (here 64 KiB, under
+// the object store's default 128 KiB chunk) is stored in chunks that fit and reaches the client.
+func TestLargeResultSmallPayload(t *testing.T) {
+	srv, err := StartEmbedded(EmbeddedOptions{Listen: "127.0.0.1:0", StoreDir: t.TempDir(), MaxPayload: 64 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	startWorker(t, srv.URL(), newFake("w", "python"), 1)
+	c := dial(t, srv.URL())
+	waitLive(t, c, 1)
+	res := runOK(t, c, script("python", "big 300000"))
+	if len(res.Stdout) != 300000 || strings.Trim(res.Stdout, "x") != "" {
+		t.Errorf("stdout is %d bytes; want all 300000 x's", len(res.Stdout))
+	}
+}
+
 // TestDedupe: the same job id submitted twice runs once; both callers get its Result.
 func TestDedupe(t *testing.T) {
 	srv := startServer(t)

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -144,11 +145,17 @@ func (w *Worker) handle(nc *nats.Conn, s *setup, msg jetstream.Msg, release func
 func (w *Worker) record(ctx context.Context, nc *nats.Conn, s *setup, id string, attempt int, o outcome) {
 	o.Worker, o.Attempt = w.id, attempt
 	data := marshal(o)
-	if int64(len(data)) > nc.MaxPayload()-4096 && o.Result != nil {
-		if _, err := s.blobs.PutBytes(ctx, id, marshal(o.Result)); err == nil {
+	if room := nc.MaxPayload() - 4096; int64(len(data)) > room && o.Result != nil {
+		// The blob's chunks are messages too: under a small max_payload the object store's
+		// default 128 KiB chunk would be refused and the job would never end.
+		chunk := uint32(max(min(room, 128<<10), 1024))
+		meta := jetstream.ObjectMeta{Name: id, Opts: &jetstream.ObjectMetaOptions{ChunkSize: chunk}}
+		if _, err := s.blobs.Put(ctx, meta, bytes.NewReader(marshal(o.Result))); err == nil {
 			o.Result, o.Blob = nil, true
-			data = marshal(o)
+		} else {
+			o = outcome{Worker: w.id, Attempt: attempt, Error: &wireError{Msg: "the Result is too large for this fleet's NATS messages and could not be stored: " + err.Error()}}
 		}
+		data = marshal(o)
 	}
 	if _, err := s.results.Create(ctx, id, data); err != nil {
 		return // another attempt recorded first (or NATS is gone: the job is redelivered)
