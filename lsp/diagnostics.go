@@ -108,6 +108,9 @@ func (s *Server) publish(uri string, diags []Diagnostic) {
 	if !had && len(diags) == 0 {
 		return
 	}
+	if diags == nil {
+		diags = []Diagnostic{} // an empty array clears them; LSP has no null here
+	}
 	p := PublishDiagnosticsParams{URI: uri, Diagnostics: diags}
 	if doc, ok := s.docs.get(uri); ok {
 		v := doc.version

@@ -17,6 +17,10 @@ import (
 func (c *client) diagnosticsAfter(from int, uri string) PublishDiagnosticsParams {
 	c.t.Helper()
 	_, m := c.waitNote(from, MethodPublishDiagnostics, forURI(uri))
+	// LSP's diagnostics is an array, also when it clears them: a client may not take null.
+	if raw := decode[map[string]json.RawMessage](c.t, m.Params)["diagnostics"]; !strings.HasPrefix(string(raw), "[") {
+		c.t.Errorf("publishDiagnostics for %s: diagnostics is %s, want an array", uri, raw)
+	}
 	return decode[PublishDiagnosticsParams](c.t, m.Params)
 }
 

@@ -18,8 +18,10 @@ func TestGarbageFramesKeepServing(t *testing.T) {
 		wantMsg  string
 	}{
 		{"invalid JSON body", "Content-Length: 9\r\n\r\n{not json", "null", -32700, "a message is not valid JSON: {not json"},
-		{"not JSON-RPC", "Content-Length: 13\r\n\r\n{\"hello\": 1}\n", "null", -32600, "is not a JSON-RPC 2.0 request"},
-		{"wrong version keeps the id", `Content-Length: 50` + "\r\n\r\n" + `{"jsonrpc":"1.0","id":7,"method":"initialize"}    `, "7", -32600, "invalid RPC version"},
+		{"not JSON-RPC", "Content-Length: 13\r\n\r\n{\"hello\": 1}\n", "null", -32600, `is not a JSON-RPC 2.0 request, notification or response: its "jsonrpc" is missing, not "2.0"`},
+		{"wrong version keeps the id", `Content-Length: 50` + "\r\n\r\n" + `{"jsonrpc":"1.0","id":7,"method":"initialize"}    `, "7", -32600, `its "jsonrpc" is "1.0", not "2.0"`},
+		{"not an object", "Content-Length: 2\r\n\r\n[]", "null", -32600, "response: it is not a JSON object: []"},
+		{"an object as id", `Content-Length: 50` + "\r\n\r\n" + `{"jsonrpc":"2.0","id":{"a":1},"method":"shutdown"}`, "null", -32600, `its "id" is neither a number nor a string`},
 		{"no header", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"shutdown\"}\r\n", "null", -32700, "bad header line"},
 		{"bad length", "Content-Length: lots\r\n\r\n{}", "null", -32700, `bad Content-Length "lots"`},
 		{"no length", "Content-Type: application/json\r\n\r\n{}\n", "null", -32700, "no Content-Length header"},

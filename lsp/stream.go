@@ -154,15 +154,39 @@ func undecodable(data []byte, err error) *badFrame {
 		return &badFrame{code: jsonrpc2.ParseError, msg: fmt.Sprintf("a message is not valid JSON: %s", clip(string(data)))}
 	}
 	var probe struct {
-		ID stdjson.RawMessage `json:"id"`
+		Version stdjson.RawMessage `json:"jsonrpc"`
+		ID      stdjson.RawMessage `json:"id"`
+		Method  stdjson.RawMessage `json:"method"`
 	}
-	_ = stdjson.Unmarshal(data, &probe)
+	isObject := stdjson.Unmarshal(data, &probe) == nil && bytes.HasPrefix(bytes.TrimSpace(data), []byte("{"))
 	var id stdjson.RawMessage
-	if d := bytes.TrimSpace(probe.ID); len(d) > 0 && (d[0] == '"' || d[0] == '-' || (d[0] >= '0' && d[0] <= '9')) {
+	d := bytes.TrimSpace(probe.ID)
+	idOK := len(d) == 0 || string(d) == "null" || d[0] == '"' || d[0] == '-' || (d[0] >= '0' && d[0] <= '9')
+	if len(d) > 0 && idOK && string(d) != "null" {
 		id = d
 	}
+	// Why, in the protocol's words (the decoder's own error names Go types).
+	why := "it has no \"method\" (a request or notification) and no \"result\" or \"error\" (a response)"
+	switch m := bytes.TrimSpace(probe.Method); {
+	case !isObject:
+		why = "it is not a JSON object"
+	case string(bytes.TrimSpace(probe.Version)) != `"2.0"`:
+		why = fmt.Sprintf("its \"jsonrpc\" is %s, not \"2.0\"", orMissing(probe.Version))
+	case !idOK:
+		why = "its \"id\" is neither a number nor a string"
+	case len(m) > 0 && m[0] != '"':
+		why = "its \"method\" is not a string"
+	}
 	return &badFrame{code: jsonrpc2.InvalidRequest, id: id, msg: fmt.Sprintf(
-		"a message is not a JSON-RPC 2.0 request, notification or response (%v): %s", err, clip(string(data)))}
+		"a message is not a JSON-RPC 2.0 request, notification or response: %s: %s", why, clip(string(data)))}
+}
+
+// orMissing is a raw JSON value as written, or "missing".
+func orMissing(v stdjson.RawMessage) string {
+	if v = bytes.TrimSpace(v); len(v) == 0 {
+		return "missing"
+	}
+	return clip(string(v))
 }
 
 // clip shortens s for an error message.

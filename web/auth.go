@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -66,6 +67,13 @@ func (s *Server) auth(next http.HandlerFunc) http.HandlerFunc {
 // login handles GET /?token=TOKEN: a right token becomes the page's cookie and the browser is
 // sent to / (so the token leaves the address bar and history); a wrong one is a 401.
 func (s *Server) login(w http.ResponseWriter, r *http.Request, token string) {
+	if !s.tokenOK(token) {
+		// A base64 token (what "head -c 32 /dev/urandom | base64" makes) pasted into the address
+		// bar keeps its '+', which a query string means as a space: try it as typed.
+		if typed, ok := rawQueryValue(r.URL.RawQuery, "token"); ok && s.tokenOK(typed) {
+			token = typed
+		}
+	}
 	if s.opts.APIToken == "" || !s.tokenOK(token) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusUnauthorized)
@@ -77,4 +85,18 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, token string) {
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
 	})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// rawQueryValue returns the first value of name in a raw query with its %XX escapes decoded but
+// '+' kept as '+' (url.Values turns it into a space).
+func rawQueryValue(raw, name string) (string, bool) {
+	for _, kv := range strings.Split(raw, "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		if k != name {
+			continue
+		}
+		v, err := url.PathUnescape(v)
+		return v, err == nil
+	}
+	return "", false
 }

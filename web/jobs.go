@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/fleet"
 	"github.com/sandrun/sandrun/executor/hooks"
 )
 
@@ -69,6 +70,12 @@ type jobRecord struct {
 	// entry and live in its blob store (jobs_kv.go).
 	Judge0Blob bool `json:"judge0_blob,omitempty"`
 	ResultBlob bool `json:"result_blob,omitempty"`
+	// Seq is the job's sequence in the fleet's stream, once the stream holds it (it runs there
+	// under the id fleetJobID(ID)): a server that finds the job orphaned asks the fleet about it
+	// by the two (jobs_kv.go).
+	Seq uint64 `json:"seq,omitempty"`
+	// Callback is the job's callback_url: the server that ends the job calls it.
+	Callback string `json:"callback,omitempty"`
 }
 
 // view is the record as its client sees it.
@@ -102,6 +109,9 @@ type jobBackend interface {
 	// cancelElsewhere asks the server that runs job id (another server of the fleet) to
 	// cancel it, or returns errElsewhere when it cannot.
 	cancelElsewhere(ctx context.Context, id string) error
+	// finish stores a done job's record and reports whether this server ended it: false when
+	// another server of the fleet ended it or took it over first (then it sends no callback).
+	finish(ctx context.Context, rec jobRecord) (bool, error)
 	// close lets go of the store (the records stay where they live).
 	close()
 }
@@ -109,17 +119,22 @@ type jobBackend interface {
 // errStopped is the sentence of a job whose server stopped before it ended.
 const errStopped = "the server stopped while this job was queued or running; submit it again"
 
+// The errors of a job canceled (DELETE) while it waited, and while it ran.
+const (
+	errCanceledQueued  = "the job was canceled before it ran"
+	errCanceledRunning = "the job was canceled while it ran; its program was killed"
+)
+
 // job is a queued or running job of this server.
 type job struct {
 	client   string // who submitted it (the peer address), for the hooks
 	req      executor.Request
-	admitted hooks.Job // as the pre hooks left it at submission (hooks.Chain.Admit)
-	callback jobCallback
+	admitted hooks.Job     // as the pre hooks left it at submission (hooks.Chain.Admit)
 	done     chan struct{} // closed when the job is done
 
 	// guarded by jobStore.mu
 	rec    jobRecord
-	cancel context.CancelFunc
+	cancel context.CancelCauseFunc
 }
 
 // jobStore runs this server's jobs with a fixed number of workers, so that a burst waits here
@@ -127,7 +142,8 @@ type job struct {
 type jobStore struct {
 	s       *Server
 	back    jobBackend
-	self    string // this server's instance id, the Owner of the jobs it runs
+	self    string    // this server's instance id, the Owner of the jobs it runs
+	find    jobFinder // the fleet, when it runs the jobs and keeps their records (jobs_kv.go)
 	max     int
 	workers int
 
@@ -171,13 +187,7 @@ type judge0Job struct {
 	Stdin      []byte  `json:"stdin,omitempty"`
 	Expected   *string `json:"expected,omitempty"`
 	LanguageID int     `json:"language_id"`
-}
-
-// jobCallback is where a done job is reported ("" for nowhere) and, when body is set, what is
-// sent (else the JobView).
-type jobCallback struct {
-	url  string
-	body func(jobRecord) any
+	Base64     bool    `json:"base64,omitempty"` // its callback is sent base64-encoded
 }
 
 // storeTimeout bounds one call to the backend.
@@ -186,7 +196,7 @@ const storeTimeout = 10 * time.Second
 // submit queues req, asked by client, as a new job and returns its record, or an error when
 // a pre hook refused it (the hooks run now, so that the client hears it at once), the server
 // holds too many jobs, or the store failed.
-func (st *jobStore) submit(ctx context.Context, client string, req executor.Request, callback jobCallback, j0 *judge0Job) (jobRecord, error) {
+func (st *jobStore) submit(ctx context.Context, client string, req executor.Request, callback string, j0 *judge0Job) (jobRecord, error) {
 	st.start()
 	st.mu.Lock()
 	full := len(st.active) >= st.max
@@ -199,8 +209,8 @@ func (st *jobStore) submit(ctx context.Context, client string, req executor.Requ
 	if err != nil {
 		return jobRecord{}, err
 	}
-	j := &job{client: client, req: admitted.Request, admitted: admitted, callback: callback, done: make(chan struct{}),
-		rec: jobRecord{ID: id, State: JobQueued, Owner: st.self, Created: time.Now().UTC(), Judge0: j0}}
+	j := &job{client: client, req: admitted.Request, admitted: admitted, done: make(chan struct{}),
+		rec: jobRecord{ID: id, State: JobQueued, Owner: st.self, Created: time.Now().UTC(), Judge0: j0, Callback: callback}}
 	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
 	if err := st.back.create(ctx, j.rec); err != nil {
@@ -209,7 +219,7 @@ func (st *jobStore) submit(ctx context.Context, client string, req executor.Requ
 	st.mu.Lock()
 	if st.stopping {
 		st.mu.Unlock()
-		st.save(jobRecord{ID: j.rec.ID, State: JobDone, Owner: st.self, Created: j.rec.Created, Finished: time.Now().UTC(), Error: errStopped, Judge0: j0})
+		st.save(jobRecord{ID: j.rec.ID, State: JobDone, Owner: st.self, Created: j.rec.Created, Finished: time.Now().UTC(), Error: errStopped, Judge0: j0, Callback: callback})
 		return jobRecord{}, fmt.Errorf("%w (the server is stopping)", executor.ErrBusy)
 	}
 	st.active[j.rec.ID] = j
@@ -243,7 +253,7 @@ func (st *jobStore) work() {
 		var ctx context.Context
 		var rec jobRecord
 		if j != nil {
-			ctx, j.cancel = context.WithCancel(context.Background())
+			ctx, j.cancel = context.WithCancelCause(context.Background())
 			j.rec.State = JobRunning
 			rec = j.rec
 		}
@@ -262,6 +272,17 @@ func (st *jobStore) work() {
 		default:
 		}
 		st.save(rec)
+		if st.find != nil {
+			// Run it in the fleet under an id of the job's, and note where the stream holds it:
+			// should this server stop first, another one finds it there (jobs_kv.go).
+			ctx = fleet.WithJob(ctx, fleetJobID(rec.ID), func(seq uint64) {
+				st.mu.Lock()
+				j.rec.Seq = seq
+				rec := j.rec
+				st.mu.Unlock()
+				st.save(rec)
+			})
+		}
 		ctx = st.s.chain.Admitted(hooks.WithID(hooks.WithClient(ctx, j.client), rec.ID), j.admitted)
 		res, err := st.s.run(ctx, j.req, nil)
 		st.finish(j, res, err)
@@ -271,35 +292,118 @@ func (st *jobStore) work() {
 func (st *jobStore) finish(j *job, res executor.Result, err error) {
 	st.mu.Lock()
 	if j.cancel != nil {
-		j.cancel()
+		j.cancel(nil)
 	}
+	detached := false
 	switch {
 	case err == nil:
 		j.rec.Result = &res
+	case errors.Is(err, fleet.ErrDetached):
+		detached = true
 	case st.stopping && errors.Is(err, context.Canceled):
 		j.rec.Error = errStopped
+	case errors.Is(err, context.Canceled): // a DELETE: a sentence, not Go's "context canceled"
+		j.rec.Error = errCanceledRunning
+		if j.rec.State == JobQueued {
+			j.rec.Error = errCanceledQueued
+		}
 	default:
 		j.rec.Error = err.Error()
 		j.rec.Refused = errors.Is(err, executor.ErrRefused)
 	}
-	j.rec.State, j.rec.Finished = JobDone, time.Now().UTC()
+	if !detached {
+		j.rec.State, j.rec.Finished = JobDone, time.Now().UTC()
+	}
 	rec := j.rec
 	st.mu.Unlock()
 	// The record is stored before the job leaves the active ones, so that a GET between the two
-	// finds it done either way.
-	st.save(rec)
+	// finds it done either way. A detached job stays running in the store: the fleet runs it on,
+	// and the next server that reads it takes it over (jobs_kv.go).
+	claimed := false
+	if !detached {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		var err error
+		claimed, err = st.back.finish(ctx, rec)
+		cancel()
+		if err != nil {
+			st.s.log.Error("job store", "job", rec.ID, "state", rec.State, "err", err)
+		}
+	}
 	st.mu.Lock()
 	delete(st.active, rec.ID)
 	st.mu.Unlock()
 	close(j.done)
-	if cb := j.callback; cb.url != "" {
-		go func() {
-			body := any(rec.view())
-			if cb.body != nil {
-				body = cb.body(rec)
+	if claimed {
+		st.notify(rec)
+	}
+}
+
+// notify calls the callback_url of done job rec, if it has one, on a goroutine of its own:
+// the JobView, or for a Judge0 submission what GET /submissions/{token} shows.
+func (st *jobStore) notify(rec jobRecord) {
+	if rec.Callback == "" {
+		return
+	}
+	body := any(rec.view())
+	if rec.Judge0 != nil {
+		body = st.s.judge0View(rec.Judge0.Base64, rec, "")
+	}
+	go st.s.callback(rec.Callback, body)
+}
+
+// adopt follows job rec, which this server took over from a server that is gone while the
+// fleet still runs it, to its end (jobs_kv.go).
+func (st *jobStore) adopt(rec jobRecord) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	j := &job{rec: rec, done: make(chan struct{}), cancel: cancel}
+	st.mu.Lock()
+	if st.stopping || st.active[rec.ID] != nil {
+		st.mu.Unlock()
+		cancel(nil) // stopping: the next server takes it over in turn
+		return
+	}
+	st.active[rec.ID] = j
+	st.wg.Add(1)
+	st.mu.Unlock()
+	st.s.log.Info("job taken over from a server that is gone", "job", rec.ID)
+	go func() {
+		defer st.wg.Done()
+		res, err := st.follow(ctx, rec)
+		st.finish(j, res, err)
+	}()
+}
+
+// follow asks the fleet about job rec every followPoll until it ends there or ctx ends: a
+// cancel (DELETE) cancels it in the fleet, a stop (cause fleet.ErrDetached) lets go of it.
+func (st *jobStore) follow(ctx context.Context, rec jobRecord) (executor.Result, error) {
+	id := fleetJobID(rec.ID)
+	t := time.NewTicker(followPoll)
+	defer t.Stop()
+	for {
+		fctx, cancel := context.WithTimeout(ctx, storeTimeout)
+		f, err := st.find.Find(fctx, id, rec.Seq)
+		cancel()
+		switch {
+		case err != nil: // NATS did not answer: ask again
+		case f.State == fleet.JobFinished:
+			return f.Result, f.Err
+		case f.State == fleet.JobUnknown:
+			return executor.Result{}, errors.New(errServerGone)
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			if cause := context.Cause(ctx); errors.Is(cause, fleet.ErrDetached) {
+				return executor.Result{}, cause
 			}
-			st.s.callback(cb.url, body)
-		}()
+			cctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+			err := st.find.Cancel(cctx, id, rec.Seq)
+			cancel()
+			if err != nil {
+				st.s.log.Warn("job store: cancel in the fleet", "job", rec.ID, "err", err)
+			}
+			return executor.Result{}, fmt.Errorf("the job was canceled: %w", context.Canceled)
+		}
 	}
 }
 
@@ -386,16 +490,18 @@ func (st *jobStore) cancelHere(id string) bool {
 	case JobQueued:
 		st.queue = slices.DeleteFunc(st.queue, func(q *job) bool { return q == j })
 		st.mu.Unlock()
-		st.finish(j, executor.Result{}, fmt.Errorf("the job was canceled before it ran: %w", context.Canceled))
+		st.finish(j, executor.Result{}, context.Canceled)
 	default:
-		j.cancel()
+		j.cancel(nil)
 		st.mu.Unlock()
 	}
 	return true
 }
 
 // close ends the jobs: queued ones are done with errStopped, running ones are killed (and end
-// with it too), then the backend is let go. It may be called more than once.
+// with it too), except those the fleet's stream holds, which this server lets go of: they run
+// on in the fleet, and another server (or this one restarted) takes them over (jobs_kv.go).
+// Then the backend is let go. It may be called more than once.
 func (st *jobStore) close() {
 	st.closeOnce.Do(func() {
 		st.mu.Lock()
@@ -403,8 +509,12 @@ func (st *jobStore) close() {
 		queued := st.queue
 		st.queue = nil
 		for _, j := range st.active {
-			if j.cancel != nil {
-				j.cancel()
+			switch {
+			case j.cancel == nil:
+			case j.rec.Seq != 0 && st.find != nil:
+				j.cancel(fleet.ErrDetached)
+			default:
+				j.cancel(nil)
 			}
 		}
 		st.mu.Unlock()
@@ -447,6 +557,10 @@ func (m *memJobs) update(_ context.Context, rec jobRecord) error {
 	defer m.mu.Unlock()
 	m.recs[rec.ID] = rec
 	return nil
+}
+
+func (m *memJobs) finish(ctx context.Context, rec jobRecord) (bool, error) {
+	return true, m.update(ctx, rec)
 }
 
 func (m *memJobs) get(_ context.Context, id string) (jobRecord, bool, error) {

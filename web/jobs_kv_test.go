@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/executortest"
 	"github.com/sandrun/sandrun/executor/fleet"
 	"github.com/sandrun/sandrun/executor/hooks"
@@ -89,8 +91,20 @@ func TestJobsInFleetStore(t *testing.T) {
 	fake := newFake(nil)
 	fake.Slots, fake.Queue = 0, 0
 	c, stop := testFleet(t, store, fake)
-	a := newTestServer(t, c, Options{Fleet: c})
+	called := make(chan JobView, 8)
+	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var v JobView
+		json.NewDecoder(r.Body).Decode(&v)
+		called <- v
+	}))
+	defer cb.Close()
+	allow := []string{strings.TrimPrefix(cb.URL, "http://")}
+	a := newTestServer(t, c, Options{Fleet: c, CallbackAllow: allow})
 	b := newTestServer(t, c, Options{Fleet: c})
+	bucket, err := c.OpenBucket(t.Context(), jobsBucket, DefaultJobTTL)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	submit := func(s http.Handler, body string) string {
 		t.Helper()
@@ -143,19 +157,39 @@ func TestJobsInFleetStore(t *testing.T) {
 		t.Errorf("DELETE on another server: %d %s", w.Code, w.Body)
 	}
 
-	// A server that stops ends the jobs it runs with a sentence: the other server says so.
-	running := submit(a, `{"language":"python","source":"block"}`)
-	untilRunning(running)
+	// A server that stops lets go of the job the fleet runs for it: the other server takes it
+	// over, follows it to its end and sends its callback.
+	running := submit(a, `{"language":"python","source":"gate\nout after","callback_url":"`+cb.URL+`"}`)
+	for ctx := t.Context(); ; { // until the record says where the fleet's stream holds it
+		e, err := bucket.Get(ctx, jobKey(running))
+		var rec jobRecord
+		if err == nil && json.Unmarshal(e.Value, &rec) == nil && rec.Seq != 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the job never reached the fleet")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 	a.Close()
-	if code, v := getJob(t, b, running, false); code != 200 || v.State != JobDone || v.Error != errStopped {
-		t.Errorf("a job of a stopped server: %d %+v", code, v)
+	if code, v := getJob(t, b, running, false); code != 200 || v.State != JobRunning {
+		t.Errorf("a running job of a stopped server: %d %+v; want it still running", code, v)
+	}
+	close(fake.Gate)
+	if code, v := getJob(t, b, running, true); code != 200 || v.State != JobDone || v.Result == nil || v.Result.Stdout != "after\n" {
+		t.Errorf("a job taken over: %d %+v; want the fleet's Result", code, v)
+	}
+	select {
+	case v := <-called:
+		if v.ID != running || v.Result == nil || v.Result.Stdout != "after\n" {
+			t.Errorf("the callback of a job taken over: %+v", v)
+		}
+	case <-t.Context().Done():
+		t.Fatal("no callback for the job taken over")
 	}
 
 	// A job whose server vanished without a word (killed): the next reader ends it.
-	bucket, err := c.OpenBucket(t.Context(), jobsBucket, DefaultJobTTL)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ghost := jobRecord{ID: "0123456789abcdef", State: JobRunning, Owner: "vanished", Created: time.Now().UTC()}
 	if _, err := bucket.Create(t.Context(), jobKey(ghost.ID), mustJSON(ghost)); err != nil {
 		t.Fatal(err)
@@ -175,8 +209,8 @@ func TestJobsInFleetStore(t *testing.T) {
 	if code, v := getJob(t, s, big, false); code != 200 || v.Result == nil || len(v.Result.Stdout) != 100*4096 {
 		t.Errorf("the large Result after the restart: %d %+v", code, v.State)
 	}
-	if code, v := getJob(t, s, running, false); code != 200 || v.Error != errStopped {
-		t.Errorf("the stopped job after the restart: %d %+v", code, v)
+	if code, v := getJob(t, s, running, false); code != 200 || v.Result == nil || v.Result.Stdout != "after\n" {
+		t.Errorf("the job taken over, after the restart: %d %+v", code, v)
 	}
 	w = do(t, s, "GET", "/judge0/submissions/"+tok.Token+"?base64_encoded=false&fields=stdout,source_code,stdin,status", "")
 	var sub j0
@@ -238,4 +272,97 @@ func TestJobsPreHooksAtSubmission(t *testing.T) {
 	if calls != 5 {
 		t.Errorf("the pre hook ran %d times, want 5 (once per job)", calls)
 	}
+}
+
+// TestJobsOrphanTakenOverOnce: servers that read, at the same time, a job whose server is gone
+// take it over once: the fleet's Result ends it, and one of them alone ends it (and so sends
+// its callback); a job the fleet still runs is followed by the one that took it, under its id.
+func TestJobsOrphanTakenOverOnce(t *testing.T) {
+	fake := newFake(nil)
+	c, _ := testFleet(t, t.TempDir(), fake)
+	bucket, err := c.OpenBucket(t.Context(), jobsBucket, DefaultJobTTL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var ended, adopted []string
+	var readers []*kvJobs
+	for _, self := range []string{"r1", "r2", "r3"} {
+		k := newKVJobs(bucket, self, quietLogger())
+		k.find = c
+		k.ended = func(rec jobRecord) { mu.Lock(); ended = append(ended, k.self+" "+rec.ID); mu.Unlock() }
+		k.adopt = func(rec jobRecord) { mu.Lock(); adopted = append(adopted, rec.Owner+" "+rec.ID); mu.Unlock() }
+		t.Cleanup(k.close)
+		readers = append(readers, k)
+	}
+	ctx := t.Context()
+
+	// Finished in the fleet while its server was gone.
+	const doneID = "00000000000000d1"
+	var seq uint64
+	res, err := c.Run(fleet.WithJob(ctx, fleetJobID(doneID), func(s uint64) { seq = s }), jobScript("out orphan"), nil)
+	if err != nil || res.Stdout != "orphan\n" || seq == 0 {
+		t.Fatalf("the fleet's run: %+v %v (sequence %d)", res, err, seq)
+	}
+	// Still running in the fleet.
+	const runID = "00000000000000d2"
+	queued := make(chan uint64, 1)
+	go c.Run(fleet.WithJob(context.WithoutCancel(ctx), fleetJobID(runID), func(s uint64) { queued <- s }), jobScript("gate"), nil)
+	runSeq := <-queued
+	for _, rec := range []jobRecord{
+		{ID: doneID, State: JobRunning, Owner: "vanished", Created: time.Now().UTC(), Seq: seq, Callback: "http://127.0.0.1:1/"},
+		{ID: runID, State: JobRunning, Owner: "vanished", Created: time.Now().UTC(), Seq: runSeq},
+	} {
+		if _, err := bucket.Create(ctx, jobKey(rec.ID), mustJSON(rec)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var wg sync.WaitGroup
+	got := make([]jobRecord, len(readers))
+	for i, k := range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec, ok, err := k.get(ctx, doneID)
+			if err != nil || !ok {
+				t.Errorf("%s: %v %v", k.self, ok, err)
+			}
+			got[i] = rec
+		}()
+	}
+	wg.Wait()
+	for i, rec := range got {
+		if rec.State != JobDone || rec.Result == nil || rec.Result.Stdout != "orphan\n" {
+			t.Errorf("%s read %+v; want it done with the fleet's Result", readers[i].self, rec)
+		}
+	}
+	if len(ended) != 1 || !strings.HasSuffix(ended[0], doneID) {
+		t.Errorf("ended by %q; want one server", ended)
+	}
+
+	rec, _, err := readers[0].get(ctx, runID)
+	if err != nil || rec.State != JobRunning || rec.Owner != "r1" {
+		t.Errorf("a job the fleet still runs: %+v %v; want it running, taken over", rec, err)
+	}
+	if rec, _, _ := readers[1].get(ctx, runID); rec.Owner != "r1" {
+		t.Errorf("read again elsewhere: %+v; want it r1's", rec)
+	}
+	if len(adopted) != 1 || adopted[0] != "r1 "+runID {
+		t.Errorf("taken over: %q; want once, by r1", adopted)
+	}
+	if f, err := c.Find(ctx, fleetJobID(runID), runSeq); err != nil || f.State != fleet.JobPending {
+		t.Errorf("Find of a running job: %+v %v", f, err)
+	}
+	close(fake.Gate)
+	if res, err := c.Result(ctx, fleetJobID(runID)); err != nil || res.Status != executor.StatusOK {
+		t.Errorf("the followed job's Result: %+v %v", res, err)
+	}
+	if f, err := c.Find(ctx, fleetJobID("nosuchjob"), runSeq); err != nil || f.State != fleet.JobUnknown {
+		t.Errorf("Find of a job the fleet never had: %+v %v", f, err)
+	}
+}
+
+func jobScript(lines ...string) executor.Request {
+	return executor.Request{Language: "python", Files: []executor.File{{Name: "main.py", Content: []byte(strings.Join(lines, "\n"))}}}
 }

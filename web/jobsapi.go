@@ -42,7 +42,7 @@ func (s *Server) submitJob(r *http.Request, jr JobRequest) (jobRecord, error) {
 	if err != nil {
 		return jobRecord{}, err
 	}
-	return s.jobs.submit(r.Context(), clientIP(r), req, jobCallback{url: jr.CallbackURL}, nil)
+	return s.jobs.submit(r.Context(), clientIP(r), req, jr.CallbackURL, nil)
 }
 
 // handleJobBatch answers POST /api/v1/jobs/batch: {"jobs": [JobRequest…]} in, 202 {"jobs":

@@ -303,7 +303,7 @@ func TestJobs(t *testing.T) {
 
 	doJSON(t, "POST", base+"/api/v1/jobs", `{"language":"python","source":"sleep"}`, &v)
 	var d JobView
-	if code := doJSON(t, "DELETE", base+"/api/v1/jobs/"+v.ID, "", &d); code != http.StatusOK || d.State != JobDone || d.Result != nil || !strings.Contains(d.Error, "cancel") {
+	if code := doJSON(t, "DELETE", base+"/api/v1/jobs/"+v.ID, "", &d); code != http.StatusOK || d.State != JobDone || d.Result != nil || !strings.HasPrefix(d.Error, "the job was canceled ") {
 		t.Errorf("DELETE a running job: %d %+v", code, d)
 	}
 	var e apiError

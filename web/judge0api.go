@@ -50,11 +50,9 @@ func (s *Server) judge0Submit(r *http.Request, sub judge0Submission) (jobRecord,
 		return jobRecord{}, err
 	}
 	// Judge0 PUTs the submission to its callback_url as GET /submissions/{token} shows it, in
-	// the encoding it was sent in.
-	enc := b64(r)
-	body := func(rec jobRecord) any { return s.judge0View(enc, rec, "") }
-	j0 := &judge0Job{Source: req.Files[0].Content, Stdin: req.Stdin, Expected: expected, LanguageID: *sub.LanguageID}
-	return s.jobs.submit(r.Context(), clientIP(r), req, jobCallback{callback, body}, j0)
+	// the encoding it was sent in (jobStore.notify).
+	j0 := &judge0Job{Source: req.Files[0].Content, Stdin: req.Stdin, Expected: expected, LanguageID: *sub.LanguageID, Base64: b64(r)}
+	return s.jobs.submit(r.Context(), clientIP(r), req, callback, j0)
 }
 
 // handleJudge0Get answers GET /judge0/submissions/{token}.
@@ -169,7 +167,16 @@ func (s *Server) handleJudge0Language(w http.ResponseWriter, r *http.Request) {
 		judge0Error(w, http.StatusNotFound, "", "Not Found")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": jl.ID, "name": jl.Name, "is_archived": false})
+	name := jl.Name // named as in the list: "Python (3.11.2)"
+	if infos, err := s.exec.Languages(r.Context()); err == nil {
+		for _, li := range infos {
+			if v, ok := runtimeVersion(li, jl.Runtime); li.ID == jl.Lang && li.Available && ok {
+				name += " (" + v + ")"
+				break
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": jl.ID, "name": name, "is_archived": false})
 }
 
 // handleJudge0Statuses answers GET /judge0/statuses.

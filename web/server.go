@@ -212,10 +212,15 @@ func New(opts Options) (*Server, error) {
 	}
 	s.jobs = newJobStore(s, back, s.instance, opts.MaxJobs)
 	if k, ok := back.(*kvJobs); ok {
+		if f, ok := opts.Fleet.(jobFinder); ok {
+			s.jobs.find, k.find = f, f
+		}
+		k.adopt, k.ended = s.jobs.adopt, s.jobs.notify
 		if err := k.watchCancels(func(id string) { s.jobs.cancelHere(id) }); err != nil {
 			k.close()
 			return nil, fmt.Errorf("web: the fleet's job store: %w", err)
 		}
+		k.startSweep()
 	}
 	if opts.Fleet != nil {
 		s.registry.MustRegister(fleetCollector{opts.Fleet})

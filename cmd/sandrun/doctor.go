@@ -177,7 +177,12 @@ func printDoctor(w io.Writer, r doctorReport) {
 		}
 	}
 	sort.Strings(ok)
-	fmt.Fprintf(w, "languages   %d of %d usable: %s\n", len(ok), len(r.Languages), strings.Join(ok, ", "))
+	switch {
+	case r.Languages == nil:
+		fmt.Fprintln(w, "languages   not checked (--no-languages)")
+	default:
+		fmt.Fprintf(w, "languages   %d of %d usable: %s\n", len(ok), len(r.Languages), strings.Join(ok, ", "))
+	}
 	if len(missing) > 0 {
 		fmt.Fprintf(w, "  not usable: %s\n", strings.Join(missing, ", "))
 	}

@@ -86,3 +86,13 @@ func TestDoctorText(t *testing.T) {
 		t.Errorf("doctor extra: exit %d, stderr %q; want exit 2 naming the argument", code, stderr)
 	}
 }
+
+// TestDoctorTextNoLanguages: with --no-languages the report says the languages were not
+// checked, not "0 of 0 usable".
+func TestDoctorTextNoLanguages(t *testing.T) {
+	var b strings.Builder
+	printDoctor(&b, doctorReport{})
+	if !strings.Contains(b.String(), "languages   not checked (--no-languages)\n") || strings.Contains(b.String(), "0 of 0") {
+		t.Errorf("doctor without languages printed:\n%s", b.String())
+	}
+}

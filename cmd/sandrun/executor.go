@@ -34,6 +34,7 @@ func executorCmd(ctx context.Context, args []string) error {
 	queue := fs.Int("queue", defaultExecutorQueue, "runs that may wait for a slot before clients get \"executor busy\" (0 means no queue); a burst waits here instead of being refused")
 	perConn := fs.Int("max-runs-per-conn", 0, "runs in flight on one connection (default 64)")
 	maxMsg := fs.String("max-message", "128MiB", "largest message a client may send (a request carries its sources and stdin in base64)")
+	outputBudget := fs.String("output-budget", "64MiB", "total output of one TCP client's run (every stage, case and stream together; a client's smaller budget stands); past it the run stops with output_limit; off for the client's own")
 	natsURL := fs.String("nats", "", "join a fleet: pull jobs from NATS JetStream at nats://HOST:PORT[,nats://…] (TCP only with an explicit --listen)")
 	fleetQueue := fs.Int("fleet-queue", fleet.DefaultQueueMax, "with --nats: jobs the fleet's stream holds before submissions get \"busy\" (when this worker creates it)")
 	var only multiFlag
@@ -74,6 +75,14 @@ func executorCmd(ctx context.Context, args []string) error {
 		MaxMessageBytes: msgBytes,
 		MaxRunsPerConn:  *perConn,
 		Log:             slog.New(slog.NewTextHandler(os.Stderr, nil)),
+	}
+	switch *outputBudget {
+	case "off", "0":
+		opts.OutputBudget = -1
+	default:
+		if opts.OutputBudget, err = parseBytes(*outputBudget); err != nil || opts.OutputBudget < 1<<10 {
+			return usageError("--output-budget %q: want a size of at least 1KiB, e.g. 64MiB, or off", *outputBudget)
+		}
 	}
 	if *tokenFile != "" {
 		if opts.Token, err = remote.ReadToken(*tokenFile); err != nil {

@@ -69,7 +69,9 @@ func exitCases(t *testing.T) []exitCase {
 					t.Errorf("status %s, want time_limit", r.Status)
 				}
 			}},
-		{row: "0", name: "--output-limit 20MiB", args: []string{"run", "--output-limit", "20MiB", "--json", big}, sandbox: true, codes: []int{0},
+		// The wall clocks of minutes below only catch hangs: on a loaded machine writing 10 MB,
+		// or even starting Python, passed the default 2×CPU+1s, and the limit under test is another.
+		{row: "0", name: "--output-limit 20MiB", args: []string{"run", "--output-limit", "20MiB", "--wall-limit", "2m", "--json", big}, sandbox: true, codes: []int{0},
 			check: func(t *testing.T, stdout, _ string) {
 				if r := decodeResult(t, stdout); r.Status != executor.StatusOK || len(r.Stdout) != 10_000_000 {
 					t.Errorf("status %s, %d bytes of stdout; want ok and all 10 MB", r.Status, len(r.Stdout))
@@ -152,11 +154,11 @@ func exitCases(t *testing.T) []exitCase {
 				return sandrunCLI(t, "", "run", "--executor", addr, "--token-file", tok, "--wall-limit", "1s", py)
 			}},
 
-		{row: "128+N", name: "CPU limit", args: []string{"run", "--time-limit", "200ms", write("spin2.py", "print('start', flush=True)\nwhile True: pass\n")}, sandbox: true,
+		{row: "128+N", name: "CPU limit", args: []string{"run", "--time-limit", "200ms", "--wall-limit", "2m", write("spin2.py", "print('start', flush=True)\nwhile True: pass\n")}, sandbox: true,
 			// 137: SIGKILL from the CPU watch on the cgroup; 152: SIGXCPU from RLIMIT_CPU, the
 			// backstop that is all a rootless host without cgroups has.
 			codes: []int{137, 152}, stdout: "start\n", want: "sandrun: time_limit: "},
-		{row: "128+N", name: "output limit", args: []string{"run", big}, sandbox: true, codes: []int{137}, want: "sandrun: output_limit: stdout passed the output limit of 1 MiB"},
+		{row: "128+N", name: "output limit", args: []string{"run", "--wall-limit", "2m", big}, sandbox: true, codes: []int{137}, want: "sandrun: output_limit: stdout passed the output limit of 1 MiB"},
 		{row: "128+N", name: "signal", args: []string{"run", write("segv.py", "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n")}, sandbox: true, codes: []int{139}, want: "SIGSEGV"},
 
 		{row: "130", name: "Ctrl-C", sandbox: true, codes: []int{130}, stdout: "start\n",

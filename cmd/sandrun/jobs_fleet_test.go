@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/fleet"
 )
 
@@ -74,5 +76,104 @@ func TestServeJobsInFleet(t *testing.T) {
 	third, _ := startServe(t, "--executor", emb.URL())
 	if code, m := getJobJSON(t, third+"/api/v1/jobs/"+id); code != 200 || result(m) != want {
 		t.Errorf("the job after its serve stopped: %d %v", code, m)
+	}
+}
+
+// gatedEcho is fleetEcho that waits for gate (or its run's end) before it answers, and says
+// on started that a run began.
+type gatedEcho struct {
+	fleetEcho
+	gate    chan struct{}
+	started chan struct{}
+}
+
+func (g gatedEcho) Run(ctx context.Context, req executor.Request, onEvent func(executor.Event)) (executor.Result, error) {
+	select {
+	case g.started <- struct{}{}:
+	default:
+	}
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		return executor.Result{}, ctx.Err()
+	}
+	return g.fleetEcho.Run(ctx, req, onEvent)
+}
+
+// TestServeJobOutlivesItsServe: a job a serve of the fleet started goes on when that serve
+// stops; the next serve takes it over and gives the fleet's Result.
+func TestServeJobOutlivesItsServe(t *testing.T) {
+	emb, err := fleet.StartEmbedded(fleet.EmbeddedOptions{Listen: "127.0.0.1:0", StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emb.Close()
+	ex := gatedEcho{gate: make(chan struct{}), started: make(chan struct{}, 1)}
+	w, err := fleet.NewWorker(context.Background(), fleet.WorkerOptions{Conn: fleet.ConnOptions{URL: emb.URL()}, Executor: ex, Host: "jobs-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = w.Serve(ctx) }()
+	defer func() { cancel(); <-done }()
+	gateOpen := false
+	defer func() {
+		if !gateOpen {
+			close(ex.gate)
+		}
+	}()
+
+	first, cmd := startServe(t, "--executor", emb.URL(), "--rate", "off")
+	var code int
+	var m map[string]any
+	for range 1200 { // until the serve's client sees the worker
+		if code, m = postJSON(t, first+"/api/v1/jobs", `{"language":"python","source":"print(6*7)"}`); code == http.StatusAccepted {
+			break
+		}
+		waitALittle()
+	}
+	id, _ := m["id"].(string)
+	if code != http.StatusAccepted || id == "" {
+		t.Fatalf("POST /api/v1/jobs: %d %v", code, m)
+	}
+	<-ex.started
+	c, err := fleet.Dial(t.Context(), fleet.ClientOptions{Conn: fleet.ConnOptions{URL: emb.URL()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	bucket, err := c.OpenBucket(t.Context(), "jobs", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2400 { // until the job's record says where the fleet's stream holds it
+		e, err := bucket.Get(t.Context(), "job."+id)
+		var rec struct{ Seq uint64 }
+		if err == nil && json.Unmarshal(e.Value, &rec) == nil && rec.Seq != 0 {
+			break
+		}
+		waitALittle()
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+
+	second, _ := startServe(t, "--executor", emb.URL())
+	resp, err := http.Get(second + "/api/v1/jobs/" + id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = nil
+	json.NewDecoder(resp.Body).Decode(&m)
+	resp.Body.Close()
+	if m["state"] != "running" {
+		t.Errorf("the job after its serve stopped: %v; want it running still", m)
+	}
+	close(ex.gate)
+	gateOpen = true
+	code, m = getJobJSON(t, second+"/api/v1/jobs/"+id)
+	r, _ := m["result"].(map[string]any)
+	if code != 200 || m["state"] != "done" || r["stdout"] != "ran: print(6*7)" {
+		t.Errorf("the job taken over: %d %v; want the fleet's Result", code, m)
 	}
 }

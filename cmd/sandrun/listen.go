@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -40,7 +41,12 @@ func (l *listenFlags) check(haveToken bool, tokenFlag string) error {
 func (l *listenFlags) listen() (net.Listener, error) {
 	ln, err := net.Listen("tcp", l.addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen: %w", err)
+		why := err // "listen tcp ADDR: bind: address already in use": keep only the reason
+		var se *os.SyscallError
+		if errors.As(err, &se) {
+			why = se.Err
+		}
+		return nil, fmt.Errorf("cannot listen on %s (--%s): %w", l.addr, l.flag, why)
 	}
 	return ln, nil
 }

@@ -55,13 +55,22 @@ func startRecorder(t *testing.T) *recorder {
 
 // TestLSPSettingsCannotSendAFile: a project's settings (initializationOptions or
 // didChangeConfiguration) naming an executor of the attacker's and a private key as the token
-// file once made the server send the key in "authenticate". A token file must be a token: the
-// run fails with a sentence naming the rule, and the listener receives nothing.
+// file once made the server send the key in "authenticate"; a one-line ~/.git-credentials kept
+// chmod 600 passed the line rules. A token file must be a token: the run fails with a sentence
+// naming the rule, and the listener receives nothing.
 func TestLSPSettingsCannotSendAFile(t *testing.T) {
 	dir := t.TempDir()
 	key := filepath.Join(dir, "id_ed25519")
 	secret := "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW"
 	os.WriteFile(key, []byte("-----BEGIN OPENSSH PRIVATE KEY-----\n"+secret+"\n-----END OPENSSH PRIVATE KEY-----\n"), 0o600)
+	keyElsewhere := filepath.Join(dir, "key")
+	os.WriteFile(keyElsewhere, []byte("-----BEGIN OPENSSH PRIVATE KEY-----\n"+secret+"\n-----END OPENSSH PRIVATE KEY-----\n"), 0o600)
+	// One line, chmod 600: a token by the line rules, a git credential by name or by shape.
+	gitCred := "https://alice:" + secret + "@github.com\n"
+	gitCreds := filepath.Join(dir, ".git-credentials")
+	os.WriteFile(gitCreds, []byte(gitCred), 0o600)
+	innocent := filepath.Join(dir, "token")
+	os.WriteFile(innocent, []byte(gitCred), 0o600)
 	fifo := filepath.Join(dir, "fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
@@ -73,8 +82,11 @@ func TestLSPSettingsCannotSendAFile(t *testing.T) {
 		name, tokenFile, says string
 		viaChange             bool
 	}{
-		{"private key in initializationOptions", key, "more than one line", false},
-		{"private key in didChangeConfiguration", key, "more than one line", true},
+		{"private key in initializationOptions", key, "credential file (id_ed25519)", false},
+		{"private key in didChangeConfiguration", key, "credential file (id_ed25519)", true},
+		{"private key under another name", keyElsewhere, "more than one line", true},
+		{"git credentials", gitCreds, "credential file (.git-credentials)", false},
+		{"a git credential under another name", innocent, "a URL with a user name or password", true},
 		{"a FIFO does not hang the server", fifo, "not a regular file", true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"sort"
@@ -44,11 +45,15 @@ func main() {
 }
 
 func mainExit(args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage()
-		if len(args) == 0 {
-			return 2
-		}
+	if len(args) == 2 && args[0] == "help" && commands[args[1]].run != nil {
+		args = []string{args[1], "--help"} // "sandrun help run" is "sandrun run --help"
+	}
+	if len(args) == 0 {
+		usage(os.Stderr) // a mistake: the list goes with the error stream, exit 2
+		return 2
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(os.Stdout) // asked for: on stdout, like every command's --help
 		return 0
 	}
 	if args[0] == "--version" || args[0] == "-v" {
@@ -117,15 +122,15 @@ func usageError(format string, args ...any) error {
 	return usageErr{fmt.Sprintf(format, args...)}
 }
 
-func usage() {
-	fmt.Fprintln(os.Stderr, "usage: sandrun COMMAND [flags]\n\ncommands:")
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: sandrun COMMAND [flags]\n\ncommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(os.Stderr, "  %-10s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(os.Stderr, "\nrun \"sandrun COMMAND -h\" for a command's flags")
+	fmt.Fprintln(w, "\nrun \"sandrun COMMAND -h\" for a command's flags")
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/remote"
 	"github.com/sandrun/sandrun/executor/spec"
 )
 
@@ -42,6 +43,9 @@ func (f *executorFlags) options(name string) (spec.Options, error) {
 // openExecutor returns the executor s names (see spec.Open), with the weak-limits note on stderr
 // when it is local. A spec that does not fit is a usage error. close releases the executor.
 func openExecutor(ctx context.Context, s string, opts spec.Options) (ex executor.Executor, close func() error, err error) {
+	if err := checkClientFiles(s, opts); err != nil {
+		return nil, nil, err
+	}
 	if opts.Notes == nil {
 		opts.Notes = os.Stderr
 	}
@@ -50,6 +54,26 @@ func openExecutor(ctx context.Context, s string, opts spec.Options) (ex executor
 		return nil, nil, specUsage(err)
 	}
 	return ex, closer.Close, nil
+}
+
+// checkClientFiles reads --token-file and --tls-ca before anything is dialled: a file that is
+// missing or is not a token (or a CA) is a mistake in the command's inputs (exit 2, as serve
+// and executor treat their own token files), not a failure to reach the executor.
+func checkClientFiles(s string, opts spec.Options) error {
+	if spec.IsLocal(s) {
+		return nil // spec.Open refuses these flags without a remote executor
+	}
+	if opts.TokenFile != "" {
+		if _, err := remote.ReadToken(opts.TokenFile); err != nil {
+			return usageError("--token-file: %v", err)
+		}
+	}
+	if opts.TLSCA != "" {
+		if _, err := remote.ClientTLS(opts.TLSCA, "localhost"); err != nil {
+			return usageError("--tls-ca: %s", strings.TrimPrefix(err.Error(), "remote: "))
+		}
+	}
+	return nil
 }
 
 // specUsage turns a *spec.Error into a usage error (exit 2); other errors pass through.

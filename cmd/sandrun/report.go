@@ -106,9 +106,18 @@ func couldNotRun(err error) error {
 	case errors.Is(err, remote.ErrUnauthorized):
 		msg = "the executor refused the token; check --token-file"
 	case errors.As(err, &dialErr) && dialErr.Op == "dial":
-		msg = fmt.Sprintf("cannot reach the executor at %v: %v", dialErr.Addr, errors.Unwrap(dialErr.Err))
-		if errors.Unwrap(dialErr.Err) == nil {
-			msg = fmt.Sprintf("cannot reach the executor at %v: %v", dialErr.Addr, dialErr.Err)
+		var dnsErr *net.DNSError
+		why := dialErr.Err
+		if u := errors.Unwrap(why); u != nil {
+			why = u
+		}
+		switch {
+		case dialErr.Addr != nil:
+			msg = fmt.Sprintf("cannot reach the executor at %v: %v", dialErr.Addr, why)
+		case errors.As(dialErr.Err, &dnsErr): // no address yet: the host name did not resolve
+			msg = fmt.Sprintf("cannot reach the executor: cannot look up the host %s: %s", dnsErr.Name, dnsErr.Err)
+		default:
+			msg = fmt.Sprintf("cannot reach the executor: %v", dialErr.Err)
 		}
 	}
 	return couldNotRunErr{fmt.Errorf("could not run the program: %s", strings.TrimPrefix(msg, "remote: "))}

@@ -129,6 +129,23 @@ func (b *Bucket) Delete(ctx context.Context, key string) error {
 	return kvErr(key, err)
 }
 
+// Keys returns the keys that match pattern (NATS subject wildcards: "open.*").
+func (b *Bucket) Keys(ctx context.Context, pattern string) ([]string, error) {
+	l, err := b.kv.ListKeysFiltered(ctx, pattern)
+	if err != nil {
+		return nil, kvErr(pattern, err)
+	}
+	defer func() { _ = l.Stop() }()
+	var keys []string
+	for k := range l.Keys() {
+		keys = append(keys, k)
+	}
+	if ctx.Err() != nil {
+		return nil, kvErr(pattern, ctx.Err())
+	}
+	return keys, nil
+}
+
 // PutBlob stores a value of any size under name in the object store (in pieces).
 func (b *Bucket) PutBlob(ctx context.Context, name string, value []byte) error {
 	meta := jetstream.ObjectMeta{Name: name, Opts: &jetstream.ObjectMetaOptions{ChunkSize: uint32(min(b.max, 128<<10))}}

@@ -162,8 +162,11 @@ func (c *Client) Close() error {
 // NewJobID returns a fresh job id for RunJob.
 func NewJobID() string { return nuid.Next() }
 
-// Run implements executor.Executor: RunJob with a fresh job id.
+// Run implements executor.Executor: RunJob with the id given by WithJob, else a fresh one.
 func (c *Client) Run(ctx context.Context, req executor.Request, onEvent func(executor.Event)) (executor.Result, error) {
+	if jc := jobFrom(ctx); jc != nil {
+		return c.RunJob(ctx, jc.id, req, onEvent)
+	}
 	return c.RunJob(ctx, NewJobID(), req, onEvent)
 }
 
@@ -233,6 +236,11 @@ func (c *Client) missing(id, rt string) error {
 	}
 	msg := "no executor in the fleet has " + what
 	for _, w := range c.live() {
+		if _, ok := w.Runtimes[id][rt]; w.Draining && (ok || rt == "" && len(w.Runtimes[id]) > 0) {
+			return executor.Invalid("language", "the only executor in the fleet with %s is stopping (worker %s on %s); try again when another one with it joins", what, w.ID, w.Host)
+		}
+	}
+	for _, w := range c.live() {
 		if _, ok := w.Languages[id]; ok && w.Runtimes == nil {
 			msg += fmt.Sprintf("; worker %s runs sandrun %s, from before jobs were routed by runtime: upgrade it (docs/fleet.md)", w.ID, w.Version)
 			break
@@ -243,10 +251,13 @@ func (c *Client) missing(id, rt string) error {
 
 // runtimes returns the runtimes of language id that live workers have, with a version of each.
 // Workers from before runtime routing (no Runtimes) are not counted: they take no job a
-// client of this version submits.
+// client of this version submits; nor are draining ones: they take no new job.
 func (c *Client) runtimes(id string) map[string]string {
 	out := map[string]string{}
 	for _, w := range c.live() {
+		if w.Draining {
+			continue
+		}
 		for rt, v := range w.Runtimes[id] {
 			if out[rt] == "" {
 				out[rt] = v
@@ -304,8 +315,8 @@ func orEmpty(s []string) []string {
 	return s
 }
 
-// Capacity implements executor.Executor: the live workers' slots and busy slots, the jobs
-// waiting in the stream and the stream's bound.
+// Capacity implements executor.Executor: the slots and busy slots of the live workers that
+// take jobs (a draining one takes none), the jobs waiting in the stream and the stream's bound.
 func (c *Client) Capacity(ctx context.Context) (executor.Capacity, error) {
 	st, err := c.Status(ctx)
 	if err != nil {
@@ -313,7 +324,7 @@ func (c *Client) Capacity(ctx context.Context) (executor.Capacity, error) {
 	}
 	cp := executor.Capacity{Queued: st.Queued, QueueMax: st.QueueMax, Version: executor.Version}
 	for _, w := range st.Workers {
-		if w.Live {
+		if w.Live && !w.Draining {
 			cp.Slots += w.Slots
 			cp.Running += w.Busy
 		}

@@ -3,8 +3,11 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/url"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,16 +15,29 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 )
 
-// freePorts returns n ports that were free a moment ago.
+// freePorts returns n ports that were free a moment ago. They lie below the kernel's ephemeral
+// range: a port from that range, once closed, can go to any outgoing connection of the tests
+// running alongside before the cluster binds it; these are only ever bound on purpose.
 func freePorts(t *testing.T, n int) []int {
+	low := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if v, err := strconv.Atoi(f[0]); err == nil && v > 2048 {
+				low = v
+			}
+		}
+	}
 	var ports []int
-	for i := 0; i < n; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for tries := 0; len(ports) < n && tries < 1000; tries++ {
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", 1024+rand.IntN(low-1024)))
 		if err != nil {
-			t.Fatal(err)
+			continue // taken
 		}
 		defer l.Close()
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	if len(ports) < n {
+		t.Fatalf("found %d free ports below %d, want %d", len(ports), low, n)
 	}
 	return ports
 }

@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -57,6 +58,7 @@ func TestDrain(t *testing.T) {
 	waitDraining(t, c, w.ID())
 
 	startWorker(t, srv.URL(), newFake("new", "python"), 1)
+	waitLive(t, c, 2)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	res, err := c.Run(ctx, script("python", "who"), nil)
@@ -169,5 +171,61 @@ func TestHandBackIsNoTry(t *testing.T) {
 	}
 	if !strings.Contains(last.name, "last") || last.count("gate") != 1 {
 		t.Errorf("the last worker ran the job %d times", last.count("gate"))
+	}
+}
+
+// TestDrainingNotRouted: a draining worker counts for neither routing nor capacity: a job for a
+// runtime only it has is refused at once with a sentence that says so, and Capacity leaves out
+// its slots, while its running job still finishes.
+func TestDrainingNotRouted(t *testing.T) {
+	srv := startServer(t)
+	old := newFake("old", "python")
+	w, stop := startWorkerWith(t, WorkerOptions{Conn: ConnOptions{URL: srv.URL()}, Executor: old, Slots: 2, Grace: time.Hour})
+	c := dial(t, srv.URL())
+	waitLive(t, c, 1)
+	running := make(chan error, 1)
+	go func() {
+		_, err := c.Run(context.Background(), script("python", "gate"), nil)
+		running <- err
+	}()
+	<-old.started
+	stopped := make(chan struct{})
+	go func() { stop(); close(stopped) }()
+	waitDraining(t, c, w.ID())
+	for deadline := time.Now().Add(2 * time.Minute); ; { // until the client's view has it too
+		if ws := c.live(); len(ws) == 1 && ws[0].Draining {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the client never saw the worker draining")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	_, err := c.Run(ctx, script("python", "who"), nil)
+	var re *executor.RequestError
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), "the only executor in the fleet with python") || !strings.Contains(err.Error(), "is stopping") {
+		t.Errorf("a job only a draining worker could run: %v; want it refused at once", err)
+	}
+	cp, err := c.Capacity(ctx)
+	if err != nil || cp.Slots != 0 {
+		t.Errorf("Capacity with only a draining worker: %+v %v; want no slots", cp, err)
+	}
+
+	close(old.gate)
+	select {
+	case err := <-running:
+		if err != nil {
+			t.Errorf("the running job on the draining worker: %v", err)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the running job did not finish on the draining worker")
+	}
+	select {
+	case <-stopped:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the worker did not stop after its last job")
 	}
 }

@@ -23,7 +23,8 @@ var jsonUnmarshal = json.Unmarshal
 // worker died and another started the job again, an Event with Restart set comes first and
 // the output before it belongs to the abandoned attempt. A repeated RunJob with the same id
 // within DedupeWindow does not run the job again: it waits for the first one's Result.
-// Canceling ctx cancels the job wherever it is (queued or running). The job waits in the
+// Canceling ctx cancels the job wherever it is (queued or running), unless its cause is
+// ErrDetached. The job waits in the
 // stream while every worker is busy; only a full stream answers executor.ErrBusy.
 func (c *Client) RunJob(ctx context.Context, id string, req executor.Request, onEvent func(executor.Event)) (executor.Result, error) {
 	if id == "" || len(id) > 64 || sanitize(id) != id {
@@ -51,6 +52,9 @@ func (c *Client) RunJob(ctx context.Context, id string, req executor.Request, on
 	if err != nil {
 		return executor.Result{}, err
 	}
+	if jc := jobFrom(ctx); jc != nil && jc.id == id && jc.queued != nil {
+		jc.queued(seq)
+	}
 
 	var feed *stdinFeed
 	if stdin != nil {
@@ -68,6 +72,9 @@ func (c *Client) RunJob(ctx context.Context, id string, req executor.Request, on
 		}
 		select {
 		case <-ctx.Done():
+			if errors.Is(context.Cause(ctx), ErrDetached) {
+				return executor.Result{}, fmt.Errorf("fleet: job %s: %w", id, ErrDetached)
+			}
 			dctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			_ = c.s.stream.DeleteMsg(dctx, seq) // still queued: gone; running: the worker stops it
 			cancel()

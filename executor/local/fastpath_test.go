@@ -10,8 +10,15 @@ import (
 )
 
 // newTestLocal returns a Local executor on the real sandbox, or skips where a language is missing.
+// testWall is the wall clock of runSource's compile and run: on a loaded CI machine a cold Go
+// compile (~15 s of CPU) passed its default of 2×CPU+1s. It only catches hangs.
+const testWall = 10 * 60 * 1000
+
 func newTestLocal(t *testing.T, opts Options, langs ...string) *Executor {
 	t.Helper()
+	if opts.Caps.Max.WallTimeMs == 0 {
+		opts.Caps.Max.WallTimeMs = testWall
+	}
 	l, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -27,10 +34,11 @@ func newTestLocal(t *testing.T, opts Options, langs ...string) *Executor {
 
 func runSource(t *testing.T, l *Executor, lang, src string) Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	var events []Event
-	r, err := l.Run(ctx, Request{Language: lang, Files: []File{{Name: "main." + lang, Content: []byte(src)}}},
+	r, err := l.Run(ctx, Request{Language: lang, Files: []File{{Name: "main." + lang, Content: []byte(src)}},
+		Limits: Limits{WallTimeMs: testWall}, CompileLimits: Limits{WallTimeMs: testWall}},
 		func(e Event) { events = append(events, e) })
 	if err != nil {
 		t.Fatal(err)

@@ -23,10 +23,11 @@ func TestGoBuildCache(t *testing.T) {
 	if cold.Compile == nil || cold.Compile.Status != StatusOK {
 		t.Fatalf("cold run: %s %s %q", cold.Status, cold.Message, cold.Stderr)
 	}
-	deadline := time.Now().Add(5 * time.Minute)
+	// The warm-up compiles much of the standard library: on a loaded machine, many minutes.
+	deadline := time.Now().Add(15 * time.Minute)
 	for l.gocache.ReadyDir() == "" {
 		if time.Now().After(deadline) {
-			t.Fatal("the Go build cache was not warmed in 5 minutes")
+			t.Fatal("the Go build cache was not warmed in 15 minutes")
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

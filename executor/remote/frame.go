@@ -222,9 +222,22 @@ func (s *frameStream) linger() {
 
 // Write implements jsonrpc2.Stream. A write that fails or passes the write timeout closes the
 // connection, so that the reading side fails too and the whole connection ends.
+//
+// A successful Response (a run's Result: up to the request's output budget, each control byte
+// of it 6 in JSON) is written around its already-encoded result, not marshaled again: the
+// library's MarshalJSON would hold two more copies of it, json.Marshal a third. Header and body
+// go out in one writev, without a copy that joins them.
 func (s *frameStream) Write(ctx context.Context, msg jsonrpc2.Message) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
+	}
+	if r, ok := msg.(*jsonrpc2.Response); ok && r.Err() == nil && len(r.Result()) > 0 {
+		rid := r.ID()
+		id, err := json.Marshal(&rid) // ID marshals through a pointer
+		if err != nil {
+			return 0, fmt.Errorf("marshal message: %w", err)
+		}
+		return s.writeFrame([]byte(`{"jsonrpc":"2.0","result":`), r.Result(), []byte(`,"id":`), id, []byte(`}`))
 	}
 	body, err := json.Marshal(msg)
 	if err != nil {
@@ -233,22 +246,26 @@ func (s *frameStream) Write(ctx context.Context, msg jsonrpc2.Message) (int64, e
 	return s.writeFrame(body)
 }
 
-func (s *frameStream) writeFrame(body []byte) (int64, error) {
-	frame := make([]byte, 0, len(body)+32)
-	frame = fmt.Appendf(frame, "%s: %d\r\n\r\n", jsonrpc2.HdrContentLength, len(body))
-	frame = append(frame, body...)
+// writeFrame writes one frame whose body is the parts, in order.
+func (s *frameStream) writeFrame(parts ...[]byte) (int64, error) {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	bufs := net.Buffers{fmt.Appendf(nil, "%s: %d\r\n\r\n", jsonrpc2.HdrContentLength, n)}
+	bufs = append(bufs, parts...)
 
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	if s.opts.writeTimeout > 0 {
 		_ = s.conn.SetWriteDeadline(time.Now().Add(s.opts.writeTimeout))
 	}
-	n, err := s.conn.Write(frame)
+	written, err := bufs.WriteTo(s.conn)
 	if err != nil {
 		s.conn.Close()
-		return int64(n), fmt.Errorf("write message: %w", err)
+		return written, fmt.Errorf("write message: %w", err)
 	}
-	return int64(n), nil
+	return written, nil
 }
 
 // Close implements jsonrpc2.Stream.

@@ -38,7 +38,17 @@ type ServerOptions struct {
 
 	// Log receives one line per connection event worth an operator's eye; nil discards.
 	Log *slog.Logger
+
+	// OutputBudget bounds the total output of every run (Request.OutputBudget): a request that
+	// asks for none, or for more, gets this one. It bounds a run's Result, which the server
+	// holds whole while it answers (about budget + its JSON, up to 6× for control bytes).
+	// Default DefaultServerOutputBudget; negative: the client's own (none if it asks none).
+	OutputBudget int64
 }
+
+// DefaultServerOutputBudget is ServerOptions.OutputBudget's default: twice `serve`'s default
+// budget and the largest single stream a request may ask for, so neither is cut.
+const DefaultServerOutputBudget = 64 << 20
 
 func (o *ServerOptions) setDefaults() {
 	def := func(v *int, d int) {
@@ -53,6 +63,9 @@ func (o *ServerOptions) setDefaults() {
 	}
 	if o.MaxMessageBytes <= 0 {
 		o.MaxMessageBytes = 128 << 20
+	}
+	if o.OutputBudget == 0 {
+		o.OutputBudget = DefaultServerOutputBudget
 	}
 	def(&o.MaxRunsPerConn, 64)
 	def(&o.MaxRuns, 512)

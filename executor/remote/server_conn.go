@@ -268,6 +268,9 @@ func (c *serverConn) startRun(ctx context.Context, reply jsonrpc2.Replier, req j
 	if p.RunID == "" || len(p.RunID) > maxRunIDLen {
 		return reply(ctx, nil, toWire(executor.Invalid("run_id", "run_id must be 1 to %d characters, unique among the connection's runs in flight", maxRunIDLen)))
 	}
+	if b := c.srv.opts.OutputBudget; b > 0 && (p.Request.OutputBudget == 0 || p.Request.OutputBudget > b) {
+		p.Request.OutputBudget = b
+	}
 	runCtx, cancel := context.WithCancel(c.ctx)
 	run := &serverRun{cancel: cancel}
 	if p.Interactive {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 )
@@ -26,12 +27,28 @@ func MakeTokenHint(path string) string {
 
 // ReadToken reads a token file. It accepts only a regular file of at most MaxTokenFileSize
 // bytes, not readable by group or others, holding one line of printable ASCII (an ending
-// newline and surrounding spaces are dropped) of at least MinTokenLen characters. Anything else
-// is an error whose one sentence names the rule broken; the file is opened without blocking
-// (a FIFO does not hang it) and a device is never read.
+// newline and surrounding spaces are dropped) of at least MinTokenLen characters, that is not
+// another program's credential file: neither by its path or the path it links to (credfile.go:
+// ~/.git-credentials, ~/.netrc, ~/.ssh/…, ~/.aws/credentials, ~/.docker/config.json, *.pem, …),
+// read before the file is opened, nor by its content's shape (a URL with user:password@, a key
+// header, JSON or INI, NAME=VALUE, another service's token prefix). Anything else is an error
+// whose one sentence names the rule broken (never the content); the file is opened without
+// blocking (a FIFO does not hang it) and a device is never read.
 func ReadToken(path string) (string, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("token file %s %s; %s", path, fmt.Sprintf(format, args...), MakeTokenHint(path))
+	}
+	refuse := func(what string) error {
+		return fmt.Errorf("token file %s is %s, not a token: sandrun sends a token file to the executor as it is, so it refuses another program's credentials; %s",
+			path, what, MakeTokenHint("FILE"))
+	}
+	if what := credentialPath(path); what != "" {
+		return "", refuse(what)
+	}
+	if real, err := filepath.EvalSymlinks(path); err == nil && real != filepath.Clean(path) {
+		if what := credentialPath(real); what != "" {
+			return "", refuse("a link to " + what)
+		}
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if err != nil {
@@ -73,6 +90,9 @@ func ReadToken(path string) (string, error) {
 		return "", bad("is empty")
 	case len(tok) < MinTokenLen:
 		return "", bad("holds a token of %d characters; at least %d are needed so it cannot be guessed", len(tok), MinTokenLen)
+	}
+	if what := credentialContent(tok); what != "" {
+		return "", refuse("shaped like " + what)
 	}
 	return tok, nil
 }

@@ -48,6 +48,9 @@ type setupSpec struct {
 	// Fork: commands start by fork+exec from the init (package internal/rawfork), not from a
 	// stage-2 re-exec of this binary.
 	Fork bool `json:"fork,omitempty"`
+	// Masks are credential files and dirs below the top of the binds and of /usr/local, found
+	// by the host's walk (credentialMasks), for the init to mask.
+	Masks []string `json:"masks,omitempty"`
 }
 
 // runSpec is one command as the init and the stage-2 see it. Its stdin, stdout and stderr

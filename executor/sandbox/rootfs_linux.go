@@ -116,7 +116,7 @@ func buildRest(s *setupSpec) error {
 	return runSteps([]rootStep{
 		// A bind whose target is one of the /etc entries already bound is mounted over it.
 		{"binds", func() error { return bindExtra(s.Binds) }},
-		{"credentials", func() error { return maskCredentials(s.Binds) }},
+		{"credentials", func() error { return maskCredentials(s.Binds, s.Masks) }},
 		{"/etc", func() error { return writeEtc(s) }},
 		{"/work and /tmp", func() error { return buildScratchDirs(s) }},
 		{"overlays", func() error { return buildOverlays(s) }},
@@ -234,37 +234,22 @@ func bindExtra(binds []Bind) error {
 }
 
 // maskCredentials hides every credentialNames entry at the top of the extra binds and of
-// credentialDirs (see credentialNames). Links are left alone: they point into the sandbox's own
+// credentialDirs (see credentialNames), then the credential files the host found deeper
+// (masks, from credentialMasks). Links are left alone: they point into the sandbox's own
 // tree, where a target that is itself a credential file is masked in its own place.
-func maskCredentials(binds []Bind) error {
+func maskCredentials(binds []Bind, masks []string) error {
 	dirs := append([]string(nil), credentialDirs...)
 	for _, b := range binds {
 		dirs = append(dirs, b.Target)
 	}
 	for _, d := range dirs {
 		for _, name := range credentialNames {
-			p := newRoot + d + "/" + name
-			fi, err := os.Lstat(p)
-			if err != nil {
-				continue
-			}
-			switch {
-			case fi.IsDir():
-				err = unix.Mount("tmpfs", p, "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=0,nr_inodes=1,mode=0555")
-			case fi.Mode().IsRegular():
-				err = unix.Mount(oldRoot+"/dev/null", p, "", unix.MS_BIND, "")
-				if err == nil {
-					err = setattr(p, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NOEXEC, false)
-				}
-			default:
-				continue
-			}
-			if err != nil {
+			if err := maskPath(newRoot + d + "/" + name); err != nil {
 				return fmt.Errorf("mask %s: %w", d+"/"+name, err)
 			}
 		}
 	}
-	return nil
+	return maskNested(masks)
 }
 
 // bindEtc binds the host's etcEntries (read-only; links are copied) into the new root's /etc.

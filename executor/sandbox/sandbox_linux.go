@@ -62,7 +62,7 @@ func New(ctx context.Context, cfg Config) (*Sandbox, error) {
 		}
 	}
 	setup := &setupSpec{Binds: binds, Overlays: overlays, WorkSize: cfg.WorkSize, TmpSize: cfg.TmpSize, ShmSize: cfg.ShmSize,
-		UID: s.uid, GID: s.gid, Rootless: s.rootless, Fork: s.fork}
+		UID: s.uid, GID: s.gid, Rootless: s.rootless, Fork: s.fork, Masks: credentialMasks(binds)}
 	// The first command's cgroup is made while the init builds the root.
 	type made struct {
 		cg  *cmdCgroup

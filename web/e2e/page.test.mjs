@@ -148,13 +148,25 @@ async function pick(id) {
 }
 
 // replaceCode empties the editor and types code; insert pastes it instead, for code whose
-// braces and newlines the editor would auto-close or auto-indent while typing.
+// braces and newlines the editor would auto-close or auto-indent while typing. Typing presses
+// Escape before each Enter: the completion popup opens after a pause, and on a loaded machine
+// it was up when Enter came, which took its suggestion ("import sys" became "import SystemExit").
 async function replaceCode(code, { insert = false } = {}) {
   await page.getByTestId("editor").click();
   await page.keyboard.press("ControlOrMeta+A");
   await page.keyboard.press("Backspace");
-  if (insert) await page.keyboard.insertText(code);
-  else await page.keyboard.type(code);
+  if (insert) {
+    await page.keyboard.insertText(code);
+    return;
+  }
+  const lines = code.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    if (i > 0) {
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Enter");
+    }
+    await page.keyboard.type(lines[i]);
+  }
 }
 
 // editorText reads the code as the editor shows it (every line is rendered for short code).
@@ -306,6 +318,51 @@ test("C: the compile error's line carries a lint marker; its output link moves t
     return { line: Array.from(line.parentElement.querySelectorAll(".cm-line")).indexOf(line) + 1 };
   });
   assert.equal(cursor.line, 4, "the cursor moved to line 4");
+});
+
+test("a new run clears the lint markers as it starts, also one whose arguments are wrong", async (t) => {
+  if (missing(t, "python")) return;
+  await pick("python");
+  // Reads stdin to its end, then fails on line 3: with Live input the run waits for End input,
+  // so "while it runs" is a state the test holds, not a moment it must catch.
+  await replaceCode("import sys\ndata = sys.stdin.read()\nprint(1/0)\n", { insert: true });
+  await page.getByTestId("stdin").fill("");
+  await page.getByLabel("Arguments").fill("");
+  const editor = page.getByTestId("editor");
+  const markers = async () => ({
+    underlines: await editor.locator(".cm-lintRange-error").count(),
+    gutter: await editor.locator(".cm-gutter-lint .cm-lint-marker-error").count(),
+  });
+  const failed = async () => {
+    const r = await runAndWait({ click: false, press: false });
+    assert.equal(r.status, "runtime_error", r.badge);
+    await editor.locator(".cm-lintRange-error").first().waitFor();
+    assert.deepEqual(await markers(), { underlines: 1, gutter: 1 });
+  };
+  await page.getByTestId("run-button").click();
+  await failed();
+
+  await page.getByLabel("Live input").check();
+  try {
+    await page.getByTestId("run-button").click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="status"]').dataset.status === "running");
+    assert.deepEqual(await markers(), { underlines: 0, gutter: 0 }, "the last run's markers are gone while the new one runs");
+    await page.getByRole("button", { name: "End input" }).click();
+    await failed();
+  } finally {
+    await page.getByLabel("Live input").uncheck();
+  }
+
+  // A run that cannot start (an open quote in the arguments) clears them too, with the output.
+  await page.getByLabel("Arguments").fill("'open");
+  try {
+    await page.getByTestId("run-button").click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="status"]').dataset.status === "error");
+    assert.match(await page.getByTestId("output").innerText(), /quote/);
+    assert.deepEqual(await markers(), { underlines: 0, gutter: 0 }, "no marker of the last run stays beside the new error");
+  } finally {
+    await page.getByLabel("Arguments").fill("");
+  }
 });
 
 test("JavaScript: reads stdin and exits non-zero", async (t) => {

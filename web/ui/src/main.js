@@ -300,19 +300,20 @@ function runRequest(args = splitWords(ui.args.value)) {
 
 function run() {
   if (running || !current || ui.run.disabled) return;
+  // A new run starts from a clean slate: the last run's output and its lint markers go, even
+  // when this run cannot start (the editor's markers would otherwise describe another run).
+  output.clear();
+  editor.showDiagnostics([]);
   let args;
   try {
     args = splitWords(ui.args.value);
   } catch (e) {
     status.error();
-    output.clear();
     output.note(e.message, true);
     return;
   }
   saveCode();
   shown++;
-  output.clear();
-  editor.showDiagnostics([]);
   status.running();
   setRunning(true);
   const req = runRequest(args);
