@@ -51,7 +51,7 @@ var credentialShapes = []struct {
 	{regexp.MustCompile(`^[^:\s]*:[^:\s]*:[^:\s]*:[^:\s]*:`), "a .pgpass entry (host:port:database:user:password)"},
 	{regexp.MustCompile(`^[{\[]`), "a JSON or INI file"},
 	{regexp.MustCompile(`_auth(Token)?\s*=`), "an .npmrc auth setting"},
-	{regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*\s*[=:]\s*[^=\s]`), "a setting (NAME=VALUE), not a token"},
+	{regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*(\s*=\s*|\s*:\s+)[^=\s]`), "a setting (NAME=VALUE), not a token"},
 	{regexp.MustCompile(`^(gh[pousr]_|github_pat_|glpat-|xox[abpr]-|npm_)`), "a token for another service (GitHub, GitLab, Slack, npm)"},
 }
 

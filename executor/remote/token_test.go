@@ -96,6 +96,8 @@ func TestReadTokenRefusesCredentials(t *testing.T) {
 		{"OpenSSH public key", write("u/tok9", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGZlcHpl alice@host"), "", "an SSH key"},
 		{"a token of its own", write("h/.config/sandrun/token", good+"\n"), good, ""},
 		{"hex token", write("t/hex", "0123456789abcdef0123456789abcdef\n"), "0123456789abcdef0123456789abcdef", ""},
+		{"YAML setting", write("u/tok10", "api_key: abcdefghijklmnopqrstuvwxyz"), "", "NAME=VALUE"},
+		{"token with a colon", write("t/colon", "sandrun:0123456789abcdef\n"), "sandrun:0123456789abcdef", ""},
 		{"base64url token", write("t/url", "AbC-dEf_gHi-jKl_mNo-pQr_sTu"), "AbC-dEf_gHi-jKl_mNo-pQr_sTu", ""},
 	} {
 		check(t, tt.name, tt.path, tt.want, tt.err)
