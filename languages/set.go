@@ -1,7 +1,9 @@
 package languages
 
 import (
+	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -11,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/BurntSushi/toml"
+	"github.com/pelletier/go-toml/v2"
 )
 
 //go:embed defs/*.toml
@@ -88,25 +90,11 @@ func LoadFS(fsys fs.FS) (*Set, error) {
 		detected: map[string]*detection{}, versionTimeout: detectTimeout,
 	}
 	var others []*Language
-	// Decoding is most of the cost (TOML): spread it over the CPUs, then index in file order.
+	// Decoding and validating (the regexps) are most of the cost: each is spread over the
+	// CPUs, and the results are taken in file order.
 	decoded := make([]*Language, len(files))
 	errs := make([]error, len(files))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < min(runtime.GOMAXPROCS(0), len(files)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				decoded[i], errs[i] = decode(fsys, files[i])
-			}
-		}()
-	}
-	for i := range files {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel(len(files), func(i int) { decoded[i], errs[i] = decode(fsys, files[i]) })
 	for i := range files {
 		l, err := decoded[i], errs[i]
 		if err != nil {
@@ -146,23 +134,47 @@ func LoadFS(fsys fs.FS) (*Set, error) {
 		}
 		s.runtimes[l.ID] = append(rts, l)
 	}
+	var all []*Language
 	for _, id := range sortedKeys(s.runtimes) {
-		for _, l := range s.runtimes[id] {
-			file := l.ID + ".toml"
-			if !l.isDefault {
-				file = l.ID + "-" + l.Runtime + ".toml"
-			}
-			if err := l.Validate(); err != nil {
-				return nil, fmt.Errorf("languages: %s: %w", file, err)
-			}
-			if err := s.index(l); err != nil {
-				return nil, fmt.Errorf("languages: %s: %w", file, err)
-			}
-			s.defs = append(s.defs, l)
-			s.detected[l.Key()] = new(detection)
+		all = append(all, s.runtimes[id]...)
+	}
+	invalid := make([]error, len(all))
+	parallel(len(all), func(i int) { invalid[i] = all[i].Validate() })
+	for i, l := range all {
+		file := l.ID + ".toml"
+		if !l.isDefault {
+			file = l.ID + "-" + l.Runtime + ".toml"
 		}
+		if err := invalid[i]; err != nil {
+			return nil, fmt.Errorf("languages: %s: %w", file, err)
+		}
+		if err := s.index(l); err != nil {
+			return nil, fmt.Errorf("languages: %s: %w", file, err)
+		}
+		s.defs = append(s.defs, l)
+		s.detected[l.Key()] = new(detection)
 	}
 	return s, nil
+}
+
+// parallel calls fn(0) … fn(n-1) from one goroutine per CPU and returns when all returned.
+func parallel(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < min(runtime.GOMAXPROCS(0), n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -180,12 +192,14 @@ func decode(fsys fs.FS, file string) (*Language, error) {
 		return nil, fmt.Errorf("languages: %w", err)
 	}
 	l := new(Language)
-	md, err := toml.Decode(string(data), l)
-	if err != nil {
+	dec := toml.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(l); err != nil {
+		var strict *toml.StrictMissingError
+		if errors.As(err, &strict) && len(strict.Errors) > 0 {
+			return nil, fmt.Errorf("languages: %s: unknown key %q", file, strings.Join(strict.Errors[0].Key(), "."))
+		}
 		return nil, fmt.Errorf("languages: %s: %w", file, err)
-	}
-	if und := md.Undecoded(); len(und) > 0 {
-		return nil, fmt.Errorf("languages: %s: unknown key %q", file, und[0].String())
 	}
 	for i, kv := range l.Env {
 		if k, v, ok := strings.Cut(kv, "="); ok && k == "PATH" {

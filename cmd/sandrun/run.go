@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/sandbox"
 	"github.com/sandrun/sandrun/languages"
 )
 
@@ -196,6 +197,11 @@ func parseRunInvocation(name, usage string, args []string, extra func(*flag.Flag
 	}
 	if len(pos) != 1 {
 		return nil, usageError("give exactly one FILE (program arguments go after --); \"sandrun %s --help\" tells more", name)
+	}
+	if name == "run" && (inv.flags.exec.spec == "local" || inv.flags.exec.spec == "") {
+		// The sandbox's init starts (an exec, its namespaces, most of its root) while this
+		// process loads its languages and reads the file: a one-shot run waits for neither alone.
+		sandbox.Prestart()
 	}
 	if inv.set, err = languages.Load(); err != nil {
 		return nil, err

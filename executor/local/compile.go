@@ -52,7 +52,7 @@ func (l *Executor) compile(ctx context.Context, sb Sandbox, out *output, p plan,
 			return Result{Status: StatusOK, Stdout: e.Stdout, Stderr: e.Stderr, Cached: true}, nil
 		}
 	}
-	c, err := stage(ctx, sb, out, StageCompile, argv, env, nil, p.climit, false)
+	c, err := stage(ctx, sb, out, StageCompile, argv, env, nil, p.climit, false, false)
 	if err != nil || c.Status != StatusOK || l.cache == nil {
 		return c, err
 	}

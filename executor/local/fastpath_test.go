@@ -153,3 +153,18 @@ func TestTimesRoundedUp(t *testing.T) {
 		}
 	}
 }
+
+// Without a pool (a one-shot `sandrun run`) the run is the sandbox's last command: each request
+// still gets a sandbox of its own, fresh, and a compiled language's compile and run both work.
+func TestNoPoolLastCommand(t *testing.T) {
+	l := newTestLocal(t, Options{Slots: 1, PoolSize: -1}, "sh")
+	if !l.closesAfter() {
+		t.Fatal("closesAfter is false without a pool")
+	}
+	for i := 0; i < 2; i++ {
+		r := runSource(t, l, "sh", `ls -A /work /tmp | grep -c left; echo x > /tmp/left; echo ran`)
+		if r.Status != StatusOK || r.Stdout != "0\nran\n" {
+			t.Fatalf("run %d: status %s, stdout %q, stderr %q", i, r.Status, r.Stdout, r.Stderr)
+		}
+	}
+}

@@ -147,6 +147,13 @@ func (l *Executor) sandboxFor(ctx context.Context, cfg sandbox.Config) (Sandbox,
 	return l.boxes.Get(ctx, cfg)
 }
 
+// closesAfter reports whether a sandbox is closed after its request (this machine's sandboxes,
+// no pool).
+func (l *Executor) closesAfter() bool {
+	_, real := l.boxes.(realSandboxes)
+	return real && l.pool == nil
+}
+
 // release gives sb back to the pool after a run the sandbox itself saw through (healthy), else
 // closes it.
 func (l *Executor) release(sb Sandbox, healthy bool) {
@@ -283,7 +290,7 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 	}
 	argv := append(languages.Expand(p.lang.Run, p.main), req.Args...)
 	runStage := func(stdin []byte) (Result, error) {
-		return stage(ctx, sb, out, StageRun, argv, env, bytes.NewReader(stdin), p.limits, req.MergeOutput)
+		return stage(ctx, sb, out, StageRun, argv, env, bytes.NewReader(stdin), p.limits, req.MergeOutput, false)
 	}
 	var r Result
 	if len(req.Cases) > 1 {
@@ -309,7 +316,9 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 		if req.StdinStream != nil {
 			stdin = io.MultiReader(stdin, req.StdinStream)
 		}
-		r, err = stage(ctx, sb, out, StageRun, argv, env, stdin, p.limits, req.MergeOutput)
+		// Without a pool the sandbox is closed after this run (a one-shot `sandrun run`):
+		// nothing need be made ready for a next command.
+		r, err = stage(ctx, sb, out, StageRun, argv, env, stdin, p.limits, req.MergeOutput, l.closesAfter())
 	}
 	if err != nil {
 		return internalError(res, ctx, "sandbox: run: %v", err)

@@ -115,7 +115,9 @@ func ValidUTF8(b []byte) string {
 
 // stage runs one command in sb and shapes its Outcome into a Result (without language fields).
 // With merge, stdout and stderr are one descriptor and all output is the Result's Stdout.
-func stage(ctx context.Context, sb Sandbox, out *output, st Stage, argv, env []string, stdin io.Reader, lim Limits, merge bool) (Result, error) {
+//
+// With last, no command follows in sb (it is closed after): it prepares nothing for a next one.
+func stage(ctx context.Context, sb Sandbox, out *output, st Stage, argv, env []string, stdin io.Reader, lim Limits, merge, last bool) (Result, error) {
 	stdout := &capture{out: out, stage: st, stream: Stdout}
 	stderr := &capture{out: out, stage: st, stream: Stderr}
 	oc, err := sb.Run(ctx, sandbox.Cmd{
@@ -125,6 +127,7 @@ func stage(ctx context.Context, sb Sandbox, out *output, st Stage, argv, env []s
 		Stdout:      stdout,
 		Stderr:      stderr,
 		MergeOutput: merge,
+		Last:        last,
 		Limits: sandbox.Limits{
 			CPUTime:   lim.CPUTime(),
 			WallTime:  lim.WallTime(),

@@ -67,6 +67,9 @@ type initProc struct {
 	// checkpoint is the /work that Checkpoint took away (an open dir of its detached tmpfs,
 	// which no path reaches) and every "restore" copies back; nil when there is none.
 	checkpoint *os.File
+	// baseErr is what went wrong in early (the set-up that needs nothing from the host), which
+	// the "setup" request then reports.
+	baseErr error
 }
 
 // initMain serves the host's requests until the control socket closes, then exits, which
@@ -95,6 +98,9 @@ func initMain() {
 		os.Exit(1)
 	}
 	in := &initProc{ctl: ctl, warm: make(chan *warmStage2, 1)}
+	// Whatever does not depend on the host's set-up request is done before reading it: a host
+	// that started the init ahead (Prestart) is meanwhile choosing its configuration.
+	in.baseErr = in.early()
 	if err := in.serve(); !errors.Is(err, errPeerGone) {
 		fmt.Fprintln(os.Stderr, "sandbox init:", err)
 		os.Exit(1)
@@ -188,14 +194,11 @@ func (in *initProc) serve() error {
 	}
 }
 
-func (in *initProc) doSetup(s *setupSpec) error {
-	if s == nil {
-		return errors.New("setup: empty spec")
-	}
-	if in.setup != nil {
-		return errors.New("setup: already done")
-	}
-	in.setup = s
+// early is the set-up every sandbox has: its own executable kept open, the host name, lo up,
+// the base of the root filesystem (buildBase), and what forked commands need (the seccomp
+// program, the shared region); the last only matters where commands are forked (setupSpec.Fork),
+// and is cheap.
+func (in *initProc) early() error {
 	exe, err := os.Open("/proc/self/exe")
 	if err != nil {
 		return fmt.Errorf("setup: open own executable: %w", err)
@@ -213,19 +216,35 @@ func (in *initProc) doSetup(s *setupSpec) error {
 	if err := loopbackUp(); err != nil {
 		return fmt.Errorf("setup: bring lo up: %w", err)
 	}
-	if err := buildRoot(s); err != nil {
+	if err := buildBase(); err != nil {
 		return err
 	}
-	if s.Fork {
-		if in.prog, err = seccomp.Program(); err != nil {
-			return fmt.Errorf("setup: %w", err)
-		}
-		in.filter = &unix.SockFprog{Len: uint16(len(in.prog)), Filter: &in.prog[0]}
-		in.lastCap = lastCap()
-		if in.region, err = rawfork.NewRegion(commandRegion); err != nil {
-			return fmt.Errorf("setup: %w", err)
-		}
+	if in.prog, err = seccomp.Program(); err != nil {
+		return fmt.Errorf("setup: %w", err)
 	}
+	in.filter = &unix.SockFprog{Len: uint16(len(in.prog)), Filter: &in.prog[0]}
+	in.lastCap = lastCap()
+	if in.region, err = rawfork.NewRegion(commandRegion); err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	return nil
+}
+
+func (in *initProc) doSetup(s *setupSpec) error {
+	if s == nil {
+		return errors.New("setup: empty spec")
+	}
+	if in.setup != nil {
+		return errors.New("setup: already done")
+	}
+	if in.baseErr != nil {
+		return in.baseErr
+	}
+	in.setup = s
+	if err := buildRest(s); err != nil {
+		return err
+	}
+	var err error
 	in.netBase, err = netState()
 	return err
 }

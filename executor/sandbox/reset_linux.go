@@ -119,7 +119,7 @@ type scratchMount struct {
 	opts  string
 }
 
-// scratchMounts are /work, /tmp and /dev/shm with the options buildRoot gave them (the test
+// scratchMounts are /work, /tmp and /dev/shm with the options buildRest gave them (the test
 // TestPoolResetKeepsMountOptions compares the two).
 func scratchMounts(s *setupSpec) []scratchMount {
 	nosuidDev := uintptr(unix.MS_NOSUID | unix.MS_NODEV)

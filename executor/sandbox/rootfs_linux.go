@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -60,12 +61,30 @@ const (
 	maxInodes       = 16384
 )
 
-// buildRoot makes the sandbox's filesystem and pivots into it. It runs once, in the init.
-func buildRoot(s *setupSpec) error {
-	steps := []struct {
-		name string
-		fn   func() error
-	}{
+// The sandbox's filesystem is built once, in the init, in two parts: buildBase, what every
+// sandbox has (the init does it as soon as it starts, while the host may still be busy choosing
+// the sandbox's configuration), then buildRest, what the host's setupSpec decides, which ends
+// with the pivot into it.
+
+// rootStep is one named step of building the root.
+type rootStep struct {
+	name string
+	fn   func() error
+}
+
+func runSteps(steps []rootStep) error {
+	for _, st := range steps {
+		if err := st.fn(); err != nil {
+			return fmt.Errorf("build root: %s: %w", st.name, err)
+		}
+	}
+	return nil
+}
+
+// buildBase is the part of the root that depends on nothing the host sends: the scratch root,
+// the new root's tmpfs, the system dirs and the host's /etc entries (etcEntries).
+func buildBase() error {
+	return runSteps([]rootStep{
 		{"make mounts private", func() error { return unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, "") }},
 		{"scratch root", func() error {
 			if err := unix.Mount("tmpfs", scratch, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0700,size=64k"); err != nil {
@@ -88,9 +107,17 @@ func buildRoot(s *setupSpec) error {
 			return unix.Mount("tmpfs", newRoot, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755,size=1m,nr_inodes=4096")
 		}},
 		{"system dirs", func() error { return bindSystem() }},
+		{"/etc", func() error { return bindEtc() }},
+	})
+}
+
+// buildRest finishes the root buildBase began, as s says, and pivots into it.
+func buildRest(s *setupSpec) error {
+	return runSteps([]rootStep{
+		// A bind whose target is one of the /etc entries already bound is mounted over it.
 		{"binds", func() error { return bindExtra(s.Binds) }},
 		{"credentials", func() error { return maskCredentials(s.Binds, s.Masks) }},
-		{"/etc", func() error { return buildEtc(s) }},
+		{"/etc", func() error { return writeEtc(s) }},
 		{"/work and /tmp", func() error { return buildScratchDirs(s) }},
 		{"overlays", func() error { return buildOverlays(s) }},
 		{"/dev", func() error { return buildDev(s) }},
@@ -113,13 +140,7 @@ func buildRoot(s *setupSpec) error {
 			}
 			return unix.Chdir("/")
 		}},
-	}
-	for _, st := range steps {
-		if err := st.fn(); err != nil {
-			return fmt.Errorf("build root: %s: %w", st.name, err)
-		}
-	}
-	return nil
+	})
 }
 
 // setattr sets mount attributes on the mount at path (and, with recursive, every mount below).
@@ -231,15 +252,29 @@ func maskCredentials(binds []Bind, masks []string) error {
 	return maskNested(masks)
 }
 
-func buildEtc(s *setupSpec) error {
+// bindEtc binds the host's etcEntries (read-only; links are copied) into the new root's /etc.
+// The host's /etc is read once and every pattern matched against its names.
+func bindEtc() error {
 	etc := newRoot + "/etc"
 	if err := os.MkdirAll(etc, 0o755); err != nil {
 		return err
 	}
+	dir, err := os.Open(oldRoot + "/etc")
+	if err != nil {
+		return err
+	}
+	names, err := dir.Readdirnames(-1)
+	dir.Close()
+	if err != nil {
+		return err
+	}
+	sort.Strings(names) // the order filepath.Glob gave
 	for _, pat := range etcEntries {
-		matches, _ := filepath.Glob(oldRoot + "/etc/" + pat)
-		for _, src := range matches {
-			dst := etc + strings.TrimPrefix(src, oldRoot+"/etc")
+		for _, name := range names {
+			if ok, _ := filepath.Match(pat, name); !ok {
+				continue
+			}
+			src, dst := oldRoot+"/etc/"+name, etc+"/"+name
 			if _, err := os.Lstat(dst); err == nil {
 				continue
 			}
@@ -257,6 +292,13 @@ func buildEtc(s *setupSpec) error {
 			}
 		}
 	}
+	return nil
+}
+
+// writeEtc writes the files of /etc the sandbox generates: passwd and group (with the uid and
+// gid commands run as), hosts and hostname.
+func writeEtc(s *setupSpec) error {
+	etc := newRoot + "/etc"
 	user := fmt.Sprintf("sandbox:x:%d:%d:sandbox:/work:/bin/sh\n", s.UID, s.GID)
 	group := fmt.Sprintf("sandbox:x:%d:\n", s.GID)
 	if s.UID != 0 {

@@ -23,7 +23,13 @@ const (
 	// killGrace is how long the init may take to report a killed command before the whole
 	// sandbox is considered broken.
 	killGrace = 10 * time.Second
+	// minMemory is the least memory limit a command may have: far more than its execve needs
+	// (its arguments, a new address space), far less than the least a request may ask for.
+	minMemory = 2 << 20
 )
+
+// errLastRan is the error of a Run after a Cmd marked Last.
+var errLastRan = errors.New("sandbox: run: the command marked Last already ran")
 
 // Run runs cmd inside and waits for it and every process it started to end. When Run returns,
 // no process of cmd is left. A non-nil error means the sandbox failed, not the program; after
@@ -47,6 +53,11 @@ func (s *Sandbox) Run(ctx context.Context, c Cmd) (Outcome, error) {
 		return Outcome{}, s.broken
 	}
 	lim := c.Limits
+	if lim.Memory > 0 && lim.Memory < minMemory {
+		// The command's process shares the init's memory until its execve (internal/rawfork):
+		// an out-of-memory kill in its cgroup before then would take the init along.
+		return Outcome{}, fmt.Errorf("sandbox: run: a memory limit of %d bytes: a command needs at least %d MiB to start", lim.Memory, minMemory>>20)
+	}
 
 	stdin, stdinW, err := stdinFile(c.Stdin)
 	if err != nil {
@@ -83,6 +94,10 @@ func (s *Sandbox) Run(ctx context.Context, c Cmd) (Outcome, error) {
 			defer close(done)
 			if cg != nil {
 				cg.release()
+			}
+			if c.Last {
+				s.broken = errLastRan
+				return
 			}
 			if err := s.prepareNext(); err != nil {
 				s.broken = fmt.Errorf("sandbox: %w", err)

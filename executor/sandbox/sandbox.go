@@ -21,7 +21,7 @@ import (
 type Limits struct {
 	CPUTime   time.Duration // cgroup/rusage accounting, RLIMIT_CPU as a backstop
 	WallTime  time.Duration // enforced by the parent
-	Memory    int64         // bytes: cgroup memory limit (swap off or accounted)
+	Memory    int64         // bytes: cgroup memory limit (swap off or accounted); 0 or at least 2 MiB
 	Processes int           // pids limit (cgroup pids.max, RLIMIT_NPROC as a backstop)
 	Output    int64         // bytes per stream (stdout, stderr each); past it the command is killed
 	FileSize  int64         // RLIMIT_FSIZE
@@ -73,6 +73,9 @@ type Cmd struct {
 	// MergeOutput gives the command one pipe for both stdout and stderr, read into Stdout, so
 	// their order is the order it wrote them; Stderr is not used.
 	MergeOutput bool
+	// Last says no command follows in this sandbox (it is closed after this one): nothing is
+	// prepared for a next command, and a later Run fails.
+	Last bool
 }
 
 // Outcome is how a command ended. Which limit ended it is in the *Limit fields; the caller

@@ -55,6 +55,46 @@ func New(ctx context.Context, cfg Config) (*Sandbox, error) {
 	if err != nil {
 		return nil, err
 	}
+	s := takeSpare()
+	if s == nil {
+		if s, err = startInit(); err != nil {
+			return nil, err
+		}
+	}
+	setup := &setupSpec{Binds: binds, Overlays: overlays, WorkSize: cfg.WorkSize, TmpSize: cfg.TmpSize, ShmSize: cfg.ShmSize,
+		UID: s.uid, GID: s.gid, Rootless: s.rootless, Fork: s.fork, Masks: credentialMasks(binds)}
+	// The first command's cgroup is made while the init builds the root.
+	type made struct {
+		cg  *cmdCgroup
+		err error
+	}
+	first := make(chan made, 1)
+	go func() {
+		cg, err := newCmdCgroup(s.fork && commandStart().into)
+		first <- made{cg, err}
+	}()
+	if _, err := s.call(ctx, &msg{Op: "setup", Setup: setup}); err != nil {
+		if m := <-first; m.cg != nil {
+			m.cg.release()
+		}
+		s.Close()
+		return nil, fmt.Errorf("sandbox: new: %w", err)
+	}
+	m := <-first
+	if m.err == nil {
+		m.err = s.prepareWith(m.cg)
+	}
+	if m.err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sandbox: new: %w", m.err)
+	}
+	return s, nil
+}
+
+// startInit starts a sandbox's init: its namespaces exist when it returns, and the init builds
+// the part of its root that depends on no Config (buildBase) while it waits for the "setup"
+// request.
+func startInit() (*Sandbox, error) {
 	pair, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_SEQPACKET|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: new: socketpair: %w", err)
@@ -89,17 +129,46 @@ func New(ctx context.Context, cfg Config) (*Sandbox, error) {
 	} else {
 		s.uid, s.gid = uidBase+s.init.Process.Pid, uidBase+s.init.Process.Pid
 	}
-	setup := &setupSpec{Binds: binds, Overlays: overlays, WorkSize: cfg.WorkSize, TmpSize: cfg.TmpSize, ShmSize: cfg.ShmSize,
-		UID: s.uid, GID: s.gid, Rootless: s.rootless, Fork: s.fork, Masks: credentialMasks(binds)}
-	if _, err := s.call(ctx, &msg{Op: "setup", Setup: setup}); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("sandbox: new: %w", err)
-	}
-	if err := s.prepareNext(); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("sandbox: new: %w", err)
-	}
 	return s, nil
+}
+
+// spare is the init Prestart started, which the next New takes.
+var spare struct {
+	sync.Mutex
+	s *Sandbox
+}
+
+// Prestart starts a sandbox's init ahead of the New that will use it, so that the init's start
+// (an exec of this binary, its namespaces, the base of its root filesystem) overlaps with the
+// caller's own work: a one-shot `sandrun run` loads its languages meanwhile. The init does not
+// depend on the Config, which comes with New. At most one is kept; a process that never calls
+// New leaves it to die with it (the init gets SIGKILL when its parent exits). Errors are left
+// for New to report.
+func Prestart() {
+	spare.Lock()
+	defer spare.Unlock()
+	if spare.s != nil {
+		return
+	}
+	spare.s, _ = startInit()
+}
+
+// takeSpare returns the init Prestart started, if any (and it is still alive).
+func takeSpare() *Sandbox {
+	spare.Lock()
+	s := spare.s
+	spare.s = nil
+	spare.Unlock()
+	if s == nil {
+		return nil
+	}
+	select {
+	case <-s.exited:
+		s.Close()
+		return nil
+	default:
+	}
+	return s
 }
 
 // prepareNext makes the next command's cgroup and sends the init what places a command in it;
@@ -110,12 +179,17 @@ func (s *Sandbox) prepareNext() error {
 	if err != nil {
 		return err
 	}
+	return s.prepareWith(cg)
+}
+
+// prepareWith is prepareNext with the cgroup made (nil where there are no cgroups).
+func (s *Sandbox) prepareWith(cg *cmdCgroup) error {
 	var files []*os.File
 	into := false
 	if cg != nil {
 		files, into = cg.procs, cg.into
 	}
-	err = s.ctl.send(&msg{Op: "prepare", Into: into}, files...)
+	err := s.ctl.send(&msg{Op: "prepare", Into: into}, files...)
 	if cg != nil {
 		cg.closeProcs()
 	}

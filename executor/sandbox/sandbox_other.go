@@ -16,6 +16,9 @@ type Sandbox struct{}
 // New returns ErrUnsupported.
 func New(ctx context.Context, cfg Config) (*Sandbox, error) { return nil, ErrUnsupported }
 
+// Prestart does nothing.
+func Prestart() {}
+
 // WriteFiles returns ErrUnsupported.
 func (s *Sandbox) WriteFiles(files []File) error { return ErrUnsupported }
 

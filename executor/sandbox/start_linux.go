@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sandrun/sandrun/executor/sandbox/internal/rawfork"
 )
 
 // How a command starts (docs/sandbox.md, "How it is built"):
@@ -48,12 +50,18 @@ func detectStart(cgVersion int, cloneIntoCgroup bool) startMode {
 	case os.Getenv(envStage2) == "1":
 		return startMode{why: "stage-2 re-exec of sandrun per command (" + envStage2 + "=1)"}
 	case cgVersion == 2 && cloneIntoCgroup:
-		return startMode{fork: true, into: true, why: "fork+exec from the init, the command's process made ahead: cloned into its v2 cgroup (CLONE_INTO_CGROUP), or where the sandbox's cgroup namespace does not hold it, joined through cgroup.procs"}
+		return startMode{fork: true, into: true, why: forkHow + ", the command's process made ahead: cloned into its v2 cgroup (CLONE_INTO_CGROUP), or where the sandbox's cgroup namespace does not hold it, joined through cgroup.procs"}
 	case cgVersion != 0:
-		return startMode{fork: true, why: fmt.Sprintf("fork+exec from the init, the command's process made ahead and joined to its v%d cgroup before it waits", cgVersion)}
+		return startMode{fork: true, why: fmt.Sprintf(forkHow+", the command's process made ahead and joined to its v%d cgroup before it waits", cgVersion)}
 	}
-	return startMode{fork: true, why: "fork+exec from the init, the command's process made ahead (no cgroup: rlimits only)"}
+	return startMode{fork: true, why: forkHow + ", the command's process made ahead (no cgroup: rlimits only)"}
 }
+
+// forkHow names how the command's process is cloned from the init (internal/rawfork).
+var forkHow = map[bool]string{
+	true:  "fork+exec from the init (a clone sharing its memory, CLONE_VM)",
+	false: "fork+exec from the init",
+}[rawfork.SharesMemory]
 
 // kernelAtLeast reports whether the running kernel's version is at least major.minor.
 func kernelAtLeast(major, minor int) bool {

@@ -8,16 +8,26 @@
 // it sets the rlimits, drops every privilege, sets no_new_privs, installs the seccomp filter and
 // execve's.
 //
-// The child is a copy of the calling process (fork, not vfork: it never shares the parent's
-// memory but the Region), made with the runtime's fork hooks (syscall.runtime_BeforeFork and
-// friends, the ones os.StartProcess uses) so that signals are blocked across the clone and any
-// stack growth in the child fails loudly instead of corrupting the runtime.
+// On amd64 the child shares the calling process's memory (CLONE_VM, as vfork, but the parent
+// goes on at once): the clone copies no page table and the child's execve has no copy of the
+// parent's memory to tear down, which was most of what a command's start cost the init. It runs
+// on a stack of its own outside the Go heap (a slot, reused once the kernel has cleared the
+// child's tid at its execve or exit), touches nothing of the parent's memory but what Prefork
+// copied into its slot and the Region, stores no pointer and never enters the Go runtime; the
+// runtime's fork hooks (syscall.runtime_BeforeFork and AfterFork, the ones os.StartProcess uses)
+// block signals across the clone, and the child keeps them blocked until every disposition is
+// back to the default, so no handler of the parent ever runs in it. The init is not dumpable, and
+// the mm is the init's until the child's execve, so nothing can ptrace the child or read its
+// memory before then. Elsewhere the child is a copy of the calling process (fork).
 package rawfork
 
 import (
 	"encoding/binary"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -40,8 +50,8 @@ type Rlimit struct {
 }
 
 // Plan is what the waiting child is made with (Prefork): what is the same for every command of
-// a sandbox, and where the command will come from. Pointers must stay valid until Prefork
-// returns (the child has its own copy of them from then on).
+// a sandbox, and where the command will come from. Prefork copies what the child needs of it
+// (the filter too), but the Region must stay mapped until the child has exec'd or exited.
 type Plan struct {
 	// CgroupFD, when >= 0, is a cgroup v2 directory the child is cloned into (CLONE_INTO_CGROUP,
 	// clone3): it is in its cgroup from its first instruction. Otherwise the child writes "0" to
@@ -258,18 +268,61 @@ func Hand(sock int, stdio [3]int) error {
 // (Hand), then runs it. It returns the child's pid. An error here means no child was made; what
 // fails in the child comes as a Failure on the socket.
 func Prefork(p *Plan) (int, error) {
-	if p.Region == nil || p.Filter == nil {
+	if p.Region == nil || p.Filter == nil || len(p.Procs) > maxProcs {
 		return 0, fmt.Errorf("rawfork: bad plan")
 	}
+	var s *slot
+	a := new(child)
+	if vmClone {
+		var err error
+		if s, err = freeSlot(); err != nil {
+			return 0, err
+		}
+		a = s.child()
+	}
+	*a = child{tid: a.tid, sock: p.Sock, uid: p.UID, gid: p.GID, setGroups: p.SetGroups, lastCap: p.LastCap,
+		nprocs: len(p.Procs), filter: p.Filter, c: p.Region.hdr}
+	if p.CgroupFD >= 0 {
+		a.nprocs = 0 // cloned into its cgroup
+	}
+	copy(a.procs[:], p.Procs)
+	if s != nil {
+		// The child reads its filter after Prefork returned: a copy in its slot.
+		if int(p.Filter.Len) > maxFilter {
+			atomic.StoreUint32(&a.tid, 0)
+			return 0, fmt.Errorf("rawfork: a filter of %d instructions", p.Filter.Len)
+		}
+		prog := s.filter()
+		copy(prog, unsafe.Slice(p.Filter.Filter, p.Filter.Len))
+		a.fprog = unix.SockFprog{Len: p.Filter.Len, Filter: &prog[0]}
+		a.filter = &a.fprog
+	}
+	a.iov.Base = &a.one[0]
+	a.iov.SetLen(1)
+	a.msg.Iov = &a.iov
+	a.msg.SetIovlen(1)
+	a.msg.Control = &a.oob[0]
+	a.msg.SetControllen(len(a.oob))
+
 	var ca *cloneArgs
 	if p.CgroupFD >= 0 {
 		ca = &cloneArgs{flags: uint64(p.CloneFlags) | unix.CLONE_INTO_CGROUP,
 			exitSignal: uint64(syscall.SIGCHLD), cgroup: uint64(p.CgroupFD)}
 	}
 	syscall.ForkLock.Lock()
-	pid, errno := forkChild(p, ca)
+	var pid int
+	var errno syscall.Errno
+	if vmClone {
+		pid, errno = cloneVM(p, a, s, ca)
+	} else {
+		pid, errno = forkChild(p, a, ca)
+	}
 	syscall.ForkLock.Unlock()
+	runtime.KeepAlive(p)
 	if errno != 0 {
+		if s != nil {
+			atomic.StoreUint32(&s.child().tid, 0)
+		}
 		if ca != nil {
 			return 0, fmt.Errorf("rawfork: clone3 into cgroup: %w", errno)
 		}
@@ -278,43 +331,127 @@ func Prefork(p *Plan) (int, error) {
 	return pid, nil
 }
 
-// forkChild is the clone and, in the child, everything up to execve. The child runs on a copy of
-// this goroutine's stack with the runtime's fork hooks in force: it may call only nosplit
-// functions (the raw system calls), allocate nothing and touch no lock. Everything it writes is
-// set up before the clone.
+// maxProcs bounds the cgroup.procs files a child writes itself to (one per v1 hierarchy).
+const maxProcs = 16
+
+// child is what the child reads and writes: a copy of its Plan, and room for its messages.
+// Where it shares the parent's memory (CLONE_VM) it lives in the child's slot, outside the Go
+// heap, and the child stores no pointer (a store could need the runtime's write barrier): the
+// pointers in msg and iov are set by the parent before the clone.
+type child struct {
+	tid       uint32 // CLONE_CHILD_CLEARTID: the kernel zeroes it when the child execs or exits
+	procs     [maxProcs]int
+	nprocs    int
+	sock      int
+	uid, gid  int
+	lastCap   int
+	setGroups bool
+	filter    *unix.SockFprog
+	fprog     unix.SockFprog // in a slot: what filter points to
+	c         *command
+	stdio     [3]int
+	one       [1]byte
+	oob       [64]byte
+	iov       unix.Iovec
+	msg       unix.Msghdr
+	fail      [FailureLen]byte
+	cpu       [CPUReportLen]byte
+	ts        unix.Timespec
+	dl        unix.Rlimit
+}
+
+// slotSize is the memory of one CLONE_VM child: its child struct, a copy of its seccomp filter
+// (at most maxFilter instructions, the kernel's own bound), then its stack.
+const (
+	slotSize  = 64 << 10
+	maxFilter = 4096
+	filterOff = 1024
+	stackOff  = filterOff + maxFilter*8
+)
+
+// slot is the memory of one CLONE_VM child, mapped once and reused once the kernel has zeroed
+// its tid (the child exec'd or exited: it no longer runs on it).
+type slot struct{ mem []byte }
+
+// The child struct fits before the filter.
+var _ [filterOff - unsafe.Sizeof(child{})]byte
+
+func (s *slot) child() *child { return (*child)(unsafe.Pointer(&s.mem[0])) }
+
+func (s *slot) filter() []unix.SockFilter {
+	return unsafe.Slice((*unix.SockFilter)(unsafe.Pointer(&s.mem[filterOff])), maxFilter)
+}
+
+var slots struct {
+	sync.Mutex
+	all []*slot
+}
+
+// freeSlot returns a slot no child runs on, marked taken (tid 1), mapping a new one when every
+// slot is in use.
+func freeSlot() (*slot, error) {
+	slots.Lock()
+	defer slots.Unlock()
+	for _, s := range slots.all {
+		if atomic.CompareAndSwapUint32(&s.child().tid, 0, 1) {
+			return s, nil
+		}
+	}
+	mem, err := unix.Mmap(-1, 0, slotSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		return nil, fmt.Errorf("rawfork: map a child's stack: %w", err)
+	}
+	s := &slot{mem: mem}
+	s.child().tid = 1
+	slots.all = append(slots.all, s)
+	return s, nil
+}
+
+// cloneVM clones a child that shares this process's memory (CLONE_VM, as vfork does, but the
+// parent goes on): no page table is copied, and the child's execve has nothing to tear down. The
+// child runs childMain on its slot's stack. The runtime's fork hooks block signals across the
+// clone, so the child starts with every signal blocked and keeps them blocked until it has set
+// every disposition to the default (the handlers it inherits are the Go runtime's, which must
+// never run in it).
+//
+//go:norace
+//go:nocheckptr
+func cloneVM(p *Plan, a *child, s *slot, ca *cloneArgs) (int, syscall.Errno) {
+	base := uintptr(unsafe.Pointer(&s.mem[0]))
+	stackLow := base + stackOff
+	tid := uintptr(unsafe.Pointer(&a.tid))
+	var r1, e uintptr
+	runtime_BeforeFork()
+	if ca != nil {
+		ca.flags |= unix.CLONE_VM | unix.CLONE_CHILD_CLEARTID
+		ca.childTID = uint64(tid)
+		ca.stack = uint64(stackLow)
+		ca.stackSize = uint64(base + slotSize - stackLow)
+		r1, e = rawClone(unix.SYS_CLONE3, uintptr(unsafe.Pointer(ca)), unsafe.Sizeof(*ca), 0, 0, 0, childMainPC, unsafe.Pointer(a))
+	} else {
+		r1, e = rawClone(syscall.SYS_CLONE, p.CloneFlags|unix.CLONE_VM|unix.CLONE_CHILD_CLEARTID|uintptr(syscall.SIGCHLD),
+			base+slotSize, 0, tid, 0, childMainPC, unsafe.Pointer(a))
+	}
+	runtime_AfterFork()
+	return int(r1), syscall.Errno(e)
+}
+
+// childMainPC is childMain's entry with the register ABI: the code pointer of its func value.
+var childMainPC = func() uintptr {
+	f := childMain
+	return **(**uintptr)(unsafe.Pointer(&f))
+}()
+
+// forkChild is the clone of a child with a copy of this process's memory (where there is no
+// rawClone). The child runs on a copy of this goroutine's stack with the runtime's fork hooks in
+// force, then childMain.
 //
 //go:noinline
 //go:norace
 //go:nocheckptr
-func forkChild(p *Plan, ca *cloneArgs) (pid int, errno syscall.Errno) {
-	var (
-		r1      uintptr
-		err1    syscall.Errno
-		joinErr syscall.Errno
-		step    Step
-		i       int
-		fd      int
-		stdio   [3]int
-		fail    [FailureLen]byte
-		cpu     [CPUReportLen]byte
-		ts      unix.Timespec
-		dl      unix.Rlimit
-		n       uint64
-		one     [1]byte
-		oob     [64]byte
-		iov     unix.Iovec
-		msg     unix.Msghdr
-		cmsg    *unix.Cmsghdr
-		c       *command
-	)
-	iov.Base = &one[0]
-	iov.SetLen(1)
-	msg.Iov = &iov
-	msg.SetIovlen(1)
-	msg.Control = &oob[0]
-	msg.SetControllen(len(oob))
-	cmsg = (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
-	c = p.Region.hdr
+func forkChild(p *Plan, a *child, ca *cloneArgs) (pid int, errno syscall.Errno) {
+	var r1 uintptr
+	var err1 syscall.Errno
 	runtime_BeforeFork()
 	if ca != nil {
 		r1, _, err1 = syscall.RawSyscall(unix.SYS_CLONE3, uintptr(unsafe.Pointer(ca)), unsafe.Sizeof(*ca), 0)
@@ -326,27 +463,47 @@ func forkChild(p *Plan, ca *cloneArgs) (pid int, errno syscall.Errno) {
 		runtime_AfterFork()
 		return int(r1), err1
 	}
-
-	// The child. From here on: raw system calls only.
 	runtime_AfterForkInChild()
+	childMain(a)
+	return 0, 0
+}
 
-	if ca == nil {
-		for i = 0; i < len(p.Procs); i++ {
-			if _, _, err1 = syscall.RawSyscall(syscall.SYS_WRITE, uintptr(p.Procs[i]), uintptr(unsafe.Pointer(&zero[0])), 1); err1 != 0 && joinErr == 0 {
-				joinErr = err1
-			}
+// childMain is the child, everything up to execve. It may call only nosplit functions (the raw
+// system calls), allocate nothing, touch no lock and store no pointer; it never returns.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func childMain(a *child) {
+	var (
+		r1      uintptr
+		err1    syscall.Errno
+		joinErr syscall.Errno
+		step    Step
+		i       int
+		fd      int
+		n       uint64
+		cmsg    *unix.Cmsghdr
+		c       *command
+	)
+	cmsg = (*unix.Cmsghdr)(unsafe.Pointer(&a.oob[0]))
+	c = a.c
+
+	for i = 0; i < a.nprocs; i++ {
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_WRITE, uintptr(a.procs[i]), uintptr(unsafe.Pointer(&zero[0])), 1); err1 != 0 && joinErr == 0 {
+			joinErr = err1
 		}
 	}
 	// Nothing of the parent's stays open while it waits but its socket (0-2 are /dev/null or
 	// the init's stderr, replaced by the command's stdio).
-	if p.Sock > 3 {
-		syscall.RawSyscall(unix.SYS_CLOSE_RANGE, 3, uintptr(p.Sock-1), 0)
+	if a.sock > 3 {
+		syscall.RawSyscall(unix.SYS_CLOSE_RANGE, 3, uintptr(a.sock-1), 0)
 	}
-	syscall.RawSyscall(unix.SYS_CLOSE_RANGE, uintptr(p.Sock+1), ^uintptr(0), 0)
+	syscall.RawSyscall(unix.SYS_CLOSE_RANGE, uintptr(a.sock+1), ^uintptr(0), 0)
 
 	// Wait for the command: one byte with three fds.
 	for {
-		r1, _, err1 = syscall.RawSyscall(syscall.SYS_RECVMSG, uintptr(p.Sock), uintptr(unsafe.Pointer(&msg)), syscall.MSG_CMSG_CLOEXEC)
+		r1, _, err1 = syscall.RawSyscall(syscall.SYS_RECVMSG, uintptr(a.sock), uintptr(unsafe.Pointer(&a.msg)), syscall.MSG_CMSG_CLOEXEC)
 		if err1 != syscall.EINTR {
 			break
 		}
@@ -363,8 +520,8 @@ func forkChild(p *Plan, ca *cloneArgs) (pid int, errno syscall.Errno) {
 	}
 	for i = 0; i < 3; i++ {
 		fd = unix.SizeofCmsghdr + 4*i
-		stdio[i] = int(int32(uint32(oob[fd]) | uint32(oob[fd+1])<<8 | uint32(oob[fd+2])<<16 | uint32(oob[fd+3])<<24))
-		if stdio[i] < 3 {
+		a.stdio[i] = int(int32(uint32(a.oob[fd]) | uint32(a.oob[fd+1])<<8 | uint32(a.oob[fd+2])<<16 | uint32(a.oob[fd+3])<<24))
+		if a.stdio[i] < 3 {
 			goto failed
 		}
 	}
@@ -378,7 +535,7 @@ func forkChild(p *Plan, ca *cloneArgs) (pid int, errno syscall.Errno) {
 	}
 	step = StepStdio
 	for i = 0; i < 3; i++ { // each fd received is >= 3, so none is overwritten before it is used
-		if _, _, err1 = syscall.RawSyscall(syscall.SYS_DUP3, uintptr(stdio[i]), uintptr(i), 0); err1 != 0 {
+		if _, _, err1 = syscall.RawSyscall(syscall.SYS_DUP3, uintptr(a.stdio[i]), uintptr(i), 0); err1 != 0 {
 			goto failed
 		}
 	}
@@ -392,7 +549,7 @@ func forkChild(p *Plan, ca *cloneArgs) (pid int, errno syscall.Errno) {
 	// Whatever it execve's can never gain a capability: the bounding and ambient sets go first,
 	// while the child still holds CAP_SETPCAP.
 	step = StepBounding
-	for i = 0; i <= p.LastCap; i++ {
+	for i = 0; i <= a.lastCap; i++ {
 		if _, _, err1 = syscall.RawSyscall6(syscall.SYS_PRCTL, unix.PR_CAPBSET_DROP, uintptr(i), 0, 0, 0, 0); err1 != 0 && err1 != syscall.EINVAL {
 			goto failed
 		}
@@ -401,18 +558,18 @@ func forkChild(p *Plan, ca *cloneArgs) (pid int, errno syscall.Errno) {
 	if _, _, err1 = syscall.RawSyscall6(syscall.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0, 0); err1 != 0 && err1 != syscall.EINVAL {
 		goto failed
 	}
-	if p.SetGroups {
+	if a.setGroups {
 		step = StepSetgroups
 		if _, _, err1 = syscall.RawSyscall(syscall.SYS_SETGROUPS, 0, 0, 0); err1 != 0 {
 			goto failed
 		}
 	}
 	step = StepSetgid
-	if _, _, err1 = syscall.RawSyscall(syscall.SYS_SETRESGID, uintptr(p.GID), uintptr(p.GID), uintptr(p.GID)); err1 != 0 {
+	if _, _, err1 = syscall.RawSyscall(syscall.SYS_SETRESGID, uintptr(a.gid), uintptr(a.gid), uintptr(a.gid)); err1 != 0 {
 		goto failed
 	}
 	step = StepSetuid
-	if _, _, err1 = syscall.RawSyscall(syscall.SYS_SETRESUID, uintptr(p.UID), uintptr(p.UID), uintptr(p.UID)); err1 != 0 {
+	if _, _, err1 = syscall.RawSyscall(syscall.SYS_SETRESUID, uintptr(a.uid), uintptr(a.uid), uintptr(a.uid)); err1 != 0 {
 		goto failed
 	}
 	step = StepCapset
@@ -428,7 +585,8 @@ func forkChild(p *Plan, ca *cloneArgs) (pid int, errno syscall.Errno) {
 	if _, _, err1 = syscall.RawSyscall(unix.SYS_CLOSE_RANGE, 3, ^uintptr(0), unix.CLOSE_RANGE_CLOEXEC); err1 != 0 {
 		goto failed
 	}
-	// Default dispositions and an empty mask, whatever the init had.
+	// Default dispositions, then an empty mask, whatever the init had: until here every signal
+	// is blocked (the runtime's fork hooks), so none reaches a handler of the init's.
 	for i = 1; i < 65; i++ {
 		if i != int(syscall.SIGKILL) && i != int(syscall.SIGSTOP) {
 			syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, uintptr(i), uintptr(unsafe.Pointer(&sigDfl)), 0, 8, 0, 0)
@@ -441,23 +599,24 @@ func forkChild(p *Plan, ca *cloneArgs) (pid int, errno syscall.Errno) {
 	}
 	// One thread: no TSYNC needed; the filter is inherited by everything the command starts.
 	step = StepSeccomp
-	if _, _, err1 = syscall.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(p.Filter))); err1 != 0 {
+	if _, _, err1 = syscall.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(a.filter))); err1 != 0 {
 		goto failed
 	}
 	if c.dataLimit > 0 {
 		step = StepDataLimit
-		dl = unix.Rlimit{Cur: c.dataLimit, Max: c.dataLimit}
-		if _, _, err1 = syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_DATA, uintptr(unsafe.Pointer(&dl)), 0, 0, 0); err1 != 0 {
+		a.dl.Cur, a.dl.Max = c.dataLimit, c.dataLimit
+		if _, _, err1 = syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_DATA, uintptr(unsafe.Pointer(&a.dl)), 0, 0, 0); err1 != 0 {
 			goto failed
 		}
 	}
 	// The child's own CPU time, so that the command's can leave it out.
-	if _, _, err1 = syscall.RawSyscall(unix.SYS_CLOCK_GETTIME, unix.CLOCK_PROCESS_CPUTIME_ID, uintptr(unsafe.Pointer(&ts)), 0); err1 == 0 {
-		n = uint64(ts.Sec)*1e9 + uint64(ts.Nsec)
+	if _, _, err1 = syscall.RawSyscall(unix.SYS_CLOCK_GETTIME, unix.CLOCK_PROCESS_CPUTIME_ID, uintptr(unsafe.Pointer(&a.ts)), 0); err1 == 0 {
+		n = uint64(a.ts.Sec)*1e9 + uint64(a.ts.Nsec)
+		a.cpu[0] = 0
 		for i = 0; i < 8; i++ {
-			cpu[1+i] = byte(n >> (8 * i))
+			a.cpu[1+i] = byte(n >> (8 * i))
 		}
-		syscall.RawSyscall(syscall.SYS_WRITE, uintptr(p.Sock), uintptr(unsafe.Pointer(&cpu[0])), CPUReportLen)
+		syscall.RawSyscall(syscall.SYS_WRITE, uintptr(a.sock), uintptr(unsafe.Pointer(&a.cpu[0])), CPUReportLen)
 	}
 	// A PATH search as execvp does it: the first candidate that exists and may be executed;
 	// a permission error is remembered over "not found".
@@ -477,10 +636,10 @@ func forkChild(p *Plan, ca *cloneArgs) (pid int, errno syscall.Errno) {
 
 failed:
 	for i = 0; i < 4; i++ {
-		fail[i] = byte(uint32(step) >> (8 * i))
-		fail[4+i] = byte(uint32(err1) >> (8 * i))
+		a.fail[i] = byte(uint32(step) >> (8 * i))
+		a.fail[4+i] = byte(uint32(err1) >> (8 * i))
 	}
-	syscall.RawSyscall(syscall.SYS_WRITE, uintptr(p.Sock), uintptr(unsafe.Pointer(&fail[0])), FailureLen)
+	syscall.RawSyscall(syscall.SYS_WRITE, uintptr(a.sock), uintptr(unsafe.Pointer(&a.fail[0])), FailureLen)
 	for {
 		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 127, 0, 0)
 	}

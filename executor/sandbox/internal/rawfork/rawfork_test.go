@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -208,4 +209,72 @@ func runShell(t *testing.T, cgroupFD int, script string) (string, syscall.WaitSt
 		t.Fatal(err)
 	}
 	return string(out), ws
+}
+
+// TestSlotsReused: children waiting at the same time each run on a slot of their own, and a
+// slot is reused once its child is gone (the kernel cleared its tid at the child's exit).
+func TestSlotsReused(t *testing.T) {
+	if !vmClone {
+		t.Skip("children are forked here, not cloned with CLONE_VM")
+	}
+	allow := []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW}}
+	region, err := NewRegion(1 << 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func() (pid, sock int) {
+		t.Helper()
+		pair, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_SEQPACKET|syscall.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid, err = Prefork(&Plan{CgroupFD: -1, UID: os.Getuid(), GID: os.Getgid(), LastCap: 40,
+			Filter: &unix.SockFprog{Len: 1, Filter: &allow[0]}, Region: region, Sock: pair[1]})
+		syscall.Close(pair[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pid, pair[0]
+	}
+	// Closing the parent's end makes a waiting child exit 0.
+	end := func(pid, sock int) {
+		t.Helper()
+		syscall.Close(sock)
+		var ws syscall.WaitStatus
+		if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil || !ws.Exited() || ws.ExitStatus() != 0 {
+			t.Fatalf("child %d: %v, status %v", pid, err, ws)
+		}
+	}
+	var pids, socks [3]int
+	for i := range pids {
+		pids[i], socks[i] = start()
+	}
+	slots.Lock()
+	n := len(slots.all)
+	busy := 0
+	for _, s := range slots.all {
+		if atomic.LoadUint32(&s.child().tid) != 0 {
+			busy++
+		}
+	}
+	slots.Unlock()
+	if busy < 3 {
+		t.Fatalf("%d slots in use with 3 children waiting", busy)
+	}
+	for i := range pids {
+		end(pids[i], socks[i])
+	}
+	for i := 0; i < 3; i++ {
+		end(start())
+	}
+	slots.Lock()
+	defer slots.Unlock()
+	if len(slots.all) != n {
+		t.Errorf("%d slots after the children ended and 3 more came, want the %d there were", len(slots.all), n)
+	}
+	for i, s := range slots.all {
+		if tid := atomic.LoadUint32(&s.child().tid); tid != 0 {
+			t.Errorf("slot %d still taken (tid %d) with no child left", i, tid)
+		}
+	}
 }
