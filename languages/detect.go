@@ -22,7 +22,7 @@ type Toolchain struct {
 
 // detectTimeout bounds one version command; detectParallel bounds how many run at once;
 // detectRetry is how long an answer whose version command timed out is kept before the
-// command is asked again.
+// command is asked again (in the background).
 const (
 	detectTimeout  = 20 * time.Second
 	detectParallel = 8
@@ -31,10 +31,20 @@ const (
 
 // detection is one language's cached detection.
 type detection struct {
-	mu    sync.Mutex
-	done  bool
-	tc    Toolchain
-	until time.Time // when tc expires; zero for an answer kept for the life of the Set
+	mu         sync.Mutex
+	done       bool
+	tc         Toolchain
+	until      time.Time // when tc is asked again; zero for an answer kept for the life of the Set
+	refreshing bool      // a background detection runs for tc
+}
+
+// keep records a finished detection's answer: for the life of the Set, or for retry when its
+// version command timed out.
+func (d *detection) keep(tc Toolchain, timedOut bool, retry time.Duration) {
+	d.done, d.tc, d.until = true, tc, time.Time{}
+	if timedOut {
+		d.until = time.Now().Add(retry)
+	}
 }
 
 // Detect finds which toolchains exist on this host and their versions (see Toolchain), for
@@ -72,7 +82,8 @@ func (s *Set) Detect(ctx context.Context) map[string]Toolchain {
 // cached in the Set, so each version command runs at most once per Set; concurrent callers
 // for the same language wait for the first. When ctx ends first, the partial answer is returned
 // and not cached; when the version command times out (a loaded host), the answer without a
-// version is kept only a short while (detectRetry), then the command is asked again. name is an id or alias (see Lookup) or a runtime's Key ("javascript/bun");
+// version is kept only a short while (detectRetry): the first caller after that still gets it at
+// once, and the command is asked again in the background for the callers after. name is an id or alias (see Lookup) or a runtime's Key ("javascript/bun");
 // an unknown name is not available.
 func (s *Set) Toolchain(ctx context.Context, name string) Toolchain {
 	l, ok := s.ByKey(name)
@@ -90,17 +101,30 @@ func (s *Set) ToolchainOf(ctx context.Context, l *Language) Toolchain {
 	d := s.detected[l.Key()]
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.done && (d.until.IsZero() || time.Now().Before(d.until)) {
+	if d.done {
+		if !d.until.IsZero() && !time.Now().Before(d.until) && !d.refreshing {
+			d.refreshing = true
+			go s.redetect(l, d)
+		}
 		return d.tc
 	}
 	tc, timedOut := detectOne(ctx, l, s.versionTimeout)
 	if ctx.Err() == nil {
-		d.done, d.tc, d.until = true, tc, time.Time{}
-		if timedOut {
-			d.until = time.Now().Add(s.versionRetry)
-		}
+		d.keep(tc, timedOut, s.versionRetry)
 	}
 	return tc
+}
+
+// redetect asks again for an answer whose version command timed out, in the background.
+func (s *Set) redetect(l *Language, d *detection) {
+	tc, timedOut := detectOne(context.Background(), l, s.versionTimeout)
+	d.mu.Lock()
+	d.keep(tc, timedOut, s.versionRetry)
+	d.refreshing = false
+	d.mu.Unlock()
+	if s.redetected != nil {
+		s.redetected()
+	}
 }
 
 // detectOne checks one language's programs and, when they are all there, asks its version;

@@ -33,6 +33,7 @@ type Set struct {
 	detected       map[string]*detection // by Key, one for each runtime
 	versionTimeout time.Duration         // bounds one version command
 	versionRetry   time.Duration         // how long an answer whose version command timed out is kept
+	redetected     func()                // tests: called after a background detection
 }
 
 // Load reads the embedded definitions. An error means a definition is broken (a bug).
