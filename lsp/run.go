@@ -136,34 +136,17 @@ func (s *Server) execute(r *run, j job) (reply *RunReply, err error) {
 
 // runOn runs j on be, sending its output as sandrun/output notifications in order.
 func (s *Server) runOn(r *run, be *backend, j job) (executor.Result, error) {
-	type key struct {
-		stage  executor.Stage
-		stream executor.Stream
-	}
-	streams := map[key]*utf8Stream{}
-	var order []key
-	send := func(k key, data string) {
-		if data != "" {
-			s.notify(NotifyOutput, OutputParams{RunID: r.id, URI: j.uri, Stream: k.stream, Stage: k.stage, Data: data})
-		}
-	}
+	out := newCoalescer(func(k outputKey, data string) {
+		s.notify(NotifyOutput, OutputParams{RunID: r.id, URI: j.uri, Stream: k.stream, Stage: k.stage, Data: data})
+	})
 	res, err := be.ex.Run(r.ctx, j.req, func(ev executor.Event) {
 		if ev.Restart > 0 {
-			send(key{executor.StageRun, executor.Stderr}, ev.RestartNote())
+			out.note(outputKey{executor.StageRun, executor.Stderr}, ev.RestartNote())
 			return
 		}
-		k := key{ev.Stage, ev.Stream}
-		u := streams[k]
-		if u == nil {
-			u = new(utf8Stream)
-			streams[k] = u
-			order = append(order, k)
-		}
-		send(k, u.next(ev.Data))
+		out.add(outputKey{ev.Stage, ev.Stream}, ev.Data)
 	})
-	for _, k := range order {
-		send(k, streams[k].flush())
-	}
+	out.close()
 	return res, err
 }
 
