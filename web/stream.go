@@ -138,7 +138,8 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	st.send(streamOut{Type: "started", Language: req.Language, Version: req.Version})
 
 	splitters := map[[2]string]*utf8Splitter{}
-	res, err := s.run(runCtx, req, func(ev executor.Event) {
+	// Output is batched (executor.EventBatcher): a byte-at-a-time writer is a few messages.
+	out := executor.NewEventBatcher(outputWindow, func(ev executor.Event) {
 		if ev.Restart > 0 {
 			st.send(streamOut{Type: "output", Stage: executor.StageRun, Stream: executor.Stderr, Data: ev.RestartNote()})
 			return
@@ -153,6 +154,8 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 			st.send(streamOut{Type: "output", Stage: ev.Stage, Stream: ev.Stream, Data: text})
 		}
 	})
+	res, err := s.run(runCtx, req, out.Add)
+	out.Close()
 	for key, sp := range splitters {
 		if text := sp.flush(); text != "" {
 			st.send(streamOut{Type: "output", Stage: executor.Stage(key[0]), Stream: executor.Stream(key[1]), Data: text})
@@ -170,6 +173,9 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		st.failErr(v1FieldError(err))
 	}
 }
+
+// outputWindow is how long output is held to be joined with more (executor.EventBatcher).
+var outputWindow = executor.BatchWindow
 
 // trackStream counts a WebSocket run in flight, unless shutdown has begun.
 func (s *Server) trackStream() bool {

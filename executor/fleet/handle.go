@@ -89,7 +89,8 @@ func (w *Worker) handle(nc *nats.Conn, s *setup, msg jetstream.Msg, release func
 	start.Header.Set(headerAttempt, att)
 	_ = nc.PublishMsg(start)
 
-	res, err := w.opts.Executor.Run(runCtx, req, func(ev executor.Event) {
+	// Output is batched (executor.EventBatcher): a byte-at-a-time writer is a few messages.
+	events := executor.NewEventBatcher(0, func(ev executor.Event) {
 		for data := ev.Data; len(data) > 0; {
 			n := min(len(data), chunk)
 			m := nats.NewMsg(out)
@@ -102,6 +103,8 @@ func (w *Worker) handle(nc *nats.Conn, s *setup, msg jetstream.Msg, release func
 			data = data[n:]
 		}
 	})
+	res, err := w.opts.Executor.Run(runCtx, req, events.Add)
+	events.Close()
 	switch {
 	case w.abandoned():
 		return

@@ -296,10 +296,13 @@ func (c *serverConn) startRun(ctx context.Context, reply jsonrpc2.Replier, req j
 			defer run.stdin.close()
 		}
 		// Hooks around the server's executor (docs/hooks.md) see the client's address.
-		res, err := c.srv.exec.Run(hooks.WithClient(runCtx, hostOf(c.raw.RemoteAddr())), p.Request, func(ev executor.Event) {
+		// Output is batched (executor.EventBatcher): a byte-at-a-time writer is a few messages.
+		out := executor.NewEventBatcher(0, func(ev executor.Event) {
 			// A failed write closes the connection, which cancels runCtx.
 			_ = c.rpc.Notify(context.Background(), MethodOutput, OutputParams{RunID: p.RunID, Event: ev})
 		})
+		res, err := c.srv.exec.Run(hooks.WithClient(runCtx, hostOf(c.raw.RemoteAddr())), p.Request, out.Add)
+		out.Close()
 		if err != nil {
 			_ = reply(context.Background(), nil, toWire(err))
 			return

@@ -20,6 +20,7 @@ type interactiveRun struct {
 	feed  *executor.StdinFeed
 	lines chan string
 	done  chan runEnd
+	held  string // output read but not yet expected (events are batched, so one may hold several lines)
 }
 
 type runEnd struct {
@@ -39,19 +40,23 @@ func startInteractive(t *testing.T, ctx context.Context, c *Client, req executor
 	return r
 }
 
-// expect waits (at most a minute: a bound for hangs) for the next stdout event and checks it.
+// expect waits (at most a minute: a bound for hangs) for the next stdout output and checks it.
 func (r *interactiveRun) expect(t *testing.T, want string) {
 	t.Helper()
-	select {
-	case got := <-r.lines:
-		if got != want {
-			t.Fatalf("output %q, want %q", got, want)
+	for len(r.held) < len(want) {
+		select {
+		case got := <-r.lines:
+			r.held += got
+		case end := <-r.done:
+			t.Fatalf("run ended (%+v, %v) before printing %q (printed %q)", end.res, end.err, want, r.held)
+		case <-time.After(time.Minute):
+			t.Fatalf("no %q within a minute (printed %q)", want, r.held)
 		}
-	case end := <-r.done:
-		t.Fatalf("run ended (%+v, %v) before printing %q", end.res, end.err, want)
-	case <-time.After(time.Minute):
-		t.Fatalf("no %q within a minute", want)
 	}
+	if got := r.held[:len(want)]; got != want {
+		t.Fatalf("output %q, want %q", r.held, want)
+	}
+	r.held = r.held[len(want):]
 }
 
 func (r *interactiveRun) feedOK(t *testing.T, data string, eof bool) {
