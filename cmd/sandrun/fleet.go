@@ -46,6 +46,9 @@ func fleetCmd(ctx context.Context, args []string) error {
 		if strings.Contains(err.Error(), "refusing") {
 			return usageError("%v", err)
 		}
+		if errors.Is(err, fleet.ErrUnreachable) {
+			return couldNotRunErr{err} // exit 125, like a run whose executor cannot be reached
+		}
 		return err
 	}
 	defer c.Close()

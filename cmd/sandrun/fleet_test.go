@@ -56,7 +56,7 @@ func TestFleetCLI(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || len(st.Workers) != 0 || st.QueueMax != fleet.DefaultQueueMax {
 		t.Fatalf("fleet --json with no worker: exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
-	if _, stderr, code := sandrunCLI(t, "", "fleet", "--nats", url); code != 1 || !strings.Contains(stderr, "nats:") {
+	if _, stderr, code := sandrunCLI(t, "", "fleet", "--nats", url); code != 125 || !strings.Contains(stderr, "refused this connection's credentials (Authorization Violation)") {
 		t.Errorf("fleet without the token: exit %d, stderr %q", code, stderr)
 	}
 
@@ -92,8 +92,18 @@ func TestFleetCLI(t *testing.T) {
 	emb.Close()
 	began := time.Now()
 	_, stderr, code = sandrunCLI(t, "", "run", "--executor", url, "--token-file", tok, py)
-	if code != 125 || !strings.Contains(stderr, "NATS unreachable") || time.Since(began) > 20*time.Second {
+	if code != 125 || !strings.Contains(stderr, "cannot reach NATS at") || time.Since(began) > 20*time.Second {
 		t.Errorf("NATS down: exit %d after %v, stderr %q; want 125 within seconds", code, time.Since(began), stderr)
+	}
+}
+
+// TestFleetUnreachable: a fleet whose NATS does not answer is one sentence naming the address,
+// with no repeated prefixes, and exit 125 (sandrun could not do it).
+func TestFleetUnreachable(t *testing.T) {
+	_, stderr, code := sandrunCLI(t, "", "fleet", "--nats", "nats://127.0.0.1:1")
+	want := "sandrun fleet: cannot reach NATS at nats://127.0.0.1:1: no server answered (is one running there?)\n"
+	if code != 125 || stderr != want {
+		t.Errorf("exit %d, stderr %q; want 125 and %q", code, stderr, want)
 	}
 }
 

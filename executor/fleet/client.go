@@ -75,7 +75,7 @@ func Dial(ctx context.Context, opts ClientOptions) (*Client, error) {
 		nats.ReconnectWait(500*time.Millisecond), nats.PingInterval(5*time.Second), nats.MaxPingsOutstanding(2))
 	nc, err := nats.Connect(url, nopts...)
 	if err != nil {
-		return nil, fmt.Errorf("fleet: cannot reach NATS at %s: %v: %w", url, err, ErrUnreachable)
+		return nil, &unreachableError{url: url, cause: err}
 	}
 	sctx, cancel := context.WithTimeout(ctx, opts.Conn.ConnectTimeout+2*time.Second)
 	defer cancel()

@@ -19,6 +19,26 @@ import (
 // ErrUnreachable is wrapped by the errors returned when no NATS server of the fleet answers.
 var ErrUnreachable = errors.New("NATS unreachable")
 
+// unreachableError is Dial's or NewWorker's failure to reach any server at url: one sentence
+// naming the address and the cause, that wraps ErrUnreachable and the NATS error.
+type unreachableError struct {
+	url   string
+	cause error
+}
+
+func (e *unreachableError) Error() string {
+	why := strings.TrimPrefix(e.cause.Error(), "nats: ")
+	switch {
+	case errors.Is(e.cause, nats.ErrNoServers):
+		why = "no server answered (is one running there?)"
+	case errors.Is(e.cause, nats.ErrAuthorization), strings.Contains(strings.ToLower(why), "authorization"):
+		return fmt.Sprintf("NATS at %s refused this connection's credentials (%s); check --nats-token-file or --nats-creds", e.url, why)
+	}
+	return fmt.Sprintf("cannot reach NATS at %s: %s", e.url, why)
+}
+
+func (e *unreachableError) Unwrap() []error { return []error{ErrUnreachable, e.cause} }
+
 // ConnOptions say how to reach the fleet's NATS servers. Auth and transport are NATS's own.
 type ConnOptions struct {
 	// URL is one or more servers, comma-separated: "nats://a:4222,nats://b:4222".
