@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"os"
 	"sort"
 	"strconv"
@@ -242,6 +243,7 @@ func (w *Worker) Serve(ctx context.Context) error {
 	}()
 
 	var s *setup
+	rl := retryLog{url: redactURL(w.opts.Conn.URL), every: time.Second}
 	for s == nil {
 		if s, err = ensure(fetch, nc, w.opts.Conn); err == nil {
 			w.handbacks, err = ensureKV(fetch, s.js, jetstream.KeyValueConfig{Bucket: HandbacksBucket, TTL: ResultTTL,
@@ -252,8 +254,10 @@ func (w *Worker) Serve(ctx context.Context) error {
 			if fetch.Err() != nil {
 				return nil
 			}
-			logf("fleet: worker %s: %v; retrying", w.id, err)
-			sleep(fetch, time.Second)
+			if line := rl.failed(nc.IsConnected(), err); line != "" {
+				logf("fleet: worker %s: %s", w.id, line)
+			}
+			sleep(fetch, rl.every)
 		}
 	}
 	alive, stopHeartbeat := context.WithCancel(context.Background())
@@ -531,4 +535,41 @@ func (w *Worker) Languages() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// retryLog says what a worker waiting for NATS is doing, once per change rather than once per
+// attempt: "cannot reach NATS at URL; retrying every 1s" while no server answers (the raw
+// "context deadline exceeded" of each attempt says nothing more), else the error of the attempt
+// when it differs from the last one logged.
+type retryLog struct {
+	url   string
+	every time.Duration
+	last  string
+}
+
+// failed returns the line to log for a failed attempt, or "" when it would repeat the last.
+func (r *retryLog) failed(connected bool, err error) string {
+	line := fmt.Sprintf("cannot reach NATS at %s; retrying every %s", r.url, r.every)
+	if connected {
+		line = fmt.Sprintf("NATS at %s is reached but not ready (%v); retrying every %s", r.url, err, r.every)
+	}
+	if line == r.last {
+		return ""
+	}
+	r.last = line
+	return line
+}
+
+// redactURL is url (one or more servers) without any password or token in it.
+func redactURL(url string) string {
+	parts := strings.Split(url, ",")
+	for i, p := range parts {
+		p = strings.TrimSpace(p)
+		if u, err := neturl.Parse(p); err == nil && u.User != nil {
+			u.User = nil
+			p = u.String()
+		}
+		parts[i] = p
+	}
+	return strings.Join(parts, ",")
 }
