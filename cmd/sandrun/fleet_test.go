@@ -266,16 +266,23 @@ func TestServeNATSTLS(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	lines := bufio.NewScanner(stderr)
-	url := ""
+	url, serving := "", ""
 	var log []string
-	for url == "" && lines.Scan() {
+	for serving == "" && lines.Scan() {
 		log = append(log, lines.Text())
 		if m := regexp.MustCompile(`"nats":"(tls://127\.0\.0\.1:\d+)"`).FindStringSubmatch(lines.Text()); m != nil {
 			url = m[1]
 		}
+		if strings.Contains(lines.Text(), `"msg":"serving"`) {
+			serving = lines.Text()
+		}
 	}
 	if url == "" {
 		t.Fatalf("serve never logged a tls:// NATS URL:\n%s", strings.Join(log, "\n"))
+	}
+	// The serving line names what runs the jobs: the fleet, not the default "local".
+	if want := `"executor":"fleet at ` + url + `"`; !strings.Contains(serving, want) {
+		t.Errorf("serving line %s: want %s", serving, want)
 	}
 	go func() { _, _ = io.Copy(io.Discard, stderr) }()
 

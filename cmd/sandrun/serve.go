@@ -104,6 +104,7 @@ func serveCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	var exec executor.Executor
+	execName := ef.spec // what the serving line names
 	if *natsListen != "" {
 		if !spec.IsLocal(ef.spec) {
 			return usageError("--nats-listen runs its own fleet; drop --executor %s", ef.spec)
@@ -111,12 +112,13 @@ func serveCmd(ctx context.Context, args []string) error {
 		if *fleetQueue < 1 {
 			return usageError("--fleet-queue must be at least 1")
 		}
-		c, stop, err := startFleet(ctx, *natsListen, *natsStore, !*noLocalWorker, *fleetQueue, ef.nats, lo, opts.Logger)
+		c, natsURL, stop, err := startFleet(ctx, *natsListen, *natsStore, !*noLocalWorker, *fleetQueue, ef.nats, lo, opts.Logger)
 		if err != nil {
 			return err
 		}
 		defer stop()
 		exec, opts.Fleet = c, c
+		execName = "fleet at " + natsURL // every run goes through the fleet, not --executor's default
 	} else {
 		if *natsStore != "" || *noLocalWorker {
 			return usageError("--nats-store and --no-local-worker go with --nats-listen HOST:PORT")
@@ -154,30 +156,30 @@ func serveCmd(ctx context.Context, args []string) error {
 	// Find the installed toolchains now, so that the first page load does not wait for it.
 	go exec.Languages(ctx)
 	// web/e2e reads the port of `--addr HOST:0` from this line (msg=serving url=http://…).
-	opts.Logger.Info("serving", "url", "http://"+ln.Addr().String(), "executor", ef.spec, "rate", opts.Rate.String(),
+	opts.Logger.Info("serving", "url", "http://"+ln.Addr().String(), "executor", execName, "rate", opts.Rate.String(),
 		"api_token", opts.APIToken != "", "cors", strings.Join(origins, ","))
 	return lf.serveUntilDone(ctx, srv, ln)
 }
 
 // startFleet starts the embedded NATS server of `serve --nats-listen`, a local worker (unless
 // told not to) and the client the server runs jobs through. stop undoes it all.
-func startFleet(ctx context.Context, listen, store string, localWorker bool, queue int, nf natsFlags, lo local.Options, log *slog.Logger) (*fleet.Client, func(), error) {
+func startFleet(ctx context.Context, listen, store string, localWorker bool, queue int, nf natsFlags, lo local.Options, log *slog.Logger) (*fleet.Client, string, func(), error) {
 	if nf.creds != "" {
-		return nil, nil, usageError("--nats-creds is for an external NATS server; the embedded one takes --nats-token-file")
+		return nil, "", nil, usageError("--nats-creds is for an external NATS server; the embedded one takes --nats-token-file")
 	}
 	// Anyone who reaches the NATS server can submit jobs (run code) or pose as a worker: the
 	// same loopback rule as every server that runs code on request.
 	if err := spec.CheckListen(listen, nf.tokenFile != "", "--nats-token-file"); err != nil {
-		return nil, nil, specUsage(err)
+		return nil, "", nil, specUsage(err)
 	}
 	if nf.tlsCA != "" {
-		return nil, nil, usageError("--nats-tls-ca is for an external NATS server; the embedded one takes --nats-tls-cert and --nats-tls-key, its own certificate")
+		return nil, "", nil, usageError("--nats-tls-ca is for an external NATS server; the embedded one takes --nats-tls-cert and --nats-tls-key, its own certificate")
 	}
 	// --nats-tls-cert and --nats-tls-key are the embedded server's certificate: clients and
 	// workers must then come over TLS. serve's own client and worker connect in-process.
 	emb, err := fleet.StartEmbedded(fleet.EmbeddedOptions{Listen: listen, StoreDir: store, TokenFile: nf.tokenFile, TLSCert: nf.tlsCert, TLSKey: nf.tlsKey})
 	if err != nil {
-		return nil, nil, err
+		return nil, "", nil, err
 	}
 	wctx, stopWorker := context.WithCancel(context.Background())
 	workerDone := make(chan struct{})
@@ -187,7 +189,7 @@ func startFleet(ctx context.Context, listen, store string, localWorker bool, que
 		if err != nil {
 			stopWorker()
 			emb.Close()
-			return nil, nil, err
+			return nil, "", nil, err
 		}
 		local = closer
 		go func() {
@@ -221,10 +223,10 @@ func startFleet(ctx context.Context, listen, store string, localWorker bool, que
 	}
 	if err != nil {
 		stop()
-		return nil, nil, err
+		return nil, "", nil, err
 	}
 	log.Info("fleet", "nats", emb.URL(), "local_worker", localWorker, "join_with", "sandrun executor --nats "+emb.URL())
-	return c, stop, nil
+	return c, emb.URL(), stop, nil
 }
 
 // multiFlag is a repeatable string flag; each value may also hold a comma-separated list.
