@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -61,20 +62,24 @@ func fleetCmd(ctx context.Context, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(st)
 	}
-	printFleet(st)
+	printFleet(os.Stdout, st)
 	return nil
 }
 
-func printFleet(st fleet.Status) {
-	fmt.Printf("fleet at %s: %d queued, %d running (queue bound %d); jobs done %d, failed %d, redelivered %d\n",
+// printFleet writes st as a table. The totals come from the queue (running: jobs claimed,
+// including those waiting for a slot), BUSY from each worker's last report, so the two can
+// differ for a moment; a note says so when they do.
+func printFleet(out io.Writer, st fleet.Status) {
+	fmt.Fprintf(out, "fleet at %s: %d queued, %d running (queue bound %d); jobs done %d, failed %d, redelivered %d\n",
 		st.URL, st.Queued, st.Running, st.QueueMax, st.Done, st.Failed, st.Redelivered)
 	if len(st.Workers) == 0 {
-		fmt.Println("no workers; start one with: sandrun executor --nats " + st.URL)
+		fmt.Fprintln(out, "no workers; start one with: sandrun executor --nats "+st.URL)
 		return
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "HOST\tWORKER\tSLOTS\tBUSY\tLANGUAGES\tVERSION\tLAST SEEN")
 	cat, _ := languages.Load()
+	busy := 0
 	for _, w := range st.Workers {
 		langs := runtimeKeys(w, cat)
 		seen := time.Since(w.LastSeen).Round(time.Second).String() + " ago"
@@ -83,9 +88,15 @@ func printFleet(st fleet.Status) {
 		} else if w.Draining {
 			seen += " (draining)"
 		}
+		if w.Live {
+			busy += w.Busy
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\n", w.Host, w.ID, w.Slots, w.Busy, summarize(langs), w.Version, seen)
 	}
 	tw.Flush()
+	if busy != st.Running {
+		fmt.Fprintf(out, "BUSY (%d in all) is as each worker last reported it (LAST SEEN); running (%d) counts the jobs workers hold now, including those waiting for a slot\n", busy, st.Running)
+	}
 }
 
 // runtimeKeys names what a worker runs as the catalog keys them: "javascript" for a language's

@@ -325,3 +325,21 @@ func TestRuntimeKeys(t *testing.T) {
 		t.Errorf("runtimeKeys of an old worker = %q", got)
 	}
 }
+
+// TestPrintFleetBusy: when the workers' BUSY (their last reports) does not add up to the
+// queue's running total, a note says what each counts; when they agree, no note.
+func TestPrintFleetBusy(t *testing.T) {
+	st := fleet.Status{URL: "nats://127.0.0.1:4222", Running: 2, QueueMax: 10,
+		Workers: []fleet.WorkerInfo{{ID: "w1", Host: "a", Slots: 2, Busy: 1, Live: true, LastSeen: time.Now()}}}
+	var out strings.Builder
+	printFleet(&out, st)
+	if !strings.Contains(out.String(), "BUSY (1 in all) is as each worker last reported it (LAST SEEN); running (2) counts") {
+		t.Errorf("BUSY 1, running 2, no note:\n%s", out.String())
+	}
+	st.Workers[0].Busy = 2
+	out.Reset()
+	printFleet(&out, st)
+	if strings.Contains(out.String(), "last reported") {
+		t.Errorf("BUSY and running agree, yet a note:\n%s", out.String())
+	}
+}

@@ -413,6 +413,10 @@ func (w *Worker) take(ctx context.Context, nc *nats.Conn, s *setup, msg jetstrea
 		w.runs.Done()
 		return
 	}
+	select { // BUSY in the worker's entry follows at once, not at the next heartbeat
+	case w.poke <- struct{}{}:
+	default:
+	}
 	go func() {
 		defer w.runs.Done()
 		var once sync.Once
