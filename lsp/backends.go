@@ -88,7 +88,7 @@ func (b *backends) acquire(ctx context.Context) (*backend, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("cannot open executor %q: %w (check the sandrun.executor and sandrun.tokenFile settings)", be.cfg.Spec, err)
+		return nil, fmt.Errorf("%w (sandrun.executor is %q; check it and sandrun.tokenFile)", err, be.cfg.Spec)
 	}
 	return be, nil
 }

@@ -64,7 +64,7 @@ func TestExecutorOpenFails(t *testing.T) {
 	c.initialize(nil, map[string]any{"sandrun.executor": "tcp://unreachable:1"})
 	id := c.command(CommandRun, map[string]any{"uri": "untitled:s", "languageId": "python", "text": "out x\n"})
 	m := c.response(id)
-	want := `cannot open executor "tcp://unreachable:1": dial tcp: connection refused (check the sandrun.executor and sandrun.tokenFile settings)`
+	want := `dial tcp: connection refused (sandrun.executor is "tcp://unreachable:1"; check it and sandrun.tokenFile)`
 	if m.Error == nil || m.Error.Code != -32803 || m.Error.Message != want {
 		t.Errorf("answer = %+v, want -32803 %q", m.Error, want)
 	}

@@ -91,7 +91,7 @@ func openForLSP(eo spec.Options) lsp.OpenFunc {
 		opts.TokenFile, opts.TLSCA, opts.IgnoreRemoteOptions, opts.Notes = cfg.TokenFile, cfg.TLSCA, true, os.Stderr
 		ex, closer, err := spec.Open(ctx, cfg.Spec, opts)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, sentenceErr{executorProblem(err), err}
 		}
 		return ex, closer.Close, nil
 	}

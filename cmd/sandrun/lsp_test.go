@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/spec"
+	"github.com/sandrun/sandrun/lsp"
 )
 
 // lspProc is "sandrun lsp --stdio" (this test binary in CLI mode) driven over its stdin/stdout.
@@ -207,5 +210,14 @@ func TestLSPBadFlags(t *testing.T) {
 		if code != 2 || !strings.Contains(stderr, tt.want) {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", tt.args, code, stderr, tt.want)
 		}
+	}
+}
+
+// TestLSPExecutorUnreachable: an executor that cannot be reached is one sentence naming the
+// address and the cause, not Go's layers of error text.
+func TestLSPExecutorUnreachable(t *testing.T) {
+	_, _, err := openForLSP(spec.Options{})(context.Background(), lsp.ExecutorConfig{Spec: "tcp://127.0.0.1:1"})
+	if want := "cannot reach the executor at 127.0.0.1:1: connection refused"; err == nil || err.Error() != want {
+		t.Errorf("error %v, want %q", err, want)
 	}
 }

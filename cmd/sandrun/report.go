@@ -95,6 +95,12 @@ func (e couldNotRunErr) Unwrap() error { return e.err }
 
 // couldNotRun marks err as a failure to run the program (exit 125), in one sentence.
 func couldNotRun(err error) error {
+	return couldNotRunErr{fmt.Errorf("could not run the program: %s", executorProblem(err))}
+}
+
+// executorProblem says in one sentence, without Go's layers of error text, why an executor
+// could not run something: "cannot reach the executor at 127.0.0.1:1: connection refused".
+func executorProblem(err error) string {
 	msg := err.Error()
 	var dialErr *net.OpError
 	var refused *executor.RefusedError
@@ -120,8 +126,17 @@ func couldNotRun(err error) error {
 			msg = fmt.Sprintf("cannot reach the executor: %v", dialErr.Err)
 		}
 	}
-	return couldNotRunErr{fmt.Errorf("could not run the program: %s", strings.TrimPrefix(msg, "remote: "))}
+	return strings.TrimPrefix(msg, "remote: ")
 }
+
+// sentenceErr is err told as msg (executorProblem), still matching err's kinds.
+type sentenceErr struct {
+	msg string
+	err error
+}
+
+func (e sentenceErr) Error() string { return e.msg }
+func (e sentenceErr) Unwrap() error { return e.err }
 
 // statusLine sums up a Result that is not plainly ok, for a person at a terminal: "" for ok,
 // "compile error (gcc, 0.21 s)", or the status, its sentence and the measurements.
