@@ -352,10 +352,49 @@ func (s *Server) judge0View(base64Encoded bool, rec jobRecord, fields string) ju
 		if f = strings.TrimSpace(f); f != "" {
 			if v, ok := all[f]; ok {
 				out[f] = v
+			} else if judge0Unkept[f] {
+				out[f] = nil
 			}
 		}
 	}
 	return out
+}
+
+// judge0Unkept are the fields of a Judge0 submission that this server does not keep (the
+// limits and options as sent, Judge0's own bookkeeping): asked for, they are null.
+var judge0Unkept = map[string]bool{
+	"language": true, "compiler_options": true, "command_line_arguments": true, "number_of_runs": true,
+	"cpu_time_limit": true, "cpu_extra_time": true, "wall_time_limit": true, "memory_limit": true,
+	"stack_limit": true, "max_processes_and_or_threads": true, "enable_per_process_and_thread_time_limit": true,
+	"enable_per_process_and_thread_memory_limit": true, "max_file_size": true, "redirect_stderr_to_stdout": true,
+	"callback_url": true, "additional_files": true, "enable_network": true, "started_at": true,
+	"queued_at": true, "updated_at": true, "queue_host": true, "execution_host": true,
+	"post_execution_filesystem": true,
+}
+
+// judge0FieldsOK answers 400 {"error": "invalid fields: [a, b]"}, as Judge0 does, when ?fields
+// names a field no submission has, and reports whether the request may go on.
+func judge0FieldsOK(w http.ResponseWriter, r *http.Request) bool {
+	fields := r.URL.Query().Get("fields")
+	if fields == "" || fields == "*" {
+		return true
+	}
+	known := judge0Answer{"token": nil, "status": nil, "stdout": nil, "stderr": nil, "compile_output": nil,
+		"message": nil, "exit_code": nil, "exit_signal": nil, "time": nil, "wall_time": nil, "memory": nil,
+		"created_at": nil, "finished_at": nil, "source_code": nil, "stdin": nil, "language_id": nil, "expected_output": nil}
+	var bad []string
+	for _, f := range strings.Split(fields, ",") {
+		if f = strings.TrimSpace(f); f != "" && !judge0Unkept[f] {
+			if _, ok := known[f]; !ok {
+				bad = append(bad, f)
+			}
+		}
+	}
+	if len(bad) > 0 {
+		judge0Error(w, http.StatusBadRequest, "", "invalid fields: ["+strings.Join(bad, ", ")+"]")
+		return false
+	}
+	return true
 }
 
 // judge0StatusOf is the Judge0 status id of a Result.

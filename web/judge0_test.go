@@ -219,6 +219,17 @@ func TestJudge0Base64AndPolling(t *testing.T) {
 	if len(some) != 2 || some["language_id"] != 71.0 || some["status"] == nil {
 		t.Errorf("fields=status,language_id gave %v", some)
 	}
+	// As Judge0: a field no submission has is a 400 naming it; one of Judge0's that is not
+	// kept here is null.
+	var bad map[string]any
+	if code := doJSON(t, "GET", base+"/judge0/submissions/"+tok.Token+"?fields=status,bogus,cpu_time_limit,x", "", &bad); code != http.StatusBadRequest || len(bad) != 1 || bad["error"] != "invalid fields: [bogus, x]" {
+		t.Errorf("fields=status,bogus,cpu_time_limit,x: %d %v, want 400 and invalid fields: [bogus, x]", code, bad)
+	}
+	some = nil
+	code := doJSON(t, "GET", base+"/judge0/submissions/"+tok.Token+"?fields=status,cpu_time_limit", "", &some)
+	if v, ok := some["cpu_time_limit"]; code != http.StatusOK || !ok || v != nil || len(some) != 2 {
+		t.Errorf("fields=status,cpu_time_limit gave %v, want status and a null cpu_time_limit", some)
+	}
 }
 
 func TestJudge0BatchLanguagesErrors(t *testing.T) {

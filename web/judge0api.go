@@ -10,6 +10,9 @@ import (
 // handleJudge0Submit answers POST /judge0/submissions: 201 {"token"} at once, or with ?wait=true
 // the finished submission (Judge0 keeps wait for small deployments; so do we, up to 60 s).
 func (s *Server) handleJudge0Submit(w http.ResponseWriter, r *http.Request) {
+	if !judge0FieldsOK(w, r) {
+		return
+	}
 	var sub judge0Submission
 	if err := decodeJSON(w, r, &sub, false); err != nil {
 		writeDecodeError(w, r, err)
@@ -57,6 +60,9 @@ func (s *Server) judge0Submit(r *http.Request, sub judge0Submission) (jobRecord,
 
 // handleJudge0Get answers GET /judge0/submissions/{token}.
 func (s *Server) handleJudge0Get(w http.ResponseWriter, r *http.Request) {
+	if !judge0FieldsOK(w, r) {
+		return
+	}
 	rec, ok, err := s.jobs.get(r.Context(), r.PathValue("token"))
 	switch {
 	case err != nil:
@@ -71,6 +77,9 @@ func (s *Server) handleJudge0Get(w http.ResponseWriter, r *http.Request) {
 // handleJudge0Delete answers DELETE /judge0/submissions/{token}: the run is canceled (killed if
 // it runs) and the submission answered as it ended.
 func (s *Server) handleJudge0Delete(w http.ResponseWriter, r *http.Request) {
+	if !judge0FieldsOK(w, r) {
+		return
+	}
 	rec, ok, err := s.jobs.cancelJob(r.Context(), r.PathValue("token"))
 	switch {
 	case err != nil:
@@ -114,6 +123,9 @@ func (s *Server) handleJudge0BatchSubmit(w http.ResponseWriter, r *http.Request)
 // handleJudge0BatchGet answers GET /judge0/submissions/batch?tokens=A,B: {"submissions": [...]},
 // null for a token that is not here.
 func (s *Server) handleJudge0BatchGet(w http.ResponseWriter, r *http.Request) {
+	if !judge0FieldsOK(w, r) {
+		return
+	}
 	tokens := strings.Split(r.URL.Query().Get("tokens"), ",")
 	if len(tokens) == 0 || tokens[0] == "" || len(tokens) > maxBatch {
 		judge0Error(w, http.StatusUnprocessableEntity, "tokens", "give 1 to 100 tokens, separated by commas")
