@@ -122,6 +122,8 @@ func (f *durationFlag) Set(s string) error {
 type sizeFlag struct {
 	n   int64
 	raw string // as written
+	// like is what its errors give as examples; "256MiB or 1GiB" (memory sizes) when empty.
+	like string
 }
 
 func (f *sizeFlag) String() string {
@@ -132,12 +134,19 @@ func (f *sizeFlag) String() string {
 }
 
 func (f *sizeFlag) Set(s string) error {
+	like := f.like
+	if like == "" {
+		like = "256MiB or 1GiB"
+	}
 	n, err := parseSize(s, 1<<20)
 	if err != nil {
+		if f.like != "" {
+			return errors.New("is not a size; write it like " + like)
+		}
 		return err
 	}
 	if n <= 0 {
-		return errors.New("is not more than 0; write it like 256MiB or 1GiB")
+		return errors.New("is not more than 0; write it like " + like)
 	}
 	f.n, f.raw = n, strings.TrimSpace(s)
 	return nil

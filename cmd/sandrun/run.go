@@ -39,6 +39,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.timeLimit, "time-limit", "most CPU `TIME` the program may use, e.g. 2s or 1500ms (default 2s, or the language's)")
 	fs.Var(&f.wallLimit, "wall-limit", "most wall-clock `TIME`, e.g. 5s (default 2×CPU+1s)")
 	fs.Var(&f.memoryLimit, "memory-limit", "most `MEMORY`, e.g. 256MiB or 1GiB; a bare number is MiB (default 256MiB, or the language's)")
+	f.outputLimit.like = "64KiB or 20MiB"
 	fs.Var(&f.outputLimit, "output-limit", "most output per stream (stdout, stderr each), a `SIZE` such as 20MiB; a bare number is MiB (default 1MiB)")
 	f.exec.register(fs)
 	fs.BoolVar(&f.json, "json", false, "print one Result JSON object instead of the live output")

@@ -104,3 +104,17 @@ func TestRunRuntime(t *testing.T) {
 		t.Errorf("--runtime msvc: %v", err)
 	}
 }
+
+// TestOutputLimitHint: a wrong --output-limit is explained with output-sized examples, not the
+// memory sizes --memory-limit gives.
+func TestOutputLimitHint(t *testing.T) {
+	for _, arg := range []string{"0", "xyz"} {
+		_, stderr, code := sandrunCLI(t, "", "run", "--output-limit", arg, "-")
+		if code != 2 || !strings.Contains(stderr, "write it like 64KiB or 20MiB") || strings.Contains(stderr, "256MiB") {
+			t.Errorf("--output-limit %s: exit %d, stderr %q", arg, code, stderr)
+		}
+	}
+	if _, stderr, _ := sandrunCLI(t, "", "run", "--memory-limit", "0", "-"); !strings.Contains(stderr, "write it like 256MiB or 1GiB") {
+		t.Errorf("--memory-limit 0: stderr %q", stderr)
+	}
+}
