@@ -93,6 +93,9 @@ func newCmdCgroup(into, oneThread bool) (*cmdCgroup, error) {
 	}
 	for _, dir := range c.dirs {
 		f, err := os.OpenFile(filepath.Join(dir, join), os.O_WRONLY, 0)
+		if err != nil && join == "tasks" {
+			f, err = os.OpenFile(filepath.Join(dir, "cgroup.procs"), os.O_WRONLY, 0) // slower, as sure
+		}
 		if err != nil {
 			return fail(err)
 		}
