@@ -20,17 +20,31 @@ type Toolchain struct {
 	Missing   string // when !Available: what is missing and how to install it
 }
 
-// detectTimeout bounds one version command; detectParallel bounds how many run at once.
+// detectTimeout bounds one version command; detectParallel bounds how many run at once;
+// detectRetry is how long an answer whose version command timed out is kept before the
+// command is asked again (in the background).
 const (
 	detectTimeout  = 20 * time.Second
 	detectParallel = 8
+	detectRetry    = time.Minute
 )
 
 // detection is one language's cached detection.
 type detection struct {
-	mu   sync.Mutex
-	done bool
-	tc   Toolchain
+	mu         sync.Mutex
+	done       bool
+	tc         Toolchain
+	until      time.Time // when tc is asked again; zero for an answer kept for the life of the Set
+	refreshing bool      // a background detection runs for tc
+}
+
+// keep records a finished detection's answer: for the life of the Set, or for retry when its
+// version command timed out.
+func (d *detection) keep(tc Toolchain, timedOut bool, retry time.Duration) {
+	d.done, d.tc, d.until = true, tc, time.Time{}
+	if timedOut {
+		d.until = time.Now().Add(retry)
+	}
 }
 
 // Detect finds which toolchains exist on this host and their versions (see Toolchain), for
@@ -67,7 +81,9 @@ func (s *Set) Detect(ctx context.Context) map[string]Toolchain {
 // and its version command runs on the host, bounded by a timeout and by ctx. The answer is
 // cached in the Set, so each version command runs at most once per Set; concurrent callers
 // for the same language wait for the first. When ctx ends first, the partial answer is returned
-// and not cached. name is an id or alias (see Lookup) or a runtime's Key ("javascript/bun");
+// and not cached; when the version command times out (a loaded host), the answer without a
+// version is kept only a short while (detectRetry): the first caller after that still gets it at
+// once, and the command is asked again in the background for the callers after. name is an id or alias (see Lookup) or a runtime's Key ("javascript/bun");
 // an unknown name is not available.
 func (s *Set) Toolchain(ctx context.Context, name string) Toolchain {
 	l, ok := s.ByKey(name)
@@ -86,33 +102,50 @@ func (s *Set) ToolchainOf(ctx context.Context, l *Language) Toolchain {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.done {
+		if !d.until.IsZero() && !time.Now().Before(d.until) && !d.refreshing {
+			d.refreshing = true
+			go s.redetect(l, d)
+		}
 		return d.tc
 	}
-	tc := detectOne(ctx, l, s.versionTimeout)
+	tc, timedOut := detectOne(ctx, l, s.versionTimeout)
 	if ctx.Err() == nil {
-		d.done, d.tc = true, tc
+		d.keep(tc, timedOut, s.versionRetry)
 	}
 	return tc
 }
 
-// detectOne checks one language's programs and, when they are all there, asks its version.
-func detectOne(ctx context.Context, l *Language, timeout time.Duration) Toolchain {
+// redetect asks again for an answer whose version command timed out, in the background.
+func (s *Set) redetect(l *Language, d *detection) {
+	tc, timedOut := detectOne(context.Background(), l, s.versionTimeout)
+	d.mu.Lock()
+	d.keep(tc, timedOut, s.versionRetry)
+	d.refreshing = false
+	d.mu.Unlock()
+	if s.redetected != nil {
+		s.redetected()
+	}
+}
+
+// detectOne checks one language's programs and, when they are all there, asks its version;
+// timedOut says the version command outlived its timeout.
+func detectOne(ctx context.Context, l *Language, timeout time.Duration) (tc Toolchain, timedOut bool) {
 	searchPath := l.SearchPath()
 	for _, p := range l.Programs() {
 		if _, err := lookPath(p, searchPath); err != nil {
-			return Toolchain{Missing: fmt.Sprintf("%s was not found (searched %s); install with: %s", p, searchPath, l.Package)}
+			return Toolchain{Missing: fmt.Sprintf("%s was not found (searched %s); install with: %s", p, searchPath, l.Package)}, false
 		}
 	}
 	if ctx.Err() != nil {
-		return Toolchain{Available: true}
+		return Toolchain{Available: true}, false
 	}
 	v, err := l.cachedVersion(ctx, timeout) // askVersion, answers kept on disk a while
 	if err != nil && ctx.Err() == nil && !errors.Is(err, errVersionTimeout) && contains(l.Programs(), l.Version[0]) {
 		// The toolchain's own program fails even to say its version: it is broken (a rustup
 		// proxy without a default toolchain, a launcher whose runtime is gone).
-		return Toolchain{Missing: fmt.Sprintf("%s is installed but does not work: %v; reinstall with: %s", l.Version[0], err, l.Package)}
+		return Toolchain{Missing: fmt.Sprintf("%s is installed but does not work: %v; reinstall with: %s", l.Version[0], err, l.Package)}, false
 	}
-	return Toolchain{Available: true, Version: v}
+	return Toolchain{Available: true, Version: v}, errors.Is(err, errVersionTimeout)
 }
 
 // errVersionTimeout means the version command took longer than its timeout: on a loaded host

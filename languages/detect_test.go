@@ -190,6 +190,65 @@ func TestDetectVersionTimeout(t *testing.T) {
 	}
 }
 
+// An answer whose version command timed out is not kept for the life of the Set: once
+// versionRetry has passed, the next caller still gets it at once and the command is asked again
+// in the background, so the callers after get the version; before that, the answer without a
+// version is kept (the command is not asked on every request).
+func TestDetectVersionTimeoutIsRetried(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		retry time.Duration
+		want  Toolchain // after the background detection, if any
+		runs  int       // of the version command after the first call
+	}{
+		{"retry passed", 0, Toolchain{Available: true, Version: "slow 9"}, 1},
+		{"retry not yet", time.Hour, Toolchain{Available: true}, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ready := filepath.Join(t.TempDir(), "ready")
+			// Hangs until ready exists (the timeout kills it), then answers at once.
+			bin, calls := fakeToolchains(t, map[string]string{
+				"slow": fmt.Sprintf(`[ -e %s ] || exec sleep 600; echo "slow 9"`, ready),
+			})
+			s, err := LoadFS(fstest.MapFS{"slow.toml": {Data: []byte(fakeDef("slow", bin, "slow", `["slow"]`, ``))}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			redetected := make(chan struct{}, 1)
+			s.versionTimeout, s.versionRetry = 100*time.Millisecond, tt.retry
+			s.redetected = func() { redetected <- struct{}{} }
+			if diff := cmp.Diff(Toolchain{Available: true}, s.Toolchain(context.Background(), "slow")); diff != "" {
+				t.Fatalf("first Toolchain (-want +got):\n%s", diff)
+			}
+			// Count only the later calls' runs (the first may be killed before it logs).
+			if err := os.Remove(calls); err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(ready, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s.versionTimeout = 5 * time.Minute // only catches a hang
+			// The second caller gets the kept answer at once, whether or not it is retried.
+			if diff := cmp.Diff(Toolchain{Available: true}, s.Toolchain(context.Background(), "slow")); diff != "" {
+				t.Errorf("second Toolchain (-want +got):\n%s", diff)
+			}
+			if tt.runs > 0 {
+				select {
+				case <-redetected:
+				case <-time.After(10 * time.Minute): // only catches a hang
+					t.Fatal("no background detection")
+				}
+			}
+			if diff := cmp.Diff(tt.want, s.Toolchain(context.Background(), "slow")); diff != "" {
+				t.Errorf("third Toolchain (-want +got):\n%s", diff)
+			}
+			if n := countCalls(t, calls)["slow"]; n != tt.runs {
+				t.Errorf("version command ran %d times after the first call, want %d", n, tt.runs)
+			}
+		})
+	}
+}
+
 // TestDetectHost runs detection for real and logs what this host has; every missing language
 // must say how to install it.
 func TestDetectHost(t *testing.T) {

@@ -32,6 +32,8 @@ type Set struct {
 
 	detected       map[string]*detection // by Key, one for each runtime
 	versionTimeout time.Duration         // bounds one version command
+	versionRetry   time.Duration         // how long an answer whose version command timed out is kept
+	redetected     func()                // tests: called after a background detection
 }
 
 // Load reads the embedded definitions. An error means a definition is broken (a bug).
@@ -87,7 +89,7 @@ func LoadFS(fsys fs.FS) (*Set, error) {
 		runtimes: map[string][]*Language{},
 		byKey:    map[string]*Language{}, byExt: map[string]*Language{},
 		byVSCode: map[string]*Language{}, byShebang: map[string]*Language{},
-		detected: map[string]*detection{}, versionTimeout: detectTimeout,
+		detected: map[string]*detection{}, versionTimeout: detectTimeout, versionRetry: detectRetry,
 	}
 	var others []*Language
 	// Decoding and validating (the regexps) are most of the cost: each is spread over the

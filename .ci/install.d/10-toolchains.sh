@@ -6,6 +6,7 @@
 # OpenJDK 17, Node.js 20 (not Debian's: never apt-get install nodejs over it), Go, Rust (rustup).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/apt.sh"
 
 pkgs=(
   ruby php-cli lua5.4 gawk tcl sqlite3 default-jdk-headless
@@ -15,20 +16,7 @@ pkgs=(
   ghc r-base-core octave kotlin scala groovy
 )
 
-missing=()
-for p in "${pkgs[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
-    missing+=("$p")
-  fi
-done
-if ((${#missing[@]})); then
-  echo "installing ${#missing[@]} Debian packages: ${missing[*]}"
-  install() { apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/10-toolchains-apt.log 2>&1; }
-  if ! install; then
-    apt-get update -qq
-    install || { tail -30 /tmp/10-toolchains-apt.log; exit 1; }
-  fi
-fi
+apt_install_missing 10-toolchains "${pkgs[@]}"
 
 # tsc finds @types/node through the --typeRoots in languages/defs/typescript.toml
 # (/usr/lib/node_modules or /usr/local/lib/node_modules, where npm's global root is).

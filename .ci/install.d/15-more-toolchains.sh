@@ -6,6 +6,7 @@
 # installed. On a fresh machine: about 400 MB downloaded, ~2 minutes; it prints its time.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/apt.sh"
 start=$SECONDS
 
 pkgs=(
@@ -14,20 +15,7 @@ pkgs=(
   zsh ksh fish picolisp newlisp smlnj gnucobol3
 )
 
-missing=()
-for p in "${pkgs[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
-    missing+=("$p")
-  fi
-done
-if ((${#missing[@]})); then
-  echo "installing ${#missing[@]} Debian packages: ${missing[*]}"
-  install() { apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/15-more-toolchains-apt.log 2>&1; }
-  if ! install; then
-    apt-get update -qq
-    install || { tail -30 /tmp/15-more-toolchains-apt.log; exit 1; }
-  fi
-fi
+apt_install_missing 15-more-toolchains "${pkgs[@]}"
 
 if ! command -v npm >/dev/null; then
   apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null

@@ -4,18 +4,10 @@
 # dpkg -x into /var/cache/sandrun-vm (not installed: the host keeps its kernel). Idempotent.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/apt.sh"
 t0=$SECONDS
 pkgs=(qemu-system-x86 busybox-static cpio)
-missing=()
-for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-	echo "installing ${missing[*]}"
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/60-cgroup2-apt.log 2>&1 ||
-		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/60-cgroup2-apt.log 2>&1; } ||
-		{ tail -30 /tmp/60-cgroup2-apt.log; exit 1; }
-fi
+apt_install_missing 60-cgroup2 "${pkgs[@]}"
 dir=/var/cache/sandrun-vm
 if ! ls "$dir"/k/boot/vmlinuz-* >/dev/null 2>&1; then
 	# linux-image-amd64 is the meta package; it depends on the current kernel's package.

@@ -2,9 +2,7 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/remote"
 )
 
@@ -33,7 +30,7 @@ func (w *workloads) frontends(ctx context.Context, t *table, c config) error {
 		return err
 	}
 	defer serve.stop()
-	post := httpRun("http://" + addr + "/api/v1/run")
+	post := sandrunHTTP("http://"+addr+"/api/v1/run", "python", "pass\n")
 	// A front end looks for every installed toolchain when it starts (seconds of CPU here);
 	// listing the languages waits for that, so it does not weigh on the figures.
 	if resp, err := http.Get("http://" + addr + "/api/v1/languages"); err == nil {
@@ -127,26 +124,6 @@ func warm(fn func() error) error {
 		}
 	}
 	return nil
-}
-
-// httpRun posts a python3 `pass` run and checks the Result.
-func httpRun(url string) func() error {
-	body := []byte(`{"language":"python","source":"pass\n"}`)
-	return func() error {
-		resp, err := http.Post(url, "application/json", bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		var r executor.Result
-		if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-			return err
-		}
-		if resp.StatusCode != 200 || r.Status != executor.StatusOK {
-			return fmt.Errorf("POST: %s, %s %s", resp.Status, r.Status, r.Message)
-		}
-		return nil
-	}
 }
 
 // server is a sandrun subcommand running in the background.

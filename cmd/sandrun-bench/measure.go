@@ -24,26 +24,34 @@ func medianOf(n int, fn func() error) (time.Duration, error) {
 	return ds[len(ds)/2], nil
 }
 
-// paired runs a and b alternately n times each and returns both medians: a machine whose load
-// drifts during the measure weighs on both alike.
+// paired is interleaved for two fns: a's median and b's.
 func paired(n int, a, b func() error) (time.Duration, time.Duration, error) {
-	da := make([]time.Duration, 0, n)
-	db := make([]time.Duration, 0, n)
+	meds, err := interleaved(n, a, b)
+	if err != nil {
+		return 0, 0, err
+	}
+	return meds[0], meds[1], nil
+}
+
+// interleaved runs the fns in turn n times and returns each one's median: load that drifts
+// during the measure weighs on all alike.
+func interleaved(n int, fns ...func() error) ([]time.Duration, error) {
+	ds := make([][]time.Duration, len(fns))
 	for i := 0; i < n; i++ {
-		for _, x := range []struct {
-			fn func() error
-			ds *[]time.Duration
-		}{{a, &da}, {b, &db}} {
+		for j, fn := range fns {
 			t := time.Now()
-			if err := x.fn(); err != nil {
-				return 0, 0, err
+			if err := fn(); err != nil {
+				return nil, err
 			}
-			*x.ds = append(*x.ds, time.Since(t))
+			ds[j] = append(ds[j], time.Since(t))
 		}
 	}
-	slices.Sort(da)
-	slices.Sort(db)
-	return da[n/2], db[n/2], nil
+	meds := make([]time.Duration, len(fns))
+	for j := range ds {
+		slices.Sort(ds[j])
+		meds[j] = ds[j][n/2]
+	}
+	return meds, nil
 }
 
 // rate runs fn total times from conc goroutines at once and returns runs per second.

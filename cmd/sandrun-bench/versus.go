@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"slices"
 	"strings"
 	"time"
 
@@ -79,27 +78,6 @@ func (w *workloads) versus(ctx context.Context, c config) (*versusTable, error) 
 
 // versusConc is how many runs go at once for the throughput figures.
 const versusConc = 4
-
-// interleaved runs the fns in turn n times and returns each one's median: load that drifts
-// during the measure weighs on all alike.
-func interleaved(n int, fns ...func() error) ([]time.Duration, error) {
-	ds := make([][]time.Duration, len(fns))
-	for i := 0; i < n; i++ {
-		for j, fn := range fns {
-			t := time.Now()
-			if err := fn(); err != nil {
-				return nil, err
-			}
-			ds[j] = append(ds[j], time.Since(t))
-		}
-	}
-	meds := make([]time.Duration, len(fns))
-	for j := range ds {
-		slices.Sort(ds[j])
-		meds[j] = ds[j][n/2]
-	}
-	return meds, nil
-}
 
 // sandrunHTTP posts a run of src in lang to `sandrun serve` and checks the Result.
 func sandrunHTTP(url, lang, src string) func() error {

@@ -153,6 +153,7 @@ func serveCmd(ctx context.Context, args []string) error {
 	}
 	// Find the installed toolchains now, so that the first page load does not wait for it.
 	go exec.Languages(ctx)
+	// web/e2e reads the port of `--addr HOST:0` from this line (msg=serving url=http://…).
 	opts.Logger.Info("serving", "url", "http://"+ln.Addr().String(), "executor", ef.spec, "rate", opts.Rate.String(),
 		"api_token", opts.APIToken != "", "cors", strings.Join(origins, ","))
 	return lf.serveUntilDone(ctx, srv, ln)

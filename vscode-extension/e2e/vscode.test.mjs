@@ -6,7 +6,6 @@
 // Screenshots: $ARTIFACTS_DIR/vscode-e2e.png (and vscode-e2e-<step>.png when a step fails).
 import { spawn, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -41,15 +40,22 @@ let browser;
 /** @type {import('playwright-core').Page} */
 let page;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = /** @type {net.AddressInfo} */ (s.address());
-      s.close(() => resolve(port));
-    });
-  });
+/**
+ * Waits for code-server (started on port 0) to say where it listens, and returns that URL without
+ * its trailing slash. No free port is picked and released first, so no other process can take it.
+ */
+async function listeningURL(ms) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const m = /HTTP server listening on (http:\/\/\S+?)\/?(\s|$)/.exec(serverLog);
+    if (m) {
+      return m[1];
+    }
+    if (server?.exitCode !== null || Date.now() > end) {
+      throw new Error(`code-server exited or did not say where it listens within ${ms / 1000}s; its output:\n${serverLog}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function waitForHttp(url, ms) {
@@ -127,16 +133,15 @@ before(async () => {
   const installed = fs.readdirSync(extensions).filter((d) => d.startsWith('sandrun.sandrun-'));
   assert.equal(installed.length, 1, `the .vsix did not install: ${fs.readdirSync(extensions).join(', ')}`);
 
-  const port = await freePort();
   server = spawn(
     process.execPath,
-    [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
+    [entry, '--auth', 'none', '--bind-addr', '127.0.0.1:0', '--disable-telemetry', '--disable-update-check',
       '--disable-workspace-trust', '--disable-getting-started-override', ...common, workspace],
     { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   server.stdout?.on('data', (d) => (serverLog += d));
   server.stderr?.on('data', (d) => (serverLog += d));
-  const url = `http://127.0.0.1:${port}`;
+  const url = await listeningURL(60_000);
   await waitForHttp(`${url}/healthz`, 60_000);
 
   browser = await chromium.launchPersistentContext(browserProfile, {

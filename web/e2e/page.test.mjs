@@ -1,4 +1,5 @@
-// Browser test of sandrun's page: starts the real `sandrun serve` on a free 127.0.0.1 port, drives
+// Browser test of sandrun's page: starts the real `sandrun serve` on 127.0.0.1 port 0 (its log says
+// which port it got), drives
 // the page in headless Chromium like a person would (pick a language, type code and stdin, Run),
 // and checks the output, the status badge, that the page raised no JavaScript error, and that it
 // made no request to another origin. Saves screenshots in test-artifacts/.
@@ -7,9 +8,8 @@
 // SANDRUN_URL (drive a server that is already running instead of starting one).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { after, before, test } from "node:test";
@@ -22,8 +22,8 @@ const artifacts = join(repo, "test-artifacts");
 const bin = process.env.SANDRUN_BIN || join(repo, "bin", "sandrun");
 
 let server; // the sandrun serve child process, when this test started it
-let serverLog; // its log file descriptor
-let spawnError; // why it could not start
+let serverLog; // its log file (a write stream)
+let serverClosed; // resolves once the server has exited and its output is copied
 let base; // the page's URL
 let languages; // /api/v1/languages
 let context; // the browser
@@ -31,14 +31,34 @@ let page;
 let profile; // the browser's fresh user data dir
 const problems = []; // JavaScript errors and requests to other origins, checked at the end
 
-function freePort() {
+// startServer starts `sandrun serve` on 127.0.0.1:0, copies its output to serverLog, and resolves
+// to the page's URL once the server's "serving" log line names the address it listens on (no free
+// port is picked and released first, so no other process can take it in between).
+function startServer() {
   return new Promise((ok, fail) => {
-    const s = net.createServer();
-    s.on("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
+    const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "pipe"] });
+    server = child;
+    serverClosed = new Promise((r) => child.once("close", r));
+    const killer = setTimeout(() => fail(new Error("sandrun serve did not say where it listens within 60s; see test-artifacts/web-e2e-server.log")), 60_000);
+    const done = (f, v) => {
+      clearTimeout(killer);
+      f(v);
+    };
+    let seen = "";
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.pipe(serverLog, { end: false });
+      stream.on("data", (b) => {
+        if (seen === null) return;
+        seen += b.toString();
+        const m = /msg=serving .*?\burl=(http:\/\/\S+)/.exec(seen);
+        if (m) {
+          seen = null;
+          done(ok, new URL(m[1]).href);
+        }
+      });
+    }
+    child.on("error", (e) => done(fail, new Error(`cannot start ${bin} (run make build): ${e.message}`)));
+    child.on("exit", (code) => done(fail, new Error(`sandrun serve exited with code ${code}; see test-artifacts/web-e2e-server.log`)));
   });
 }
 
@@ -46,7 +66,6 @@ async function waitUntilServing(url, child) {
   const deadline = Date.now() + 30_000;
   let last;
   while (Date.now() < deadline) {
-    if (spawnError) throw new Error(`cannot start ${bin} (run make build): ${spawnError.message}`);
     if (child && child.exitCode !== null) {
       throw new Error(`sandrun serve exited with code ${child.exitCode}; see test-artifacts/web-e2e-server.log`);
     }
@@ -67,12 +86,9 @@ before(async () => {
   if (process.env.SANDRUN_URL) {
     base = new URL(process.env.SANDRUN_URL).href;
   } else {
-    const addr = `127.0.0.1:${await freePort()}`;
     // The server's log goes to test-artifacts/web-e2e-server.log.
-    serverLog = openSync(join(artifacts, "web-e2e-server.log"), "w");
-    server = spawn(bin, ["serve", "--addr", addr], { stdio: ["ignore", serverLog, serverLog] });
-    server.on("error", (e) => (spawnError = e));
-    base = `http://${addr}/`;
+    serverLog = createWriteStream(join(artifacts, "web-e2e-server.log"));
+    base = await startServer();
   }
   await waitUntilServing(base, server);
   languages = await (await fetch(base + "api/v1/languages")).json();
@@ -115,13 +131,13 @@ before(async () => {
 after(async () => {
   await context?.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
-  if (server && server.exitCode === null) {
-    server.kill("SIGTERM");
+  if (server?.pid !== undefined) {
+    if (server.exitCode === null && server.signalCode === null) server.kill("SIGTERM");
     const killer = setTimeout(() => server.kill("SIGKILL"), 10_000);
-    await new Promise((r) => server.once("exit", r));
+    await serverClosed;
     clearTimeout(killer);
   }
-  if (serverLog !== undefined) closeSync(serverLog);
+  if (serverLog !== undefined) await new Promise((r) => serverLog.end(r));
 });
 
 function lang(id) {
