@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -90,14 +91,22 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		return // Accept has answered the client (e.g. 403 for a foreign origin)
 	}
 	defer conn.CloseNow()
-	conn.SetReadLimit(s.opts.MaxBodyBytes)
+	// One byte past --max-body for the library: readRequest stops at it and answers with a
+	// sentence, where the library would close with its own words ("read limited at N bytes").
+	conn.SetReadLimit(s.opts.MaxBodyBytes + 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	st := &stream{conn: conn, ctx: ctx}
 
 	sctx, scancel := context.WithTimeout(ctx, streamStartTimeout)
-	_, msg, err := conn.Read(sctx)
+	msg, err := readRequest(sctx, conn, s.opts.MaxBodyBytes)
 	scancel()
+	var tl *tooLargeError
+	if errors.As(err, &tl) {
+		st.send(streamOut{Type: "error", Error: tl.Error(), Code: http.StatusRequestEntityTooLarge})
+		st.conn.Close(websocket.StatusMessageTooBig, "the run request is too large")
+		return
+	}
 	if err != nil {
 		st.fail(http.StatusBadRequest, "", "no run request: send one JSON message with the run within 10 s")
 		return
@@ -215,6 +224,23 @@ func (st *stream) sendResult(res *executor.Result) {
 }
 
 // fail sends an error message and closes the connection normally.
+// readRequest reads the first message, at most max bytes: a longer one is a *tooLargeError
+// once max+1 bytes of it arrived (the library's own limit is one byte further, never reached).
+func readRequest(ctx context.Context, conn *websocket.Conn, max int64) ([]byte, error) {
+	_, r, err := conn.Reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	msg, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(msg)) > max {
+		return nil, &tooLargeError{limit: max}
+	}
+	return msg, nil
+}
+
 func (st *stream) fail(code int, field, msg string) {
 	st.send(streamOut{Type: "error", Error: msg, Field: field, Code: code})
 	st.conn.Close(websocket.StatusNormalClosure, "")

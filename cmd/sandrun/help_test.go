@@ -22,3 +22,16 @@ func TestHelpCommand(t *testing.T) {
 		t.Errorf("sandrun alone: exit %d, stdout %q, stderr %q; want the commands on stderr, exit 2", code, stdout, stderr)
 	}
 }
+
+// TestVersionArgs: version prints one line; a flag or an argument it does not take is a mistake
+// (exit 2, one sentence), not silently ignored.
+func TestVersionArgs(t *testing.T) {
+	if stdout, _, code := sandrunCLI(t, "", "version"); code != 0 || !strings.HasPrefix(stdout, "sandrun ") || strings.Count(stdout, "\n") != 1 {
+		t.Errorf("sandrun version: exit %d, stdout %q", code, stdout)
+	}
+	for _, args := range [][]string{{"version", "--json"}, {"version", "extra"}} {
+		if stdout, stderr, code := sandrunCLI(t, "", args...); code != 2 || stdout != "" || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("sandrun %v: exit %d, stdout %q, stderr %q; want exit 2 and one line on stderr", args, code, stdout, stderr)
+		}
+	}
+}
