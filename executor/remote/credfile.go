@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // A token file's content is sent to an executor, and its path may come from somewhere the user
@@ -39,20 +40,24 @@ var credentialDirNames = map[string]bool{
 var credentialConfigDirs = []string{"gh", "gcloud", "hub"}
 
 // credentialShapes are content that no token has and other programs' credentials do, with what
-// they look like.
-var credentialShapes = []struct {
+// they look like; compiled on first use, not in every sandrun process's start.
+var credentialShapes = sync.OnceValue(func() []credentialShape {
+	return []credentialShape{
+		{regexp.MustCompile(`-----BEGIN `), "a PEM or OpenSSH key"},
+		{regexp.MustCompile(`^(ssh-|ecdsa-sha2-|sk-ssh-|sk-ecdsa-)`), "an SSH key"},
+		{regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s]*@`), "a URL with a user name or password (a git credential)"},
+		{regexp.MustCompile(`^(machine|default)\s`), "a .netrc entry"},
+		{regexp.MustCompile(`^[^:\s]*:[^:\s]*:[^:\s]*:[^:\s]*:`), "a .pgpass entry (host:port:database:user:password)"},
+		{regexp.MustCompile(`^[{\[]`), "a JSON or INI file"},
+		{regexp.MustCompile(`_auth(Token)?\s*=`), "an .npmrc auth setting"},
+		{regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*(\s*=\s*|\s*:\s+)[^=\s]`), "a setting (NAME=VALUE), not a token"},
+		{regexp.MustCompile(`^(gh[pousr]_|github_pat_|glpat-|xox[abpr]-|npm_)`), "a token for another service (GitHub, GitLab, Slack, npm)"},
+	}
+})
+
+type credentialShape struct {
 	re   *regexp.Regexp
 	what string
-}{
-	{regexp.MustCompile(`-----BEGIN `), "a PEM or OpenSSH key"},
-	{regexp.MustCompile(`^(ssh-|ecdsa-sha2-|sk-ssh-|sk-ecdsa-)`), "an SSH key"},
-	{regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s]*@`), "a URL with a user name or password (a git credential)"},
-	{regexp.MustCompile(`^(machine|default)\s`), "a .netrc entry"},
-	{regexp.MustCompile(`^[^:\s]*:[^:\s]*:[^:\s]*:[^:\s]*:`), "a .pgpass entry (host:port:database:user:password)"},
-	{regexp.MustCompile(`^[{\[]`), "a JSON or INI file"},
-	{regexp.MustCompile(`_auth(Token)?\s*=`), "an .npmrc auth setting"},
-	{regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*(\s*=\s*|\s*:\s+)[^=\s]`), "a setting (NAME=VALUE), not a token"},
-	{regexp.MustCompile(`^(gh[pousr]_|github_pat_|glpat-|xox[abpr]-|npm_)`), "a token for another service (GitHub, GitLab, Slack, npm)"},
 }
 
 // credentialPath says what well-known credential file path names ("" if none).
@@ -81,7 +86,7 @@ func credentialPath(path string) string {
 
 // credentialContent says what credential the content tok looks like ("" if none).
 func credentialContent(tok string) string {
-	for _, s := range credentialShapes {
+	for _, s := range credentialShapes() {
 		if s.re.MatchString(tok) {
 			return s.what
 		}

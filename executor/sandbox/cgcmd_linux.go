@@ -22,7 +22,8 @@ type cmdCgroup struct {
 	version int
 	dirs    map[string]string // v1: controller → dir; v2: "" → dir
 	// procs is what the init needs to place the command: cgroup.procs of each dir (the child
-	// or the stage-2 writes itself into them), after, when into is set, the v2 dir itself, which
+	// or the stage-2 writes itself into them; on v1 a raw-cloned child, one thread, writes
+	// itself into each dir's tasks instead), after, when into is set, the v2 dir itself, which
 	// the child is cloned into (CLONE_INTO_CGROUP) where the init's cgroup namespace allows.
 	procs  []*os.File
 	into   bool
@@ -37,8 +38,12 @@ type cmdCgroup struct {
 
 // newCmdCgroup makes a command cgroup, without limits yet, or returns nil when the host has no
 // usable cgroup (then rlimits are all there is). into asks for the v2 dir to be opened for
-// CLONE_INTO_CGROUP instead of its cgroup.procs.
-func newCmdCgroup(into bool) (*cmdCgroup, error) {
+// CLONE_INTO_CGROUP instead of its cgroup.procs. oneThread says the process that joins is a
+// single thread (the raw clone of start_linux.go, not a Go stage-2): on v1 it then joins
+// through each dir's tasks file, which moves the writing thread only, so the kernel need not
+// lock every thread group (a write to a v1 cgroup.procs waits for an RCU grace period,
+// ~10 ms here, and a one-shot run's first command follows its sandbox's creation at once).
+func newCmdCgroup(into, oneThread bool) (*cmdCgroup, error) {
 	h := hostCgroups()
 	if h.version == 0 {
 		return nil, nil
@@ -82,8 +87,15 @@ func newCmdCgroup(into bool) (*cmdCgroup, error) {
 		}
 		c.procs, c.into = []*os.File{f}, true
 	}
+	join := "cgroup.procs"
+	if c.version == 1 && oneThread {
+		join = "tasks"
+	}
 	for _, dir := range c.dirs {
-		f, err := os.OpenFile(filepath.Join(dir, "cgroup.procs"), os.O_WRONLY, 0)
+		f, err := os.OpenFile(filepath.Join(dir, join), os.O_WRONLY, 0)
+		if err != nil && join == "tasks" {
+			f, err = os.OpenFile(filepath.Join(dir, "cgroup.procs"), os.O_WRONLY, 0) // slower, as sure
+		}
 		if err != nil {
 			return fail(err)
 		}

@@ -70,7 +70,7 @@ func New(ctx context.Context, cfg Config) (*Sandbox, error) {
 	}
 	first := make(chan made, 1)
 	go func() {
-		cg, err := newCmdCgroup(s.fork && commandStart().into)
+		cg, err := newCmdCgroup(s.fork && commandStart().into, s.fork)
 		first <- made{cg, err}
 	}()
 	if _, err := s.call(ctx, &msg{Op: "setup", Setup: setup}); err != nil {
@@ -175,7 +175,7 @@ func takeSpare() *Sandbox {
 // where commands start from a stage-2, the init starts it now, and it joins the cgroup and
 // waits. All of it happens off the next Run's hot path.
 func (s *Sandbox) prepareNext() error {
-	cg, err := newCmdCgroup(s.fork && commandStart().into)
+	cg, err := newCmdCgroup(s.fork && commandStart().into, s.fork)
 	if err != nil {
 		return err
 	}

@@ -8,14 +8,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// maxKnown is the highest syscall number in names.
-var maxKnown = func() int {
+// highestName is the highest syscall number in names.
+func highestName() int {
 	m := 0
 	for nr := range names {
 		m = max(m, nr)
 	}
 	return m
-}()
+}
 
 // Offsets into struct seccomp_data.
 const (
@@ -70,6 +70,7 @@ func actionLabel(a Action) string {
 // build assembles the filter. denyErrno is the errno of denied calls (EPERM; tests use a rare
 // one to prove that an error came from the filter and not from the kernel).
 func build(denyErrno unix.Errno) ([]unix.SockFilter, error) {
+	pl := pol()
 	// The checks before the search return on the spot: a conditional jump reaches only 255
 	// instructions ahead.
 	p := []insn{
@@ -80,9 +81,9 @@ func build(denyErrno unix.Errno) ([]unix.SockFilter, error) {
 	}
 	if x32Bit != 0 {
 		p = append(p, jge(x32Bit, "", "notx32"), ret(Kill, denyErrno, ""),
-			labelled(jgt(uint32(maxKnown), "", "known"), "notx32"))
+			labelled(jgt(uint32(pl.maxKnown), "", "known"), "notx32"))
 	} else {
-		p = append(p, jgt(uint32(maxKnown), "", "known"))
+		p = append(p, jgt(uint32(pl.maxKnown), "", "known"))
 	}
 	p = append(p, ret(NoSys, denyErrno, ""))
 	// Every number up to maxKnown goes to one place: allow, deny, ENOSYS or a rule's argument
@@ -90,12 +91,12 @@ func build(denyErrno unix.Errno) ([]unix.SockFilter, error) {
 	// the spans' starts finds the place in about log2(spans) comparisons.
 	var spans []span
 	var blocks []insn
-	for nr := 0; nr <= maxKnown; nr++ {
+	for nr := 0; nr <= pl.maxKnown; nr++ {
 		to := lDeny
-		if nr > dockerMax {
+		if nr > pl.dockerMax {
 			to = lNoSys
 		}
-		if r, ok := byNr[nr]; ok {
+		if r, ok := pl.byNr[nr]; ok {
 			to = actionLabel(r.Action)
 			if r.cond != nil {
 				to = fmt.Sprintf("rule%d", nr)

@@ -108,7 +108,7 @@ func TestFilterDecisions(t *testing.T) {
 		{"socketpair netlink", auditArch, unix.SYS_SOCKETPAIR, []uint64{unix.AF_NETLINK}, eperm},
 		{"ioctl TCGETS", auditArch, unix.SYS_IOCTL, []uint64{0, unix.TCGETS}, allow},
 		{"ioctl TIOCSTI", auditArch, unix.SYS_IOCTL, []uint64{0, unix.TIOCSTI}, eperm},
-		{"unknown newer call", auditArch, maxKnown + 1, nil, enosy},
+		{"unknown newer call", auditArch, pol().maxKnown + 1, nil, enosy},
 		{"other arch", unix.AUDIT_ARCH_I386, unix.SYS_READ, nil, kill},
 		{"arm 32-bit", unix.AUDIT_ARCH_ARM, 0, nil, kill},
 	}
@@ -129,7 +129,7 @@ func TestFilterDecisions(t *testing.T) {
 		})
 	}
 	// Every rule of the policy is reachable and gives its action.
-	for _, r := range rules {
+	for _, r := range pol().rules {
 		if r.cond != nil {
 			continue
 		}
@@ -183,13 +183,13 @@ func TestPolicyCoversTheIssueList(t *testing.T) {
 // TestDockerRulesTranslated fails when Docker's profile has an argument rule the filter cannot
 // express (it would deny that call outright, which may break programs Docker runs).
 func TestDockerRulesTranslated(t *testing.T) {
-	for _, n := range untranslated {
+	for _, n := range pol().untranslated {
 		if !slices.ContainsFunc(append(slices.Clip(commonOverrides), archOverrides...), func(r Rule) bool { return r.Syscall == n }) {
 			t.Errorf("Docker's argument rules for %s are not translated and no override decides it", n)
 		}
 	}
-	if dockerMax < unix.SYS_CLOSE_RANGE || dockerMax > maxKnown {
-		t.Errorf("dockerMax %d: want a number among the known calls", dockerMax)
+	if pol().dockerMax < unix.SYS_CLOSE_RANGE || pol().dockerMax > pol().maxKnown {
+		t.Errorf("dockerMax %d: want a number among the known calls", pol().dockerMax)
 	}
 }
 
@@ -203,7 +203,7 @@ func TestStricterThanDocker(t *testing.T) {
 			values = append(values, a.Value, a.Value+1, a.Value-1, a.ValueTwo)
 		}
 	}
-	for _, r := range rules {
+	for _, r := range pol().rules {
 		if r.cond != nil {
 			for _, v := range append(append([]uint32{r.cond.Mask}, r.cond.In...), r.cond.NotIn...) {
 				values = append(values, uint64(v))
@@ -211,8 +211,8 @@ func TestStricterThanDocker(t *testing.T) {
 		}
 	}
 	values = slices.Compact(slices.Sorted(slices.Values(values)))
-	for nr := 0; nr <= maxKnown; nr++ {
-		r, conditional := byNr[nr]
+	for nr := 0; nr <= pol().maxKnown; nr++ {
+		r, conditional := pol().byNr[nr]
 		conditional = conditional && r.cond != nil
 		for _, v := range values {
 			args := make([]uint64, 6)
@@ -268,7 +268,7 @@ func TestFilterSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("filter: %d rules, %d instructions", len(rules), len(prog))
+	t.Logf("filter: %d rules, %d instructions", len(pol().rules), len(prog))
 	if _, err := assemble([]insn{jeq(1, "nowhere", "")}); err == nil {
 		t.Error("assemble accepted a jump to an unknown label")
 	}
@@ -302,9 +302,9 @@ func TestFilterEveryNumber(t *testing.T) {
 		Kill:  unix.SECCOMP_RET_KILL_PROCESS,
 	}
 	allowed := 0
-	for nr := 0; nr <= maxKnown+3; nr++ {
+	for nr := 0; nr <= pol().maxKnown+3; nr++ {
 		args := [][]uint64{make([]uint64, 6)}
-		if r, ok := byNr[nr]; ok && r.cond != nil {
+		if r, ok := pol().byNr[nr]; ok && r.cond != nil {
 			for _, v := range append(append([]uint32{r.cond.Mask, 12345}, r.cond.In...), r.cond.NotIn...) {
 				a := make([]uint64, 6)
 				a[r.cond.Arg] = uint64(v)
@@ -321,5 +321,5 @@ func TestFilterEveryNumber(t *testing.T) {
 			allowed++
 		}
 	}
-	t.Logf("%d calls allowed (with zero arguments), %d known, Docker names up to %d", allowed, len(names), dockerMax)
+	t.Logf("%d calls allowed (with zero arguments), %d known, Docker names up to %d", allowed, len(names), pol().dockerMax)
 }

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -56,25 +57,23 @@ const (
 	faultWhy  = "with a forged si_code such a signal crashes the sandbox's (Go) init"
 )
 
-// rules is the whole policy on this architecture, by number: Docker's profile with the
-// overrides applied. dockerMax is the highest number Docker's profile names here; a call not in
-// rules fails with EPERM up to it and with ENOSYS beyond.
-var rules, dockerMax = policy()
-
-// byNr indexes rules.
-var byNr = func() map[int]Rule {
-	m := map[int]Rule{}
-	for _, r := range rules {
-		m[r.Nr] = r
+// pol is the whole policy on this architecture, made on first use rather than at package
+// init: every sandrun process links this package, few build a filter (a one-shot `sandrun run`
+// host does not; its sandbox's init does).
+var pol = sync.OnceValue(func() policySet {
+	p := policySet{maxKnown: highestName(), byNr: map[int]Rule{}}
+	p.rules, p.dockerMax = policy(&p.untranslated)
+	for _, r := range p.rules {
+		p.byNr[r.Nr] = r
 	}
-	return m
-}()
+	return p
+})
 
-// untranslated names the calls whose Docker rules the filter cannot express (and so denies),
-// unless an override decides them. A test keeps it empty.
-var untranslated []string
-
-func policy() ([]Rule, int) {
+// policy returns the rules by number: Docker's profile with the overrides applied, and the
+// highest number Docker's profile names here (a call not in the rules fails with EPERM up to it
+// and with ENOSYS beyond). It adds to untranslated the calls whose Docker rules the filter cannot
+// express (and so denies), unless an override decides them.
+func policy(untranslated *[]string) ([]Rule, int) {
 	nrOf := map[string]int{}
 	for nr, n := range names {
 		nrOf[n] = nr
@@ -98,7 +97,7 @@ func policy() ([]Rule, int) {
 	}
 	for _, n := range slices.Sorted(maps.Keys(conditional)) {
 		if _, ok := out[nrOf[n]]; !ok {
-			out[nrOf[n]] = fromDocker(n, nrOf[n], conditional[n])
+			out[nrOf[n]] = fromDocker(n, nrOf[n], conditional[n], untranslated)
 		}
 	}
 	for _, r := range append(slices.Clip(commonOverrides), archOverrides...) {
@@ -110,7 +109,7 @@ func policy() ([]Rule, int) {
 // fromDocker turns the conditional rules Docker has for one call into a Rule: alternatives that
 // each compare the same argument for equality become an allow-list of values; a single "no bit
 // of this mask" test becomes a mask. Anything else is denied (and listed in untranslated).
-func fromDocker(name string, nr int, ds []dockerRule) Rule {
+func fromDocker(name string, nr int, ds []dockerRule, untranslated *[]string) Rule {
 	r := Rule{Syscall: name, Nr: nr, Action: Deny}
 	if len(ds) == 1 && len(ds[0].Args) == 1 && ds[0].Action == Allow {
 		a := ds[0].Args[0]
@@ -123,7 +122,7 @@ func fromDocker(name string, nr int, ds []dockerRule) Rule {
 	var words []string
 	for _, d := range ds {
 		if d.Action != Allow || len(d.Args) != 1 || d.Args[0].Op != "SCMP_CMP_EQ" || d.Args[0].Index != ds[0].Args[0].Index || d.Args[0].Value > 0xffffffff {
-			untranslated = append(untranslated, name)
+			*untranslated = append(*untranslated, name)
 			return r
 		}
 		in = append(in, uint32(d.Args[0].Value))
@@ -136,12 +135,13 @@ func fromDocker(name string, nr int, ds []dockerRule) Rule {
 // decide is the policy read directly (the filter must agree; tests compare the two): the action
 // for the native call nr with these arguments (missing ones are 0).
 func decide(nr int, args ...uint64) Action {
-	if nr < 0 || nr > maxKnown {
+	pl := pol()
+	if nr < 0 || nr > pl.maxKnown {
 		return NoSys
 	}
-	r, ok := byNr[nr]
+	r, ok := pl.byNr[nr]
 	switch {
-	case !ok && nr > dockerMax:
+	case !ok && nr > pl.dockerMax:
 		return NoSys
 	case !ok:
 		return Deny

@@ -36,6 +36,7 @@ package seccomp
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 //go:generate go run gen_names.go
@@ -107,11 +108,18 @@ func Name(nr int) string {
 // EPERM (ENOSYS when newer than every call of Docker's profile, or beyond MaxKnown); the
 // non-native ABIs are killed.
 func Policy() []Rule {
-	out := make([]Rule, len(rules))
-	copy(out, rules)
-	return out
+	return slices.Clone(pol().rules)
 }
 
 // MaxKnown is the highest native syscall number this package knows; higher numbers fail with
 // ENOSYS. It is 0 where the filter is unsupported.
-func MaxKnown() int { return maxKnown }
+func MaxKnown() int { return pol().maxKnown }
+
+// policySet is the policy on this architecture (rules_linux.go builds it).
+type policySet struct {
+	rules        []Rule // by number
+	dockerMax    int    // the highest number Docker's profile names here
+	byNr         map[int]Rule
+	untranslated []string // Docker's rules the filter cannot express (a test keeps it empty)
+	maxKnown     int      // the highest number in names
+}

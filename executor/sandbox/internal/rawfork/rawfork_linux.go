@@ -55,7 +55,8 @@ type Rlimit struct {
 type Plan struct {
 	// CgroupFD, when >= 0, is a cgroup v2 directory the child is cloned into (CLONE_INTO_CGROUP,
 	// clone3): it is in its cgroup from its first instruction. Otherwise the child writes "0" to
-	// each of Procs (cgroup.procs files, v1) first thing, before it waits for its command.
+	// each of Procs (cgroup.procs or, v1, tasks files: it is one thread) first thing, before it
+	// waits for its command.
 	CgroupFD int
 	Procs    []int
 
