@@ -339,6 +339,7 @@ func (s *Server) judge0View(base64Encoded bool, rec jobRecord, fields string) ju
 			all["memory"] = res.MemoryKiB
 		}
 	}
+	all["status_id"] = all["status"].(judge0Status).ID // a column of Judge0's submissions
 	want := []string{"stdout", "time", "memory", "stderr", "token", "compile_output", "message", "status"}
 	switch fields {
 	case "":
@@ -381,7 +382,8 @@ func judge0FieldsOK(w http.ResponseWriter, r *http.Request) bool {
 	}
 	known := judge0Answer{"token": nil, "status": nil, "stdout": nil, "stderr": nil, "compile_output": nil,
 		"message": nil, "exit_code": nil, "exit_signal": nil, "time": nil, "wall_time": nil, "memory": nil,
-		"created_at": nil, "finished_at": nil, "source_code": nil, "stdin": nil, "language_id": nil, "expected_output": nil}
+		"created_at": nil, "finished_at": nil, "source_code": nil, "stdin": nil, "language_id": nil, "expected_output": nil,
+		"status_id": nil}
 	var bad []string
 	for _, f := range strings.Split(fields, ",") {
 		if f = strings.TrimSpace(f); f != "" && !judge0Unkept[f] {

@@ -215,9 +215,10 @@ func TestJudge0Base64AndPolling(t *testing.T) {
 		t.Errorf("the executor got args %q cpu %d memory %d stdin %q", req.Args, req.Limits.CPUTimeMs, req.Limits.MemoryBytes, req.Stdin)
 	}
 	var some map[string]any
-	doJSON(t, "GET", base+"/judge0/submissions/"+tok.Token+"?fields=status,language_id", "", &some)
-	if len(some) != 2 || some["language_id"] != 71.0 || some["status"] == nil {
-		t.Errorf("fields=status,language_id gave %v", some)
+	doJSON(t, "GET", base+"/judge0/submissions/"+tok.Token+"?fields=status,language_id,status_id", "", &some)
+	st, _ := some["status"].(map[string]any)
+	if len(some) != 3 || some["language_id"] != 71.0 || st == nil || some["status_id"] != st["id"] {
+		t.Errorf("fields=status,language_id,status_id gave %v", some)
 	}
 	// As Judge0: a field no submission has is a 400 naming it; one of Judge0's that is not
 	// kept here is null.
