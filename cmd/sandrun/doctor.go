@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -38,15 +36,12 @@ type doctorLanguage struct {
 }
 
 func doctorCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
+	fs := newFlagSet("doctor")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	runAll := fs.Bool("run", false, "also run each installed language's hello-world in the sandbox")
 	noLangs := fs.Bool("no-languages", false, "check only the sandbox, not which toolchains are installed (quicker)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError("%v", err)
+	if err := parseFlags(fs, "usage: sandrun doctor [flags]\n\nReports what the sandbox can enforce on this host.", args); err != nil {
+		return err // errHelpShown after --help: exit 0
 	}
 	if fs.NArg() > 0 {
 		return usageError("doctor takes no arguments, got %q", fs.Arg(0))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -24,7 +23,7 @@ import (
 // in flight get --grace to finish, then are killed. A fleet worker hands the jobs it must stop
 // back to the queue (a second signal does so at once), where another worker runs them.
 func executorCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("executor", flag.ContinueOnError)
+	fs := newFlagSet("executor")
 	var lf listenFlags
 	lf.register(fs, "executor", "listen", "127.0.0.1:7070", "TCP address to listen on, HOST:PORT (a non-loopback host needs --token-file)")
 	tokenFile := fs.String("token-file", "", "file holding the shared token clients must present")
@@ -46,11 +45,8 @@ func executorCmd(ctx context.Context, args []string) error {
 	cache.register(fs, false)
 	var hk hookFlags
 	hk.register(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError("%v", err)
+	if err := parseFlags(fs, "usage: sandrun executor [flags]\n\nServes the local sandbox to remote clients over TCP (--listen) and/or as a NATS fleet worker (--nats).", args); err != nil {
+		return err // errHelpShown after --help: exit 0
 	}
 	if fs.NArg() > 0 {
 		return usageError("unexpected argument %q; the executor takes only flags", fs.Arg(0))

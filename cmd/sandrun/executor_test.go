@@ -42,6 +42,9 @@ func TestExecutorBadFlags(t *testing.T) {
 		{"argument", []string{"extra"}, `unexpected argument "extra"`},
 		{"negative slots", []string{"--slots", "-1"}, "must not be negative"},
 		{"bad size", []string{"--max-message", "huge"}, "--max-message"},
+		{"grace", []string{"--grace", "soon"}, "--grace soon is not a duration"},
+		{"output budget", []string{"--output-budget", "huge"}, "--output-budget"},
+		{"languages that match nothing", []string{"--nats", "nats://127.0.0.1:1", "--languages", "klingon"}, "matches no runtime installed here"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

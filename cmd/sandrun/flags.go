@@ -46,7 +46,7 @@ func parseFlags(fs *flag.FlagSet, usage string, args []string) error {
 		printHelp(os.Stdout, fs, usage)
 		return errHelpShown
 	}
-	return usageError("%s (\"sandrun %s --help\" lists the flags)", flagSentence(err, args), fs.Name())
+	return usageError("%s (\"sandrun %s --help\" lists the flags)", flagSentence(fs, err, args), fs.Name())
 }
 
 var (
@@ -57,12 +57,19 @@ var (
 
 // flagSentence rewrites the flag package's error text as a sentence naming the flag as the user
 // wrote it (-x or --x).
-func flagSentence(err error, args []string) string {
+func flagSentence(fs *flag.FlagSet, err error, args []string) string {
 	msg := err.Error()
 	if m := reInvalid.FindStringSubmatch(msg); m != nil {
 		detail := m[3]
 		if detail == "" {
-			detail = "is not true or false"
+			detail = "is not a value this flag takes"
+			if f := fs.Lookup(m[2]); f != nil {
+				if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+					detail = "is not true or false"
+				} else if g, ok := f.Value.(flag.Getter); ok && isDuration(g.Get()) {
+					detail = "is not a duration; write it like 30s or 2m"
+				}
+			}
 		}
 		return fmt.Sprintf("%s %s %s", writtenAs(m[2], args), m[1], detail)
 	}
@@ -74,6 +81,8 @@ func flagSentence(err error, args []string) string {
 	}
 	return msg
 }
+
+func isDuration(v any) bool { _, ok := v.(time.Duration); return ok }
 
 // writtenAs returns the flag called name the way it appears in args: "-name" or "--name".
 func writtenAs(name string, args []string) string {

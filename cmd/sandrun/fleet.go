@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,17 +18,14 @@ import (
 
 // fleetCmd prints the state of a fleet: its workers, the queue and the job totals.
 func fleetCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("fleet", flag.ContinueOnError)
+	fs := newFlagSet("fleet")
 	url := fs.String("nats", "", "the fleet's NATS servers, nats://HOST:PORT[,nats://HOST:PORT…] (required)")
 	asJSON := fs.Bool("json", false, "print the status as one JSON object")
 	insecure := fs.Bool("insecure-plaintext", false, insecurePlaintextUsage)
 	var nf natsFlags
 	nf.register(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError("%v", err)
+	if err := parseFlags(fs, "usage: sandrun fleet --nats URL [flags]\n\nShows the workers, queue and job totals of a NATS fleet.", args); err != nil {
+		return err // errHelpShown after --help: exit 0
 	}
 	if fs.NArg() > 0 {
 		return usageError("unexpected argument %q; fleet takes only flags", fs.Arg(0))

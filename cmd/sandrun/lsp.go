@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"os"
 	"syscall"
@@ -17,11 +15,7 @@ import (
 // lspCmd speaks LSP on stdin/stdout for the VS Code extension (docs/lsp.md). stdout carries only
 // protocol frames: the log, and anything else that would print, goes to stderr.
 func lspCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("lsp", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: sandrun lsp [--stdio] [flags]\n\nSpeaks LSP on stdin/stdout. The client's settings (sandrun.executor, sandrun.tokenFile, …) override these\ndefaults; --insecure-plaintext and the --nats-* flags come from the command line only.")
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("lsp")
 	fs.Bool("stdio", true, "speak on stdin/stdout (the only transport; accepted because vscode-languageclient passes it)")
 	fs.Int("clientProcessId", 0, "the editor's process id (accepted for vscode-languageclient; initialize's processId is what is watched)")
 	var ef executorFlags
@@ -31,11 +25,8 @@ func lspCmd(ctx context.Context, args []string) error {
 	trace := fs.Bool("trace", false, "log every message's method and id to stderr")
 	var cache cacheFlags
 	cache.register(fs, false)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError("%v", err)
+	if err := parseFlags(fs, "usage: sandrun lsp [--stdio] [flags]\n\nSpeaks LSP on stdin/stdout. The client's settings (sandrun.executor, sandrun.tokenFile, …) override these\ndefaults; --insecure-plaintext and the --nats-* flags come from the command line only.", args); err != nil {
+		return err // errHelpShown after --help: exit 0
 	}
 	if fs.NArg() > 0 {
 		return usageError("unexpected argument %q: sandrun lsp takes only flags", fs.Arg(0))

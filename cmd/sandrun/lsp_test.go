@@ -203,7 +203,7 @@ func TestLSPBadFlags(t *testing.T) {
 	}{
 		{[]string{"lsp", "extra"}, `unexpected argument "extra"`},
 		{[]string{"lsp", "--memory-limit", "lots"}, "--memory-limit"},
-		{[]string{"lsp", "--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"lsp", "--bogus"}, "unknown flag --bogus"}, // one sentence, as every command says it
 	}
 	for _, tt := range tests {
 		_, stderr, code := sandrunCLI(t, "", tt.args...)

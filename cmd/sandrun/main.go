@@ -69,7 +69,7 @@ func mainExit(args []string) int {
 	err := cmd.run(ctx, args[1:])
 	var ee exitError
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, errHelpShown):
 		return 0
 	case errors.As(err, &ee):
 		return ee.code

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"io"
 	"log/slog"
 	"os"
@@ -20,7 +18,7 @@ import (
 // serveCmd serves the browser page and the HTTP API (see docs/http.md) until SIGTERM or Ctrl-C,
 // then shuts down gracefully: no new requests; runs in flight get --grace to finish.
 func serveCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := newFlagSet("serve")
 	var lf listenFlags
 	lf.register(fs, "serve", "addr", "127.0.0.1:8080", "HOST:PORT to listen on (a non-loopback host needs --api-token-file)")
 	var ef executorFlags
@@ -43,11 +41,8 @@ func serveCmd(ctx context.Context, args []string) error {
 	hk.register(fs)
 	var jf jobFlags
 	jf.register(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError("%v", err)
+	if err := parseFlags(fs, "usage: sandrun serve [flags]\n\nServes the browser page and the HTTP API (docs/http.md) until SIGTERM or Ctrl-C.", args); err != nil {
+		return err // errHelpShown after --help: exit 0
 	}
 	if fs.NArg() > 0 {
 		return usageError("unexpected argument %q; serve takes only flags", fs.Arg(0))
@@ -174,6 +169,9 @@ func startFleet(ctx context.Context, listen, store string, localWorker bool, que
 	}
 	if nf.tlsCA != "" {
 		return nil, "", nil, usageError("--nats-tls-ca is for an external NATS server; the embedded one takes --nats-tls-cert and --nats-tls-key, its own certificate")
+	}
+	if (nf.tlsCert == "") != (nf.tlsKey == "") {
+		return nil, "", nil, usageError("the embedded NATS server's TLS needs both --nats-tls-cert and --nats-tls-key (PEM files)")
 	}
 	// --nats-tls-cert and --nats-tls-key are the embedded server's certificate: clients and
 	// workers must then come over TLS. serve's own client and worker connect in-process.

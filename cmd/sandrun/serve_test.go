@@ -32,6 +32,8 @@ func TestServeBadFlags(t *testing.T) {
 		{"callback host with a scheme", []string{"serve", "--callback-allow", "http://example.com"}, "--callback-allow"},
 		{"job ttl", []string{"serve", "--job-ttl", "0s"}, "--job-ttl"},
 		{"max jobs", []string{"serve", "--max-jobs", "0"}, "--max-jobs"},
+		{"grace", []string{"serve", "--grace", "soon"}, "--grace soon is not a duration"},
+		{"nats tls cert without key", []string{"serve", "--nats-listen", "127.0.0.1:0", "--nats-tls-cert", "/nonexistent/cert.pem"}, "needs both --nats-tls-cert and --nats-tls-key"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, stderr, code := sandrunCLI(t, "", tt.args...)
