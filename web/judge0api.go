@@ -64,14 +64,7 @@ func (s *Server) handleJudge0Get(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec, ok, err := s.jobs.get(r.Context(), r.PathValue("token"))
-	switch {
-	case err != nil:
-		s.judge0RunError(w, r, err)
-	case !ok:
-		judge0Error(w, http.StatusNotFound, "", "Not Found")
-	default:
-		writeJSON(w, http.StatusOK, s.judge0View(b64(r), rec, r.URL.Query().Get("fields")))
-	}
+	s.judge0Answer(w, r, rec, ok, err)
 }
 
 // handleJudge0Delete answers DELETE /judge0/submissions/{token}: the run is canceled (killed if
@@ -81,6 +74,12 @@ func (s *Server) handleJudge0Delete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec, ok, err := s.jobs.cancelJob(r.Context(), r.PathValue("token"))
+	s.judge0Answer(w, r, rec, ok, err)
+}
+
+// judge0Answer answers one submission looked up by its token: the submission, 404 for a token
+// not here, or the error as the run routes say it.
+func (s *Server) judge0Answer(w http.ResponseWriter, r *http.Request, rec jobRecord, ok bool, err error) {
 	switch {
 	case err != nil:
 		s.judge0RunError(w, r, err)
