@@ -10,5 +10,5 @@ BENCH_BIN   := bin/sandrun-bench
 BENCH_FLAGS ?=
 
 bench-table: build
-	$(GO) build -o $(BENCH_BIN) ./cmd/sandrun-bench
+	$(GO) build $(GOTAGS) -o $(BENCH_BIN) ./cmd/sandrun-bench
 	./$(BENCH_BIN) -sandrun $(BIN) $(BENCH_FLAGS)

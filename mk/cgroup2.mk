@@ -13,6 +13,6 @@ test-cgroup2: build
 	rm -rf $(CG2_DIR) && mkdir -p $(CG2_DIR)
 	cp $(BIN) test/hostile/guard.sh $(CG2_DIR)/
 	cp -r testdata/hostile $(CG2_DIR)/programs
-	$(GO) test -c -o $(CG2_DIR)/contract.test ./executor/executortest
-	$(GO) test -c -o $(CG2_DIR)/hostile.test ./test/hostile
+	$(GO) test $(GOTAGS) -c -o $(CG2_DIR)/contract.test ./executor/executortest
+	$(GO) test $(GOTAGS) -c -o $(CG2_DIR)/hostile.test ./test/hostile
 	bash test/cgroup2/vm.sh $(CG2_DIR)

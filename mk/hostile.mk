@@ -14,8 +14,8 @@ TEST_TARGETS += test-hostile
 
 test-hostile: test-hostile-root test-hostile-rootless
 
-hostile-bin:
-	$(GO) test -c -o $(HOSTILE_TEST) ./test/hostile
+hostile-bin: initexe
+	$(GO) test $(GOTAGS) -c -o $(HOSTILE_TEST) ./test/hostile
 
 test-hostile-root: hostile-bin
 	@if [ "$$(id -u)" != 0 ]; then echo "test-hostile-root: FAILED: the hostile suite needs root for its protective cgroup and PID namespace; run it as root (CI does), or run make test-go for the rest" >&2; exit 1; fi; \

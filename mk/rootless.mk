@@ -8,13 +8,13 @@
 ROOTLESS_USER ?= sandrun-hostile
 TEST_TARGETS  += test-rootless
 
-test-rootless:
+test-rootless: initexe
 	@if [ "$$(id -u)" != 0 ]; then echo "test-rootless: FAILED: it needs root to run the suites as $(ROOTLESS_USER); run it as root (CI does), or run make test-go, which runs rootless as this user" >&2; exit 1; fi; \
 	if ! id $(ROOTLESS_USER) >/dev/null 2>&1; then echo "test-rootless: no user $(ROOTLESS_USER): run .ci/install.d/50-hardening.sh"; exit 1; fi; \
 	tmp=$$(mktemp -d /tmp/sandrun-rootless.XXXXXX) && trap 'rm -rf "$$tmp"' EXIT && \
 	mkdir -p "$$tmp/cmd/sandrun" "$$tmp/home" && cp -r testdata README.md "$$tmp/" && \
-	$(GO) test -c -o "$$tmp/cmd/sandrun/cmd.test" ./cmd/sandrun && \
-	$(GO) test -c -o "$$tmp/contract.test" ./executor/executortest && \
+	$(GO) test $(GOTAGS) -c -o "$$tmp/cmd/sandrun/cmd.test" ./cmd/sandrun && \
+	$(GO) test $(GOTAGS) -c -o "$$tmp/contract.test" ./executor/executortest && \
 	chmod -R a+rX "$$tmp" && chown $(ROOTLESS_USER) "$$tmp/home" && \
 	cd "$$tmp/cmd/sandrun" && echo "cmd/sandrun tests as $(ROOTLESS_USER) (rootless)" && \
 	HOME="$$tmp/home" setpriv --reuid=$(ROOTLESS_USER) --regid=$(ROOTLESS_USER) --clear-groups \

@@ -149,6 +149,7 @@ func printDoctor(w io.Writer, r doctorReport) {
 	}
 	fmt.Fprintf(w, "seccomp     %s: %s\n", doctorMark(r.Seccomp.OK), r.Seccomp.Detail)
 	fmt.Fprintf(w, "start       %s\n", r.Start.Detail)
+	fmt.Fprintf(w, "init        %s\n", r.Init.Detail)
 	fmt.Fprintln(w, "limits")
 	for _, l := range r.Limits {
 		fmt.Fprintf(w, "  %-10s %s: %s\n", l.Name, map[bool]string{true: "enforced", false: "NOT enforced"}[l.Enforced], l.By)

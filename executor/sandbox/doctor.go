@@ -15,7 +15,10 @@ type Host struct {
 	Seccomp    Feature   `json:"seccomp"`
 	// Start is how commands start: OK when by fork+exec from the sandbox's init (the fast
 	// path), not OK when each re-executes sandrun as a stage-2 (Detail says why).
-	Start  Feature `json:"start"`
+	Start Feature `json:"start"`
+	// Init is what a sandbox's init executes: OK when the small embedded init (a memory file),
+	// not OK when this binary again (Detail says why).
+	Init   Feature `json:"init"`
 	Limits []Limit `json:"limits"`
 	// Problems are sentences saying what keeps the sandbox from working fully here.
 	Problems []string `json:"problems"`

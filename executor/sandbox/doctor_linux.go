@@ -46,6 +46,8 @@ func ProbeHost(ctx context.Context) Host {
 	h.Limits, h.Problems = probeLimits(cg, h.Rootless, h.Problems)
 	st := commandStart()
 	h.Start = Feature{Name: "command start", OK: st.fork, Detail: st.why}
+	ie := initExecutable()
+	h.Init = Feature{Name: "init", OK: ie.embedded, Detail: ie.why}
 	return h
 }
 

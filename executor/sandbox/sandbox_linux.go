@@ -103,7 +103,7 @@ func startInit() (*Sandbox, error) {
 	s := &Sandbox{rootless: os.Geteuid() != 0, fork: commandStart().fork, exited: make(chan struct{}), dying: make(chan struct{}),
 		initLog: &capped{max: 16 << 10}}
 	s.init = &exec.Cmd{
-		Path:        "/proc/self/exe",
+		Path:        initExecutable().path,
 		Args:        []string{initArg0},
 		Env:         []string{envRole + "=init"},
 		ExtraFiles:  []*os.File{initEnd},
