@@ -107,7 +107,7 @@ func startInit() (*Sandbox, error) {
 		s.init = &exec.Cmd{
 			Path:        ie.path,
 			Args:        []string{initArg0},
-			Env:         []string{envRole + "=init"},
+			Env:         initEnv(s.rootless),
 			ExtraFiles:  []*os.File{initEnd},
 			Stderr:      s.initLog,
 			SysProcAttr: initAttr(s.rootless),
@@ -140,6 +140,15 @@ func startInit() (*Sandbox, error) {
 		s.uid, s.gid = uidBase+s.init.Process.Pid, uidBase+s.init.Process.Pid
 	}
 	return s, nil
+}
+
+// initEnv is the init's whole environment: its role, and whether it is rootless (it builds
+// /proc accordingly before the set-up request comes).
+func initEnv(rootless bool) []string {
+	if rootless {
+		return []string{envRole + "=init", envRootless + "=1"}
+	}
+	return []string{envRole + "=init"}
 }
 
 // spare is the init Prestart started, which the next New takes; starting is closed when a
