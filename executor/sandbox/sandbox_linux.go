@@ -102,15 +102,25 @@ func startInit() (*Sandbox, error) {
 	hostEnd, initEnd := os.NewFile(uintptr(pair[0]), "control"), os.NewFile(uintptr(pair[1]), "control")
 	s := &Sandbox{rootless: os.Geteuid() != 0, fork: commandStart().fork, exited: make(chan struct{}), dying: make(chan struct{}),
 		initLog: &capped{max: 16 << 10}}
-	s.init = &exec.Cmd{
-		Path:        initExecutable().path,
-		Args:        []string{initArg0},
-		Env:         []string{envRole + "=init"},
-		ExtraFiles:  []*os.File{initEnd},
-		Stderr:      s.initLog,
-		SysProcAttr: initAttr(s.rootless),
+	ie := initExecutable()
+	for {
+		s.init = &exec.Cmd{
+			Path:        ie.path,
+			Args:        []string{initArg0},
+			Env:         []string{envRole + "=init"},
+			ExtraFiles:  []*os.File{initEnd},
+			Stderr:      s.initLog,
+			SysProcAttr: initAttr(s.rootless),
+		}
+		err = s.init.Start()
+		if err == nil || !ie.cached {
+			break
+		}
+		// The cached copy of the init cannot be executed here (a noexec mount…): the memory
+		// file from now on.
+		initExeFailed(ie, err)
+		ie = initExecutable()
 	}
-	err = s.init.Start()
 	initEnd.Close()
 	if err != nil {
 		hostEnd.Close()
@@ -132,30 +142,46 @@ func startInit() (*Sandbox, error) {
 	return s, nil
 }
 
-// spare is the init Prestart started, which the next New takes.
+// spare is the init Prestart started, which the next New takes; starting is closed when a
+// Prestart in progress has set s.
 var spare struct {
 	sync.Mutex
-	s *Sandbox
+	s        *Sandbox
+	starting chan struct{}
 }
 
-// Prestart starts a sandbox's init ahead of the New that will use it, so that the init's start
-// (an exec of this binary, its namespaces, the base of its root filesystem) overlaps with the
-// caller's own work: a one-shot `sandrun run` loads its languages meanwhile. The init does not
-// depend on the Config, which comes with New. At most one is kept; a process that never calls
-// New leaves it to die with it (the init gets SIGKILL when its parent exits). Errors are left
-// for New to report.
+// Prestart starts a sandbox's init ahead of the New that will use it, in the background, so
+// that the init's start (its namespaces, its exec, the base of its root filesystem) overlaps
+// with the caller's own work: a one-shot `sandrun run` loads its languages meanwhile. The init
+// does not depend on the Config, which comes with New; a New called before it is up waits for
+// it. At most one is kept; a process that never calls New leaves it to die with it (the init
+// gets SIGKILL when its parent exits). Errors are left for New to report.
 func Prestart() {
 	spare.Lock()
 	defer spare.Unlock()
-	if spare.s != nil {
+	if spare.s != nil || spare.starting != nil {
 		return
 	}
-	spare.s, _ = startInit()
+	started := make(chan struct{})
+	spare.starting = started
+	go func() {
+		s, _ := startInit()
+		spare.Lock()
+		spare.s, spare.starting = s, nil
+		spare.Unlock()
+		close(started)
+	}()
 }
 
-// takeSpare returns the init Prestart started, if any (and it is still alive).
+// takeSpare returns the init Prestart started, if any (and it is still alive), waiting for one
+// still starting.
 func takeSpare() *Sandbox {
 	spare.Lock()
+	if started := spare.starting; started != nil {
+		spare.Unlock()
+		<-started
+		spare.Lock()
+	}
 	s := spare.s
 	spare.s = nil
 	spare.Unlock()
