@@ -41,7 +41,7 @@ func (s *Sandbox) Close() error { return nil }
 
 // Abandon is Close.
 func (s *Sandbox) Abandon() error { return nil }
-func maybeInit() bool           { return false }
+func maybeInit() bool             { return false }
 
 func unenforced() []string { return []string{ErrUnsupported.Error()} }
 func memoryByRlimit() bool { return true }
