@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -42,18 +41,20 @@ type Set struct {
 // loads them in two places); every Set still has its own detection cache. The definitions are
 // read-only, so Sets share them.
 func Load() (*Set, error) {
-	embedded.once.Do(func() {
-		sub, err := fs.Sub(defs, "defs")
-		if err != nil {
-			embedded.err = err
-			return
-		}
-		embedded.set, embedded.err = LoadFS(sub)
-	})
+	embedded.once.Do(func() { embedded.set, embedded.err = loadEmbedded() })
 	if embedded.err != nil {
 		return nil, embedded.err
 	}
 	return embedded.set.fresh(), nil
+}
+
+// loadEmbedded parses the embedded definitions (what the first Load does).
+func loadEmbedded() (*Set, error) {
+	sub, err := fs.Sub(defs, "defs")
+	if err != nil {
+		return nil, err
+	}
+	return loadFS(sub, false)
 }
 
 // embedded is the parse of the embedded definitions, made by the first Load.
@@ -77,7 +78,11 @@ func (s *Set) fresh() *Set {
 // definitions kept outside the binary. <id>.toml is a language's default runtime and
 // <id>-<runtime>.toml another runtime of it. Each file must be valid on its own (see Validate)
 // and no two may claim the same alias, extension, shebang name or VS Code languageId.
-func LoadFS(fsys fs.FS) (*Set, error) {
+func LoadFS(fsys fs.FS) (*Set, error) { return loadFS(fsys, true) }
+
+// loadFS is LoadFS; with eager false, the definitions' regexps are compiled on first use (see
+// Language.validate), for the embedded definitions only.
+func loadFS(fsys fs.FS, eager bool) (*Set, error) {
 	files, err := fs.Glob(fsys, "*.toml")
 	if err != nil {
 		return nil, err
@@ -92,13 +97,8 @@ func LoadFS(fsys fs.FS) (*Set, error) {
 		detected: map[string]*detection{}, versionTimeout: detectTimeout, versionRetry: detectRetry,
 	}
 	var others []*Language
-	// Decoding and validating (the regexps) are most of the cost: each is spread over the
-	// CPUs, and the results are taken in file order.
-	decoded := make([]*Language, len(files))
-	errs := make([]error, len(files))
-	parallel(len(files), func(i int) { decoded[i], errs[i] = decode(fsys, files[i]) })
-	for i := range files {
-		l, err := decoded[i], errs[i]
+	for _, file := range files {
+		l, err := decode(fsys, file)
 		if err != nil {
 			return nil, err
 		}
@@ -140,43 +140,17 @@ func LoadFS(fsys fs.FS) (*Set, error) {
 	for _, id := range sortedKeys(s.runtimes) {
 		all = append(all, s.runtimes[id]...)
 	}
-	invalid := make([]error, len(all))
-	parallel(len(all), func(i int) { invalid[i] = all[i].Validate() })
-	for i, l := range all {
-		file := l.ID + ".toml"
-		if !l.isDefault {
-			file = l.ID + "-" + l.Runtime + ".toml"
-		}
-		if err := invalid[i]; err != nil {
-			return nil, fmt.Errorf("languages: %s: %w", file, err)
+	for _, l := range all {
+		if err := l.validate(eager); err != nil {
+			return nil, fmt.Errorf("languages: %s: %w", l.file(), err)
 		}
 		if err := s.index(l); err != nil {
-			return nil, fmt.Errorf("languages: %s: %w", file, err)
+			return nil, fmt.Errorf("languages: %s: %w", l.file(), err)
 		}
 		s.defs = append(s.defs, l)
 		s.detected[l.Key()] = new(detection)
 	}
 	return s, nil
-}
-
-// parallel calls fn(0) … fn(n-1) from one goroutine per CPU and returns when all returned.
-func parallel(n int, fn func(i int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < min(runtime.GOMAXPROCS(0), n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				fn(i)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
 
 func sortedKeys[V any](m map[string]V) []string {

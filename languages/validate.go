@@ -5,6 +5,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 var (
@@ -19,7 +20,13 @@ var systemDirs = []string{"/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin",
 
 // Validate checks one definition on its own: required fields, the shape of ids, extensions and
 // env, the placeholders in Compile and Run, toolchain paths and the version regex (compiled).
-func (l *Language) Validate() error {
+func (l *Language) Validate() error { return l.validate(true) }
+
+// validate is Validate; with eager false, the regexps (version_regex, the matchers') are
+// compiled on first use instead of now. Compiling them is most of the cost of loading the
+// embedded definitions in a new process, and a one-shot run uses a few at most; a test
+// (TestEmbeddedDefinitionsValid) validates the embedded ones in full.
+func (l *Language) validate(eager bool) error {
 	switch {
 	case !idRe.MatchString(l.ID):
 		return fmt.Errorf("id %q must be lowercase letters and digits, starting with a letter", l.ID)
@@ -74,21 +81,48 @@ func (l *Language) Validate() error {
 		}
 	}
 	if l.VersionRegex != "" {
-		re, err := regexp.Compile(l.VersionRegex)
+		re, err := compiled(eager, l.file()+": version_regex", func() (*regexp.Regexp, error) {
+			re, err := regexp.Compile(l.VersionRegex)
+			if err != nil {
+				return nil, fmt.Errorf("version_regex: %w", err)
+			}
+			if re.NumSubexp() < 1 {
+				return nil, fmt.Errorf("version_regex %q needs a group around the version", l.VersionRegex)
+			}
+			return re, nil
+		})
 		if err != nil {
-			return fmt.Errorf("version_regex: %w", err)
-		}
-		if re.NumSubexp() < 1 {
-			return fmt.Errorf("version_regex %q needs a group around the version", l.VersionRegex)
+			return err
 		}
 		l.versionRe = re
 	}
 	for i := range l.Matchers {
-		if err := l.Matchers[i].validate(i); err != nil {
+		if err := l.Matchers[i].validate(i, eager, l.file()); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// compiled returns a function giving compile's value. When eager, compile runs now and its
+// error is returned; otherwise it runs on the function's first call, and an error then is a
+// bug: only definitions that a test validates in full are loaded that way. what names the
+// field for that panic.
+func compiled[T any](eager bool, what string, compile func() (T, error)) (func() T, error) {
+	if eager {
+		v, err := compile()
+		if err != nil {
+			return nil, err
+		}
+		return func() T { return v }, nil
+	}
+	return sync.OnceValue(func() T {
+		v, err := compile()
+		if err != nil {
+			panic(fmt.Sprintf("languages: %s: %v (an embedded definition that TestEmbeddedDefinitionsValid refuses)", what, err))
+		}
+		return v
+	}), nil
 }
 
 // checkArgv checks a command template: only {file} and {stem}, and at least one of them, so that
