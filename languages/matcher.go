@@ -3,6 +3,7 @@ package languages
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 )
 
 // Matcher finds problems (compiler errors, runtime tracebacks) in the output of one stage, like
@@ -74,7 +75,7 @@ var matcherGroups = map[string]bool{
 // validate checks the fields and compiles the regexps, now when eager, else on first use (see
 // Language.validate); i is the matcher's index, for errors, and file its definition's file.
 func (m *Matcher) validate(i int, eager bool, file string) error {
-	where := fmt.Sprintf("matcher %d", i+1)
+	where := "matcher " + strconv.Itoa(i+1)
 	if m.Stage != "compile" && m.Stage != "run" {
 		return fmt.Errorf("%s: stage %q must be \"compile\" or \"run\"", where, m.Stage)
 	}
@@ -110,7 +111,7 @@ func (m *Matcher) validate(i int, eager bool, file string) error {
 	if m.Pattern == "" {
 		return fmt.Errorf("%s: pattern is required", where)
 	}
-	regexps, err := compiled(eager, file+": "+where, func() (re matcherRegexps, err error) {
+	regexps, err := compiled(eager, func() string { return file + ": " + where }, func() (re matcherRegexps, err error) {
 		if m.Frame == "" {
 			if re.pattern, err = compile("pattern", m.Pattern, "file", "line"); err != nil {
 				return re, err
