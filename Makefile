@@ -20,6 +20,7 @@ TEST_TARGETS := lint test-go
 
 initexe:
 	CGO_ENABLED=0 $(GO) build -ldflags '-s -w' -o $(INITEXE) ./executor/sandbox/cmd/sandrun-init
+	sha256sum $(INITEXE) > $(INITEXE).sha256
 
 build: initexe
 	CGO_ENABLED=$(CGO_ENABLED_BUILD) $(GO) build $(GOTAGS) -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/sandrun
@@ -60,4 +61,4 @@ bench-go: build
 	$(GO) test $(GOTAGS) -run '^$$' -bench . -benchtime 200x ./...
 
 clean:
-	rm -rf bin $(INITEXE)
+	rm -rf bin $(INITEXE) $(INITEXE).sha256

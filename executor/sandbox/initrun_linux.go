@@ -105,6 +105,7 @@ func (in *initProc) startRun(spec *runSpec, files []*os.File) *initRun {
 	if spec == nil || len(files) != 3 {
 		return fail(errors.New("run: bad request"))
 	}
+	<-in.sigReady // no command runs before the init is safe from its signals
 	if spec.Rootless {
 		// RLIMIT_NPROC counts every task of the uid in this user namespace, and rootless the
 		// init shares the command's uid: its own threads must not eat the command's share (nor

@@ -5,10 +5,12 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -104,7 +106,7 @@ func buildBase() error {
 			return unix.Chdir("/")
 		}},
 		{"new root", func() error {
-			return unix.Mount("tmpfs", newRoot, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755,size=1m,nr_inodes=4096")
+			return unix.Mount("tmpfs", newRoot, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755,size=2m,nr_inodes=4096")
 		}},
 		{"system dirs", func() error { return bindSystem() }},
 		{"/etc", func() error { return bindEtc() }},
@@ -269,9 +271,15 @@ func bindEtc() error {
 		return err
 	}
 	sort.Strings(names) // the order filepath.Glob gave
+	copied := 0         // bytes copied into the new root so far
 	for _, pat := range etcEntries {
+		glob := strings.ContainsAny(pat, "*?[")
 		for _, name := range names {
-			if ok, _ := filepath.Match(pat, name); !ok {
+			if glob {
+				if ok, _ := filepath.Match(pat, name); !ok {
+					continue
+				}
+			} else if name != pat {
 				continue
 			}
 			src, dst := oldRoot+"/etc/"+name, etc+"/"+name
@@ -282,9 +290,18 @@ func bindEtc() error {
 			if err != nil {
 				continue
 			}
-			if fi.Mode()&os.ModeSymlink != 0 {
+			switch {
+			case fi.Mode()&os.ModeSymlink != 0:
 				err = copyLink(src, dst)
-			} else if fi.Mode().IsDir() || fi.Mode().IsRegular() {
+			case fi.Mode().IsRegular() && fi.Size() <= etcCopyMax && copied+int(fi.Size()) <= etcCopyTotal:
+				// A small file is copied: a bind mount (and its read-only attribute) costs
+				// several times as much, ~40 of them per sandbox. The copy is read-only like
+				// the rest of the root once it is built.
+				var n int
+				if n, err = copyEtcFile(src, dst); err == nil {
+					copied += n
+				}
+			case fi.Mode().IsDir() || fi.Mode().IsRegular():
 				err = bindRO(src, dst)
 			}
 			if err != nil {
@@ -293,6 +310,59 @@ func bindEtc() error {
 		}
 	}
 	return nil
+}
+
+// etcCopyMax is the largest /etc file copied into the root rather than bound, and
+// etcCopyTotal the most copied in all (the root's tmpfs is 2 MiB).
+const (
+	etcCopyMax   = 96 << 10
+	etcCopyTotal = 768 << 10
+)
+
+// copyEtcFile copies the host's regular file src (under /oldroot, not followed if it became a
+// link) to the new file dst with its permission bits, and returns its size.
+func copyEtcFile(src, dst string) (int, error) {
+	in, err := os.OpenFile(src, os.O_RDONLY|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer in.Close()
+	fi, err := in.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > etcCopyMax {
+		return 0, fmt.Errorf("copy %s: no longer a small regular file", strings.TrimPrefix(src, oldRoot))
+	}
+	data := make([]byte, fi.Size()+1)
+	n, err := io.ReadFull(in, data)
+	switch {
+	case err == nil:
+		return 0, fmt.Errorf("copy %s: it grew while being copied", strings.TrimPrefix(src, oldRoot))
+	case err != io.ErrUnexpectedEOF && err != io.EOF:
+		return 0, fmt.Errorf("copy %s: %w", strings.TrimPrefix(src, oldRoot), err)
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := out.Write(data[:n]); err != nil {
+		out.Close()
+		return 0, err
+	}
+	if err := out.Chmod(fi.Mode().Perm()); err != nil { // exactly the host's bits, whatever the umask
+		out.Close()
+		return 0, err
+	}
+	// The host's modification time, set on the descriptor (utimensat with a NULL path: there
+	// is no /proc here for futimes to go through).
+	mt := unix.NsecToTimespec(fi.ModTime().UnixNano())
+	ts := [2]unix.Timespec{mt, mt}
+	if _, _, e := unix.Syscall6(unix.SYS_UTIMENSAT, out.Fd(), 0, uintptr(unsafe.Pointer(&ts[0])), 0, 0, 0); e != 0 {
+		out.Close()
+		return 0, fmt.Errorf("copy %s: set its time: %w", strings.TrimPrefix(src, oldRoot), e)
+	}
+	return n, out.Close()
 }
 
 // writeEtc writes the files of /etc the sandbox generates: passwd and group (with the uid and

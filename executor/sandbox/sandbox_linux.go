@@ -102,15 +102,25 @@ func startInit() (*Sandbox, error) {
 	hostEnd, initEnd := os.NewFile(uintptr(pair[0]), "control"), os.NewFile(uintptr(pair[1]), "control")
 	s := &Sandbox{rootless: os.Geteuid() != 0, fork: commandStart().fork, exited: make(chan struct{}), dying: make(chan struct{}),
 		initLog: &capped{max: 16 << 10}}
-	s.init = &exec.Cmd{
-		Path:        initExecutable().path,
-		Args:        []string{initArg0},
-		Env:         []string{envRole + "=init"},
-		ExtraFiles:  []*os.File{initEnd},
-		Stderr:      s.initLog,
-		SysProcAttr: initAttr(s.rootless),
+	ie := initExecutable()
+	for {
+		s.init = &exec.Cmd{
+			Path:        ie.path,
+			Args:        []string{initArg0},
+			Env:         []string{envRole + "=init"},
+			ExtraFiles:  []*os.File{initEnd},
+			Stderr:      s.initLog,
+			SysProcAttr: initAttr(s.rootless),
+		}
+		err = s.init.Start()
+		if err == nil || !ie.cached {
+			break
+		}
+		// The cached copy of the init cannot be executed here (a noexec mount…): the memory
+		// file from now on.
+		initExeFailed(ie, err)
+		ie = initExecutable()
 	}
-	err = s.init.Start()
 	initEnd.Close()
 	if err != nil {
 		hostEnd.Close()

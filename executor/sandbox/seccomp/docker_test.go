@@ -24,7 +24,7 @@ import (
 //
 //	go test ./executor/sandbox/seccomp -run TestDockerTable -update
 
-var update = flag.Bool("update", false, "rewrite docker_<arch>.go from github.com/moby/profiles/seccomp")
+var update = flag.Bool("update", false, "rewrite docker_<arch>.go from github.com/moby/profiles/seccomp (TestDockerTable) and program_amd64.go from the policy (TestProgramTable)")
 
 // dockerSource names the profile in the generated files' header.
 const dockerSource = "github.com/moby/profiles/seccomp v0.3.0"

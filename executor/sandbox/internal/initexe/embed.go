@@ -8,3 +8,11 @@ import _ "embed"
 //
 //go:embed sandrun-init
 var Binary []byte
+
+// sumFile is `sha256sum` of Binary (make writes it beside the binary); Sum names the cached copy.
+//
+//go:embed sandrun-init.sha256
+var sumFile string
+
+// Sum is sumFile without its line end.
+var Sum = trimSum(sumFile)
