@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,18 +36,22 @@ func (s *Server) handleFleet(w http.ResponseWriter, r *http.Request) {
 // fleetCollector exports the fleet's status once per scrape.
 type fleetCollector struct{ f Fleet }
 
-var (
-	fleetWorkersDesc = prometheus.NewDesc("sandrun_fleet_workers", "Fleet workers seen within the last 10 s.", nil, nil)
-	fleetSlotsDesc   = prometheus.NewDesc("sandrun_fleet_slots", "Slots of the live fleet workers.", nil, nil)
-	fleetBusyDesc    = prometheus.NewDesc("sandrun_fleet_busy", "Busy slots of the live fleet workers.", nil, nil)
-	fleetQueuedDesc  = prometheus.NewDesc("sandrun_fleet_queued", "Jobs waiting in the fleet's stream for a worker.", nil, nil)
-	fleetRunningDesc = prometheus.NewDesc("sandrun_fleet_running", "Jobs a fleet worker holds.", nil, nil)
-	fleetJobsDesc    = prometheus.NewDesc("sandrun_fleet_jobs", "Jobs of the listed workers since they started, by outcome (done, failed, redelivered).", []string{"outcome"}, nil)
-)
+// fleetDescs describes the fleet's gauges; made on first use, not in every sandrun process's
+// start.
+var fleetDescs = sync.OnceValue(func() (d struct{ workers, slots, busy, queued, running, jobs *prometheus.Desc }) {
+	d.workers = prometheus.NewDesc("sandrun_fleet_workers", "Fleet workers seen within the last 10 s.", nil, nil)
+	d.slots = prometheus.NewDesc("sandrun_fleet_slots", "Slots of the live fleet workers.", nil, nil)
+	d.busy = prometheus.NewDesc("sandrun_fleet_busy", "Busy slots of the live fleet workers.", nil, nil)
+	d.queued = prometheus.NewDesc("sandrun_fleet_queued", "Jobs waiting in the fleet's stream for a worker.", nil, nil)
+	d.running = prometheus.NewDesc("sandrun_fleet_running", "Jobs a fleet worker holds.", nil, nil)
+	d.jobs = prometheus.NewDesc("sandrun_fleet_jobs", "Jobs of the listed workers since they started, by outcome (done, failed, redelivered).", []string{"outcome"}, nil)
+	return d
+})
 
 func (c fleetCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{fleetWorkersDesc, fleetSlotsDesc, fleetBusyDesc, fleetQueuedDesc, fleetRunningDesc, fleetJobsDesc} {
-		ch <- d
+	d := fleetDescs()
+	for _, desc := range []*prometheus.Desc{d.workers, d.slots, d.busy, d.queued, d.running, d.jobs} {
+		ch <- desc
 	}
 }
 
@@ -68,12 +73,13 @@ func (c fleetCollector) Collect(ch chan<- prometheus.Metric) {
 	g := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
-	g(fleetWorkersDesc, float64(live))
-	g(fleetSlotsDesc, float64(slots))
-	g(fleetBusyDesc, float64(busy))
-	g(fleetQueuedDesc, float64(st.Queued))
-	g(fleetRunningDesc, float64(st.Running))
-	g(fleetJobsDesc, float64(st.Done), "done")
-	g(fleetJobsDesc, float64(st.Failed), "failed")
-	g(fleetJobsDesc, float64(st.Redelivered), "redelivered")
+	d := fleetDescs()
+	g(d.workers, float64(live))
+	g(d.slots, float64(slots))
+	g(d.busy, float64(busy))
+	g(d.queued, float64(st.Queued))
+	g(d.running, float64(st.Running))
+	g(d.jobs, float64(st.Done), "done")
+	g(d.jobs, float64(st.Failed), "failed")
+	g(d.jobs, float64(st.Redelivered), "redelivered")
 }

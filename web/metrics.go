@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -66,32 +67,37 @@ func (m *metrics) observeHTTP(route string, code int) {
 // capacityCollector asks the executor for its load once per scrape.
 type capacityCollector struct{ exec executor.Executor }
 
-var (
-	queueDesc   = prometheus.NewDesc("sandrun_queue_length", "Runs waiting for a free slot.", nil, nil)
-	runningDesc = prometheus.NewDesc("sandrun_runs_in_progress", "Runs executing now.", nil, nil)
-	slotsDesc   = prometheus.NewDesc("sandrun_slots", "Runs that may execute at once.", nil, nil)
-	qmaxDesc    = prometheus.NewDesc("sandrun_queue_max", "Queue length past which runs are refused as busy.", nil, nil)
-)
+// capacityDescs describes the capacity gauges; made on first use, not in every sandrun process's
+// start.
+var capacityDescs = sync.OnceValue(func() (d struct{ queue, running, slots, qmax *prometheus.Desc }) {
+	d.queue = prometheus.NewDesc("sandrun_queue_length", "Runs waiting for a free slot.", nil, nil)
+	d.running = prometheus.NewDesc("sandrun_runs_in_progress", "Runs executing now.", nil, nil)
+	d.slots = prometheus.NewDesc("sandrun_slots", "Runs that may execute at once.", nil, nil)
+	d.qmax = prometheus.NewDesc("sandrun_queue_max", "Queue length past which runs are refused as busy.", nil, nil)
+	return d
+})
 
 func (c capacityCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- queueDesc
-	ch <- runningDesc
-	ch <- slotsDesc
-	ch <- qmaxDesc
+	d := capacityDescs()
+	ch <- d.queue
+	ch <- d.running
+	ch <- d.slots
+	ch <- d.qmax
 }
 
 func (c capacityCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
+	d := capacityDescs()
 	capa, err := c.exec.Capacity(ctx)
 	if err != nil {
-		ch <- prometheus.NewInvalidMetric(queueDesc, err)
+		ch <- prometheus.NewInvalidMetric(d.queue, err)
 		return
 	}
-	ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(capa.Queued))
-	ch <- prometheus.MustNewConstMetric(runningDesc, prometheus.GaugeValue, float64(capa.Running))
-	ch <- prometheus.MustNewConstMetric(slotsDesc, prometheus.GaugeValue, float64(capa.Slots))
-	ch <- prometheus.MustNewConstMetric(qmaxDesc, prometheus.GaugeValue, float64(capa.QueueMax))
+	ch <- prometheus.MustNewConstMetric(d.queue, prometheus.GaugeValue, float64(capa.Queued))
+	ch <- prometheus.MustNewConstMetric(d.running, prometheus.GaugeValue, float64(capa.Running))
+	ch <- prometheus.MustNewConstMetric(d.slots, prometheus.GaugeValue, float64(capa.Slots))
+	ch <- prometheus.MustNewConstMetric(d.qmax, prometheus.GaugeValue, float64(capa.QueueMax))
 }
 
 // metricsHandler serves the registry in Prometheus' text format.

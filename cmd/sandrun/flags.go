@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sandrun/sandrun/executor"
@@ -49,17 +50,24 @@ func parseFlags(fs *flag.FlagSet, usage string, args []string) error {
 	return usageError("%s (\"sandrun %s --help\" lists the flags)", flagSentence(fs, err, args), fs.Name())
 }
 
+// The flag package's error texts, compiled on the first wrong flag, not in every sandrun
+// process's start.
 var (
-	reInvalid  = regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for (?:flag )?-([^:]+): (?:parse error|(.*))$`)
-	reUnknown  = regexp.MustCompile(`^flag provided but not defined: -(.+)$`)
-	reArgument = regexp.MustCompile(`^flag needs an argument: -(.+)$`)
+	reInvalid  = lazyRegexp(`^invalid (?:boolean )?value "(.*)" for (?:flag )?-([^:]+): (?:parse error|(.*))$`)
+	reUnknown  = lazyRegexp(`^flag provided but not defined: -(.+)$`)
+	reArgument = lazyRegexp(`^flag needs an argument: -(.+)$`)
 )
+
+// lazyRegexp returns a function that compiles expr on its first call.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // flagSentence rewrites the flag package's error text as a sentence naming the flag as the user
 // wrote it (-x or --x).
 func flagSentence(fs *flag.FlagSet, err error, args []string) string {
 	msg := err.Error()
-	if m := reInvalid.FindStringSubmatch(msg); m != nil {
+	if m := reInvalid().FindStringSubmatch(msg); m != nil {
 		detail := m[3]
 		if detail == "" {
 			detail = "is not a value this flag takes"
@@ -73,10 +81,10 @@ func flagSentence(fs *flag.FlagSet, err error, args []string) string {
 		}
 		return fmt.Sprintf("%s %s %s", writtenAs(m[2], args), m[1], detail)
 	}
-	if m := reUnknown.FindStringSubmatch(msg); m != nil {
+	if m := reUnknown().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("unknown flag %s", writtenAs(m[1], args))
 	}
-	if m := reArgument.FindStringSubmatch(msg); m != nil {
+	if m := reArgument().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s needs a value", writtenAs(m[1], args))
 	}
 	return msg

@@ -215,7 +215,12 @@ func classify(oc sandbox.Outcome, lim Limits, sig string) (Status, string) {
 
 // allocationFailed recognises the messages runtimes print when an allocation fails. It is used
 // only where memory is bounded by RLIMIT_DATA, which fails allocations instead of killing.
-var allocationFailed = regexp.MustCompile(`MemoryError|Cannot allocate memory|[Oo]ut of memory|std::bad_alloc|OutOfMemoryError|failed to allocate|[Mm]emory allocation failed|fatal error: runtime: cannot allocate|JavaScript heap out of memory|memory exhausted`).MatchString
+func allocationFailed(stderr string) bool { return allocationFailedRe().MatchString(stderr) }
+
+// allocationFailedRe is compiled on first use, not in every sandrun process's start.
+var allocationFailedRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`MemoryError|Cannot allocate memory|[Oo]ut of memory|std::bad_alloc|OutOfMemoryError|failed to allocate|[Mm]emory allocation failed|fatal error: runtime: cannot allocate|JavaScript heap out of memory|memory exhausted`)
+})
 
 func signalText(s syscall.Signal) string {
 	switch s {

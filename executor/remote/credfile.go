@@ -14,27 +14,32 @@ import (
 // token rules: a one-line ~/.git-credentials or ~/.netrc kept chmod 600 would otherwise go,
 // verbatim, to whatever executor the same settings name.
 
-// credentialFileNames are files that hold another program's credentials.
-var credentialFileNames = map[string]bool{
-	"credentials": true, "credentials.toml": true, "credentials.json": true, "credentials.db": true,
-	"application_default_credentials.json": true, "credentials.tfrc.json": true,
-	".git-credentials": true, "git-credentials": true, ".netrc": true, "_netrc": true,
-	".gitconfig": true, "gitconfig": true, ".npmrc": true, "npmrc": true, ".yarnrc": true, ".yarnrc.yml": true,
-	".pypirc": true, "pip.conf": true, "pip.ini": true, ".pgpass": true, ".my.cnf": true,
-	".dockercfg": true, ".vault-token": true, ".s3cfg": true, ".boto": true,
-	"settings.xml": true, "settings-security.xml": true, "gradle.properties": true,
-	"id_rsa": true, "id_dsa": true, "id_ecdsa": true, "id_ed25519": true, "id_ecdsa_sk": true, "id_ed25519_sk": true,
-	"authorized_keys": true, "known_hosts": true, "shadow": true, "gshadow": true, "master.passwd": true,
-}
+// credentialFileNames are files that hold another program's credentials. This map and the next
+// are made on first use, not in every sandrun process's start.
+var credentialFileNames = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"credentials": true, "credentials.toml": true, "credentials.json": true, "credentials.db": true,
+		"application_default_credentials.json": true, "credentials.tfrc.json": true,
+		".git-credentials": true, "git-credentials": true, ".netrc": true, "_netrc": true,
+		".gitconfig": true, "gitconfig": true, ".npmrc": true, "npmrc": true, ".yarnrc": true, ".yarnrc.yml": true,
+		".pypirc": true, "pip.conf": true, "pip.ini": true, ".pgpass": true, ".my.cnf": true,
+		".dockercfg": true, ".vault-token": true, ".s3cfg": true, ".boto": true,
+		"settings.xml": true, "settings-security.xml": true, "gradle.properties": true,
+		"id_rsa": true, "id_dsa": true, "id_ecdsa": true, "id_ed25519": true, "id_ecdsa_sk": true, "id_ed25519_sk": true,
+		"authorized_keys": true, "known_hosts": true, "shadow": true, "gshadow": true, "master.passwd": true,
+	}
+})
 
 // credentialFileExts end names of key and certificate files.
 var credentialFileExts = []string{".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".kdbx", ".gpg", ".asc"}
 
 // credentialDirNames are dirs whose every file is another program's secret or configuration.
-var credentialDirNames = map[string]bool{
-	".ssh": true, ".gnupg": true, ".aws": true, ".azure": true, ".kube": true, ".docker": true,
-	".m2": true, ".gradle": true, ".password-store": true,
-}
+var credentialDirNames = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		".ssh": true, ".gnupg": true, ".aws": true, ".azure": true, ".kube": true, ".docker": true,
+		".m2": true, ".gradle": true, ".password-store": true,
+	}
+})
 
 // credentialConfigDirs are dirs under ~/.config that hold other programs' credentials.
 var credentialConfigDirs = []string{"gh", "gcloud", "hub"}
@@ -64,7 +69,7 @@ type credentialShape struct {
 func credentialPath(path string) string {
 	clean := filepath.Clean(path)
 	name := filepath.Base(clean)
-	if credentialFileNames[name] {
+	if credentialFileNames()[name] {
 		return "a well-known credential file (" + name + ")"
 	}
 	for _, ext := range credentialFileExts {
@@ -74,7 +79,7 @@ func credentialPath(path string) string {
 	}
 	parts := strings.Split(clean, string(filepath.Separator))
 	for i, d := range parts[:len(parts)-1] {
-		if credentialDirNames[d] {
+		if credentialDirNames()[d] {
 			return "in " + d + ", a dir of another program's credentials"
 		}
 		if d == ".config" && i+2 < len(parts) && slices.Contains(credentialConfigDirs, parts[i+1]) {

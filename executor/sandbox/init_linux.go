@@ -25,12 +25,13 @@ const commandRegion = 4 * maxMsg
 // as a short-lived stage-2 that drops privileges and execve's the command. Both are recognised
 // by argv[0] and an env var together, so neither can be triggered by accident.
 const (
-	envRole    = "_SANDRUN_SANDBOX_ROLE"
-	envCgroups = "_SANDRUN_SANDBOX_CGROUPS" // stage-2: how many cgroup.procs fds follow fd 3
-	initArg0   = "sandrun-sandbox-init"
-	stage2Arg0 = "sandrun-sandbox-exec"
-	ctlFd      = 3 // the init's control socket
-	specFd     = 3 // the stage-2's spec/error socket
+	envRole     = "_SANDRUN_SANDBOX_ROLE"
+	envCgroups  = "_SANDRUN_SANDBOX_CGROUPS"  // stage-2: how many cgroup.procs fds follow fd 3
+	envRootless = "_SANDRUN_SANDBOX_ROOTLESS" // init: "1" when started in a user namespace (rootless)
+	initArg0    = "sandrun-sandbox-init"
+	stage2Arg0  = "sandrun-sandbox-exec"
+	ctlFd       = 3 // the init's control socket
+	specFd      = 3 // the stage-2's spec/error socket
 )
 
 func maybeInit() bool {
@@ -67,6 +68,8 @@ type initProc struct {
 	// checkpoint is the /work that Checkpoint took away (an open dir of its detached tmpfs,
 	// which no path reaches) and every "restore" copies back; nil when there is none.
 	checkpoint *os.File
+	// rootless is how the host started the init (envRootless); its set-up request says the same.
+	rootless bool
 	// sigReady is closed once every signal is relayed (initMain): no command starts before.
 	sigReady chan struct{}
 	// baseErr is what went wrong in early (the set-up that needs nothing from the host), which
@@ -106,7 +109,7 @@ func initMain() {
 		fmt.Fprintln(os.Stderr, "sandbox init:", err)
 		os.Exit(1)
 	}
-	in := &initProc{ctl: ctl, warm: make(chan *warmStage2, 1), sigReady: sigReady}
+	in := &initProc{ctl: ctl, warm: make(chan *warmStage2, 1), sigReady: sigReady, rootless: os.Getenv(envRootless) == "1"}
 	// Whatever does not depend on the host's set-up request is done before reading it: a host
 	// that started the init ahead (Prestart) is meanwhile choosing its configuration.
 	in.baseErr = in.early()
@@ -225,7 +228,12 @@ func (in *initProc) early() error {
 	if err := loopbackUp(); err != nil {
 		return fmt.Errorf("setup: bring lo up: %w", err)
 	}
-	if err := buildBase(); err != nil {
+	// The network namespace's state once it is set up (see doReset); nothing uses it before
+	// a command runs. /proc/net is this namespace's, read through the host's /proc still here.
+	if in.netBase, err = netState(); err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	if err := buildBase(in.rootless); err != nil {
 		return err
 	}
 	if in.prog, err = seccomp.Program(); err != nil {
@@ -249,13 +257,11 @@ func (in *initProc) doSetup(s *setupSpec) error {
 	if in.baseErr != nil {
 		return in.baseErr
 	}
-	in.setup = s
-	if err := buildRest(s); err != nil {
-		return err
+	if s.Rootless != in.rootless {
+		return fmt.Errorf("setup: the init was started rootless=%v, the set-up says rootless=%v", in.rootless, s.Rootless)
 	}
-	var err error
-	in.netBase, err = netState()
-	return err
+	in.setup = s
+	return buildRest(s)
 }
 
 // killAll kills every process of the namespace but the init (kill(-1) from pid 1).

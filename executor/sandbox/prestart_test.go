@@ -15,6 +15,11 @@ import (
 func TestPrestart(t *testing.T) {
 	Prestart()
 	spare.Lock()
+	if starting := spare.starting; starting != nil {
+		spare.Unlock()
+		<-starting
+		spare.Lock()
+	}
 	started := spare.s
 	spare.Unlock()
 	if started == nil {
@@ -55,6 +60,19 @@ func TestPrestart(t *testing.T) {
 		t.Fatal("two sandboxes share one init")
 	}
 	if r := run(t, s2, Cmd{Args: []string{"true"}}); r.ExitCode != 0 {
+		t.Fatalf("exit %d, stderr %q", r.ExitCode, r.stderr)
+	}
+	// A New right after Prestart, while its init is still starting, waits for it and takes it:
+	// no second init, nothing left behind (still starting, or started and not taken).
+	Prestart()
+	s3 := newSandbox(t, Config{})
+	spare.Lock()
+	starting, kept := spare.starting, spare.s
+	spare.Unlock()
+	if starting != nil || kept != nil {
+		t.Fatalf("after New: a Prestart still starting (%v) or kept (%v): New did not take it", starting != nil, kept != nil)
+	}
+	if r := run(t, s3, Cmd{Args: []string{"true"}}); r.ExitCode != 0 {
 		t.Fatalf("exit %d, stderr %q", r.ExitCode, r.stderr)
 	}
 }

@@ -5,12 +5,10 @@ package sandbox
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -84,8 +82,10 @@ func runSteps(steps []rootStep) error {
 }
 
 // buildBase is the part of the root that depends on nothing the host sends: the scratch root,
-// the new root's tmpfs, the system dirs and the host's /etc entries (etcEntries).
-func buildBase() error {
+// the new root's tmpfs, the system dirs, the host's /etc entries (etcEntries), /dev (but for
+// /dev/shm, whose size the host chooses), /proc, and the credential masks of credentialDirs.
+// rootless is how the host started the init (the set-up request must say the same).
+func buildBase(rootless bool) error {
 	return runSteps([]rootStep{
 		{"make mounts private", func() error { return unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, "") }},
 		{"scratch root", func() error {
@@ -106,10 +106,13 @@ func buildBase() error {
 			return unix.Chdir("/")
 		}},
 		{"new root", func() error {
-			return unix.Mount("tmpfs", newRoot, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755,size=2m,nr_inodes=4096")
+			return unix.Mount("tmpfs", newRoot, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755,size=1m,nr_inodes=4096")
 		}},
 		{"system dirs", func() error { return bindSystem() }},
 		{"/etc", func() error { return bindEtc() }},
+		{"/dev", func() error { return buildDev() }},
+		{"/proc", func() error { return buildProc(rootless) }},
+		{"credentials", func() error { return maskUnder(credentialDirs) }},
 	})
 }
 
@@ -122,8 +125,7 @@ func buildRest(s *setupSpec) error {
 		{"/etc", func() error { return writeEtc(s) }},
 		{"/work and /tmp", func() error { return buildScratchDirs(s) }},
 		{"overlays", func() error { return buildOverlays(s) }},
-		{"/dev", func() error { return buildDev(s) }},
-		{"/proc", func() error { return buildProc(s.Rootless) }},
+		{"/dev/shm", func() error { return mountShm(s) }},
 		{"read-only root", func() error {
 			return setattr(newRoot, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV, false)
 		}},
@@ -164,7 +166,17 @@ func bindRO(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	if err := makeMountpoint(dst, fi.IsDir()); err != nil {
+	return bindInfo(src, dst, fi.IsDir(), true)
+}
+
+// bindInfo is bindRO for a src known to be a dir (or not); mayExist says whether dst may be
+// there already (bindEtc has seen it is not: no second look).
+func bindInfo(src, dst string, dir, mayExist bool) error {
+	if mayExist {
+		if err := makeMountpoint(dst, dir); err != nil {
+			return err
+		}
+	} else if err := newMountpoint(dst, dir); err != nil {
 		return err
 	}
 	if err := unix.Mount(src, dst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
@@ -189,6 +201,18 @@ func makeMountpoint(dst string, dir bool) error {
 		return err
 	}
 	return f.Close()
+}
+
+// newMountpoint creates dst, which is not there yet, as an empty dir or file (its parent exists).
+func newMountpoint(dst string, dir bool) error {
+	if dir {
+		return unix.Mkdir(dst, 0o755)
+	}
+	fd, err := unix.Open(dst, unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
+	if err != nil {
+		return err
+	}
+	return unix.Close(fd)
 }
 
 // copyLink recreates the host symlink src at dst.
@@ -240,10 +264,18 @@ func bindExtra(binds []Bind) error {
 // (masks, from credentialMasks). Links are left alone: they point into the sandbox's own
 // tree, where a target that is itself a credential file is masked in its own place.
 func maskCredentials(binds []Bind, masks []string) error {
-	dirs := append([]string(nil), credentialDirs...)
+	var dirs []string
 	for _, b := range binds {
 		dirs = append(dirs, b.Target)
 	}
+	if err := maskUnder(dirs); err != nil {
+		return err
+	}
+	return maskNested(masks)
+}
+
+// maskUnder masks the credentialNames found at the top of each of dirs (new-root paths).
+func maskUnder(dirs []string) error {
 	for _, d := range dirs {
 		for _, name := range credentialNames {
 			if err := maskPath(newRoot + d + "/" + name); err != nil {
@@ -251,7 +283,7 @@ func maskCredentials(binds []Bind, masks []string) error {
 			}
 		}
 	}
-	return maskNested(masks)
+	return nil
 }
 
 // bindEtc binds the host's etcEntries (read-only; links are copied) into the new root's /etc.
@@ -271,7 +303,6 @@ func bindEtc() error {
 		return err
 	}
 	sort.Strings(names) // the order filepath.Glob gave
-	copied := 0         // bytes copied into the new root so far
 	for _, pat := range etcEntries {
 		glob := strings.ContainsAny(pat, "*?[")
 		for _, name := range names {
@@ -290,19 +321,10 @@ func bindEtc() error {
 			if err != nil {
 				continue
 			}
-			switch {
-			case fi.Mode()&os.ModeSymlink != 0:
+			if fi.Mode()&os.ModeSymlink != 0 {
 				err = copyLink(src, dst)
-			case fi.Mode().IsRegular() && fi.Size() <= etcCopyMax && copied+int(fi.Size()) <= etcCopyTotal:
-				// A small file is copied: a bind mount (and its read-only attribute) costs
-				// several times as much, ~40 of them per sandbox. The copy is read-only like
-				// the rest of the root once it is built.
-				var n int
-				if n, err = copyEtcFile(src, dst); err == nil {
-					copied += n
-				}
-			case fi.Mode().IsDir() || fi.Mode().IsRegular():
-				err = bindRO(src, dst)
+			} else if fi.Mode().IsDir() || fi.Mode().IsRegular() {
+				err = bindInfo(src, dst, fi.IsDir(), false)
 			}
 			if err != nil {
 				return err
@@ -310,59 +332,6 @@ func bindEtc() error {
 		}
 	}
 	return nil
-}
-
-// etcCopyMax is the largest /etc file copied into the root rather than bound, and
-// etcCopyTotal the most copied in all (the root's tmpfs is 2 MiB).
-const (
-	etcCopyMax   = 96 << 10
-	etcCopyTotal = 768 << 10
-)
-
-// copyEtcFile copies the host's regular file src (under /oldroot, not followed if it became a
-// link) to the new file dst with its permission bits, and returns its size.
-func copyEtcFile(src, dst string) (int, error) {
-	in, err := os.OpenFile(src, os.O_RDONLY|unix.O_NOFOLLOW, 0)
-	if err != nil {
-		return 0, err
-	}
-	defer in.Close()
-	fi, err := in.Stat()
-	if err != nil {
-		return 0, err
-	}
-	if !fi.Mode().IsRegular() || fi.Size() > etcCopyMax {
-		return 0, fmt.Errorf("copy %s: no longer a small regular file", strings.TrimPrefix(src, oldRoot))
-	}
-	data := make([]byte, fi.Size()+1)
-	n, err := io.ReadFull(in, data)
-	switch {
-	case err == nil:
-		return 0, fmt.Errorf("copy %s: it grew while being copied", strings.TrimPrefix(src, oldRoot))
-	case err != io.ErrUnexpectedEOF && err != io.EOF:
-		return 0, fmt.Errorf("copy %s: %w", strings.TrimPrefix(src, oldRoot), err)
-	}
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o600)
-	if err != nil {
-		return 0, err
-	}
-	if _, err := out.Write(data[:n]); err != nil {
-		out.Close()
-		return 0, err
-	}
-	if err := out.Chmod(fi.Mode().Perm()); err != nil { // exactly the host's bits, whatever the umask
-		out.Close()
-		return 0, err
-	}
-	// The host's modification time, set on the descriptor (utimensat with a NULL path: there
-	// is no /proc here for futimes to go through).
-	mt := unix.NsecToTimespec(fi.ModTime().UnixNano())
-	ts := [2]unix.Timespec{mt, mt}
-	if _, _, e := unix.Syscall6(unix.SYS_UTIMENSAT, out.Fd(), 0, uintptr(unsafe.Pointer(&ts[0])), 0, 0, 0); e != 0 {
-		out.Close()
-		return 0, fmt.Errorf("copy %s: set its time: %w", strings.TrimPrefix(src, oldRoot), e)
-	}
-	return n, out.Close()
 }
 
 // writeEtc writes the files of /etc the sandbox generates: passwd and group (with the uid and
@@ -416,8 +385,8 @@ func buildScratchDirs(s *setupSpec) error {
 }
 
 // buildDev makes a minimal /dev: the harmless character devices, the usual links into
-// /proc/self/fd, and a size-capped /dev/shm.
-func buildDev(s *setupSpec) error {
+// /proc/self/fd, and the dir of /dev/shm (a size-capped tmpfs mountShm mounts there).
+func buildDev() error {
 	dev := newRoot + "/dev"
 	if err := os.MkdirAll(dev, 0o755); err != nil {
 		return err
@@ -446,11 +415,16 @@ func buildDev(s *setupSpec) error {
 	if err := os.Mkdir(dev+"/shm", 0o755); err != nil {
 		return err
 	}
-	if err := unix.Mount("tmpfs", dev+"/shm", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC,
+	return setattr(dev, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NOEXEC, false)
+}
+
+// mountShm mounts /dev/shm (buildDev made the dir), of the size s asks for.
+func mountShm(s *setupSpec) error {
+	if err := unix.Mount("tmpfs", newRoot+"/dev/shm", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC,
 		fmt.Sprintf("mode=1777,size=%d,nr_inodes=%d", sizeOr(s.ShmSize, defaultShmSize), maxInodes)); err != nil {
 		return fmt.Errorf("mount /dev/shm: %w", err)
 	}
-	return setattr(dev, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NOEXEC, false)
+	return nil
 }
 
 // maskedProc are hidden (files under /dev/null, dirs under an empty read-only tmpfs);

@@ -107,7 +107,7 @@ func startInit() (*Sandbox, error) {
 		s.init = &exec.Cmd{
 			Path:        ie.path,
 			Args:        []string{initArg0},
-			Env:         []string{envRole + "=init"},
+			Env:         initEnv(s.rootless),
 			ExtraFiles:  []*os.File{initEnd},
 			Stderr:      s.initLog,
 			SysProcAttr: initAttr(s.rootless),
@@ -142,30 +142,55 @@ func startInit() (*Sandbox, error) {
 	return s, nil
 }
 
-// spare is the init Prestart started, which the next New takes.
-var spare struct {
-	sync.Mutex
-	s *Sandbox
+// initEnv is the init's whole environment: its role, and whether it is rootless (it builds
+// /proc accordingly before the set-up request comes).
+func initEnv(rootless bool) []string {
+	if rootless {
+		return []string{envRole + "=init", envRootless + "=1"}
+	}
+	return []string{envRole + "=init"}
 }
 
-// Prestart starts a sandbox's init ahead of the New that will use it, so that the init's start
-// (an exec of this binary, its namespaces, the base of its root filesystem) overlaps with the
-// caller's own work: a one-shot `sandrun run` loads its languages meanwhile. The init does not
-// depend on the Config, which comes with New. At most one is kept; a process that never calls
-// New leaves it to die with it (the init gets SIGKILL when its parent exits). Errors are left
-// for New to report.
+// spare is the init Prestart started, which the next New takes; starting is closed when a
+// Prestart in progress has set s.
+var spare struct {
+	sync.Mutex
+	s        *Sandbox
+	starting chan struct{}
+}
+
+// Prestart starts a sandbox's init ahead of the New that will use it, in the background, so
+// that the init's start (its namespaces, its exec, the base of its root filesystem) overlaps
+// with the caller's own work: a one-shot `sandrun run` loads its languages meanwhile. The init
+// does not depend on the Config, which comes with New; a New called before it is up waits for
+// it. At most one is kept; a process that never calls New leaves it to die with it (the init
+// gets SIGKILL when its parent exits). Errors are left for New to report.
 func Prestart() {
 	spare.Lock()
 	defer spare.Unlock()
-	if spare.s != nil {
+	if spare.s != nil || spare.starting != nil {
 		return
 	}
-	spare.s, _ = startInit()
+	started := make(chan struct{})
+	spare.starting = started
+	go func() {
+		s, _ := startInit()
+		spare.Lock()
+		spare.s, spare.starting = s, nil
+		spare.Unlock()
+		close(started)
+	}()
 }
 
-// takeSpare returns the init Prestart started, if any (and it is still alive).
+// takeSpare returns the init Prestart started, if any (and it is still alive), waiting for one
+// still starting.
 func takeSpare() *Sandbox {
 	spare.Lock()
+	if started := spare.starting; started != nil {
+		spare.Unlock()
+		<-started
+		spare.Lock()
+	}
 	s := spare.s
 	spare.s = nil
 	spare.Unlock()

@@ -16,3 +16,13 @@ var sumFile string
 
 // Sum is sumFile without its line end.
 var Sum = trimSum(sumFile)
+
+// trimSum returns the first field of a `sha256sum` line.
+func trimSum(s string) string {
+	for i, c := range s {
+		if c == ' ' || c == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}

@@ -11,13 +11,3 @@ package initexe
 
 // Name is the file name of the embedded init, in this directory, and of its memory file.
 const Name = "sandrun-init"
-
-// trimSum returns the first field of a `sha256sum` line.
-func trimSum(s string) string {
-	for i, c := range s {
-		if c == ' ' || c == '\n' {
-			return s[:i]
-		}
-	}
-	return s
-}
