@@ -58,6 +58,7 @@ func (f *runFlags) open(ctx context.Context) (executor.Executor, func() error, e
 	}
 	if f.oneShot {
 		opts.Local.PoolSize = -1
+		opts.Local.ExitsAfter = true
 	}
 	ex, closeEx, err := openExecutor(ctx, f.exec.spec, opts)
 	if err != nil && !errors.As(err, new(usageErr)) {

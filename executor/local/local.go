@@ -51,6 +51,10 @@ type Options struct {
 	Log *slog.Logger
 	// Caps are the default and largest limits of a run; zero fields take the executor package's.
 	Caps Caps
+	// ExitsAfter says the process exits after its runs (a one-shot `sandrun run`): without a
+	// pool, a sandbox is abandoned after its run (sandbox.Abandon: the init is killed, its
+	// namespaces' teardown not waited for) instead of closed.
+	ExitsAfter bool
 }
 
 // Executor runs Requests in sandboxes on this machine.
@@ -102,9 +106,9 @@ func New(opts Options) (*Executor, error) {
 		l.boxes = opts.Sandboxes
 	case opts.PoolSize > 0:
 		l.pool = sandbox.NewPool(sandbox.PoolOptions{MaxIdle: opts.PoolSize})
-		l.boxes = realSandboxes{l.pool}
+		l.boxes = realSandboxes{pool: l.pool}
 	default:
-		l.boxes = realSandboxes{}
+		l.boxes = realSandboxes{abandon: opts.ExitsAfter}
 	}
 	switch opts.GoBuildCache {
 	case "off":

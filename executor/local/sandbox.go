@@ -34,7 +34,10 @@ type Sandboxes interface {
 
 // realSandboxes are namespaces sandboxes on this machine, from a pool of ready ones when pool is
 // set.
-type realSandboxes struct{ pool *sandbox.Pool }
+type realSandboxes struct {
+	pool    *sandbox.Pool
+	abandon bool // without a pool: Abandon a sandbox after its run instead of closing it
+}
 
 func (r realSandboxes) Get(ctx context.Context, cfg sandbox.Config) (Sandbox, error) {
 	if r.pool != nil {
@@ -44,11 +47,15 @@ func (r realSandboxes) Get(ctx context.Context, cfg sandbox.Config) (Sandbox, er
 }
 
 func (r realSandboxes) Put(sb Sandbox, healthy bool) {
-	if s, ok := sb.(*sandbox.Sandbox); ok && r.pool != nil && healthy {
+	s, real := sb.(*sandbox.Sandbox)
+	switch {
+	case real && r.pool != nil && healthy:
 		r.pool.Put(s)
-		return
+	case real && r.abandon:
+		s.Abandon()
+	default:
+		sb.Close()
 	}
-	sb.Close()
 }
 
 func (r realSandboxes) Close() error {

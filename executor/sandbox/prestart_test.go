@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPrestart: New takes the init Prestart started, and the sandbox it makes is configured by
@@ -96,5 +97,51 @@ func TestLastCmd(t *testing.T) {
 	s.mu.Unlock()
 	if next != nil {
 		t.Fatal("a cgroup was prepared after the last command")
+	}
+}
+
+// TestAbandon: Abandon ends a sandbox like Close — no command runs after it, the init dies,
+// no cgroup of its commands is left — without waiting for the init's death itself.
+func TestAbandon(t *testing.T) {
+	s, err := New(context.Background(), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string // the cgroups the command runs in
+	s.mu.Lock()
+	if s.next != nil {
+		for _, d := range s.next.dirs {
+			dirs = append(dirs, d)
+		}
+	}
+	s.mu.Unlock()
+	if r := run(t, s, Cmd{Args: []string{"sh", "-c", "sleep 1000 & echo started"}, Last: true}); r.stdout != "started\n" {
+		t.Fatalf("stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+	if err := s.Abandon(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Abandon(); err != nil {
+		t.Errorf("second Abandon: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("Close after Abandon: %v", err)
+	}
+	if _, err := s.Run(context.Background(), Cmd{Args: []string{"true"}}); err != ErrClosed {
+		t.Errorf("Run after Abandon = %v, want ErrClosed", err)
+	}
+	select {
+	case <-s.exited:
+	case <-time.After(time.Minute): // a hang, not a timing
+		t.Fatal("the init outlived Abandon by a minute")
+	}
+	// The command's cgroups went with its run, and no other was prepared.
+	for _, d := range dirs {
+		if _, err := os.Stat(d); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the command's cgroup %s is left (%v)", d, err)
+		}
+	}
+	if s.next != nil {
+		t.Errorf("a prepared command's cgroup is left: %v", s.next.dirs)
 	}
 }

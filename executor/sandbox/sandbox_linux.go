@@ -406,27 +406,40 @@ func (s *Sandbox) ReadFile(path string, max int64) ([]byte, error) {
 // Close kills everything inside (the whole PID namespace) and frees the sandbox's resources:
 // /work, /tmp and /dev/shm vanish with the last process. It interrupts a running command (whose
 // Run returns ErrClosed) and is safe to call twice.
-func (s *Sandbox) Close() error {
+func (s *Sandbox) Close() error { return s.end(true) }
+
+// Abandon ends the sandbox for a process about to exit: the init is killed (the kernel ends
+// its PID namespace, every process in it, and its mounts with it) and what the host made for
+// the sandbox is released, but unlike Close it does not wait for the kernel to finish tearing
+// the namespaces down (about a millisecond, which a one-shot `sandrun run` would otherwise spend
+// before it exits) — unless a command's process was prepared ahead, whose cgroup can only go
+// once the init is gone.
+func (s *Sandbox) Abandon() error { return s.end(false) }
+
+// end is Close (wait) or Abandon.
+func (s *Sandbox) end(wait bool) error {
 	s.closeOnce.Do(func() {
 		close(s.dying)
 		s.kill()
 	})
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.waitPending()
+	s.waitPending() // the last command's cgroup: empty once its run has ended
 	if s.closed {
 		return nil
 	}
 	s.closed = true
-	select {
-	case <-s.exited:
-	case <-time.After(10 * time.Second):
-		return errors.New("sandbox: close: the init did not die within 10s of SIGKILL")
+	if wait || s.next != nil {
+		select {
+		case <-s.exited:
+		case <-time.After(10 * time.Second):
+			return errors.New("sandbox: close: the init did not die within 10s of SIGKILL")
+		}
 	}
 	if s.ctl != nil {
 		s.ctl.close()
 	}
-	if s.next != nil { // the stage-2 in it died with the PID namespace
+	if s.next != nil { // the process waiting in it died with the PID namespace
 		if err := s.next.release(); err != nil {
 			return fmt.Errorf("sandbox: close: %w", err)
 		}

@@ -38,6 +38,9 @@ func (s *Sandbox) Restore(ctx context.Context) error { return ErrUnsupported }
 
 // Close does nothing.
 func (s *Sandbox) Close() error { return nil }
+
+// Abandon is Close.
+func (s *Sandbox) Abandon() error { return nil }
 func maybeInit() bool           { return false }
 
 func unenforced() []string { return []string{ErrUnsupported.Error()} }
