@@ -193,7 +193,7 @@ func (l *Language) askVersion(ctx context.Context, timeout time.Duration) (strin
 // group, else the first non-empty line; "" when the regex does not match.
 func (l *Language) ParseVersion(output string) string {
 	if l.versionRe != nil {
-		m := l.versionRe.FindStringSubmatch(output)
+		m := l.versionRe().FindStringSubmatch(output)
 		if m == nil {
 			return ""
 		}

@@ -60,8 +60,16 @@ type Language struct {
 	// Matchers find compiler errors and runtime tracebacks in the output (see Matcher).
 	Matchers []Matcher `toml:"matcher"`
 
-	versionRe *regexp.Regexp
-	isDefault bool // read from <id>.toml
+	versionRe func() *regexp.Regexp // VersionRegex compiled (on first use, see validate); nil when ""
+	isDefault bool                  // read from <id>.toml
+}
+
+// file is the name of the definition's file: <id>.toml, or <id>-<runtime>.toml.
+func (l *Language) file() string {
+	if l.isDefault {
+		return l.ID + ".toml"
+	}
+	return l.ID + "-" + l.Runtime + ".toml"
 }
 
 // Default reports whether this is its language's default runtime (the one in <id>.toml).

@@ -3,6 +3,7 @@ package languages
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 )
 
 // Matcher finds problems (compiler errors, runtime tracebacks) in the output of one stage, like
@@ -47,13 +48,21 @@ type Matcher struct {
 	// Skip drops problems whose message matches it (a compiler's closing summary line).
 	Skip string `toml:"skip"`
 
-	pattern, frame, skip *regexp.Regexp
+	regexps func() matcherRegexps // set by validate; compiled on first use for Load's definitions
 }
 
-// Regexps returns the compiled Pattern, Frame and Skip (nil when empty). They are compiled by
-// Validate, so a Matcher of a loaded definition always has them.
+// matcherRegexps are a Matcher's compiled regexps.
+type matcherRegexps struct{ pattern, frame, skip *regexp.Regexp }
+
+// Regexps returns the compiled Pattern, Frame and Skip (nil when empty). A Matcher of a loaded
+// definition always has them (Load's are compiled on first use); one that was never validated
+// has none.
 func (m *Matcher) Regexps() (pattern, frame, skip *regexp.Regexp) {
-	return m.pattern, m.frame, m.skip
+	if m.regexps == nil {
+		return nil, nil, nil
+	}
+	re := m.regexps()
+	return re.pattern, re.frame, re.skip
 }
 
 // matcherGroups are the group names a Pattern or Frame may use.
@@ -63,9 +72,10 @@ var matcherGroups = map[string]bool{
 	"severity": true, "message": true, "frames": true, "": true,
 }
 
-// validate compiles the regexps and checks the fields; i is the matcher's index, for errors.
-func (m *Matcher) validate(i int) error {
-	where := fmt.Sprintf("matcher %d", i+1)
+// validate checks the fields and compiles the regexps, now when eager, else on first use (see
+// Language.validate); i is the matcher's index, for errors, and file its definition's file.
+func (m *Matcher) validate(i int, eager bool, file string) error {
+	where := "matcher " + strconv.Itoa(i+1)
 	if m.Stage != "compile" && m.Stage != "run" {
 		return fmt.Errorf("%s: stage %q must be \"compile\" or \"run\"", where, m.Stage)
 	}
@@ -98,27 +108,32 @@ func (m *Matcher) validate(i int) error {
 		}
 		return re, nil
 	}
-	var err error
 	if m.Pattern == "" {
 		return fmt.Errorf("%s: pattern is required", where)
 	}
-	if m.Frame == "" {
-		m.pattern, err = compile("pattern", m.Pattern, "file", "line")
-		if err != nil {
-			return err
+	regexps, err := compiled(eager, func() string { return file + ": " + where }, func() (re matcherRegexps, err error) {
+		if m.Frame == "" {
+			if re.pattern, err = compile("pattern", m.Pattern, "file", "line"); err != nil {
+				return re, err
+			}
+		} else {
+			if re.pattern, err = compile("pattern", m.Pattern, "frames"); err != nil {
+				return re, err
+			}
+			if re.frame, err = compile("frame", m.Frame, "file", "line"); err != nil {
+				return re, err
+			}
 		}
-	} else {
-		if m.pattern, err = compile("pattern", m.Pattern, "frames"); err != nil {
-			return err
+		if m.Skip != "" {
+			if re.skip, err = compile("skip", m.Skip); err != nil {
+				return re, err
+			}
 		}
-		if m.frame, err = compile("frame", m.Frame, "file", "line"); err != nil {
-			return err
-		}
+		return re, nil
+	})
+	if err != nil {
+		return err
 	}
-	if m.Skip != "" {
-		if m.skip, err = compile("skip", m.Skip); err != nil {
-			return err
-		}
-	}
+	m.regexps = regexps
 	return nil
 }

@@ -2,12 +2,11 @@ package languages
 
 import (
 	"bytes"
-	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path"
-	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -15,9 +14,6 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 )
-
-//go:embed defs/*.toml
-var defs embed.FS
 
 // Set is every language definition, indexed for lookup. The definitions are read-only after
 // Load; Toolchain detection is cached in the Set. A Set is safe for concurrent use.
@@ -36,27 +32,35 @@ type Set struct {
 	redetected     func()                // tests: called after a background detection
 }
 
-// Load reads the embedded definitions. An error means a definition is broken (a bug).
+// Load returns the definitions of languages/defs, compiled into the binary. An error means a
+// definition is broken (a bug).
 //
-// They are parsed once per process (a few milliseconds of a one-shot `sandrun run`, which
-// loads them in two places); every Set still has its own detection cache. The definitions are
-// read-only, so Sets share them.
+// The binary holds them as Go values (catalog.go, generated from defs/*.toml, which TestCatalog
+// proves equal): decoding 83 TOML files and compiling their regexps cost a new process a few
+// milliseconds of CPU. They are indexed and checked once per process, their regexps compiled on
+// first use (TestEmbeddedDefinitionsValid checks them in full); every Set still has its own
+// detection cache. The definitions are read-only, so Sets share them.
 func Load() (*Set, error) {
-	embedded.once.Do(func() {
-		sub, err := fs.Sub(defs, "defs")
-		if err != nil {
-			embedded.err = err
-			return
-		}
-		embedded.set, embedded.err = LoadFS(sub)
-	})
+	embedded.once.Do(func() { embedded.set, embedded.err = loadEmbedded() })
 	if embedded.err != nil {
 		return nil, embedded.err
 	}
 	return embedded.set.fresh(), nil
 }
 
-// embedded is the parse of the embedded definitions, made by the first Load.
+// loadEmbedded makes the Set of the compiled-in definitions (what the first Load does), from
+// copies of them: validate sets the matchers' regexps, and catalog stays as generated.
+func loadEmbedded() (*Set, error) {
+	copies := catalog
+	langs := make([]*Language, len(copies))
+	for i := range copies {
+		copies[i].Matchers = slices.Clone(copies[i].Matchers)
+		langs[i] = &copies[i]
+	}
+	return assemble(langs, false)
+}
+
+// embedded is the Set of the compiled-in definitions, made by the first Load.
 var embedded struct {
 	once sync.Once
 	set  *Set
@@ -67,8 +71,9 @@ var embedded struct {
 func (s *Set) fresh() *Set {
 	n := *s
 	n.detected = make(map[string]*detection, len(s.defs))
-	for _, l := range s.defs {
-		n.detected[l.Key()] = new(detection)
+	ds := make([]detection, len(s.defs))
+	for i, l := range s.defs {
+		n.detected[l.Key()] = &ds[i]
 	}
 	return &n
 }
@@ -78,6 +83,15 @@ func (s *Set) fresh() *Set {
 // <id>-<runtime>.toml another runtime of it. Each file must be valid on its own (see Validate)
 // and no two may claim the same alias, extension, shebang name or VS Code languageId.
 func LoadFS(fsys fs.FS) (*Set, error) {
+	decoded, err := decodeAll(fsys)
+	if err != nil {
+		return nil, err
+	}
+	return assemble(decoded, true)
+}
+
+// decodeAll decodes every *.toml file at the root of fsys, in the order of their names.
+func decodeAll(fsys fs.FS) ([]*Language, error) {
 	files, err := fs.Glob(fsys, "*.toml")
 	if err != nil {
 		return nil, err
@@ -85,23 +99,33 @@ func LoadFS(fsys fs.FS) (*Set, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("languages: no definitions (*.toml) found")
 	}
-	s := &Set{
-		runtimes: map[string][]*Language{},
-		byKey:    map[string]*Language{}, byExt: map[string]*Language{},
-		byVSCode: map[string]*Language{}, byShebang: map[string]*Language{},
-		detected: map[string]*detection{}, versionTimeout: detectTimeout, versionRetry: detectRetry,
-	}
-	var others []*Language
-	// Decoding and validating (the regexps) are most of the cost: each is spread over the
-	// CPUs, and the results are taken in file order.
 	decoded := make([]*Language, len(files))
-	errs := make([]error, len(files))
-	parallel(len(files), func(i int) { decoded[i], errs[i] = decode(fsys, files[i]) })
-	for i := range files {
-		l, err := decoded[i], errs[i]
-		if err != nil {
+	for i, file := range files {
+		if decoded[i], err = decode(fsys, file); err != nil {
 			return nil, err
 		}
+	}
+	return decoded, nil
+}
+
+// assemble makes the Set of the decoded definitions (each as decode returns it): each runtime
+// joined to its language, each definition validated and indexed. With eager false, the
+// definitions' regexps are compiled on first use (see Language.validate): for the compiled-in
+// definitions only, which a test validates in full.
+func assemble(decoded []*Language, eager bool) (*Set, error) {
+	var keys, exts, shebangs int
+	for _, l := range decoded {
+		keys, exts, shebangs = keys+1+len(l.Aliases), exts+len(l.Extensions), shebangs+len(l.Shebangs)
+	}
+	n := len(decoded)
+	s := &Set{
+		runtimes: make(map[string][]*Language, n),
+		byKey:    make(map[string]*Language, keys), byExt: make(map[string]*Language, exts),
+		byVSCode: make(map[string]*Language, n), byShebang: make(map[string]*Language, shebangs),
+		detected: make(map[string]*detection, n), versionTimeout: detectTimeout, versionRetry: detectRetry,
+	}
+	var others []*Language
+	for _, l := range decoded {
 		if l.isDefault {
 			s.all = append(s.all, l)
 		} else {
@@ -140,43 +164,17 @@ func LoadFS(fsys fs.FS) (*Set, error) {
 	for _, id := range sortedKeys(s.runtimes) {
 		all = append(all, s.runtimes[id]...)
 	}
-	invalid := make([]error, len(all))
-	parallel(len(all), func(i int) { invalid[i] = all[i].Validate() })
-	for i, l := range all {
-		file := l.ID + ".toml"
-		if !l.isDefault {
-			file = l.ID + "-" + l.Runtime + ".toml"
-		}
-		if err := invalid[i]; err != nil {
-			return nil, fmt.Errorf("languages: %s: %w", file, err)
+	for _, l := range all {
+		if err := l.validate(eager); err != nil {
+			return nil, fmt.Errorf("languages: %s: %w", l.file(), err)
 		}
 		if err := s.index(l); err != nil {
-			return nil, fmt.Errorf("languages: %s: %w", file, err)
+			return nil, fmt.Errorf("languages: %s: %w", l.file(), err)
 		}
 		s.defs = append(s.defs, l)
 		s.detected[l.Key()] = new(detection)
 	}
 	return s, nil
-}
-
-// parallel calls fn(0) … fn(n-1) from one goroutine per CPU and returns when all returned.
-func parallel(n int, fn func(i int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < min(runtime.GOMAXPROCS(0), n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				fn(i)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -312,3 +312,32 @@ package = "apt-get install fasttoy"
 		}
 	}
 }
+
+// TestEmbeddedDefinitionsValid validates the shipped definitions in full, as LoadFS does: Load
+// compiles their regexps only on first use, so a broken one fails here, in CI, and not in a run.
+func TestEmbeddedDefinitionsValid(t *testing.T) {
+	eager, err := LoadFS(os.DirFS("defs"))
+	if err != nil {
+		t.Fatalf("LoadFS(defs): %v", err)
+	}
+	lazy := mustLoad(t)
+	if len(lazy.Definitions()) != len(eager.Definitions()) {
+		t.Fatalf("Load has %d definitions, LoadFS %d", len(lazy.Definitions()), len(eager.Definitions()))
+	}
+	for i, l := range lazy.Definitions() {
+		e := eager.Definitions()[i]
+		if l.Key() != e.Key() || len(l.Matchers) != len(e.Matchers) {
+			t.Fatalf("definition %d: Load has %s with %d matchers, LoadFS %s with %d", i, l.Key(), len(l.Matchers), e.Key(), len(e.Matchers))
+		}
+		for j := range l.Matchers {
+			lp, lf, ls := l.Matchers[j].Regexps()
+			ep, ef, es := e.Matchers[j].Regexps()
+			if lp.String() != ep.String() || (lf == nil) != (ef == nil) || (ls == nil) != (es == nil) {
+				t.Errorf("%s: matcher %d: Load's regexps differ from LoadFS's", l.Key(), j+1)
+			}
+		}
+		if got, want := l.ParseVersion("Python 3.11.2\n"), e.ParseVersion("Python 3.11.2\n"); got != want {
+			t.Errorf("%s: ParseVersion: Load's %q, LoadFS's %q", l.Key(), got, want)
+		}
+	}
+}

@@ -3,11 +3,13 @@
 package languages
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,9 +55,9 @@ func (l *Language) cachedVersion(ctx context.Context, timeout time.Duration) (st
 		return l.askVersion(ctx, timeout)
 	}
 	versionCacheMu.Lock()
-	entries := readVersionCache()
+	e, ok := readVersionEntry(key)
 	versionCacheMu.Unlock()
-	if e, ok := entries[key]; ok && time.Since(e.At) < versionTTL && e.At.Before(time.Now().Add(time.Minute)) {
+	if ok && time.Since(e.At) < versionTTL && e.At.Before(time.Now().Add(time.Minute)) {
 		return e.Version, nil
 	}
 	v, err := l.askVersion(ctx, timeout)
@@ -64,7 +66,7 @@ func (l *Language) cachedVersion(ctx context.Context, timeout time.Duration) (st
 	}
 	versionCacheMu.Lock()
 	defer versionCacheMu.Unlock()
-	entries = readVersionCache()
+	entries := readVersionCache()
 	for k, e := range entries {
 		if time.Since(e.At) >= versionTTL {
 			delete(entries, k)
@@ -104,19 +106,51 @@ func (l *Language) versionKey() string {
 // readVersionCache reads the kept answers; a missing, unreadable or foreign file is empty.
 func readVersionCache() map[string]versionEntry {
 	entries := map[string]versionEntry{}
+	if data := readVersionFile(); data == nil || json.Unmarshal(data, &entries) != nil {
+		return map[string]versionEntry{}
+	}
+	return entries
+}
+
+// readVersionEntry reads the kept answer for key, if any. It decodes that entry only: a new
+// process asks for one language, and decoding every entry (their times) cost more than the
+// rest of loading the languages. The file is json.Marshal's compact text of a map keyed by hex
+// digests, written whole (renamed into place), so `"<key>":` after "{" or "," starts the key's
+// entry and nowhere else (a quote inside a string is escaped). A file that is not one JSON
+// object of objects ({…}}) is empty.
+func readVersionEntry(key string) (versionEntry, bool) {
+	data := readVersionFile()
+	if !bytes.HasPrefix(data, []byte("{")) || !bytes.HasSuffix(data, []byte("}}")) {
+		return versionEntry{}, false
+	}
+	at := bytes.Index(data, []byte(`"`+key+`":`))
+	if at < 1 || (data[at-1] != '{' && data[at-1] != ',') {
+		return versionEntry{}, false
+	}
+	var e versionEntry
+	if json.NewDecoder(bytes.NewReader(data[at+len(key)+3:])).Decode(&e) != nil {
+		return versionEntry{}, false
+	}
+	return e, true
+}
+
+// readVersionFile returns the file of kept answers; nil when it is missing, unreadable or
+// foreign.
+func readVersionFile() []byte {
 	f, err := os.Open(versionCacheFile)
 	if err != nil {
-		return entries
+		return nil
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o022 != 0 || fi.Size() > 1<<20 || !ownedBySelf(fi) {
-		return entries
+		return nil
 	}
-	if json.NewDecoder(f).Decode(&entries) != nil {
-		return map[string]versionEntry{}
+	data := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil
 	}
-	return entries
+	return data
 }
 
 // writeVersionCache replaces the file with entries (a temporary file renamed into place, so a
