@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -63,10 +64,24 @@ func TestPrestart(t *testing.T) {
 	if r := run(t, s2, Cmd{Args: []string{"true"}}); r.ExitCode != 0 {
 		t.Fatalf("exit %d, stderr %q", r.ExitCode, r.stderr)
 	}
-	// A New right after Prestart, while its init is still starting, waits for it and takes it:
-	// no second init, nothing left behind (still starting, or started and not taken).
-	Prestart()
+	// A New while a Prestart (in another goroutine) is still starting its init waits for it and
+	// takes it: no second init, nothing left behind (still starting, or started and not taken).
+	prestarted := make(chan struct{})
+	go func() {
+		defer close(prestarted)
+		Prestart()
+	}()
+	for {
+		spare.Lock()
+		begun := spare.starting != nil || spare.s != nil
+		spare.Unlock()
+		if begun {
+			break
+		}
+		runtime.Gosched()
+	}
 	s3 := newSandbox(t, Config{})
+	<-prestarted
 	spare.Lock()
 	starting, kept := spare.starting, spare.s
 	spare.Unlock()

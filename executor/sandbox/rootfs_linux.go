@@ -303,6 +303,7 @@ func bindEtc() error {
 		return err
 	}
 	sort.Strings(names) // the order filepath.Glob gave
+	done := make(map[string]bool, 64)
 	for _, pat := range etcEntries {
 		glob := strings.ContainsAny(pat, "*?[")
 		for _, name := range names {
@@ -313,10 +314,11 @@ func bindEtc() error {
 			} else if name != pat {
 				continue
 			}
-			src, dst := oldRoot+"/etc/"+name, etc+"/"+name
-			if _, err := os.Lstat(dst); err == nil {
+			if done[name] { // matched by an earlier pattern
 				continue
 			}
+			done[name] = true
+			src, dst := oldRoot+"/etc/"+name, etc+"/"+name
 			fi, err := os.Lstat(src)
 			if err != nil {
 				continue
