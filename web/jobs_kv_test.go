@@ -223,7 +223,7 @@ func TestJobsInFleetStore(t *testing.T) {
 	// handed over by a stopping server from the one that took it over, with the fleet's Result.
 	for _, want := range []struct {
 		server, id, stdout, err string
-		canceled               bool
+		canceled                bool
 	}{
 		{"a", small, "hello\n", "", false},
 		{"a", canceled, "", "cancel", true},
