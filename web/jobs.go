@@ -349,7 +349,7 @@ func (st *jobStore) finish(j *job, res executor.Result, err error) {
 	if claimed {
 		st.notify(rec)
 		if errors.Is(err, context.Canceled) { // the sentence, and still a cancellation
-			err = fmt.Errorf("%s: %w", rec.Error, err)
+			err = fmt.Errorf("%s: %w", rec.Error, context.Canceled)
 		}
 		st.report(j.admitted, rec, err)
 	}
