@@ -151,7 +151,9 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 			kept, runCtx = j, jctx
 		}
 	}
-	go st.readControl(runCtx, stop)
+	// Read with the client's context: a canceled read context closes the socket, and the job's
+	// ends before the result is sent.
+	go st.readControl(base, stop)
 	started := streamOut{Type: "started", Language: req.Language, Version: req.Version}
 	if kept != nil {
 		started.Job = kept.rec.ID
