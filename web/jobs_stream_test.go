@@ -108,3 +108,44 @@ func TestStreamJobDelete(t *testing.T) {
 		t.Errorf("the client heard %+v; want an error saying the job was canceled", msgs)
 	}
 }
+
+// TestStreamJobInFleet: with a fleet, a kept WebSocket run's job lives in the fleet's store:
+// another server of the fleet shows its Result, and a DELETE there kills the run where it runs.
+func TestStreamJobInFleet(t *testing.T) {
+	fake := newFake(nil)
+	fake.Slots, fake.Queue = 0, 0
+	c, _ := testFleet(t, t.TempDir(), fake)
+	srv := httptest.NewServer(newTestServer(t, c, Options{Fleet: c}))
+	defer srv.Close()
+	b := newTestServer(t, c, Options{Fleet: c})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	conn := dialStream(t, ctx, srv, nil)
+	wsjson.Write(ctx, conn, map[string]any{"language": "python", "source": "out hello", "job": true})
+	msgs := readUntilClosed(t, ctx, conn)
+	last := msgs[len(msgs)-1]
+	if last.Type != "result" || last.Job == "" || last.Result == nil {
+		t.Fatalf("messages %+v; want a result naming its job", msgs)
+	}
+	if code, v := getJob(t, b, last.Job, false); code != http.StatusOK || v.State != JobDone || v.Result == nil || v.Result.Stdout != "hello\n" {
+		t.Fatalf("the kept run on another server: %d %+v", code, v)
+	}
+
+	conn = dialStream(t, ctx, srv, nil)
+	wsjson.Write(ctx, conn, map[string]any{"language": "python", "source": "block", "job": true})
+	var started streamOut
+	if err := wsjson.Read(ctx, conn, &started); err != nil || started.Job == "" {
+		t.Fatalf("started: %+v, %v; want a job id", started, err)
+	}
+	if w := do(t, b, "DELETE", "/api/v1/jobs/"+started.Job, ""); w.Code != http.StatusOK {
+		t.Fatalf("DELETE on another server: %d %s", w.Code, w.Body)
+	}
+	msgs = readUntilClosed(t, ctx, conn)
+	if n := len(msgs); n == 0 || msgs[n-1].Type != "error" || !strings.Contains(msgs[n-1].Error, "canceled") {
+		t.Errorf("the client heard %+v; want an error saying the job was canceled", msgs)
+	}
+	if code, v := getJob(t, b, started.Job, true); code != http.StatusOK || v.State != JobDone || !strings.Contains(v.Error, "canceled") {
+		t.Errorf("the canceled run on another server: %d %+v", code, v)
+	}
+}
