@@ -322,7 +322,10 @@ ui.args.addEventListener("input", () => {
   shareNote("");
 });
 ui.shareResult.checked = store.load("shareResult") === "1";
-ui.shareResult.addEventListener("change", () => store.save("shareResult", ui.shareResult.checked ? "1" : null));
+ui.shareResult.addEventListener("change", () => {
+  store.save("shareResult", ui.shareResult.checked ? "1" : null);
+  shareNote("");
+});
 ui.interactive.checked = store.load("interactive") === "1";
 ui.interactive.addEventListener("change", () => store.save("interactive", ui.interactive.checked ? "1" : null));
 
