@@ -363,7 +363,7 @@ function run() {
   const interactive = ui.interactive.checked;
   // With "with result" ticked the server keeps the run as a job, so that Share can name it.
   const keep = ui.shareResult.checked && !interactive;
-  const ran = { ...snapshot(), interactive, kept: keep, finished: false, job: "" };
+  const ran = { ...snapshot(), interactive, kept: keep, running: true, finished: false, job: "" };
   lastRun = ran;
   running = startRun(req, {
     interactive,
@@ -371,7 +371,7 @@ function run() {
     onEvent: (stage, stream, text) => output.append(stage, stream, text),
     onNotice: (msg) => output.note(msg, true),
     onResult: (r, job) => {
-      Object.assign(ran, { finished: true, job });
+      Object.assign(ran, { running: false, finished: true, job });
       setRunning(false);
       output.showResult(r);
       const diags = r.diagnostics || [];
@@ -380,6 +380,7 @@ function run() {
       status.result(r);
     },
     onError: (msg) => {
+      ran.running = false;
       setRunning(false);
       output.note(msg, true);
       status.error();
@@ -418,6 +419,7 @@ ui.sendLine.addEventListener("keydown", (e) => {
 function stop() {
   if (!running) return;
   running.stop();
+  if (lastRun) lastRun.running = false;
   setRunning(false);
   output.note("Stopped.");
   status.stopped();

@@ -83,7 +83,8 @@ test("reuseRun names the last run only when it ran what the page holds and the s
     [last, { ...now, args: "-n 4" }, "the arguments changed since the last run"],
     [{ ...last, interactive: true }, now, "the last run took live input"],
     [{ ...last, kept: false, job: "" }, now, 'the last run was made without "with result" ticked'],
-    [{ ...last, finished: false, job: "" }, now, "the last run did not finish"],
+    [{ ...last, running: true, finished: false, job: "" }, now, "the last run is still running"],
+    [{ ...last, running: false, finished: false, job: "" }, now, "the last run did not finish"],
     [{ ...last, job: "" }, now, "the server did not keep the last run"],
   ];
   for (const [l, n, reason] of cases) assert.deepEqual(reuseRun(l, n), { reason }, reason);
