@@ -17,7 +17,7 @@ import (
 
 // track registers a run that its caller runs itself (a WebSocket run) as a running job asked by
 // client, and returns it with the context to run it under: the job's id for the hooks, and
-// canceled by DELETE or when the server stops. The caller ends it with st.finish. An error
+// canceled by DELETE or when the server stops. The caller ends it with st.finishStream. An error
 // (too many jobs, the store failed, the server stops) means the run is not kept.
 func (st *jobStore) track(ctx context.Context, client string) (*job, context.Context, error) {
 	st.mu.Lock()
@@ -39,8 +39,8 @@ func (st *jobStore) track(ctx context.Context, client string) (*job, context.Con
 	st.mu.Lock()
 	if st.stopping {
 		st.mu.Unlock()
-		stop(nil)
-		st.finish(j, executor.Result{}, context.Canceled) // its record ends with errStopped
+		j.cancel = stop
+		st.finishStream(j, executor.Result{}, context.Canceled) // its record ends with errStopped
 		return nil, nil, fmt.Errorf("%w (the server is stopping)", executor.ErrBusy)
 	}
 	// The store cancels it with a nil cause (DELETE, or the server stopping): errJobCanceled
@@ -59,10 +59,35 @@ func (st *jobStore) track(ctx context.Context, client string) (*job, context.Con
 // errJobCanceled is the cause of a tracked run's context that the job store canceled.
 var errJobCanceled = errors.New("the job was canceled")
 
-// ended returns the record of job j once st.finish has stored it.
-func (st *jobStore) ended(j *job) jobRecord {
-	<-j.done
+// finishStream ends tracked job j, which ran to res or err, and returns its done record once
+// stored. Unlike finish it calls no callback (a tracked run has none) and tells no post hooks:
+// the run went through the server's hook chain as any WebSocket run, which told them.
+func (st *jobStore) finishStream(j *job, res executor.Result, err error) jobRecord {
 	st.mu.Lock()
-	defer st.mu.Unlock()
-	return j.rec
+	j.cancel(nil)
+	switch {
+	case err == nil:
+		j.rec.Result = &res
+	case st.stopping && errors.Is(err, context.Canceled):
+		j.rec.Error = errStopped
+	case errors.Is(err, context.Canceled): // a DELETE, the client's stop, or the client gone
+		j.rec.Error = errCanceledRunning
+	default:
+		j.rec.Error = err.Error()
+		j.rec.Refused = errors.Is(err, executor.ErrRefused)
+	}
+	j.rec.State, j.rec.Finished = JobDone, time.Now().UTC()
+	rec := j.rec
+	st.mu.Unlock()
+	// Stored before the job leaves the active ones, so that a GET between the two finds it done.
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	if _, err := st.back.finish(ctx, rec); err != nil {
+		st.s.log.Error("job store", "job", rec.ID, "state", rec.State, "err", err)
+	}
+	cancel()
+	st.mu.Lock()
+	delete(st.active, rec.ID)
+	st.mu.Unlock()
+	close(j.done)
+	return rec
 }

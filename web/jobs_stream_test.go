@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/hooks"
 )
 
 // streamJobGet answers GET /api/v1/jobs/{id} on srv: the status and the job.
@@ -36,7 +38,15 @@ func TestStreamJob(t *testing.T) {
 		on(executor.Event{Stage: executor.StageRun, Stream: executor.Stdout, Data: []byte("42\n")})
 		return res, nil
 	})
-	srv := httptest.NewServer(newTestServer(t, exec, Options{}))
+	// An operator's post hook (serve --hook post=…) hears of the kept run once, under its job id.
+	var mu sync.Mutex
+	var posted []string
+	chain := hooks.New(exec, nil, []hooks.Post{func(d hooks.Done) {
+		mu.Lock()
+		posted = append(posted, d.ID+" "+d.Result.Stdout)
+		mu.Unlock()
+	}})
+	srv := httptest.NewServer(newTestServer(t, chain, Options{}))
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -60,6 +70,13 @@ func TestStreamJob(t *testing.T) {
 	if diff := cmp.Diff(&res, v.Result); diff != "" {
 		t.Errorf("the job's Result differs from the streamed one (-want +got):\n%s", diff)
 	}
+
+	chain.Close() // waits for the post hooks queued so far
+	mu.Lock()
+	if want := []string{id + " 42\n"}; !cmp.Equal(posted, want) {
+		t.Errorf("the post hook saw %q, want %q", posted, want)
+	}
+	mu.Unlock()
 
 	// Without "job", no job is named.
 	conn = dialStream(t, ctx, srv, nil)

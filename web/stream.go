@@ -191,8 +191,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	if kept != nil {
 		// The job is stored done before the client hears of the result, so that a GET right
 		// after it finds the job done.
-		s.jobs.finish(kept, res, err)
-		rec = s.jobs.ended(kept)
+		rec = s.jobs.finishStream(kept, res, err)
 	}
 	switch {
 	case err == nil:
