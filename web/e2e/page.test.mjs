@@ -497,8 +497,9 @@ function nextKeptRun(p = page) {
   });
 }
 
-// openShared opens url in a new tab and returns its output text and badge once its run shows.
-async function openShared(url) {
+// openShared opens url in a new tab and returns its output text and badge once its run shows;
+// then, when given, it calls also(tab) before closing the tab.
+async function openShared(url, also) {
   const other = await context.newPage();
   other.on("pageerror", (e) => problems.push(`page error (shared run): ${e.message}`));
   await other.goto(url);
@@ -511,17 +512,21 @@ async function openShared(url) {
     badge: (await other.getByTestId("status").innerText()).replace(/\s+/g, " "),
     stdout: (await other.getByTestId("output").locator("span.stdout:not(.compile)").allInnerTexts()).join(""),
   };
+  if (also) await also(other);
   await other.close();
   return shown;
 }
 
-// sharedJob clicks Share and returns the job id of the link it put in the address bar, once it
-// differs from the link before (Share with the result may look the job up first).
-async function sharedJob() {
-  const before = page.url();
-  await page.getByRole("button", { name: "Share", exact: true }).click();
-  await page.waitForFunction((b) => location.href !== b && /&job=[A-Za-z0-9_-]+$/.test(location.hash), before, { timeout: 60_000 });
-  return /&job=([A-Za-z0-9_-]+)$/.exec(new URL(page.url()).hash)[1];
+// sharedJob clicks Share on tab p and returns the job id of the link it put in the address bar,
+// once the share line says which run it names (Share with the result may look the job up first).
+async function sharedJob(p = page) {
+  await p.getByRole("button", { name: "Share", exact: true }).click();
+  const hash = await p.waitForFunction(
+    () => !document.querySelector('[data-testid="share-note"]').hidden && /&job=[A-Za-z0-9_-]+$/.test(location.hash) && location.hash,
+    null,
+    { timeout: 60_000 },
+  );
+  return /&job=([A-Za-z0-9_-]+)$/.exec(await hash.jsonValue())[1];
 }
 
 test("Share with the result names the run the user watched, and a new run once the code changed", async (t) => {
@@ -538,7 +543,14 @@ test("Share with the result names the run the user watched, and a new run once t
   assert.match(job, /^[A-Za-z0-9_-]+$/, "the run was kept as a job");
   assert.equal(await sharedJob(), job, "the link names the run just watched");
   assert.equal(await page.getByTestId("share-note").innerText(), "Shares the run you last watched.");
-  const seen = await openShared(page.url());
+  // Whoever opens the link watched that run too: their Share names it again.
+  let again = "";
+  const link = await page.evaluate(() => location.href);
+  const seen = await openShared(link, async (other) => {
+    again = await sharedJob(other);
+    assert.equal(await other.getByTestId("share-note").innerText(), "Shares the run you last watched.");
+  });
+  assert.equal(again, job, "sharing an opened link again names the same run");
   assert.equal(seen.status, "ok");
   assert.equal(seen.stdout, r.stdout, "the link shows the watched run's output");
   assert.equal(seen.badge, r.badge, "and its exit code and times");
@@ -548,7 +560,7 @@ test("Share with the result names the run the user watched, and a new run once t
   const fresh = await sharedJob();
   assert.notEqual(fresh, job, "a new job once the code changed");
   assert.equal(await page.getByTestId("share-note").innerText(), "Shares a new run: the code changed since the last run.");
-  const seenFresh = await openShared(page.url());
+  const seenFresh = await openShared(await page.evaluate(() => location.href));
   assert.equal(seenFresh.status, "ok");
   assert.match(seenFresh.stdout, /^edited [0-9a-f]{16}\n$/);
   await page.getByTestId("share-result").uncheck();
