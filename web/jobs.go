@@ -76,6 +76,14 @@ type jobRecord struct {
 	Seq uint64 `json:"seq,omitempty"`
 	// Callback is the job's callback_url: the server that ends the job calls it.
 	Callback string `json:"callback,omitempty"`
+	// Hook is the job as the pre hooks left it (hooks.Chain.Admit), kept while the job is
+	// unfinished in the fleet's store: the server that ends the job, which may not be the one
+	// that took it, gives it to the post hooks (jobStore.report). HookBlob: it lives in the
+	// blob store (too large for one entry).
+	Hook     *hooks.Job `json:"hook,omitempty"`
+	HookBlob bool       `json:"hook_blob,omitempty"`
+	// Started is when a server began to run the job (for the post hooks' Elapsed).
+	Started time.Time `json:"started,omitzero"`
 }
 
 // view is the record as its client sees it.
@@ -209,8 +217,10 @@ func (st *jobStore) submit(ctx context.Context, client string, req executor.Requ
 	if err != nil {
 		return jobRecord{}, err
 	}
+	admitted.Request.StdinStream = nil
+	hj := admitted
 	j := &job{client: client, req: admitted.Request, admitted: admitted, done: make(chan struct{}),
-		rec: jobRecord{ID: id, State: JobQueued, Owner: st.self, Created: time.Now().UTC(), Judge0: j0, Callback: callback}}
+		rec: jobRecord{ID: id, State: JobQueued, Owner: st.self, Created: time.Now().UTC(), Judge0: j0, Callback: callback, Hook: &hj}}
 	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
 	if err := st.back.create(ctx, j.rec); err != nil {
@@ -254,7 +264,7 @@ func (st *jobStore) work() {
 		var rec jobRecord
 		if j != nil {
 			ctx, j.cancel = context.WithCancelCause(context.Background())
-			j.rec.State = JobRunning
+			j.rec.State, j.rec.Started = JobRunning, time.Now().UTC()
 			rec = j.rec
 		}
 		st.mu.Unlock()
@@ -283,6 +293,9 @@ func (st *jobStore) work() {
 				st.save(rec)
 			})
 		}
+		// The post hooks hear of the job from finish, and only when this server records its end:
+		// a job it lets go of when it stops is reported by the server that takes it over.
+		ctx = hooks.Deferred(ctx, rec.ID)
 		ctx = st.s.chain.Admitted(hooks.WithID(hooks.WithClient(ctx, j.client), rec.ID), j.admitted)
 		res, err := st.s.run(ctx, j.req, nil)
 		st.finish(j, res, err)
@@ -335,7 +348,46 @@ func (st *jobStore) finish(j *job, res executor.Result, err error) {
 	close(j.done)
 	if claimed {
 		st.notify(rec)
+		if errors.Is(err, context.Canceled) { // the sentence, and still a cancellation
+			err = fmt.Errorf("%s: %w", rec.Error, context.Canceled)
+		}
+		st.report(j.admitted, rec, err)
 	}
+}
+
+// report hands job rec, which this server ended (it wrote the job's done record, which one
+// server of a fleet does: kvJobs.finish and kvJobs.get compare and set), to the post hooks of
+// the server's chain and of the operator's chain inside it, with the job as the pre hooks left
+// it (hj, or the record's copy when hj is empty: a job taken over) and err when the job got no
+// Result. So a job handed over by a server that stops is reported once, with its real end, by
+// the server that ends it, and never as canceled by the one that let go of it.
+func (st *jobStore) report(hj hooks.Job, rec jobRecord, err error) {
+	if hj.ID == "" && rec.Hook != nil {
+		hj = *rec.Hook
+	}
+	hj.ID = rec.ID
+	d := hooks.Done{Job: hj, Err: err, Canceled: errors.Is(err, context.Canceled)}
+	switch {
+	case rec.Result != nil:
+		d.Result, d.Err = *rec.Result, nil
+	case d.Err == nil:
+		d.Err = errors.New(rec.Error)
+	}
+	start := rec.Started
+	if start.IsZero() {
+		start = rec.Created
+	}
+	if !start.IsZero() {
+		d.Elapsed = time.Since(start)
+	}
+	st.s.chain.Report(d)
+}
+
+// ended tells of job rec, which this server ended as an orphan without running or following
+// it (jobs_kv.go): its callback and its post hooks.
+func (st *jobStore) ended(rec jobRecord) {
+	st.notify(rec)
+	st.report(hooks.Job{}, rec, nil)
 }
 
 // notify calls the callback_url of done job rec, if it has one, on a goroutine of its own:
@@ -356,6 +408,9 @@ func (st *jobStore) notify(rec jobRecord) {
 func (st *jobStore) adopt(rec jobRecord) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	j := &job{rec: rec, done: make(chan struct{}), cancel: cancel}
+	if rec.Hook != nil {
+		j.admitted, j.client = *rec.Hook, rec.Hook.Client
+	}
 	st.mu.Lock()
 	if st.stopping || st.active[rec.ID] != nil {
 		st.mu.Unlock()
@@ -542,6 +597,7 @@ func newMemJobs(ttl time.Duration, max int) *memJobs {
 }
 
 func (m *memJobs) create(_ context.Context, rec jobRecord) error {
+	rec.Hook = nil // the job's server keeps it (jobStore.active) as long as it is needed
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sweepLocked(time.Now())
@@ -553,6 +609,7 @@ func (m *memJobs) create(_ context.Context, rec jobRecord) error {
 }
 
 func (m *memJobs) update(_ context.Context, rec jobRecord) error {
+	rec.Hook = nil
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.recs[rec.ID] = rec

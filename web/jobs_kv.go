@@ -12,6 +12,7 @@ import (
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/fleet"
+	"github.com/sandrun/sandrun/executor/hooks"
 )
 
 // Jobs in the NATS fleet's key-value store (docs/jobs.md). Each server of the fleet writes its
@@ -182,6 +183,7 @@ func (k *kvJobs) create(ctx context.Context, rec jobRecord) error {
 // finish writes the done record rec if its stored record is still this server's and not done
 // (compare-and-set), and reports whether it did.
 func (k *kvJobs) finish(ctx context.Context, rec jobRecord) (bool, error) {
+	rec.Hook, rec.HookBlob = nil, false // reported by this server now: no other needs it
 	data, err := k.encode(ctx, rec)
 	if err != nil {
 		return false, &jobStoreError{err}
@@ -240,6 +242,13 @@ func (k *kvJobs) encode(ctx context.Context, rec jobRecord) ([]byte, error) {
 		rec.Judge0, rec.Judge0Blob = nil, true
 		data = mustJSON(rec)
 	}
+	if len(data) > k.b.MaxValue() && rec.Hook != nil {
+		if err := k.b.PutBlob(ctx, rec.ID+".hook", mustJSON(rec.Hook)); err != nil {
+			return nil, err
+		}
+		rec.Hook, rec.HookBlob = nil, true
+		data = mustJSON(rec)
+	}
 	if len(data) > k.b.MaxValue() && rec.Result != nil {
 		if err := k.b.PutBlob(ctx, rec.ID+".result", mustJSON(rec.Result)); err != nil {
 			return nil, err
@@ -283,7 +292,11 @@ func (k *kvJobs) get(ctx context.Context, id string) (jobRecord, bool, error) {
 		if !ok { // the fleet did not answer: the job as it stands
 			return k.blobs(ctx, rec)
 		}
-		data, err := k.encode(ctx, next)
+		stored := next
+		if next.State == JobDone { // ended here and now, and reported here (k.ended)
+			stored.Hook, stored.HookBlob = nil, false
+		}
+		data, err := k.encode(ctx, stored)
 		if err != nil {
 			return jobRecord{}, false, &jobStoreError{err}
 		}
@@ -380,6 +393,16 @@ func (k *kvJobs) blobs(ctx context.Context, rec jobRecord) (jobRecord, bool, err
 			rec.Judge0 = &j0
 		}
 	}
+	if rec.HookBlob {
+		b, err := k.b.GetBlob(ctx, rec.ID+".hook")
+		if err != nil && !errors.Is(err, fleet.ErrNotFound) {
+			return jobRecord{}, false, &jobStoreError{err}
+		}
+		var hj hooks.Job
+		if err == nil && json.Unmarshal(b, &hj) == nil {
+			rec.Hook = &hj
+		}
+	}
 	if rec.ResultBlob {
 		b, err := k.b.GetBlob(ctx, rec.ID+".result")
 		if err != nil && !errors.Is(err, fleet.ErrNotFound) {
@@ -392,7 +415,7 @@ func (k *kvJobs) blobs(ctx context.Context, rec jobRecord) (jobRecord, bool, err
 			rec.Error = "the job's Result is no longer in the fleet's store"
 		}
 	}
-	rec.Judge0Blob, rec.ResultBlob = false, false
+	rec.Judge0Blob, rec.ResultBlob, rec.HookBlob = false, false, false
 	return rec, true, nil
 }
 

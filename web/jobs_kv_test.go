@@ -99,8 +99,27 @@ func TestJobsInFleetStore(t *testing.T) {
 	}))
 	defer cb.Close()
 	allow := []string{strings.TrimPrefix(cb.URL, "http://")}
-	a := newTestServer(t, c, Options{Fleet: c, CallbackAllow: allow})
-	b := newTestServer(t, c, Options{Fleet: c})
+	// Each server has an operator's post hook (a chain around the fleet's client).
+	var postMu sync.Mutex
+	posted := map[string][]hooks.Done{} // by server
+	postHook := func(server string) hooks.Post {
+		return func(d hooks.Done) { postMu.Lock(); posted[server] = append(posted[server], d); postMu.Unlock() }
+	}
+	aChain, bChain := hooks.New(c, nil, []hooks.Post{postHook("a")}), hooks.New(c, nil, []hooks.Post{postHook("b")})
+	t.Cleanup(func() { aChain.Close(); bChain.Close() })
+	postsOf := func(server, id string) []hooks.Done {
+		postMu.Lock()
+		defer postMu.Unlock()
+		var out []hooks.Done
+		for _, d := range posted[server] {
+			if d.ID == id {
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	a := newTestServer(t, aChain, Options{Fleet: c, CallbackAllow: allow})
+	b := newTestServer(t, bChain, Options{Fleet: c})
 	bucket, err := c.OpenBucket(t.Context(), jobsBucket, DefaultJobTTL)
 	if err != nil {
 		t.Fatal(err)
@@ -173,6 +192,7 @@ func TestJobsInFleetStore(t *testing.T) {
 		}
 	}
 	a.Close()
+	aChain.Close() // a's post hooks ran
 	if code, v := getJob(t, b, running, false); code != 200 || v.State != JobRunning {
 		t.Errorf("a running job of a stopped server: %d %+v; want it still running", code, v)
 	}
@@ -198,6 +218,32 @@ func TestJobsInFleetStore(t *testing.T) {
 		t.Errorf("a job of a vanished server: %d %+v", code, v)
 	}
 	b.Close()
+	bChain.Close() // b's post hooks ran
+	// Each job reached the post hooks once, from the server that recorded its end: the one
+	// handed over by a stopping server from the one that took it over, with the fleet's Result.
+	for _, want := range []struct {
+		server, id, stdout, err string
+		canceled                bool
+	}{
+		{"a", small, "hello\n", "", false},
+		{"a", canceled, "", "cancel", true},
+		{"b", running, "after\n", "", false},
+		{"b", ghost.ID, "", errServerGone, false},
+	} {
+		other := map[string]string{"a": "b", "b": "a"}[want.server]
+		got := postsOf(want.server, want.id)
+		switch {
+		case len(got) != 1 || len(postsOf(other, want.id)) != 0:
+			t.Errorf("post hooks of job %s: %s saw %+v, %s saw %+v; want it once, on %s", want.id, want.server, got, other, postsOf(other, want.id), want.server)
+		case want.err == "" && (got[0].Err != nil || got[0].Result.Stdout != want.stdout || got[0].Canceled):
+			t.Errorf("post hook of job %s: %+v; want its Result", want.id, got[0])
+		case want.err != "" && (got[0].Err == nil || !strings.Contains(got[0].Err.Error(), want.err) || got[0].Canceled != want.canceled):
+			t.Errorf("post hook of job %s: %+v; want the error %q (canceled %v)", want.id, got[0], want.err, want.canceled)
+		}
+	}
+	if got := postsOf("b", running); len(got) == 1 && (got[0].Request.Language != "python" || got[0].Client == "") {
+		t.Errorf("the job taken over reached b's post hooks as %+v; want its request and client from a", got[0].Job)
+	}
 	stop()
 
 	// The NATS server restarts on the same store; a new web server answers for every job.

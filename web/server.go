@@ -215,7 +215,7 @@ func New(opts Options) (*Server, error) {
 		if f, ok := opts.Fleet.(jobFinder); ok {
 			s.jobs.find, k.find = f, f
 		}
-		k.adopt, k.ended = s.jobs.adopt, s.jobs.notify
+		k.adopt, k.ended = s.jobs.adopt, s.jobs.ended
 		if err := k.watchCancels(func(id string) { s.jobs.cancelHere(id) }); err != nil {
 			k.close()
 			return nil, fmt.Errorf("web: the fleet's job store: %w", err)

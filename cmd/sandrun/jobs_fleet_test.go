@@ -5,12 +5,18 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/fleet"
+	"github.com/sandrun/sandrun/executor/hooks"
 )
 
 // getJobJSON GETs a job of serve's jobs API, waiting for its end.
@@ -100,8 +106,81 @@ func (g gatedEcho) Run(ctx context.Context, req executor.Request, onEvent func(e
 	return g.fleetEcho.Run(ctx, req, onEvent)
 }
 
+// hookWitness is what an operator plugs into serve to watch its jobs end: a webhook receiver
+// on 127.0.0.1 and a post hook program that appends each job's JSON to a file of its serve.
+type hookWitness struct {
+	t    *testing.T
+	dir  string
+	recv *httptest.Server
+	got  chan hooks.WebhookEvent // every delivery, as it comes
+
+	mu     sync.Mutex
+	events []hooks.WebhookEvent
+}
+
+func newHookWitness(t *testing.T) *hookWitness {
+	h := &hookWitness{t: t, dir: t.TempDir(), got: make(chan hooks.WebhookEvent, 64)}
+	h.recv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev hooks.WebhookEvent
+		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		h.mu.Lock()
+		h.events = append(h.events, ev)
+		h.mu.Unlock()
+		select {
+		case h.got <- ev:
+		default:
+		}
+	}))
+	t.Cleanup(h.recv.Close)
+	return h
+}
+
+// flags are serve's flags for the witness, its post hook writing to the file named name.
+func (h *hookWitness) flags(name string) []string {
+	script := filepath.Join(h.dir, name+".sh")
+	body := "#!/bin/sh\ncat >> " + filepath.Join(h.dir, name+".jobs") + "\necho >> " + filepath.Join(h.dir, name+".jobs") + "\n"
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		h.t.Fatal(err)
+	}
+	return []string{"--webhook", h.recv.URL + "/hook", "--hook", "post=" + script}
+}
+
+// webhooks are the deliveries of job id so far.
+func (h *hookWitness) webhooks(id string) []hooks.WebhookEvent {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []hooks.WebhookEvent
+	for _, ev := range h.events {
+		if ev.ID == id {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// posts are the objects the post hook of the serve named name got for job id.
+func (h *hookWitness) posts(name, id string) []map[string]any {
+	b, err := os.ReadFile(filepath.Join(h.dir, name+".jobs"))
+	if err != nil && !os.IsNotExist(err) {
+		h.t.Fatal(err)
+	}
+	var out []map[string]any
+	for _, line := range strings.Split(string(b), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["id"] == id {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // TestServeJobOutlivesItsServe: a job a serve of the fleet started goes on when that serve
-// stops; the next serve takes it over and gives the fleet's Result.
+// stops; the next serve takes it over and gives the fleet's Result. The stopping serve does not
+// report the job to its post hooks and webhooks (it did not end); the serve that took it over
+// reports it once, with the fleet's Result.
 func TestServeJobOutlivesItsServe(t *testing.T) {
 	emb, err := fleet.StartEmbedded(fleet.EmbeddedOptions{Listen: "127.0.0.1:0", StoreDir: t.TempDir()})
 	if err != nil {
@@ -123,8 +202,9 @@ func TestServeJobOutlivesItsServe(t *testing.T) {
 			close(ex.gate)
 		}
 	}()
+	witness := newHookWitness(t)
 
-	first, cmd := startServe(t, "--executor", emb.URL(), "--rate", "off")
+	first, cmd := startServe(t, append([]string{"--executor", emb.URL(), "--rate", "off"}, witness.flags("first")...)...)
 	var code int
 	var m map[string]any
 	for range 1200 { // until the serve's client sees the worker
@@ -156,9 +236,15 @@ func TestServeJobOutlivesItsServe(t *testing.T) {
 		waitALittle()
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
-	cmd.Wait()
+	cmd.Wait() // its post hooks and webhook deliveries ran before it exited
+	if got := witness.webhooks(id); len(got) != 0 {
+		t.Errorf("the stopping serve's webhook got %+v for the job it handed over; want nothing", got)
+	}
+	if got := witness.posts("first", id); len(got) != 0 {
+		t.Errorf("the stopping serve's post hook got %v for the job it handed over; want nothing", got)
+	}
 
-	second, _ := startServe(t, "--executor", emb.URL())
+	second, cmd2 := startServe(t, append([]string{"--executor", emb.URL()}, witness.flags("second")...)...)
 	resp, err := http.Get(second + "/api/v1/jobs/" + id)
 	if err != nil {
 		t.Fatal(err)
@@ -175,5 +261,29 @@ func TestServeJobOutlivesItsServe(t *testing.T) {
 	r, _ := m["result"].(map[string]any)
 	if code != 200 || m["state"] != "done" || r["stdout"] != "ran: print(6*7)" {
 		t.Errorf("the job taken over: %d %v; want the fleet's Result", code, m)
+	}
+	deadline := time.After(2 * time.Minute) // catches a hang only
+	for len(witness.webhooks(id)) == 0 {
+		select {
+		case <-witness.got:
+		case <-deadline:
+			t.Fatal("no webhook delivery for the job taken over")
+		}
+	}
+	cmd2.Process.Signal(syscall.SIGTERM)
+	cmd2.Wait() // every delivery it would make was made
+	got := witness.webhooks(id)
+	if len(got) != 1 || got[0].Status != "ok" || got[0].Error != "" || got[0].Result == nil || got[0].Result.Stdout != "ran: print(6*7)" {
+		t.Errorf("webhook deliveries of the job: %+v; want one, ok, with the fleet's Result", got)
+	}
+	posts := witness.posts("second", id)
+	if len(posts) != 1 || posts[0]["error"] != nil {
+		t.Fatalf("post hook of the serve that took the job over: %v; want the job once, with its Result", posts)
+	}
+	if r, _ := posts[0]["result"].(map[string]any); r["stdout"] != "ran: print(6*7)" || posts[0]["phase"] != "post" {
+		t.Errorf("post hook got %v; want the fleet's Result", posts[0])
+	}
+	if req, _ := posts[0]["request"].(map[string]any); req["language"] != "python" {
+		t.Errorf("post hook got the request %v; want the job's, as submitted to the first serve", posts[0]["request"])
 	}
 }

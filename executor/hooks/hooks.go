@@ -100,6 +100,37 @@ func NewID() string {
 	return hex.EncodeToString(b)
 }
 
+type deferredKey struct{}
+
+// Deferred returns ctx marked so that Run of job id (given with WithID) queues nothing for the
+// post hooks, in this chain or the chains it wraps: the front end reports the job itself with
+// Report once it knows how the job ended for good (a jobs API whose job may be handed over to
+// another server, which then reports it).
+func Deferred(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, deferredKey{}, id)
+}
+
+// deferred reports whether the run of job id with ctx leaves its post hooks to Report.
+func deferred(ctx context.Context, id string) bool {
+	d, _ := ctx.Value(deferredKey{}).(string)
+	return d != "" && d == id
+}
+
+// reporter is a Chain, or another executor whose post hooks a front end can report a job to.
+type reporter interface {
+	Report(d Done)
+}
+
+// Report queues d, a job run with Deferred (or one that ended without a run: canceled while it
+// waited, or followed to its end on another server's behalf), for the post hooks of the chains
+// it wraps and then of this chain: what Run does at the end of a run. Call it once per job.
+func (c *Chain) Report(d Done) {
+	if r, ok := c.next.(reporter); ok {
+		r.Report(d)
+	}
+	c.queuePost(d)
+}
+
 // admitter is a Chain, or another executor that can run its pre hooks ahead of the run.
 type admitter interface {
 	Admit(ctx context.Context, job Job) (Job, error)
@@ -167,7 +198,9 @@ func (c *Chain) Run(ctx context.Context, req executor.Request, onEvent func(exec
 		job.Request.StdinStream = req.StdinStream
 		res, err = c.next.Run(WithID(ctx, job.ID), job.Request, onEvent)
 	}
-	c.queuePost(Done{Job: job, Result: res, Err: err, Elapsed: time.Since(start), Canceled: ctx.Err() != nil})
+	if !deferred(ctx, job.ID) {
+		c.queuePost(Done{Job: job, Result: res, Err: err, Elapsed: time.Since(start), Canceled: ctx.Err() != nil})
+	}
 	return res, err
 }
 

@@ -285,3 +285,34 @@ func TestAdmit(t *testing.T) {
 		t.Errorf("the inner post hooks saw %+v", innerDone)
 	}
 }
+
+// TestDeferredReport: a run under Deferred queues nothing for the post hooks of any nested
+// chain; Report then hands the job to the post hooks of both, once.
+func TestDeferredReport(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	record := func(name string) hooks.Post {
+		return func(d hooks.Done) { mu.Lock(); seen = append(seen, name+" "+d.ID+" "+d.Result.Stdout); mu.Unlock() }
+	}
+	inner := hooks.New(&echo{}, nil, []hooks.Post{record("inner")})
+	outer := hooks.New(inner, nil, []hooks.Post{record("outer")})
+	ctx := hooks.Deferred(hooks.WithID(context.Background(), "j1"), "j1")
+	res, err := outer.Run(ctx, py("print(1)"), nil)
+	if err != nil || res.Stdout != "print(1)" {
+		t.Fatalf("Run = %+v, %v", res, err)
+	}
+	// Another job's run is not deferred by a mark naming j1.
+	if _, err := outer.Run(hooks.Deferred(hooks.WithID(context.Background(), "j2"), "j1"), py("2"), nil); err != nil {
+		t.Fatal(err)
+	}
+	outer.Report(hooks.Done{Job: hooks.Job{ID: "j1", Request: py("print(1)")}, Result: res})
+	outer.Close()
+	inner.Close()
+	count := map[string]int{}
+	for _, s := range seen {
+		count[s]++
+	}
+	if len(seen) != 4 || count["inner j1 print(1)"] != 1 || count["outer j1 print(1)"] != 1 || count["inner j2 2"] != 1 {
+		t.Errorf("post hooks saw %q; want j1 once per chain (reported) and j2 once per chain (run)", seen)
+	}
+}

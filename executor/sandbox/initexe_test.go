@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/sandrun/sandrun/executor/sandbox/internal/initexe"
 )
 
@@ -94,6 +96,31 @@ func TestEmbeddedInit(t *testing.T) {
 		t.Fatalf("a cached copy writable by others was used: %+v", ie)
 	} else if !ie.embedded || !strings.Contains(ie.why, "not a read-only file") {
 		t.Fatalf("with a bad cached copy: %+v, want the memory file and why", ie)
+	}
+
+	// A copy that cannot be executed (its dir on a noexec mount): the sandbox still starts,
+	// from the memory file, and later ones skip the copy.
+	if os.Geteuid() == 0 {
+		noexec := t.TempDir()
+		if err := unix.Mount("tmpfs", noexec, "tmpfs", unix.MS_NOEXEC|unix.MS_NOSUID|unix.MS_NODEV, "size=16m,mode=0700"); err != nil {
+			t.Fatalf("mount a noexec tmpfs: %v", err)
+		}
+		t.Cleanup(func() { unix.Unmount(noexec, unix.MNT_DETACH) })
+		t.Setenv("XDG_CACHE_HOME", noexec)
+		initExeMu.Lock()
+		initExeDisk = nil
+		initExeMu.Unlock()
+		if ie := initExecutable(); !ie.cached {
+			t.Fatalf("on a noexec mount: %+v, want the copy tried first", ie)
+		}
+		s = newSandbox(t, Config{})
+		if got := initPath(s); !strings.HasPrefix(got, "/memfd:"+initexe.Name) {
+			t.Fatalf("with a copy that cannot be executed the init executes %q, want the memory file", got)
+		}
+		check(s)
+		if ie := initExecutable(); ie.cached || !strings.Contains(ie.why, "could not be executed") {
+			t.Fatalf("after the copy failed: %+v, want the memory file and why", ie)
+		}
 	}
 
 	t.Setenv(envInit, "self")

@@ -103,7 +103,7 @@ func startInit() (*Sandbox, error) {
 	s := &Sandbox{rootless: os.Geteuid() != 0, fork: commandStart().fork, exited: make(chan struct{}), dying: make(chan struct{}),
 		initLog: &capped{max: 16 << 10}}
 	ie := initExecutable()
-	for {
+	for retried := false; ; retried = true {
 		s.init = &exec.Cmd{
 			Path:        ie.path,
 			Args:        []string{initArg0},
@@ -113,7 +113,7 @@ func startInit() (*Sandbox, error) {
 			SysProcAttr: initAttr(s.rootless),
 		}
 		err = s.init.Start()
-		if err == nil || !ie.cached {
+		if err == nil || !ie.cached || retried {
 			break
 		}
 		// The cached copy of the init cannot be executed here (a noexec mount…): the memory
