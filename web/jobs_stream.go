@@ -15,11 +15,11 @@ import (
 // /api/v1/jobs/{id} shows its Result, as for a job of POST /api/v1/jobs. The page asks for it
 // when a run's result may be shared, so that a share link names the very run the user watched.
 
-// track registers a run that its caller runs itself (a WebSocket run) as a running job asked by
-// client, and returns it with the context to run it under: the job's id for the hooks, and
+// track registers a run of req that its caller runs itself (a WebSocket run) as a running job
+// asked by client, and returns it with the context to run it under: the job's id for the hooks, and
 // canceled by DELETE or when the server stops. The caller ends it with st.finishStream. An error
 // (too many jobs, the store failed, the server stops) means the run is not kept.
-func (st *jobStore) track(ctx context.Context, client string) (*job, context.Context, error) {
+func (st *jobStore) track(ctx context.Context, client string, req executor.Request) (*job, context.Context, error) {
 	st.mu.Lock()
 	full, stopping := len(st.active) >= st.max, st.stopping
 	st.mu.Unlock()
@@ -27,8 +27,14 @@ func (st *jobStore) track(ctx context.Context, client string) (*job, context.Con
 		return nil, nil, fmt.Errorf("%w (the server holds too many jobs, or is stopping)", executor.ErrBusy)
 	}
 	id := hooks.NewID()
+	// Hook: should this server die while the run goes on, the server of the fleet that ends the
+	// orphaned job reports it to its post hooks with the request (before the pre hooks, which
+	// run inside the run here).
+	req.StdinStream = nil
+	now := time.Now().UTC()
 	j := &job{client: client, done: make(chan struct{}),
-		rec: jobRecord{ID: id, State: JobRunning, Owner: st.self, Created: time.Now().UTC()}}
+		rec: jobRecord{ID: id, State: JobRunning, Owner: st.self, Created: now, Started: now,
+			Hook: &hooks.Job{ID: id, Client: client, Request: req}}}
 	sctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	err := st.back.create(sctx, j.rec)
 	cancel()

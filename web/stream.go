@@ -144,7 +144,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	base := runCtx // ended by the client (stop, or a closed socket)
 	var kept *job
 	if start.Job {
-		j, jctx, err := s.jobs.track(runCtx, clientIP(r))
+		j, jctx, err := s.jobs.track(runCtx, clientIP(r), req)
 		if err != nil {
 			s.log.Warn("stream run not kept as a job", "err", err)
 		} else {
