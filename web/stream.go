@@ -25,6 +25,8 @@ import (
 //	                                                        run request had "interactive":true
 //	                                                        ("eof":true ends the program's stdin)
 //	                 {"type":"stop"}                        kill the run
+//	                 "job":true in the run request keeps the run as a job of /api/v1/jobs
+//	                 (jobs_stream.go): "started" and "result" then carry its "job" id
 //	server → client  {"type":"started","language":"python","version":"3.11.2"}
 //	                 {"type":"output","stage":"run","stream":"stdout","data":"..."}   as it happens
 //	                 {"type":"result","result":{...Result}}  then the server closes (1000)
@@ -46,6 +48,10 @@ type streamStart struct {
 	// Interactive keeps the program's stdin open after the request's stdin, fed by "stdin"
 	// messages until one carries "eof":true (or the run ends).
 	Interactive bool `json:"interactive"`
+	// Job keeps the run as a job of /api/v1/jobs as well (jobs_stream.go), so that GET
+	// /api/v1/jobs/{id} shows its Result afterwards; "started" and "result" carry the id. When
+	// the server cannot keep it (too many jobs), the run goes on without an id.
+	Job bool `json:"job"`
 	RunRequest
 }
 
@@ -57,6 +63,7 @@ type streamOut struct {
 	Data     string           `json:"data,omitempty"`
 	Language string           `json:"language,omitempty"`
 	Version  string           `json:"version,omitempty"`
+	Job      string           `json:"job,omitempty"`
 	Result   *executor.Result `json:"result,omitempty"`
 	Error    string           `json:"error,omitempty"`
 	Field    string           `json:"field,omitempty"`
@@ -134,8 +141,24 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		req.StdinStream = in.Reader()
 		st.stdin = in
 	}
-	go st.readControl(runCtx, stop)
-	st.send(streamOut{Type: "started", Language: req.Language, Version: req.Version})
+	base := runCtx // ended by the client (stop, or a closed socket)
+	var kept *job
+	if start.Job {
+		j, jctx, err := s.jobs.track(runCtx, clientIP(r), req)
+		if err != nil {
+			s.log.Warn("stream run not kept as a job", "err", err)
+		} else {
+			kept, runCtx = j, jctx
+		}
+	}
+	// Read with the client's context: a canceled read context closes the socket, and the job's
+	// ends before the result is sent.
+	go st.readControl(base, stop)
+	started := streamOut{Type: "started", Language: req.Language, Version: req.Version}
+	if kept != nil {
+		started.Job = kept.rec.ID
+	}
+	st.send(started)
 
 	splitters := map[[2]string]*utf8Splitter{}
 	// Output is batched (executor.EventBatcher): a byte-at-a-time writer is a few messages.
@@ -161,13 +184,24 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 			st.send(streamOut{Type: "output", Stage: executor.Stage(key[0]), Stream: executor.Stream(key[1]), Data: text})
 		}
 	}
+	var rec jobRecord
+	// DELETE /api/v1/jobs/{id} or the server stopping canceled the run (finish below cancels
+	// the context too, so this is asked first).
+	canceled := kept != nil && errors.Is(context.Cause(runCtx), errJobCanceled)
+	if kept != nil {
+		// The job is stored done before the client hears of the result, so that a GET right
+		// after it finds the job done.
+		rec = s.jobs.finishStream(kept, res, err)
+	}
 	switch {
 	case err == nil:
-		st.sendResult(&res)
+		st.sendResult(&res, rec.ID)
 		conn.Close(websocket.StatusNormalClosure, "")
+	case canceled:
+		st.fail(http.StatusConflict, "", rec.Error)
 	case st.stopped():
 		st.fail(statusClientClosed, "", "stopped: the run was killed at the client's request")
-	case runCtx.Err() != nil:
+	case base.Err() != nil:
 		// The client closed the socket: the run is killed and nobody is left to tell.
 	default:
 		st.failErr(v1FieldError(err))
@@ -215,7 +249,7 @@ func (st *stream) send(m streamOut) {
 
 // sendResult sends the "result" message, streaming its outputs into the WebSocket message
 // instead of building the whole message in memory.
-func (st *stream) sendResult(res *executor.Result) {
+func (st *stream) sendResult(res *executor.Result, job string) {
 	ctx, cancel := context.WithTimeout(st.ctx, time.Minute)
 	defer cancel()
 	w, err := st.conn.Writer(ctx, websocket.MessageText)
@@ -223,7 +257,7 @@ func (st *stream) sendResult(res *executor.Result) {
 		st.conn.CloseNow()
 		return
 	}
-	err = encodeStreaming(w, streamOut{Type: "result", Result: res}, resultStrings(res))
+	err = encodeStreaming(w, streamOut{Type: "result", Job: job, Result: res}, resultStrings(res))
 	if cerr := w.Close(); err != nil || cerr != nil {
 		st.conn.CloseNow()
 	}

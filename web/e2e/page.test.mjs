@@ -475,6 +475,97 @@ test("a share link with the result shows that run's result in another tab", asyn
   await other.close();
 });
 
+// nextKeptRun resolves to the job id that the next WebSocket run's result message names (the
+// server kept the run as a job), read from the frames the page receives.
+function nextKeptRun(p = page) {
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error("no WebSocket result message within 60s")), 60_000);
+    p.once("websocket", (ws) =>
+      ws.on("framereceived", (f) => {
+        let m;
+        try {
+          m = JSON.parse(f.payload);
+        } catch {
+          return;
+        }
+        if (m.type === "result") {
+          clearTimeout(timer);
+          ok(m.job || "");
+        }
+      }),
+    );
+  });
+}
+
+// openShared opens url in a new tab and returns its output text and badge once its run shows;
+// then, when given, it calls also(tab) before closing the tab.
+async function openShared(url, also) {
+  const other = await context.newPage();
+  other.on("pageerror", (e) => problems.push(`page error (shared run): ${e.message}`));
+  await other.goto(url);
+  await other.waitForFunction(() => {
+    const s = document.querySelector('[data-testid="status"]').dataset.status;
+    return !["loading", "idle", "running"].includes(s);
+  }, null, { timeout: 60_000 });
+  const shown = {
+    status: await other.getByTestId("status").getAttribute("data-status"),
+    badge: (await other.getByTestId("status").innerText()).replace(/\s+/g, " "),
+    stdout: (await other.getByTestId("output").locator("span.stdout:not(.compile)").allInnerTexts()).join(""),
+  };
+  if (also) await also(other);
+  await other.close();
+  return shown;
+}
+
+// sharedJob clicks Share on tab p and returns the job id of the link it put in the address bar,
+// once the share line says which run it names (Share with the result may look the job up first).
+async function sharedJob(p = page) {
+  await p.getByRole("button", { name: "Share", exact: true }).click();
+  const hash = await p.waitForFunction(
+    () => !document.querySelector('[data-testid="share-note"]').hidden && /&job=[A-Za-z0-9_-]+$/.test(location.hash) && location.hash,
+    null,
+    { timeout: 60_000 },
+  );
+  return /&job=([A-Za-z0-9_-]+)$/.exec(await hash.jsonValue())[1];
+}
+
+test("Share with the result names the run the user watched, and a new run once the code changed", async (t) => {
+  if (missing(t, "python")) return;
+  await pick("python");
+  await page.getByTestId("share-result").check();
+  // Random output: only the very same run shows the same line.
+  await replaceCode('import os\nprint("watched", os.urandom(8).hex())\n', { insert: true });
+  await page.getByTestId("stdin").fill("");
+  const kept = nextKeptRun();
+  const r = await runAndWait();
+  assertOkBadge(r);
+  const job = await kept;
+  assert.match(job, /^[A-Za-z0-9_-]+$/, "the run was kept as a job");
+  assert.equal(await sharedJob(), job, "the link names the run just watched");
+  assert.equal(await page.getByTestId("share-note").innerText(), "Shares the run you last watched.");
+  // Whoever opens the link watched that run too: their Share names it again.
+  let again = "";
+  const link = await page.evaluate(() => location.href);
+  const seen = await openShared(link, async (other) => {
+    again = await sharedJob(other);
+    assert.equal(await other.getByTestId("share-note").innerText(), "Shares the run you last watched.");
+  });
+  assert.equal(again, job, "sharing an opened link again names the same run");
+  assert.equal(seen.status, "ok");
+  assert.equal(seen.stdout, r.stdout, "the link shows the watched run's output");
+  assert.equal(seen.badge, r.badge, "and its exit code and times");
+
+  // Edited since the run: the link names a new run, and the page says why.
+  await replaceCode('import os\nprint("edited", os.urandom(8).hex())\n', { insert: true });
+  const fresh = await sharedJob();
+  assert.notEqual(fresh, job, "a new job once the code changed");
+  assert.equal(await page.getByTestId("share-note").innerText(), "Shares a new run: the code changed since the last run.");
+  const seenFresh = await openShared(await page.evaluate(() => location.href));
+  assert.equal(seenFresh.status, "ok");
+  assert.match(seenFresh.stdout, /^edited [0-9a-f]{16}\n$/);
+  await page.getByTestId("share-result").uncheck();
+});
+
 test("a broken share link says what is wrong and the page still works", async () => {
   const other = await context.newPage();
   other.on("pageerror", (e) => problems.push(`page error (broken link): ${e.message}`));

@@ -20,6 +20,15 @@ export async function submitJob(req) {
   return (await res.json()).id;
 }
 
+// jobKept resolves to whether the server still holds job id (GET /api/v1/jobs/{id}), or rejects
+// with a readable Error.
+export async function jobKept(id) {
+  const res = await fetch(`api/v1/jobs/${encodeURIComponent(id)}`, { headers: { Accept: "application/json" } });
+  if (res.status === 404) return false;
+  if (!res.ok) throw new Error(await errorText(res));
+  return true;
+}
+
 // waitJob resolves to job id as GET /api/v1/jobs/{id} shows it once it is done, or to null when
 // the server does not hold it (any more); it rejects with a readable Error.
 export async function waitJob(id) {
@@ -50,18 +59,21 @@ function streamURL() {
 
 // startRun runs req ({language, source, stdin, args}) and reports through the callbacks:
 // onEvent(stage, stream, text) while it runs, onNotice(message) for a problem that does not end
-// the run, then exactly one of onResult(result) or onError(message). With interactive, the
+// the run, then exactly one of onResult(result, job) or onError(message). With interactive, the
 // program's stdin stays open after req.stdin and send(text, eof) feeds it (WebSocket only: over
-// the POST fallback send reports false). stop() kills the run; after it no callback fires.
-export function startRun(req, { interactive = false, onEvent, onNotice, onResult, onError }) {
+// the POST fallback send reports false). With keep, the server keeps the run as a job of
+// /api/v1/jobs and job is its id ("" when it did not, and always over the POST fallback).
+// stop() kills the run; after it no callback fires.
+export function startRun(req, { interactive = false, keep = false, onEvent, onNotice, onResult, onError }) {
   let done = false;
+  let job = "";
   let ws = null;
   let abort = null;
   const finish = (fn, arg) => {
     if (done) return;
     done = true;
     if (ws) ws.close(1000);
-    fn(arg);
+    fn(arg, job);
   };
   const post = async () => {
     abort = new AbortController();
@@ -89,7 +101,7 @@ export function startRun(req, { interactive = false, onEvent, onNotice, onResult
   if (ws) {
     ws.onopen = () => {
       opened = true;
-      ws.send(JSON.stringify({ type: "run", interactive, ...req }));
+      ws.send(JSON.stringify({ type: "run", interactive, ...(keep ? { job: true } : {}), ...req }));
     };
     ws.onmessage = (m) => {
       if (done) return;
@@ -99,6 +111,7 @@ export function startRun(req, { interactive = false, onEvent, onNotice, onResult
       } catch {
         return finish(onError, "the server sent a message that is not JSON");
       }
+      if (typeof msg.job === "string") job = msg.job;
       handleMessage(msg, { onEvent, onNotice, finish, onResult, onError });
     };
     ws.onclose = (e) => {
@@ -131,8 +144,8 @@ export function startRun(req, { interactive = false, onEvent, onNotice, onResult
 }
 
 // handleMessage applies one server message of the stream protocol (documented in web/stream.go):
-// {"type":"started"}, {"type":"output","stage","stream","data"} with data as text,
-// {"type":"result","result"}, {"type":"error","error","field","code"}. An error about "stdin"
+// {"type":"started","job"?}, {"type":"output","stage","stream","data"} with data as text,
+// {"type":"result","result","job"?}, {"type":"error","error","field","code"}. An error about "stdin"
 // (input the server refused) leaves the run going; every other error ends it.
 function handleMessage(msg, { onEvent, onNotice, finish, onResult, onError }) {
   switch (msg.type) {

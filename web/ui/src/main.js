@@ -1,9 +1,9 @@
 // The page: wires the editor, the language picker, input, Run/Stop, output and status together.
-import { fetchLanguages, startRun, submitJob, waitJob } from "./api.js";
+import { fetchLanguages, jobKept, startRun, submitJob, waitJob } from "./api.js";
 import { Editor } from "./editor.js";
 import { loadMode } from "./modes.js";
 import { Output, Status } from "./output.js";
-import { parseFragment, shareFragment } from "./share.js";
+import { parseFragment, reuseRun, shareFragment } from "./share.js";
 import * as store from "./store.js";
 import { splitWords } from "./words.js";
 
@@ -13,6 +13,7 @@ const ui = {
   example: $("example"),
   share: $("share"),
   shareResult: $("share-result"),
+  shareNote: $("share-note"),
   theme: $("theme"),
   notice: $("notice"),
   hint: $("hint"),
@@ -38,6 +39,9 @@ let fromLink = false; // the code came from a share link that the URL still hold
 let running = null; // the run in flight, with stop()
 let saveTimer = 0;
 let shown = 0; // counts runs and shared results shown, so that a late answer does not overwrite
+// lastRun is the run the user last watched (reuseRun in share.js): what it ran, and its job when
+// the server kept it, so that Share with the result names that run instead of making a new one.
+let lastRun = null;
 
 const editor = new Editor($("editor"), { onRun: run, onChange: edited });
 
@@ -82,6 +86,7 @@ function storedCode(id) {
 
 function edited() {
   dirty = true;
+  shareNote("");
   if (fromLink) {
     // The code no longer is what the link says: drop the fragment so a reload keeps the edits.
     fromLink = false;
@@ -205,12 +210,13 @@ function applyLink() {
   ui.stdin.value = snip.stdin;
   ui.args.value = snip.args;
   fromLink = true;
-  if (snip.job) showJob(snip.job);
+  if (snip.job) showJob(snip.job, snapshot(snip.stdin, snip.args));
   return true;
 }
 
 // showJob shows the result of the shared run job id in the output pane, waiting for it to end.
-async function showJob(id) {
+// ran, when given, is what that run ran (the link's snippet): it becomes the last run watched.
+async function showJob(id, ran) {
   if (running) return;
   const mine = ++shown;
   output.clear();
@@ -230,6 +236,7 @@ async function showJob(id) {
     output.note(`The result of the shared run ${id}:`);
     output.showResult(job.result);
     status.result(job.result);
+    if (ran) lastRun = { ...ran, kept: true, finished: true, job: id };
   } else {
     output.note(job.error || "The shared run has no result.", true);
     status.error();
@@ -240,22 +247,47 @@ window.addEventListener("hashchange", () => {
   if (langs.size) applyLink();
 });
 
+// snapshot is what a run of the page's snippet runs now, as reuseRun compares it.
+function snapshot(stdin = ui.stdin.value, args = ui.args.value) {
+  return { lang: current, runtime: currentRuntime, code: editor.text, stdin, args };
+}
+
+// shareNote says, beside Share, which run the link shows ("" hides it).
+function shareNote(text) {
+  ui.shareNote.textContent = text;
+  ui.shareNote.hidden = !text;
+}
+
 ui.share.addEventListener("click", async () => {
   const snip = { lang: current, code: editor.text, stdin: ui.stdin.value, args: ui.args.value };
+  shareNote("");
   if (ui.shareResult.checked) {
-    // With the result: run the snippet as a job; the link names it, and whoever opens the link
-    // sees that job's result (for as long as the server keeps it).
-    let req;
-    try {
-      req = runRequest();
-      snip.job = await submitJob(req);
-    } catch (e) {
-      notice(`Could not share the result: ${e.message}`, "link");
-      flash(ui.share, "Not shared");
-      return;
+    // With the result: the link names the run the user last watched when it ran exactly this
+    // and the server still keeps it; else a new run of the snippet as a job. Whoever opens the
+    // link sees that job's result (for as long as the server keeps it).
+    let { job, reason } = reuseRun(lastRun, snapshot());
+    if (job) {
+      try {
+        if (!(await jobKept(job))) [job, reason] = ["", "the server no longer keeps the last run"];
+      } catch (e) {
+        [job, reason] = ["", `the last run could not be looked up (${e.message})`];
+      }
+    }
+    if (job) {
+      snip.job = job;
+      shareNote("Shares the run you last watched.");
+    } else {
+      try {
+        snip.job = await submitJob(runRequest());
+      } catch (e) {
+        notice(`Could not share the result: ${e.message}`, "link");
+        flash(ui.share, "Not shared");
+        return;
+      }
+      shareNote(`Shares a new run: ${reason}.`);
+      showJob(snip.job, snapshot());
     }
     notice("", "link");
-    showJob(snip.job);
   }
   const frag = shareFragment(snip);
   history.replaceState(null, "", frag);
@@ -281,8 +313,19 @@ function flash(button, text) {
 
 ui.stdin.value = store.load("stdin") || "";
 ui.args.value = store.load("args") || "";
-ui.stdin.addEventListener("input", () => store.save("stdin", ui.stdin.value || null));
-ui.args.addEventListener("input", () => store.save("args", ui.args.value || null));
+ui.stdin.addEventListener("input", () => {
+  store.save("stdin", ui.stdin.value || null);
+  shareNote("");
+});
+ui.args.addEventListener("input", () => {
+  store.save("args", ui.args.value || null);
+  shareNote("");
+});
+ui.shareResult.checked = store.load("shareResult") === "1";
+ui.shareResult.addEventListener("change", () => {
+  store.save("shareResult", ui.shareResult.checked ? "1" : null);
+  shareNote("");
+});
 ui.interactive.checked = store.load("interactive") === "1";
 ui.interactive.addEventListener("change", () => store.save("interactive", ui.interactive.checked ? "1" : null));
 
@@ -318,11 +361,17 @@ function run() {
   setRunning(true);
   const req = runRequest(args);
   const interactive = ui.interactive.checked;
+  // With "with result" ticked the server keeps the run as a job, so that Share can name it.
+  const keep = ui.shareResult.checked && !interactive;
+  const ran = { ...snapshot(), interactive, kept: keep, running: true, finished: false, job: "" };
+  lastRun = ran;
   running = startRun(req, {
     interactive,
+    keep,
     onEvent: (stage, stream, text) => output.append(stage, stream, text),
     onNotice: (msg) => output.note(msg, true),
-    onResult: (r) => {
+    onResult: (r, job) => {
+      Object.assign(ran, { running: false, finished: true, job });
       setRunning(false);
       output.showResult(r);
       const diags = r.diagnostics || [];
@@ -331,6 +380,7 @@ function run() {
       status.result(r);
     },
     onError: (msg) => {
+      ran.running = false;
       setRunning(false);
       output.note(msg, true);
       status.error();
@@ -369,6 +419,7 @@ ui.sendLine.addEventListener("keydown", (e) => {
 function stop() {
   if (!running) return;
   running.stop();
+  if (lastRun) lastRun.running = false;
   setRunning(false);
   output.note("Stopped.");
   status.stopped();

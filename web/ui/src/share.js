@@ -55,3 +55,21 @@ export function parseFragment(hash) {
   }
   return snip;
 }
+
+// reuseRun decides whether a share link with the result may name last, the run the user last
+// watched ({lang, runtime, code, stdin, args, interactive, kept, running, finished, job}; null before any
+// run), for the snippet now on the page ({lang, runtime, code, stdin, args}). It returns
+// {job} to reuse it, or {reason}: why the link needs a new run, as the end of a sentence.
+export function reuseRun(last, now) {
+  if (!last) return { reason: "nothing was run yet" };
+  if (last.lang !== now.lang || (last.runtime || "") !== (now.runtime || "")) return { reason: "the language changed since the last run" };
+  if (last.code !== now.code) return { reason: "the code changed since the last run" };
+  if (last.stdin !== now.stdin) return { reason: "the input changed since the last run" };
+  if (last.args !== now.args) return { reason: "the arguments changed since the last run" };
+  if (last.interactive) return { reason: "the last run took live input" };
+  if (!last.kept) return { reason: 'the last run was made without "with result" ticked' };
+  if (last.running) return { reason: "the last run is still running" };
+  if (!last.finished) return { reason: "the last run did not finish" };
+  if (!last.job) return { reason: "the server did not keep the last run" };
+  return { job: last.job };
+}

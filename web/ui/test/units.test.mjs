@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { formatKiB, formatMs } from "../src/output.js";
-import { decodeB64url, encodeB64url, parseFragment, shareFragment } from "../src/share.js";
+import { decodeB64url, encodeB64url, parseFragment, reuseRun, shareFragment } from "../src/share.js";
 import { splitWords } from "../src/words.js";
 
 test("splitWords splits like a shell, without expansion", () => {
@@ -67,4 +67,25 @@ test("times and sizes read naturally", () => {
   for (const [v, want] of ms) assert.equal(formatMs(v), want);
   const kib = [[0, "0 KiB"], [812, "812 KiB"], [1024, "1.0 MiB"], [9421, "9.2 MiB"], [3 * 1024 * 1024, "3.00 GiB"]];
   for (const [v, want] of kib) assert.equal(formatKiB(v), want);
+});
+
+test("reuseRun names the last run only when it ran what the page holds and the server kept it", () => {
+  const now = { lang: "python", runtime: "", code: "print(1)\n", stdin: "in", args: "-n 3" };
+  const last = { ...now, interactive: false, kept: true, finished: true, job: "4f1c9a2e7b3d5c60" };
+  assert.deepEqual(reuseRun(last, now), { job: "4f1c9a2e7b3d5c60" });
+  assert.deepEqual(reuseRun({ ...last, runtime: undefined }, now), { job: "4f1c9a2e7b3d5c60" }, "no runtime is the default one");
+  const cases = [
+    [null, now, "nothing was run yet"],
+    [last, { ...now, lang: "c" }, "the language changed since the last run"],
+    [last, { ...now, runtime: "pypy" }, "the language changed since the last run"],
+    [last, { ...now, code: "print(2)\n" }, "the code changed since the last run"],
+    [last, { ...now, stdin: "" }, "the input changed since the last run"],
+    [last, { ...now, args: "-n 4" }, "the arguments changed since the last run"],
+    [{ ...last, interactive: true }, now, "the last run took live input"],
+    [{ ...last, kept: false, job: "" }, now, 'the last run was made without "with result" ticked'],
+    [{ ...last, running: true, finished: false, job: "" }, now, "the last run is still running"],
+    [{ ...last, running: false, finished: false, job: "" }, now, "the last run did not finish"],
+    [{ ...last, job: "" }, now, "the server did not keep the last run"],
+  ];
+  for (const [l, n, reason] of cases) assert.deepEqual(reuseRun(l, n), { reason }, reason);
 });
