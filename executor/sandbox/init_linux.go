@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"sync/atomic"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -103,6 +104,10 @@ func initMain() {
 		}
 	}()
 	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+	// Its name in ps and top: executed through /proc/self/fd/N, it would be "N".
+	if name, err := unix.BytePtrFromString("sandrun-init"); err == nil {
+		_ = unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(name)), 0, 0, 0)
+	}
 
 	ctl, err := newConn(os.NewFile(ctlFd, "control"))
 	if err != nil {

@@ -62,6 +62,9 @@ func TestEmbeddedInit(t *testing.T) {
 	if got := initPath(s); got != want {
 		t.Fatalf("the init executes %q, want the cached copy %q", got, want)
 	}
+	if comm, err := os.ReadFile("/proc/" + strconv.Itoa(s.init.Process.Pid) + "/comm"); err != nil || string(comm) != "sandrun-init\n" {
+		t.Errorf("the init's name is %q (%v), want sandrun-init (not the number of the descriptor it was executed through)", comm, err)
+	}
 	check(s)
 
 	t.Setenv(envInit, "memfd")
