@@ -166,17 +166,12 @@ func bindRO(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	return bindInfo(src, dst, fi.IsDir(), true)
+	return bindAs(src, dst, fi.IsDir())
 }
 
-// bindInfo is bindRO for a src known to be a dir (or not); mayExist says whether dst may be
-// there already (bindEtc has seen it is not: no second look).
-func bindInfo(src, dst string, dir, mayExist bool) error {
-	if mayExist {
-		if err := makeMountpoint(dst, dir); err != nil {
-			return err
-		}
-	} else if err := newMountpoint(dst, dir); err != nil {
+// bindAs is bindRO for a src already known to be a dir or not (bindEtc has its Lstat).
+func bindAs(src, dst string, dir bool) error {
+	if err := makeMountpoint(dst, dir); err != nil {
 		return err
 	}
 	if err := unix.Mount(src, dst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
@@ -185,34 +180,30 @@ func bindInfo(src, dst string, dir, mayExist bool) error {
 	return setattr(dst, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV, true)
 }
 
-// makeMountpoint creates dst (and its parents) inside the new root unless it exists.
+// makeMountpoint creates dst inside the new root, as an empty dir or file, unless something is
+// there already (not followed if it is a link), and its parents when they are missing. The
+// common case, a new name in an existing dir, is one system call.
 func makeMountpoint(dst string, dir bool) error {
-	if _, err := os.Stat(dst); err == nil {
+	create := func() error {
+		if dir {
+			return unix.Mkdir(dst, 0o755)
+		}
+		fd, err := unix.Open(dst, unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
+		if err == nil {
+			err = unix.Close(fd)
+		}
+		return err
+	}
+	err := create()
+	if errors.Is(err, unix.ENOENT) {
+		if err = os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
+			err = create()
+		}
+	}
+	if errors.Is(err, unix.EEXIST) {
 		return nil
 	}
-	if dir {
-		return os.MkdirAll(dst, 0o755)
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	return f.Close()
-}
-
-// newMountpoint creates dst, which is not there yet, as an empty dir or file (its parent exists).
-func newMountpoint(dst string, dir bool) error {
-	if dir {
-		return unix.Mkdir(dst, 0o755)
-	}
-	fd, err := unix.Open(dst, unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
-	if err != nil {
-		return err
-	}
-	return unix.Close(fd)
+	return err
 }
 
 // copyLink recreates the host symlink src at dst.
@@ -326,7 +317,7 @@ func bindEtc() error {
 			if fi.Mode()&os.ModeSymlink != 0 {
 				err = copyLink(src, dst)
 			} else if fi.Mode().IsDir() || fi.Mode().IsRegular() {
-				err = bindInfo(src, dst, fi.IsDir(), false)
+				err = bindAs(src, dst, fi.IsDir())
 			}
 			if err != nil {
 				return err
