@@ -39,6 +39,11 @@ func postJSON(t *testing.T, url, body string) (int, map[string]any) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return decodeJSON(resp)
+}
+
+// decodeJSON reads resp's JSON object (nil when the body is not one) and closes the body.
+func decodeJSON(resp *http.Response) (int, map[string]any) {
 	defer resp.Body.Close()
 	var m map[string]any
 	b, _ := io.ReadAll(resp.Body)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -26,11 +25,26 @@ func getJobJSON(t *testing.T, url string) (int, map[string]any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	return decodeJSON(resp)
+}
+
+// submitFleetJob POSTs print(6*7) as a job to the serve at base, again until the serve's client
+// sees a worker of the fleet, and returns the job's id.
+func submitFleetJob(t *testing.T, base string) string {
+	t.Helper()
+	var code int
 	var m map[string]any
-	b, _ := io.ReadAll(resp.Body)
-	json.Unmarshal(b, &m)
-	return resp.StatusCode, m
+	for range 1200 {
+		if code, m = postJSON(t, base+"/api/v1/jobs", `{"language":"python","source":"print(6*7)"}`); code == http.StatusAccepted {
+			break
+		}
+		waitALittle()
+	}
+	id, _ := m["id"].(string)
+	if code != http.StatusAccepted || id == "" {
+		t.Fatalf("POST /api/v1/jobs: %d %v", code, m)
+	}
+	return id
 }
 
 // TestServeJobsInFleet: serve in front of a fleet keeps its jobs in the fleet's JetStream: a
@@ -52,18 +66,7 @@ func TestServeJobsInFleet(t *testing.T) {
 	defer func() { cancel(); <-done }()
 
 	first, cmd := startServe(t, "--executor", emb.URL(), "--rate", "off")
-	var code int
-	var m map[string]any
-	for range 1200 { // until the serve's client sees the worker
-		if code, m = postJSON(t, first+"/api/v1/jobs", `{"language":"python","source":"print(6*7)"}`); code == http.StatusAccepted {
-			break
-		}
-		waitALittle()
-	}
-	id, _ := m["id"].(string)
-	if code != http.StatusAccepted || id == "" {
-		t.Fatalf("POST /api/v1/jobs: %d %v", code, m)
-	}
+	id := submitFleetJob(t, first)
 	want := "ran: print(6*7)"
 	result := func(m map[string]any) string {
 		r, _ := m["result"].(map[string]any)
@@ -205,18 +208,7 @@ func TestServeJobOutlivesItsServe(t *testing.T) {
 	witness := newHookWitness(t)
 
 	first, cmd := startServe(t, append([]string{"--executor", emb.URL(), "--rate", "off"}, witness.flags("first")...)...)
-	var code int
-	var m map[string]any
-	for range 1200 { // until the serve's client sees the worker
-		if code, m = postJSON(t, first+"/api/v1/jobs", `{"language":"python","source":"print(6*7)"}`); code == http.StatusAccepted {
-			break
-		}
-		waitALittle()
-	}
-	id, _ := m["id"].(string)
-	if code != http.StatusAccepted || id == "" {
-		t.Fatalf("POST /api/v1/jobs: %d %v", code, m)
-	}
+	id := submitFleetJob(t, first)
 	<-ex.started
 	c, err := fleet.Dial(t.Context(), fleet.ClientOptions{Conn: fleet.ConnOptions{URL: emb.URL()}})
 	if err != nil {
@@ -249,15 +241,13 @@ func TestServeJobOutlivesItsServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m = nil
-	json.NewDecoder(resp.Body).Decode(&m)
-	resp.Body.Close()
+	_, m := decodeJSON(resp)
 	if m["state"] != "running" {
 		t.Errorf("the job after its serve stopped: %v; want it running still", m)
 	}
 	close(ex.gate)
 	gateOpen = true
-	code, m = getJobJSON(t, second+"/api/v1/jobs/"+id)
+	code, m := getJobJSON(t, second+"/api/v1/jobs/"+id)
 	r, _ := m["result"].(map[string]any)
 	if code != 200 || m["state"] != "done" || r["stdout"] != "ran: print(6*7)" {
 		t.Errorf("the job taken over: %d %v; want the fleet's Result", code, m)
