@@ -109,6 +109,7 @@ func TestStreamErrors(t *testing.T) {
 		{"unknown field", `{"language":"python","code":"x"}`, "code", "unknown field"},
 		{"wrong type", `{"type":"stdin","data":"x"}`, "type", "first message must be the run request"},
 		{"limits", `{"language":"python","source":"x","limits":{"cpu_time_ms":999999999}}`, "limits.cpu_time_ms", "out of range"},
+		{"job not a boolean", `{"language":"python","source":"x","job":"yes"}`, "job", "must be true or false, not a string"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(newTestServer(t, nil, Options{}))

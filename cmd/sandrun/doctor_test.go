@@ -67,6 +67,12 @@ func TestDoctorJSON(t *testing.T) {
 	if os.Geteuid() == 0 && !r.OK {
 		t.Errorf("doctor as root is not ok: %v (canary error %q)", r.Problems, r.CanaryError)
 	}
+	// The init: the embedded program (make's test targets build with it) or this binary again,
+	// and the report says which.
+	if r.Init.Detail == "" || r.Init.OK != strings.HasPrefix(r.Init.Detail, "the embedded sandrun-init") ||
+		(!r.Init.OK && !strings.HasPrefix(r.Init.Detail, "this binary, re-executed")) {
+		t.Errorf("init %+v: want the embedded sandrun-init (ok) or this binary re-executed, with why", r.Init)
+	}
 	if r.Canary != nil && (r.Canary.Status["Seccomp"] != "2" || r.Canary.Status["NoNewPrivs"] != "1") {
 		t.Errorf("the canary ran without the seccomp filter or no_new_privs: %v", r.Canary.Status)
 	}
@@ -77,7 +83,7 @@ func TestDoctorText(t *testing.T) {
 		t.Skip("the sandbox exists only on Linux")
 	}
 	stdout, _, _ := sandrunCLI(t, "", "doctor")
-	for _, want := range []string{"host ", "namespaces ", "cgroups ", "seccomp ", "limits\n", "canary ", "languages "} {
+	for _, want := range []string{"host ", "namespaces ", "cgroups ", "seccomp ", "start ", "init ", "limits\n", "canary ", "languages "} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("doctor output lacks %q:\n%s", want, stdout)
 		}

@@ -64,7 +64,11 @@ func initExecutable() initExeMode {
 			initExeDisk = loadCachedInit()
 		}
 		if initExeDisk.path != "" {
-			return *initExeDisk
+			m := *initExeDisk
+			if mode != "" { // a value the variable does not take: said, not obeyed
+				m.why += fmt.Sprintf(" (%s=%q is neither memfd nor self: ignored)", envInit, mode)
+			}
+			return m
 		}
 		diskWhy = initExeDisk.why
 	}

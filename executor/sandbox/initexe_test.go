@@ -67,6 +67,12 @@ func TestEmbeddedInit(t *testing.T) {
 	}
 	check(s)
 
+	// A value the variable does not take is the default, and doctor says it was ignored.
+	t.Setenv(envInit, "fast")
+	if ie := initExecutable(); !ie.cached || !strings.Contains(ie.why, `SANDRUN_SANDBOX_INIT="fast" is neither memfd nor self: ignored`) {
+		t.Fatalf("with %s=fast: %+v, want the cached copy and a word on the ignored value", envInit, ie)
+	}
+
 	t.Setenv(envInit, "memfd")
 	ie = initExecutable()
 	if !ie.embedded || ie.cached {
