@@ -303,6 +303,21 @@ func (st *jobStore) work() {
 }
 
 func (st *jobStore) finish(j *job, res executor.Result, err error) {
+	rec, claimed := st.end(j, res, err)
+	if claimed {
+		st.notify(rec)
+		if errors.Is(err, context.Canceled) { // the sentence, and still a cancellation
+			err = fmt.Errorf("%s: %w", rec.Error, context.Canceled)
+		}
+		st.report(j.admitted, rec, err)
+	}
+}
+
+// end records how job j ended (res, or err as a sentence), stores its done record, and lets it
+// go from the active jobs; it returns the record and whether this server's store write ended
+// the job (claimed: in a fleet, one server's does). A job detached from a stopping server stays
+// running in the store.
+func (st *jobStore) end(j *job, res executor.Result, err error) (jobRecord, bool) {
 	st.mu.Lock()
 	if j.cancel != nil {
 		j.cancel(nil)
@@ -346,13 +361,7 @@ func (st *jobStore) finish(j *job, res executor.Result, err error) {
 	delete(st.active, rec.ID)
 	st.mu.Unlock()
 	close(j.done)
-	if claimed {
-		st.notify(rec)
-		if errors.Is(err, context.Canceled) { // the sentence, and still a cancellation
-			err = fmt.Errorf("%s: %w", rec.Error, context.Canceled)
-		}
-		st.report(j.admitted, rec, err)
-	}
+	return rec, claimed
 }
 
 // report hands job rec, which this server ended (it wrote the job's done record, which one

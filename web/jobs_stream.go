@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sandrun/sandrun/executor"
+	"github.com/sandrun/sandrun/executor/fleet"
 	"github.com/sandrun/sandrun/executor/hooks"
 )
 
@@ -66,34 +67,15 @@ func (st *jobStore) track(ctx context.Context, client string, req executor.Reque
 var errJobCanceled = errors.New("the job was canceled")
 
 // finishStream ends tracked job j, which ran to res or err, and returns its done record once
-// stored. Unlike finish it calls no callback (a tracked run has none) and tells no post hooks:
-// the run went through the server's hook chain as any WebSocket run, which told them.
+// stored (jobStore.end, as for any job). Unlike finish it calls no callback (a tracked run has
+// none) and tells no post hooks: the run went through the server's hook chain as any WebSocket
+// run, which told them. A DELETE, the client's stop or the client gone are all "canceled while
+// running": a tracked run is never queued.
 func (st *jobStore) finishStream(j *job, res executor.Result, err error) jobRecord {
-	st.mu.Lock()
-	j.cancel(nil)
-	switch {
-	case err == nil:
-		j.rec.Result = &res
-	case st.stopping && errors.Is(err, context.Canceled):
-		j.rec.Error = errStopped
-	case errors.Is(err, context.Canceled): // a DELETE, the client's stop, or the client gone
-		j.rec.Error = errCanceledRunning
-	default:
-		j.rec.Error = err.Error()
-		j.rec.Refused = errors.Is(err, executor.ErrRefused)
+	if errors.Is(err, fleet.ErrDetached) {
+		// Its client watched it here: it ends here, with the sentence, not handed over.
+		err = errors.New(err.Error())
 	}
-	j.rec.State, j.rec.Finished = JobDone, time.Now().UTC()
-	rec := j.rec
-	st.mu.Unlock()
-	// Stored before the job leaves the active ones, so that a GET between the two finds it done.
-	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-	if _, err := st.back.finish(ctx, rec); err != nil {
-		st.s.log.Error("job store", "job", rec.ID, "state", rec.State, "err", err)
-	}
-	cancel()
-	st.mu.Lock()
-	delete(st.active, rec.ID)
-	st.mu.Unlock()
-	close(j.done)
+	rec, _ := st.end(j, res, err)
 	return rec
 }
