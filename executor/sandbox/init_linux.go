@@ -51,6 +51,18 @@ func maybeInit() bool {
 	return true
 }
 
+// The init's name in ps and top: executed through /proc/self/fd/N, it would be "N".
+// PR_SET_NAME names the calling thread only, and ps shows the main thread's name; package
+// init functions are the one place Go runs on the main thread for certain (main and every
+// other goroutine may move between threads), so it is done here.
+func init() {
+	if len(os.Args) > 0 && os.Args[0] == initArg0 && os.Getenv(envRole) == "init" {
+		if name, err := unix.BytePtrFromString("sandrun-init"); err == nil {
+			_ = unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(name)), 0, 0, 0)
+		}
+	}
+}
+
 // initProc is the state of a sandbox's init.
 type initProc struct {
 	ctl   *conn
@@ -104,10 +116,6 @@ func initMain() {
 		}
 	}()
 	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
-	// Its name in ps and top: executed through /proc/self/fd/N, it would be "N".
-	if name, err := unix.BytePtrFromString("sandrun-init"); err == nil {
-		_ = unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(name)), 0, 0, 0)
-	}
 
 	ctl, err := newConn(os.NewFile(ctlFd, "control"))
 	if err != nil {
