@@ -147,7 +147,7 @@ func TestShutdown(t *testing.T) {
 		c := dial(t, addr, Options{})
 		done := make(chan error, 1)
 		go func() {
-			res, err := c.Run(context.Background(), script("sleep 300ms", "out finished"), nil)
+			res, err := c.Run(context.Background(), script("gate", "out finished"), nil)
 			if err == nil && res.Stdout != "finished\n" {
 				err = fmt.Errorf("stdout %q", res.Stdout)
 			}
@@ -163,6 +163,9 @@ func TestShutdown(t *testing.T) {
 		if _, err := net.Dial("tcp", strings.TrimPrefix(addr, "tcp://")); err == nil {
 			t.Errorf("the executor still accepts connections during shutdown")
 		}
+		// The run in flight ends only now: a run that ends by itself (it slept 300ms) could
+		// end, and the shutdown with it, before a starved test made the checks above.
+		close(f.Gate)
 		if err := <-done; err != nil {
 			t.Errorf("run in flight during shutdown: %v", err)
 		}
