@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -255,7 +256,9 @@ func TestBurstQueues(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 48)
 	for range 16 {
-		c := dial(t, addr, Options{})
+		// A client retries for BusyRetry (10s by default) before it reports busy: on a starved
+		// machine the other 15 clients can hold the slots that long. This bound catches hangs.
+		c := dial(t, addr, Options{BusyRetry: 2 * time.Minute})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
