@@ -127,7 +127,11 @@ func TestSilentExecutor(t *testing.T) {
 
 // The client dials again when the executor closed an idle connection.
 func TestRedialAfterIdleClose(t *testing.T) {
-	addr, srv := startServer(t, newFake(2, 2), ServerOptions{IdleTimeout: 100 * time.Millisecond})
+	// The idle clock runs from the accept: the client's login (in Dial) and, after the redial,
+	// its run must reach the executor before it fires, or the executor closes the connection
+	// under them. 100ms was less than a starved client can take for that; the test waits once
+	// for the idle close, so the timeout is what it costs.
+	addr, srv := startServer(t, newFake(2, 2), ServerOptions{IdleTimeout: 3 * time.Second})
 	c := dial(t, addr, Options{})
 	waitFor(t, "the idle connection to close", func() bool {
 		srv.mu.Lock()
