@@ -112,8 +112,10 @@ func TestExecutorKilledMidRun(t *testing.T) {
 // SIGSTOP) is noticed by the heartbeat.
 func TestSilentExecutor(t *testing.T) {
 	addr, proc := startChild(t)
-	// The timeout leaves a loaded machine's child executor time to answer before it is stopped.
-	c := dial(t, addr, Options{Heartbeat: 100 * time.Millisecond, HeartbeatTimeout: 3 * time.Second})
+	// The timeout leaves a starved child executor time to answer the heartbeats sent while the
+	// run starts, before it is stopped (3s was within reach of a loaded CI machine's stalls); it
+	// is how long the test then waits for the heartbeat to fail.
+	c := dial(t, addr, Options{Heartbeat: 100 * time.Millisecond, HeartbeatTimeout: 10 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	done := runUntilStarted(t, c, ctx)
