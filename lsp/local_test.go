@@ -132,7 +132,7 @@ func TestLocalWatchOutsideEdit(t *testing.T) {
 	uri := "file://" + path
 	c.watch(uri, true, nil)
 	from := c.noteCount()
-	writeFile(t, path, "print('v2')\n")
+	writeInPlace(t, path, "print('v2')\n")
 	start, res := c.nextRun(from, uri)
 	if start.Trigger != TriggerDisk || res.Result == nil || res.Result.Stdout != "v2\n" {
 		t.Errorf("disk run: start %+v, result %+v", start, res)

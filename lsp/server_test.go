@@ -280,4 +280,22 @@ func writeFile(t *testing.T, path, data string) {
 	}
 }
 
+// writeInPlace rewrites path in place, as an editor's save does, with data (at least as long as
+// what path holds) in one write at its start. os.WriteFile truncates first: a watch whose
+// debounce ran out between the truncation and the write (a starved test) ran an empty file.
+func writeInPlace(t *testing.T, path, data string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || fi.Size() > int64(len(data)) {
+		t.Fatalf("writeInPlace %s: %v; or it holds more than the %d bytes written over it", path, err, len(data))
+	}
+	if _, err := f.WriteAt([]byte(data), 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
