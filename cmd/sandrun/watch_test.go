@@ -56,8 +56,14 @@ func (s *syncBuffer) String() string {
 // waitFor waits until buf contains want.
 func waitFor(t *testing.T, buf *syncBuffer, want string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(buf.String(), want) {
+	waitForN(t, buf, want, 1)
+}
+
+// waitForN waits until buf contains want n times.
+func waitForN(t *testing.T, buf *syncBuffer, want string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute) // a hang only
+	for strings.Count(buf.String(), want) < n {
 		if time.Now().After(deadline) {
 			t.Fatalf("never printed %q; output so far:\n%s", want, buf.String())
 		}
@@ -71,13 +77,26 @@ func TestWatchReruns(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "w.py")
+	if err := os.WriteFile(file, []byte("one\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// write rewrites the file in place, as an editor's save does, but in one write over its
+	// start and with no truncation (each text is longer than the one before): os.WriteFile
+	// truncates first, and a starved test let the 30ms debounce run the empty file in between.
 	write := func(s string) {
 		t.Helper()
-		if err := os.WriteFile(file, []byte(s), 0o644); err != nil {
+		f, err := os.OpenFile(file, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if fi, err := f.Stat(); err != nil || fi.Size() > int64(len(s)) {
+			t.Fatalf("write %q: %v; or the file holds more", s, err)
+		}
+		if _, err := f.WriteAt([]byte(s), 0); err != nil {
 			t.Fatal(err)
 		}
 	}
-	write("one\n")
 	ex := echoExec{started: make(chan string, 16)}
 	var stdout, stderr syncBuffer
 	w := &watcher{ex: ex, set: set, file: file, stdout: &stdout, stderr: &stderr}
@@ -87,13 +106,13 @@ func TestWatchReruns(t *testing.T) {
 
 	waitFor(t, &stderr, "watching "+file)
 	write("two, no newline")
-	waitFor(t, &stderr, "run 2")
-	waitFor(t, &stderr, "── ok · exit 0 · cpu 4 ms")
-	write("fail\n")
+	// Run 2's own status line (run 1 printed one too): a change before it could stop run 2.
+	waitForN(t, &stderr, "── ok · exit 0 · cpu 4 ms", 2)
+	write("fail, the third text\n")
 	waitFor(t, &stderr, "── runtime_error: the program exited with code 3 · exit 3")
 	// A change while a run goes on stops it and runs the new text.
-	write("block\n")
-	for <-ex.started != "block\n" {
+	write("block, the fourth text\n")
+	for <-ex.started != "block, the fourth text\n" {
 	}
 	tmp := file + ".tmp"
 	if err := os.WriteFile(tmp, []byte("four\n"), 0o644); err != nil {
@@ -114,7 +133,7 @@ func TestWatchReruns(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("watch did not end after its context was cancelled")
 	}
-	if got, want := stdout.String(), "one\ntwo, no newlinefail\nblock\nfour\n"; got != want {
+	if got, want := stdout.String(), "one\ntwo, no newlinefail, the third text\nblock, the fourth text\nfour\n"; got != want {
 		t.Errorf("stdout = %q, want %q", got, want)
 	}
 	if n := strings.Count(stderr.String(), "watching "); n != 1 {
