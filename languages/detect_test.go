@@ -147,7 +147,10 @@ func TestDetectFakePath(t *testing.T) {
 
 // A Detect cut short by its context is not cached: the next caller gets the full answer.
 func TestDetectCanceledIsNotCached(t *testing.T) {
-	bin, calls := fakeToolchains(t, map[string]string{"slow": `sleep 1; echo "slow 9"`})
+	// Hangs until ready exists, then answers at once: with "sleep 1" a canceller starved for a
+	// second let the first call get its answer.
+	ready := filepath.Join(t.TempDir(), "ready")
+	bin, calls := fakeToolchains(t, map[string]string{"slow": fmt.Sprintf(`[ -e %s ] || exec sleep 600; echo "slow 9"`, ready)})
 	s, err := LoadFS(fstest.MapFS{"slow.toml": {Data: []byte(fakeDef("slow", bin, "slow", `["slow"]`, ``))}})
 	if err != nil {
 		t.Fatal(err)
@@ -168,6 +171,9 @@ func TestDetectCanceledIsNotCached(t *testing.T) {
 	if tc.Version != "" {
 		t.Errorf("canceled Toolchain = %+v, want no version", tc)
 	}
+	if err := os.WriteFile(ready, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if tc := s.Toolchain(context.Background(), "slow"); !tc.Available || tc.Version != "slow 9" {
 		t.Errorf("after a canceled call, Toolchain = %+v, want slow 9", tc)
 	}
@@ -179,7 +185,8 @@ func TestDetectCanceledIsNotCached(t *testing.T) {
 // A version command that outlives its timeout (a JVM on a loaded host) leaves the toolchain
 // available with an unknown version, instead of calling it broken.
 func TestDetectVersionTimeout(t *testing.T) {
-	bin, _ := fakeToolchains(t, map[string]string{"slow": `sleep 1; echo "slow 9"`})
+	// It never answers: with "sleep 1; echo" a timer starved for a second let it answer in time.
+	bin, _ := fakeToolchains(t, map[string]string{"slow": `exec sleep 600`})
 	s, err := LoadFS(fstest.MapFS{"slow.toml": {Data: []byte(fakeDef("slow", bin, "slow", `["slow"]`, ``))}})
 	if err != nil {
 		t.Fatal(err)
