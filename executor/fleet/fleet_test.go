@@ -297,7 +297,7 @@ func TestResultAfterReconnect(t *testing.T) {
 	}
 	close(f.gate)
 	c2 := dial(t, srv.URL())
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang only
 	defer cancel()
 	res, err := c2.Result(ctx, "job-lost")
 	if err != nil || res.Stdout != "kept\n" {
@@ -327,11 +327,15 @@ func TestQueueFull(t *testing.T) {
 		}()
 	}
 	<-f.started
-	for i := 0; i < 100; i++ { // until the three are in the stream
+	// Until the three are in the stream: 100 polls (2s and more) went on to the fourth job
+	// before a starved machine had queued them all, and the fourth was let in.
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(20 * time.Millisecond) {
 		if st, _ := cs.Status(ctx); st.Queued+st.Running == 3 {
 			break
 		}
-		time.Sleep(20 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatal("the three jobs never were in the stream")
+		}
 	}
 	_, err = cs.Run(ctx, script("python", "out 4"), nil)
 	if !errors.Is(err, executor.ErrBusy) || !strings.Contains(err.Error(), "queue is full") {
