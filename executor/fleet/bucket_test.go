@@ -17,7 +17,7 @@ func TestBucket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	c := dial(t, srv.URL())
 	if _, err := c.OpenBucket(ctx, "bad name", time.Hour); err == nil {

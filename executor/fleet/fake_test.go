@@ -194,7 +194,7 @@ func script(lang string, lines ...string) executor.Request {
 
 func runOK(t *testing.T, c *Client, req executor.Request) executor.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	res, err := c.Run(ctx, req, nil)
 	if err != nil {

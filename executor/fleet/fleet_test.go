@@ -36,7 +36,7 @@ func TestBurst(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			res, err := c.Run(ctx, script("python", fmt.Sprintf("out job %d", i), "sleep 5ms"), nil)
 			if err != nil {
@@ -120,7 +120,7 @@ func TestWorkerKilled(t *testing.T) {
 	var e end
 	select {
 	case e = <-done:
-	case <-time.After(60 * time.Second):
+	case <-time.After(2 * time.Minute):
 		t.Fatal("the job did not complete after its worker died")
 	}
 	if e.err != nil {
@@ -176,7 +176,7 @@ func TestTriedThreeTimes(t *testing.T) {
 		}
 		select {
 		case <-f.started:
-		case <-time.After(30 * time.Second):
+		case <-time.After(2 * time.Minute):
 			t.Fatalf("attempt %d did not start", i)
 		}
 		w.abandon()
@@ -187,7 +187,7 @@ func TestTriedThreeTimes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(30 * time.Second):
+	case <-time.After(2 * time.Minute):
 		t.Fatal("no result after the third worker died")
 	}
 	if res.Status != executor.StatusInternalError || !strings.Contains(res.Message, "3 times") {
@@ -415,7 +415,7 @@ func TestWorkerReconnects(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	for ctx.Err() == nil { // the client itself reconnects too; until it has, Run may fail
 		res, err := c.Run(ctx, script("python", "out after"), nil)
@@ -464,7 +464,7 @@ func TestWorkerKilled9(t *testing.T) {
 	}()
 	select {
 	case <-started:
-	case <-time.After(30 * time.Second):
+	case <-time.After(2 * time.Minute):
 		t.Fatal("the job did not start on the child worker")
 	}
 	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
@@ -477,7 +477,7 @@ func TestWorkerKilled9(t *testing.T) {
 		if e.err != nil || e.res.Stdout != "survivor\nunblocked\n" {
 			t.Fatalf("after kill -9: %v %+v", e.err, e.res)
 		}
-	case <-time.After(60 * time.Second):
+	case <-time.After(2 * time.Minute):
 		t.Fatal("the job did not complete after its worker was killed")
 	}
 	if restarts.Load() != 1 {
@@ -569,7 +569,7 @@ func TestLegacyJobs(t *testing.T) {
 	startWorker(t, srv.URL(), newFake("w", "python"), 1)
 	c := dial(t, srv.URL())
 	waitLive(t, c, 1)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	j := job{ID: "legacy-1", Request: script("python", "out from an old client")}
 	if _, err := c.s.js.Publish(ctx, legacySubject("python"), marshal(j), jetstream.WithMsgID(j.ID)); err != nil {
