@@ -124,9 +124,12 @@ echo planted`)
 	if plant.Status != StatusOK || plant.Stdout != "planted\n" {
 		t.Fatalf("planting: %+v", plant)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for l.PoolStats().Idle != 1 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
+	// Until the used sandbox is reset and idle (a hang only: a starved reset takes its time):
+	// else the check below runs in a new sandbox and proves nothing.
+	for deadline := time.Now().Add(2 * time.Minute); l.PoolStats().Idle != 1; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("pool stats %+v: the used sandbox was not reset in 2 minutes", l.PoolStats())
+		}
 	}
 	check := runSource(t, l, "sh", `ls -A /tmp /work /dev/shm | grep -c left; grep -l "[s]leep" /proc/[0-9]*/cmdline 2>/dev/null | wc -l`)
 	if check.Status != StatusOK || check.Stdout != "0\n0\n" {

@@ -15,7 +15,7 @@ import (
 // waitIdle waits until the pool holds n ready sandboxes (the reset runs in the background).
 func waitIdle(t *testing.T, p *Pool, n int) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute) // a hang only: a starved reset takes its time
 	for p.Stats().Idle != n {
 		if time.Now().After(deadline) {
 			t.Fatalf("the pool holds %+v, want %d idle", p.Stats(), n)
@@ -95,7 +95,7 @@ c.sendall(b"x"); print(a.recv(1).decode()); c.close(); a.close()`}})
 	if r.stdout != "x\n" {
 		t.Fatalf("talking over lo: %q %q", r.stdout, r.stderr)
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute) // a hang only: a starved reset takes its time
 	for p.Stats().Discarded != 1 {
 		if time.Now().After(deadline) {
 			t.Fatalf("stats %+v, want the sandbox discarded", p.Stats())
@@ -135,7 +135,7 @@ func TestPoolKeysAndEviction(t *testing.T) {
 	if a == b {
 		t.Fatal("a sandbox of another Config was handed out")
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute) // a hang only: a starved reset takes its time
 	for {
 		a.mu.Lock()
 		closed := a.closed
