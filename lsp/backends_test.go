@@ -37,7 +37,7 @@ func TestBackendsOpenOutsideTheLock(t *testing.T) {
 		}()
 	}
 	<-started
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) { // both wait
+	for deadline := time.Now().Add(wait); ; time.Sleep(time.Millisecond) { // both wait
 		b.mu.Lock()
 		refs := b.cur.refs
 		b.mu.Unlock()
@@ -68,7 +68,7 @@ func TestBackendsOpenOutsideTheLock(t *testing.T) {
 	}
 	b.release(be3)
 	b.close()
-	for deadline := time.Now().Add(10 * time.Second); closes.Load() != 2; time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(wait); closes.Load() != 2; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) { // the replaced one closes in the background
 			t.Fatalf("%d executors closed, want 2", closes.Load())
 		}
