@@ -153,7 +153,14 @@ func TestRunJSONStatuses(t *testing.T) {
 			}
 			return ""
 		}},
-		{"cpu", []string{"--time-limit", "300ms", write("spin.py", "while True: pass")}, executor.StatusTimeLimit, nil},
+		// The wall clock only catches hangs: on a loaded machine a loop gets a few percent of a
+		// core, and the default 2×CPU+1s ended it before its CPU limit did.
+		{"cpu", []string{"--time-limit", "300ms", "--wall-limit", "2m", write("spin.py", "while True: pass")}, executor.StatusTimeLimit, func(r executor.Result) string {
+			if !strings.Contains(r.Message, "CPU time limit of 300ms") {
+				return "not ended by its CPU limit"
+			}
+			return ""
+		}},
 		{"wall", []string{"--wall-limit", "300ms", write("sleep.py", "import time; time.sleep(30)")}, executor.StatusTimeLimit, nil},
 	}
 	for _, tt := range tests {
