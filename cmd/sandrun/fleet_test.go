@@ -90,10 +90,13 @@ func TestFleetCLI(t *testing.T) {
 	}
 
 	emb.Close()
+	// It gives up (one connect of at most ConnectTimeout), never retries on: the bound tells the
+	// two apart and is no timing, as a race-built sandrun starting on a loaded machine takes its
+	// time (20s was within reach).
 	began := time.Now()
 	_, stderr, code = sandrunCLI(t, "", "run", "--executor", url, "--token-file", tok, py)
-	if code != 125 || !strings.Contains(stderr, "cannot reach NATS at") || time.Since(began) > 20*time.Second {
-		t.Errorf("NATS down: exit %d after %v, stderr %q; want 125 within seconds", code, time.Since(began), stderr)
+	if code != 125 || !strings.Contains(stderr, "cannot reach NATS at") || time.Since(began) > 2*time.Minute {
+		t.Errorf("NATS down: exit %d after %v, stderr %q; want 125, not a run that waits for NATS", code, time.Since(began), stderr)
 	}
 }
 
