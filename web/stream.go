@@ -136,6 +136,12 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	runCtx, stop := context.WithCancel(hooks.WithClient(ctx, clientIP(r)))
 	defer stop()
 	if start.Interactive {
+		// It waits for a person typing: unless the request sets one, the wall clock is the most
+		// this server allows (as for the editor's and the terminal's interactive runs), not
+		// 2×CPU+1s; the CPU limit stays as set.
+		if req.Limits.WallTimeMs == 0 {
+			req.Limits.WallTimeMs = s.opts.MaxLimits.WallTimeMs
+		}
 		in := executor.NewStdinFeed()
 		defer in.Close()
 		req.StdinStream = in.Reader()

@@ -255,3 +255,44 @@ func TestStreamBatched(t *testing.T) {
 		t.Errorf("%d output messages with %d bytes, want far fewer than 2000 with all 2000 bytes", n, all.Len())
 	}
 }
+
+// TestStreamInteractiveWallClock: an interactive run waits for a person typing, so unless the
+// request sets one its wall clock is the server's most (not the executor's 2×CPU+1s, which
+// ended a Live input run in the page after 5s); the CPU limit stays the request's. Other runs
+// keep the executor's default.
+func TestStreamInteractiveWallClock(t *testing.T) {
+	exec := newFake(nil)
+	srv := httptest.NewServer(newTestServer(t, exec, Options{}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang only
+	defer cancel()
+	for _, tt := range []struct {
+		name        string
+		interactive bool
+		limits      map[string]any
+		want        executor.Limits
+	}{
+		{"interactive", true, nil, executor.Limits{WallTimeMs: DefaultMaxLimits().WallTimeMs}},
+		{"interactive with a CPU limit", true, map[string]any{"cpu_time_ms": 1500}, executor.Limits{CPUTimeMs: 1500, WallTimeMs: DefaultMaxLimits().WallTimeMs}},
+		{"interactive with a wall clock", true, map[string]any{"wall_time_ms": 4000}, executor.Limits{WallTimeMs: 4000}},
+		{"not interactive", false, nil, executor.Limits{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			conn := dialStream(t, ctx, srv, nil)
+			run := map[string]any{"language": "python", "source": "out hi", "interactive": tt.interactive}
+			if tt.limits != nil {
+				run["limits"] = tt.limits
+			}
+			wsjson.Write(ctx, conn, run)
+			if tt.interactive {
+				wsjson.Write(ctx, conn, map[string]any{"type": "stdin", "eof": true})
+			}
+			if msgs := readUntilClosed(t, ctx, conn); len(msgs) == 0 || msgs[len(msgs)-1].Type != "result" {
+				t.Fatalf("messages %+v; want a result last", msgs)
+			}
+			if got := lastRequest(t, exec).Limits; got != tt.want {
+				t.Errorf("the executor got limits %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
