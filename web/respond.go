@@ -106,7 +106,7 @@ func unmarshalRequest(body []byte, v any, strict bool) error {
 		dec.DisallowUnknownFields()
 	}
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+		return jsonError(jsonerr.ExplainIn("the request", err, body, v, strict))
 	}
 	if dec.More() {
 		return executor.Invalid("", "request body holds more than one JSON value; send exactly one object")
@@ -114,11 +114,12 @@ func unmarshalRequest(body []byte, v any, strict bool) error {
 	return nil
 }
 
-// jsonError explains a decoding error in one sentence, never in Go's words.
-func jsonError(err error) error {
-	e := jsonerr.Explain("the request", err)
+// jsonError says a decoding error, explained by jsonerr, as a *executor.RequestError naming the
+// field by its JSON path ("limits.bogus", "jobs[1].source"), never in Go's words.
+func jsonError(e *jsonerr.Error) error {
 	if strings.HasPrefix(e.Msg, "the request has an unknown field ") {
-		return executor.Invalid(e.Field, "unknown field %q; see /api/openapi.json for the fields accepted", e.Field)
+		key := e.Field[strings.LastIndexByte(e.Field, '.')+1:]
+		return executor.Invalid(e.Field, "unknown field %q; see /api/openapi.json for the fields accepted", key)
 	}
 	if e.Field != "" {
 		return executor.Invalid(e.Field, "%s", strings.TrimPrefix(e.Msg, e.Field+" "))
