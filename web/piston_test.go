@@ -177,7 +177,7 @@ func TestPistonExecutorErrors(t *testing.T) {
 				return executor.Result{}, tc.err
 			})
 			w := do(t, newTestServer(t, exec, Options{}), "POST", "/api/v2/execute",
-				`{"language":"python","version":"*","files":[{"content":"x"}],"run_memory_limit":1000}`)
+				`{"language":"python","version":"*","files":[{"content":"x"}],"run_memory_limit":4194304}`)
 			var got pistonError
 			json.Unmarshal(w.Body.Bytes(), &got)
 			if w.Code != tc.status || got.Message != tc.want {
