@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"sort"
 	"strconv"
@@ -15,7 +16,7 @@ func (s *Server) handleJudge0Submit(w http.ResponseWriter, r *http.Request) {
 	}
 	var sub judge0Submission
 	if err := decodeJSON(w, r, &sub, false); err != nil {
-		writeDecodeError(w, r, err)
+		judge0DecodeError(w, r, err)
 		return
 	}
 	rec, err := s.judge0Submit(r, sub)
@@ -54,7 +55,7 @@ func (s *Server) judge0Submit(r *http.Request, sub judge0Submission) (jobRecord,
 	}
 	// Judge0 PUTs the submission to its callback_url as GET /submissions/{token} shows it, in
 	// the encoding it was sent in (jobStore.notify).
-	j0 := &judge0Job{Source: req.Files[0].Content, Stdin: req.Stdin, Expected: expected, LanguageID: *sub.LanguageID, Base64: b64(r)}
+	j0 := &judge0Job{Source: req.Files[0].Content, Stdin: req.Stdin, Expected: expected, LanguageID: int(*sub.LanguageID), Base64: b64(r)}
 	return s.jobs.submit(r.Context(), clientIP(r), req, callback, j0)
 }
 
@@ -94,10 +95,10 @@ func (s *Server) judge0Answer(w http.ResponseWriter, r *http.Request, rec jobRec
 // 201 [{"token"} or {"field": ["error"]}…] out, in order.
 func (s *Server) handleJudge0BatchSubmit(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		Submissions []judge0Submission `json:"submissions"`
+		Submissions []json.RawMessage `json:"submissions"`
 	}
 	if err := decodeJSON(w, r, &body, false); err != nil {
-		writeDecodeError(w, r, err)
+		judge0DecodeError(w, r, err)
 		return
 	}
 	if len(body.Submissions) == 0 || len(body.Submissions) > maxBatch {
@@ -108,8 +109,13 @@ func (s *Server) handleJudge0BatchSubmit(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	out := make([]any, len(body.Submissions))
-	for i, sub := range body.Submissions {
-		rec, err := s.judge0Submit(r, sub)
+	for i, raw := range body.Submissions {
+		var sub judge0Submission
+		err := unmarshalRequest(raw, &sub, false)
+		var rec jobRecord
+		if err == nil {
+			rec, err = s.judge0Submit(r, sub)
+		}
 		if err != nil {
 			out[i] = judge0ErrorBody(err)
 			continue
@@ -193,6 +199,16 @@ func (s *Server) handleJudge0Language(w http.ResponseWriter, r *http.Request) {
 // handleJudge0Statuses answers GET /judge0/statuses.
 func (s *Server) handleJudge0Statuses(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, judge0Statuses)
+}
+
+// judge0DecodeError answers a body that does not decode: a field of the wrong type is Judge0's
+// 422 {"field": ["sentence"]}; malformed JSON is 400 and a body too large 413, {"error"}.
+func judge0DecodeError(w http.ResponseWriter, r *http.Request, err error) {
+	if f, msg, ok := fieldError(err); ok && f != "" {
+		judge0Error(w, http.StatusUnprocessableEntity, f, msg)
+		return
+	}
+	writeDecodeError(w, r, err)
 }
 
 func judge0ErrorBody(err error) any {

@@ -60,3 +60,45 @@ func TestJobBatchBadEntries(t *testing.T) {
 		}
 	}
 }
+
+// TestJudge0FieldErrors: a Judge0 client's wrong field is Judge0's 422 {"field": ["sentence"]},
+// a wrong type included; numbers sent as strings are taken as Judge0 (Rails) takes them;
+// limits are checked in Judge0's units; in a batch a bad submission is its own entry.
+func TestJudge0FieldErrors(t *testing.T) {
+	base, ex := judge0Server(t, Options{})
+	var sub j0
+	if code := doJSON(t, "POST", base+"/judge0/submissions?wait=true", `{"source_code":"hello","language_id":"71","cpu_time_limit":"0.5","memory_limit":"65536"}`, &sub); code != http.StatusCreated || sub.Status.ID != 3 {
+		t.Errorf("numbers as strings: %d %+v; want 201 Accepted", code, sub)
+	}
+	ex.mu.Lock()
+	req := ex.reqs[len(ex.reqs)-1]
+	ex.mu.Unlock()
+	if req.Language != "python" || req.Limits.CPUTimeMs != 500 || req.Limits.MemoryBytes != 64<<20 {
+		t.Errorf("request %s, cpu %d ms, memory %d B; want python, 500 ms, 64 MiB", req.Language, req.Limits.CPUTimeMs, req.Limits.MemoryBytes)
+	}
+	for _, tc := range []struct{ body, field, msg string }{
+		{`{"source_code":"hello","language_id":"abc"}`, "language_id", "must be an integer, not a string"},
+		{`{"source_code":"hello","language_id":71.5}`, "language_id", "must be an integer, not the number 71.5"},
+		{`{"source_code":5,"language_id":71}`, "source_code", "must be a string, not a number"},
+		{`{"source_code":"hello","language_id":71,"cpu_time_limit":true}`, "cpu_time_limit", "must be a number, not a bool"},
+		{`{"source_code":"hello","language_id":71,"cpu_time_limit":100}`, "cpu_time_limit", "must be less than or equal to 30"},
+		{`{"source_code":"hello","language_id":71,"wall_time_limit":-1}`, "wall_time_limit", "must be greater than or equal to 0"},
+		{`{"source_code":"hello","language_id":71,"memory_limit":-5}`, "memory_limit", "must be greater than or equal to 4096"},
+		{`{"source_code":"hello","language_id":71,"memory_limit":1024}`, "memory_limit", "must be greater than or equal to 4096"},
+		{`{"source_code":"hello","language_id":71,"max_processes_and_or_threads":1000}`, "max_processes_and_or_threads", "must be less than or equal to 256"},
+	} {
+		var e map[string][]string
+		code := doJSON(t, "POST", base+"/judge0/submissions?wait=true", tc.body, &e)
+		if code != http.StatusUnprocessableEntity || len(e) != 1 || len(e[tc.field]) != 1 || e[tc.field][0] != tc.msg {
+			t.Errorf("%s: %d %v; want 422 {%q: [%q]}", tc.body, code, e, tc.field, tc.msg)
+		}
+	}
+	var batch []map[string]any
+	code := doJSON(t, "POST", base+"/judge0/submissions/batch", `{"submissions":[{"source_code":"hello","language_id":71},{"source_code":5,"language_id":71},{"source_code":"hello","language_id":"x"}]}`, &batch)
+	if code != http.StatusCreated || len(batch) != 3 || batch[0]["token"] == nil || batch[1]["source_code"] == nil || batch[2]["language_id"] == nil {
+		t.Errorf("batch with bad entries: %d %v; want 201, a token, then 422 bodies naming source_code and language_id", code, batch)
+	}
+	if code := doJSON(t, "POST", base+"/judge0/submissions?wait=true", `{"source_code":"compile","language_id":50}`, &sub); code != http.StatusCreated || sub.Status.ID != 6 || !strings.Contains(str(sub.Message), "compile_output") || strings.Contains(str(sub.Message), "compile.stderr") {
+		t.Errorf("compile error: %d message %q; want status 6 with a message pointing at compile_output", code, str(sub.Message))
+	}
+}
