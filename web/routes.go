@@ -36,6 +36,10 @@ func (s *Server) routes() http.Handler {
 
 	mux.HandleFunc("GET /api/v2/runtimes", s.auth(s.handleRuntimes))
 	mux.HandleFunc("POST /api/v2/execute", runs(s.handleExecute))
+	// The public Piston instance's base URL is /api/v2/piston/: a client pointed at it with only
+	// the host changed works too.
+	mux.HandleFunc("GET /api/v2/piston/runtimes", s.auth(s.handleRuntimes))
+	mux.HandleFunc("POST /api/v2/piston/execute", runs(s.handleExecute))
 
 	return s.logRequests(s.guard(s.cors(fallback(mux))))
 }
