@@ -80,6 +80,9 @@ type Rate struct {
 }
 
 func (r Rate) String() string {
+	if r.N < 0 {
+		return "off" // as --rate off is written (ParseRate)
+	}
 	switch r.Per {
 	case time.Second:
 		return fmt.Sprintf("%d/s", r.N)

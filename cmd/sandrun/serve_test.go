@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -81,4 +84,31 @@ func TestServeFrontDoor(t *testing.T) {
 	if err := waitExit(t, cmd, 30*time.Second, "serve after SIGTERM"); err != nil {
 		t.Errorf("after SIGTERM: %v, want exit 0", err)
 	}
+}
+
+// TestServeRateOffLogged: serve's first log line says the rate as --rate was written: "off",
+// not the "-1/min" it is kept as.
+func TestServeRateOffLogged(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--log-format", "json", "--rate", "off")
+	cmd.Env = append(os.Environ(), "SANDRUN_CLI_TEST=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := bufio.NewScanner(stderr)
+	for lines.Scan() {
+		var line struct{ Msg, Rate string }
+		if json.Unmarshal(lines.Bytes(), &line) == nil && line.Msg == "serving" {
+			if line.Rate != "off" {
+				t.Errorf("serving line %s: rate %q, want \"off\"", lines.Text(), line.Rate)
+			}
+			go io.Copy(io.Discard, stderr)
+			return
+		}
+	}
+	t.Fatal("serve never logged that it was serving")
 }
