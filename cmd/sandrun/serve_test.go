@@ -86,9 +86,10 @@ func TestServeFrontDoor(t *testing.T) {
 	}
 }
 
-// TestServeRateOffLogged: serve's first log line says the rate as --rate was written: "off",
-// not the "-1/min" it is kept as.
-func TestServeRateOffLogged(t *testing.T) {
+// TestServeRateOff: serve's first log line says the rate as --rate was written: "off", not the
+// "-1/min" it is kept as; and a request to it is answered by the local executor's checks: a file
+// named "." is refused as the work dir itself (not as climbing out of it).
+func TestServeRateOff(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--log-format", "json", "--rate", "off")
 	cmd.Env = append(os.Environ(), "SANDRUN_CLI_TEST=1")
 	stderr, err := cmd.StderrPipe()
@@ -100,15 +101,29 @@ func TestServeRateOffLogged(t *testing.T) {
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	lines := bufio.NewScanner(stderr)
-	for lines.Scan() {
-		var line struct{ Msg, Rate string }
+	base := ""
+	for base == "" && lines.Scan() {
+		var line struct{ Msg, Rate, URL string }
 		if json.Unmarshal(lines.Bytes(), &line) == nil && line.Msg == "serving" {
 			if line.Rate != "off" {
 				t.Errorf("serving line %s: rate %q, want \"off\"", lines.Text(), line.Rate)
 			}
-			go io.Copy(io.Discard, stderr)
-			return
+			base = line.URL
 		}
 	}
-	t.Fatal("serve never logged that it was serving")
+	if base == "" {
+		t.Fatal("serve never logged that it was serving")
+	}
+	go io.Copy(io.Discard, stderr)
+
+	resp, err := http.Post(base+"/api/v1/run", "application/json", strings.NewReader(`{"language":"python","files":[{"name":".","content":"print(1)"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct{ Error, Field string }
+	json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || body.Field != "files[0].name" || !strings.Contains(body.Error, "names the work dir itself") {
+		t.Errorf("a file named \".\": %d %+v; want 400 naming files[0].name as the work dir itself", resp.StatusCode, body)
+	}
 }
