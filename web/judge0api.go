@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/sandrun/sandrun/executor"
 )
 
 // handleJudge0Submit answers POST /judge0/submissions: 201 {"token"} at once, or with ?wait=true
@@ -216,4 +218,61 @@ func judge0ErrorBody(err error) any {
 		return map[string][]string{judge0Field(f): {msg}}
 	}
 	return map[string]string{"error": err.Error()}
+}
+
+// handleJudge0About answers GET /judge0/about as Judge0 does, with this server's version.
+func (s *Server) handleJudge0About(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"version": executor.Version, "homepage": nil, "source_code": nil, "maintainer": "sandrun"})
+}
+
+// handleJudge0ConfigInfo answers GET /judge0/config_info: Judge0's configuration keys, with the
+// defaults and maxima this server applies (seconds, KB), so a client can size its submissions.
+func (s *Server) handleJudge0ConfigInfo(w http.ResponseWriter, r *http.Request) {
+	def, max := executor.DefaultLimits(), s.opts.MaxLimits
+	fileMax := max.FileBytes
+	if fileMax == 0 {
+		fileMax = executor.MaxLimits().FileBytes
+	}
+	sec := func(ms int64) float64 { return float64(ms) / 1000 }
+	writeJSON(w, http.StatusOK, map[string]any{
+		"maintenance_mode":                                 false,
+		"enable_wait_result":                               true,
+		"enable_compiler_options":                          false,
+		"allowed_languages_for_compile_options":            []string{},
+		"enable_command_line_arguments":                    true,
+		"enable_submission_delete":                         true,
+		"enable_callbacks":                                 len(s.opts.CallbackAllow) > 0,
+		"callbacks_max_tries":                              5,
+		"callbacks_timeout":                                10.0,
+		"enable_additional_files":                          false,
+		"max_queue_size":                                   s.opts.MaxJobs,
+		"cpu_time_limit":                                   sec(def.CPUTimeMs),
+		"max_cpu_time_limit":                               sec(max.CPUTimeMs),
+		"cpu_extra_time":                                   0.0,
+		"max_cpu_extra_time":                               0.0,
+		"wall_time_limit":                                  sec(2*def.CPUTimeMs + 1000),
+		"max_wall_time_limit":                              sec(max.WallTimeMs),
+		"memory_limit":                                     def.MemoryBytes >> 10,
+		"max_memory_limit":                                 max.MemoryBytes >> 10,
+		"stack_limit":                                      def.MemoryBytes >> 10,
+		"max_stack_limit":                                  max.MemoryBytes >> 10,
+		"max_processes_and_or_threads":                     def.Processes,
+		"max_max_processes_and_or_threads":                 max.Processes,
+		"enable_per_process_and_thread_time_limit":         false,
+		"allow_enable_per_process_and_thread_time_limit":   false,
+		"enable_per_process_and_thread_memory_limit":       false,
+		"allow_enable_per_process_and_thread_memory_limit": false,
+		"max_file_size":                                    def.FileBytes >> 10,
+		"max_max_file_size":                                fileMax >> 10,
+		"number_of_runs":                                   1,
+		"max_number_of_runs":                               1,
+		"redirect_stderr_to_stdout":                        false,
+		"max_extract_size":                                 0,
+		"enable_batched_submissions":                       true,
+		"max_submission_batch_size":                        maxBatch,
+		"submission_cache_duration":                        s.opts.JobTTL.Seconds(),
+		"use_docs_as_homepage":                             false,
+		"allow_enable_network":                             false,
+		"enable_network":                                   false,
+	})
 }

@@ -102,3 +102,27 @@ func TestJudge0FieldErrors(t *testing.T) {
 		t.Errorf("compile error: %d message %q; want status 6 with a message pointing at compile_output", code, str(sub.Message))
 	}
 }
+
+// TestJudge0AboutConfigInfo: Judge0 clients that ask the server what it is and what it allows
+// (GET /about, GET /config_info) get Judge0's keys with this server's values.
+func TestJudge0AboutConfigInfo(t *testing.T) {
+	base, _ := judge0Server(t, Options{CallbackAllow: []string{"hooks.example.com"}, MaxJobs: 42})
+	var about map[string]any
+	if code := doJSON(t, "GET", base+"/judge0/about", "", &about); code != http.StatusOK || about["version"] == nil {
+		t.Errorf("GET /judge0/about: %d %v; want 200 with a version", code, about)
+	}
+	var cfg map[string]any
+	if code := doJSON(t, "GET", base+"/judge0/config_info", "", &cfg); code != http.StatusOK {
+		t.Fatalf("GET /judge0/config_info: %d %v", code, cfg)
+	}
+	for key, want := range map[string]any{
+		"max_cpu_time_limit": 30.0, "max_wall_time_limit": 60.0, "max_memory_limit": float64(2 << 20),
+		"cpu_time_limit": 2.0, "memory_limit": float64(256 << 10), "max_max_processes_and_or_threads": 256.0,
+		"enable_callbacks": true, "max_queue_size": 42.0, "max_submission_batch_size": 100.0,
+		"enable_network": false, "enable_submission_delete": true, "enable_wait_result": true,
+	} {
+		if cfg[key] != want {
+			t.Errorf("config_info %s = %v, want %v", key, cfg[key], want)
+		}
+	}
+}

@@ -33,6 +33,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /judge0/languages", s.auth(s.handleJudge0Languages))
 	mux.HandleFunc("GET /judge0/languages/{id}", s.auth(s.handleJudge0Language))
 	mux.HandleFunc("GET /judge0/statuses", s.auth(s.handleJudge0Statuses))
+	mux.HandleFunc("GET /judge0/about", s.auth(s.handleJudge0About))
+	mux.HandleFunc("GET /judge0/config_info", s.auth(s.handleJudge0ConfigInfo))
 
 	mux.HandleFunc("GET /api/v2/runtimes", s.auth(s.handleRuntimes))
 	mux.HandleFunc("POST /api/v2/execute", runs(s.handleExecute))
