@@ -94,3 +94,19 @@ func TestWatchWith(t *testing.T) {
 		t.Fatal("watch did not end after its context was cancelled")
 	}
 }
+
+// TestRunWithLinksSources: a C program split in files compiles as one: FILE and each --with
+// file with its extension are given to the compiler together ({sources}), as the HTTP API's
+// files are, so a function defined in util.c links.
+func TestRunWithLinksSources(t *testing.T) {
+	requireSandbox(t)
+	dir := t.TempDir()
+	main := filepath.Join(dir, "main.c")
+	os.WriteFile(main, []byte("#include <stdio.h>\n#include \"util.h\"\nint main(void) { printf(\"%d\\n\", add(2, 3)); return 0; }\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "util.h"), []byte("int add(int a, int b);\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "util.c"), []byte("#include \"util.h\"\nint add(int a, int b) { return a + b; }\n"), 0o644)
+	stdout, stderr, code := sandrunCLI(t, "", "run", main, "--with", filepath.Join(dir, "util.h"), "--with", filepath.Join(dir, "util.c"))
+	if code != 0 || stdout != "5\n" {
+		t.Fatalf("main.c --with util.h --with util.c: exit %d stdout %q stderr %q; want 0 and 5", code, stdout, stderr)
+	}
+}
