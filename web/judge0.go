@@ -121,6 +121,9 @@ func judge0Number(b []byte, integer bool) (float64, error) {
 			return 0, err
 		}
 		text, kind = strings.TrimSpace(text), "string"
+		if text == "" {
+			return 0, nil // as Rails casts "" (a form's empty field): no value, the default
+		}
 	}
 	want := reflect.TypeFor[float64]()
 	if integer {

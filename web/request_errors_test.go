@@ -67,7 +67,7 @@ func TestJobBatchBadEntries(t *testing.T) {
 func TestJudge0FieldErrors(t *testing.T) {
 	base, ex := judge0Server(t, Options{})
 	var sub j0
-	if code := doJSON(t, "POST", base+"/judge0/submissions?wait=true", `{"source_code":"hello","language_id":"71","cpu_time_limit":"0.5","memory_limit":"65536"}`, &sub); code != http.StatusCreated || sub.Status.ID != 3 {
+	if code := doJSON(t, "POST", base+"/judge0/submissions?wait=true", `{"source_code":"hello","language_id":"71","cpu_time_limit":"0.5","memory_limit":"65536","wall_time_limit":""}`, &sub); code != http.StatusCreated || sub.Status.ID != 3 {
 		t.Errorf("numbers as strings: %d %+v; want 201 Accepted", code, sub)
 	}
 	ex.mu.Lock()
