@@ -27,12 +27,26 @@ func ExplainIn(what string, err error, body []byte, v any, strict bool) *Error {
 	}
 	var typ *json.UnmarshalTypeError
 	switch {
-	case errors.As(err, &typ):
+	case errors.As(err, &typ) && hasKey(path, lastKey(e.Field)):
 		return &Error{Field: path, Msg: path + strings.TrimPrefix(e.Msg, e.Field)}
 	case strings.HasPrefix(e.Msg, what+" has an unknown field ") && lastKey(path) == e.Field:
 		return &Error{Field: path, Msg: what + " has an unknown field \"" + path + "\""}
 	}
 	return e
+}
+
+// hasKey reports whether key is one of path's object keys ("source" of "jobs[1].source"): the
+// decoder's own name for the field at fault, so the path found is that field's or below it.
+func hasKey(path, key string) bool {
+	for _, k := range strings.Split(path, ".") {
+		if i := strings.IndexByte(k, '['); i >= 0 {
+			k = k[:i]
+		}
+		if k == key {
+			return true
+		}
+	}
+	return false
 }
 
 // lastKey is the last object key of a JSON path ("bogus" of "cases[1].bogus").
