@@ -154,20 +154,37 @@ func (s *Server) handleJudge0BatchGet(w http.ResponseWriter, r *http.Request) {
 
 // handleJudge0Languages answers GET /judge0/languages: the Judge0 ids served here, with our version.
 func (s *Server) handleJudge0Languages(w http.ResponseWriter, r *http.Request) {
+	s.judge0LanguageList(w, r, false)
+}
+
+// handleJudge0AllLanguages answers GET /judge0/languages/all: Judge0 adds archived languages
+// there, each with is_archived; none is archived here.
+func (s *Server) handleJudge0AllLanguages(w http.ResponseWriter, r *http.Request) {
+	s.judge0LanguageList(w, r, true)
+}
+
+// judge0LanguageList answers the list of the Judge0 ids served here; archived adds the
+// is_archived key of /languages/all.
+func (s *Server) judge0LanguageList(w http.ResponseWriter, r *http.Request, archived bool) {
 	infos, err := s.exec.Languages(r.Context())
 	if err != nil {
 		s.writeRunError(w, r, err)
 		return
 	}
 	type lang struct {
-		ID   int    `json:"id"`
-		Name string `json:"name"`
+		ID         int    `json:"id"`
+		Name       string `json:"name"`
+		IsArchived *bool  `json:"is_archived,omitempty"`
 	}
 	var out []lang
 	for _, jl := range judge0Langs {
 		for _, li := range infos {
 			if v, ok := runtimeVersion(li, jl.Runtime); li.ID == jl.Lang && li.Available && ok {
-				out = append(out, lang{jl.ID, jl.Name + " (" + v + ")"})
+				l := lang{ID: jl.ID, Name: jl.Name + " (" + v + ")"}
+				if archived {
+					l.IsArchived = new(bool)
+				}
+				out = append(out, l)
 			}
 		}
 	}

@@ -126,3 +126,18 @@ func TestJudge0AboutConfigInfo(t *testing.T) {
 		}
 	}
 }
+
+// TestJudge0AllLanguages: GET /judge0/languages/all is Judge0's list with is_archived, not the
+// language with id "all".
+func TestJudge0AllLanguages(t *testing.T) {
+	base, _ := judge0Server(t, Options{})
+	var all []map[string]any
+	if code := doJSON(t, "GET", base+"/judge0/languages/all", "", &all); code != http.StatusOK || len(all) == 0 {
+		t.Fatalf("GET /judge0/languages/all: %d %v; want 200 and the list", code, all)
+	}
+	for _, l := range all {
+		if l["id"] == nil || l["name"] == nil || l["is_archived"] != false {
+			t.Errorf("entry %v: want id, name and is_archived false", l)
+		}
+	}
+}

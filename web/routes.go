@@ -32,6 +32,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("DELETE /judge0/submissions/{token}", s.auth(s.handleJudge0Delete))
 	mux.HandleFunc("GET /judge0/languages", s.auth(s.handleJudge0Languages))
 	mux.HandleFunc("GET /judge0/languages/{id}", s.auth(s.handleJudge0Language))
+	mux.HandleFunc("GET /judge0/languages/all", s.auth(s.handleJudge0AllLanguages))
 	mux.HandleFunc("GET /judge0/statuses", s.auth(s.handleJudge0Statuses))
 	mux.HandleFunc("GET /judge0/about", s.auth(s.handleJudge0About))
 	mux.HandleFunc("GET /judge0/config_info", s.auth(s.handleJudge0ConfigInfo))
