@@ -72,7 +72,7 @@ func (s *Server) handleJobBatch(w http.ResponseWriter, r *http.Request) {
 	out := make([]entry, len(body.Jobs))
 	for i, raw := range body.Jobs {
 		var jr JobRequest
-		err := unmarshalRequest(raw, &jr, true)
+		err := unmarshalValue("the job", raw, &jr, true)
 		var rec jobRecord
 		if err == nil {
 			rec, err = s.submitJob(r, jr)

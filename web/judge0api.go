@@ -113,7 +113,7 @@ func (s *Server) handleJudge0BatchSubmit(w http.ResponseWriter, r *http.Request)
 	out := make([]any, len(body.Submissions))
 	for i, raw := range body.Submissions {
 		var sub judge0Submission
-		err := unmarshalRequest(raw, &sub, false)
+		err := unmarshalValue("the submission", raw, &sub, false)
 		var rec jobRecord
 		if err == nil {
 			rec, err = s.judge0Submit(r, sub)

@@ -40,15 +40,19 @@ func TestJobBatchBadEntries(t *testing.T) {
 		{"language":"klingon","source":"x"},
 		{"language":"python","source":5},
 		{"language":"python","source":"x","bogus":1},
-		{"language":"python","source":"hello"}]}`)
+		{"language":"python","source":"hello"},
+		[1]]}`)
 	if w.Code != http.StatusAccepted {
 		t.Fatalf("status %d body %s; want 202 with one entry per job", w.Code, w.Body)
 	}
 	var got struct {
 		Jobs []struct{ ID, Error, Field string } `json:"jobs"`
 	}
-	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || len(got.Jobs) != 5 {
-		t.Fatalf("body %s: want 5 entries (%v)", w.Body, err)
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || len(got.Jobs) != 6 {
+		t.Fatalf("body %s: want 6 entries (%v)", w.Body, err)
+	}
+	if e := got.Jobs[5]; e.ID != "" || e.Error != "the job must be an object, not an array" {
+		t.Errorf("entry 5 = %+v; want the sentence saying the job must be an object", e)
 	}
 	for i, want := range []string{"", "language", "source", "bogus", ""} {
 		e := got.Jobs[i]
