@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -86,10 +88,11 @@ func TestServeFrontDoor(t *testing.T) {
 	}
 }
 
-// TestServeRateOff: serve's first log line says the rate as --rate was written: "off", not the
-// "-1/min" it is kept as; and a request to it is answered by the local executor's checks: a file
-// named "." is refused as the work dir itself (not as climbing out of it).
-func TestServeRateOff(t *testing.T) {
+// TestServeSentences: serve's first log line says the rate as --rate was written: "off", not
+// the "-1/min" it is kept as; and requests to it get the local executor's sentences: a file
+// named "." is refused as the work dir itself (not as climbing out of it), and a compile past
+// its limit says the compiler, not the program, ran too long.
+func TestServeSentences(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--log-format", "json", "--rate", "off")
 	cmd.Env = append(os.Environ(), "SANDRUN_CLI_TEST=1")
 	stderr, err := cmd.StderrPipe()
@@ -125,5 +128,25 @@ func TestServeRateOff(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 400 || body.Field != "files[0].name" || !strings.Contains(body.Error, "names the work dir itself") {
 		t.Errorf("a file named \".\": %d %+v; want 400 naming files[0].name as the work dir itself", resp.StatusCode, body)
+	}
+
+	// A source no earlier run compiled (the compile cache would skip the compile), and a wall
+	// clock of 1 ms no compiler meets.
+	src := fmt.Sprintf("/* %s %d */\nint main(void) { return 0; }\n", t.Name(), time.Now().UnixNano())
+	req, _ := json.Marshal(map[string]any{"language": "c", "source": src, "compile_limits": map[string]int{"wall_time_ms": 1}})
+	resp, err = http.Post(base+"/api/v1/run", "application/json", bytes.NewReader(req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Status, Message string
+		Compile         *struct{ Status, Message string }
+	}
+	json.NewDecoder(resp.Body).Decode(&res)
+	resp.Body.Close()
+	if res.Status != "compile_error" || res.Compile == nil || res.Compile.Status != "time_limit" ||
+		!strings.HasPrefix(res.Compile.Message, "the compiler ran longer than its wall-clock limit") ||
+		!strings.Contains(res.Message, "the compiler ran longer") {
+		t.Errorf("a compile past its 1 ms wall clock: %d %+v (compile %+v); want compile_error, the compile stage's time_limit saying the compiler ran longer", resp.StatusCode, res, res.Compile)
 	}
 }
