@@ -404,3 +404,33 @@ test('Sandrun: Run in Terminal: the program asks with input(), the answer typed 
   assert.doesNotMatch(text, /Adx/, 'the erased character reached the screen for good');
   await page.screenshot({ path: path.join(artifacts, 'vscode-e2e-terminal.png') });
 });
+
+// Last: it points sandrun.path at nothing (and puts it back at the end).
+test('without the sandrun binary, a run says why in one sentence, with a button that opens sandrun.path', async () => {
+  const missingBin = path.join(tmp, 'no-such-dir', 'sandrun');
+  writeSettings({ 'sandrun.path': missingBin });
+  // A reloaded window reads the settings as they are now (a running one notices the file later).
+  await palette('Developer: Reload Window');
+  await page.locator('.monaco-workbench').waitFor();
+  await page.getByRole('treeitem', { name: 'lines.py', exact: true }).waitFor({ timeout: 60_000 });
+  await page.locator('.statusbar-item', { hasText: 'Sandrun' }).first().waitFor({ timeout: 60_000 });
+  try {
+    await open('lines.py');
+    await palette('Sandrun: Run Snippet');
+    // (The panel wraps the long line, so the patterns allow a line break at any space.)
+    await waitForOutput([/▶ .*lines\.py/, /\[error\] could not start "/, /does\s+not\s+exist;\s+install\s+sandrun/], 'no-binary');
+    const toast = page.locator('.notification-toast', { hasText: 'does not exist' }).first();
+    await toast.waitFor();
+    assert.match((await toast.innerText()).replace(/\s+/g, ' '), /Sandrun: could not start "\S+no-such-dir\/sandrun lsp": \S+ does not exist/);
+    // The language client's own "couldn't create connection to server" is not shown besides it.
+    await palette('Notifications: Show Notifications');
+    const item = page.locator('.notifications-center .notification-list-item', { hasText: 'does not exist' }).first();
+    await item.waitFor();
+    const all = (await page.locator('.notifications-center .notification-list-item').allInnerTexts()).join('\n');
+    assert.doesNotMatch(all, /couldn't create connection/, `the notifications:\n${all}`);
+    await item.getByRole('button', { name: 'Open Settings' }).click();
+    await page.locator('.settings-editor .setting-item-contents', { hasText: 'binary that the extension starts' }).first().waitFor();
+  } finally {
+    writeSettings({});
+  }
+});

@@ -1,5 +1,11 @@
 // Turning failures into sentences a user can act on. No vscode import (unit-tested as is).
 
+/**
+ * The server could not be started (no binary at sandrun.path, not executable, …): the user fixes
+ * it in the sandrun.path setting, so it is shown with a button that opens it.
+ */
+export class StartError extends Error {}
+
 /** One sentence on why `command lsp` did not start and what to do. */
 export function startFailure(command: string, why: string): string {
   const fix = 'install sandrun (make build writes bin/sandrun) or set sandrun.path to the binary';

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { findLanguage, header, type HeaderInfo } from './format';
 import { RunLog, type RunView } from './output';
 import { buildRunArgs } from './runArgs';
-import { errorText } from './errors';
+import { errorText, StartError } from './errors';
 import { OutputLinks } from './links';
 import { Server } from './server';
 import { readSettings, workspaceOverrides } from './settings';
@@ -143,6 +143,9 @@ export function activate(context: vscode.ExtensionContext): void {
         log.fail(view, 'stopped');
       } else {
         log.fail(view, 'error', errorText(err));
+        if (err instanceof StartError) {
+          void offerSettings(err);
+        }
       }
     } finally {
       clearTimeout(timer);
@@ -196,6 +199,9 @@ export function activate(context: vscode.ExtensionContext): void {
       const stopped = cts.token.isCancellationRequested || (err as { code?: number }).code === -32800;
       outcome = stopped ? 'stopped' : 'error';
       run.fail(outcome, stopped && cts.token.isCancellationRequested ? undefined : errorText(err));
+      if (err instanceof StartError) {
+        void offerSettings(err);
+      }
     } finally {
       term.ended(run);
       done();
@@ -263,8 +269,19 @@ export function activate(context: vscode.ExtensionContext): void {
     try {
       await server.get();
     } catch (err) {
-      const pick = await vscode.window.showErrorMessage(`Sandrun: ${errorText(err)}`, 'Open Settings');
-      if (pick) {
+      await offerSettings(err);
+    }
+  }
+
+  /** Says why the server did not start, in one sentence, with a button that opens sandrun.path. */
+  async function offerSettings(err: unknown): Promise<void> {
+    const pick = await vscode.window.showErrorMessage(`Sandrun: ${errorText(err)}`, 'Open Settings');
+    if (pick) {
+      // A machine setting shows under the Remote tab in a remote window (code-server, SSH), where
+      // the User tab says "No Settings Found".
+      if (vscode.env.remoteName) {
+        await vscode.commands.executeCommand('workbench.action.openRemoteSettings', { query: 'sandrun.path' });
+      } else {
         await vscode.commands.executeCommand('workbench.action.openSettings', 'sandrun.path');
       }
     }
@@ -336,7 +353,11 @@ export function activate(context: vscode.ExtensionContext): void {
         4000,
       );
     } catch (err) {
-      void vscode.window.showErrorMessage(`Sandrun: ${errorText(err)}`);
+      if (err instanceof StartError) {
+        void offerSettings(err);
+      } else {
+        void vscode.window.showErrorMessage(`Sandrun: ${errorText(err)}`);
+      }
     }
   });
 
