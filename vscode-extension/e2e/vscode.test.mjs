@@ -324,6 +324,8 @@ test('Sandrun: Stop ends a long run at once', async () => {
   await palette('Sandrun: Stop');
   const text = await waitForOutput([/\[stopped\]/], 'stop', 15_000);
   assert.doesNotMatch(text, /woke up/);
+  // The user stopped it: the line says so, not in the protocol's words ($/cancelRequest, sandrun.stop).
+  assert.equal(/^\[stopped\].*$/m.exec(text)[0].trim(), '[stopped]');
 });
 
 test('the progress notification of a long run has a Cancel button that stops it', async () => {
@@ -332,7 +334,8 @@ test('the progress notification of a long run has a Cancel button that stops it'
   const note = page.locator('.notification-toast', { hasText: 'Sandrun: running slow.py' });
   await note.waitFor({ timeout: 15_000 });
   await note.getByRole('button', { name: 'Cancel' }).click();
-  await waitForOutput([/sleeping/, /\[stopped\]/], 'progress-cancel', 15_000);
+  const text = await waitForOutput([/sleeping/, /\[stopped\]/], 'progress-cancel', 15_000);
+  assert.equal(/^\[stopped\].*$/m.exec(text)[0].trim(), '[stopped]');
   await note.waitFor({ state: 'detached', timeout: 10_000 });
 });
 
@@ -403,6 +406,16 @@ test('Sandrun: Run in Terminal: the program asks with input(), the answer typed 
   const text = await waitForTerminal([/Ada likes blue\./, footer], 'terminal-end', 30_000);
   assert.doesNotMatch(text, /Adx/, 'the erased character reached the screen for good');
   await page.screenshot({ path: path.join(artifacts, 'vscode-e2e-terminal.png') });
+});
+
+test('Sandrun: Run in Terminal: Ctrl-C stops the program, and the terminal says [stopped]', async () => {
+  await open('slow.py');
+  await palette('Sandrun: Run in Terminal');
+  await waitForTerminal([/▶ .*slow\.py · stdin: this terminal/, /sleeping/], 'terminal-ctrl-c-start', 90_000);
+  await page.keyboard.press('Control+C');
+  const text = await waitForTerminal([/\[stopped\]/], 'terminal-ctrl-c', 30_000);
+  assert.doesNotMatch(text, /woke up/);
+  assert.equal(/^\[stopped\].*$/m.exec(text)[0].trim(), '[stopped]');
 });
 
 // Last: it points sandrun.path at nothing (and puts it back at the end).

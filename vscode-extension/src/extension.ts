@@ -3,7 +3,7 @@
 // "Run in Terminal" for programs that ask for input as they go, in the "Sandrun" terminal.
 // Every run happens in `sandrun lsp`, which this extension starts; nothing runs on the host here.
 import * as vscode from 'vscode';
-import { findLanguage, header, type HeaderInfo } from './format';
+import { findLanguage, header, stopReason, type HeaderInfo } from './format';
 import { RunLog, type RunView } from './output';
 import { buildRunArgs } from './runArgs';
 import { errorText, StartError } from './errors';
@@ -141,6 +141,8 @@ export function activate(context: vscode.ExtensionContext): void {
     } catch (err) {
       if (cts.token.isCancellationRequested) {
         log.fail(view, 'stopped');
+      } else if ((err as { code?: number }).code === -32800) {
+        log.fail(view, 'stopped', stopReason(errorText(err)));
       } else {
         log.fail(view, 'error', errorText(err));
         if (err instanceof StartError) {
@@ -198,7 +200,7 @@ export function activate(context: vscode.ExtensionContext): void {
     } catch (err) {
       const stopped = cts.token.isCancellationRequested || (err as { code?: number }).code === -32800;
       outcome = stopped ? 'stopped' : 'error';
-      run.fail(outcome, stopped && cts.token.isCancellationRequested ? undefined : errorText(err));
+      run.fail(outcome, stopped ? stopReason(errorText(err)) : errorText(err));
       if (err instanceof StartError) {
         void offerSettings(err);
       }
