@@ -260,6 +260,26 @@ async function waitForTerminal(patterns, step, ms = 60_000) {
 
 const footer = /\[ok\] exit 0 · cpu \d+ ms · wall \d+(\.\d+)? m?s · mem [\d.]+ [KMG]iB/;
 
+// First: the server starts for it, and the terminal's header must still name the language and
+// its version (the server's list of languages).
+test('Sandrun: Run in Terminal: the program asks with input(), the answer typed in the terminal reaches it', async () => {
+  await open('ask.py');
+  await palette('Sandrun: Run in Terminal');
+  await waitForTerminal([/▶ Python [\d.]+ · local · ask\.py · stdin: this terminal/, /What is your name\?/], 'terminal-prompt', 90_000);
+  // The terminal has the keyboard. Typing is echoed, Backspace edits the line, Enter sends it.
+  await page.keyboard.type('Adx');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.type('a');
+  await waitForTerminal([/What is your name\? ?Ada\s*$/m], 'terminal-echo', 10_000);
+  await page.keyboard.press('Enter');
+  await waitForTerminal([/Hello, Ada!/, /Favourite colour\?/], 'terminal-greeting', 30_000);
+  await page.keyboard.type('blue');
+  await page.keyboard.press('Enter');
+  const text = await waitForTerminal([/Ada likes blue\./, footer], 'terminal-end', 30_000);
+  assert.doesNotMatch(text, /Adx/, 'the erased character reached the screen for good');
+  await page.screenshot({ path: path.join(artifacts, 'vscode-e2e-terminal.png') });
+});
+
 test('Sandrun: Run Snippet runs the whole file and shows output and status in the Sandrun panel', async () => {
   await open('hello.py');
   await palette('Sandrun: Run Snippet');
@@ -388,24 +408,6 @@ test('a setting changed in the Settings editor reaches the server: sandrun.timeL
   // and 5 s, so either proves that the setting reached the server.
   assert.match(text, /CPU time limit of 1s|wall-clock limit of 3s/);
   if (/CPU time limit of 1s/.test(text)) assert.match(text, /\[time_limit\] SIGKILL · cpu (9\d\d ms|1\.\d\d s)/);
-});
-
-test('Sandrun: Run in Terminal: the program asks with input(), the answer typed in the terminal reaches it', async () => {
-  await open('ask.py');
-  await palette('Sandrun: Run in Terminal');
-  await waitForTerminal([/▶ Python [\d.]+ · local · ask\.py · stdin: this terminal/, /What is your name\?/], 'terminal-prompt', 90_000);
-  // The terminal has the keyboard. Typing is echoed, Backspace edits the line, Enter sends it.
-  await page.keyboard.type('Adx');
-  await page.keyboard.press('Backspace');
-  await page.keyboard.type('a');
-  await waitForTerminal([/What is your name\? ?Ada\s*$/m], 'terminal-echo', 10_000);
-  await page.keyboard.press('Enter');
-  await waitForTerminal([/Hello, Ada!/, /Favourite colour\?/], 'terminal-greeting', 30_000);
-  await page.keyboard.type('blue');
-  await page.keyboard.press('Enter');
-  const text = await waitForTerminal([/Ada likes blue\./, footer], 'terminal-end', 30_000);
-  assert.doesNotMatch(text, /Adx/, 'the erased character reached the screen for good');
-  await page.screenshot({ path: path.join(artifacts, 'vscode-e2e-terminal.png') });
 });
 
 test('Sandrun: Run in Terminal: Ctrl-C stops the program, and the terminal says [stopped]', async () => {

@@ -172,6 +172,9 @@ export function activate(context: vscode.ExtensionContext): void {
       prevs.forEach((p) => p.cts.cancel());
       await Promise.race([Promise.all(prevs.map((p) => p.finished)), new Promise((resolve) => setTimeout(resolve, 3000))]);
     }
+    // The header, written at once, names the language and its version from the server's list:
+    // start the server first (a failure to start is reported by the run below).
+    await server.get().catch(() => undefined);
     const cts = new vscode.CancellationTokenSource();
     let done!: () => void;
     const finished = new Promise<void>((resolve) => (done = resolve));
