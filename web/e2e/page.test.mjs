@@ -453,6 +453,40 @@ test("Live input: the program reads lines typed while it runs", async (t) => {
   assert.equal(await line.isVisible(), false, "the input line goes away when the run ends");
 });
 
+// Run is disabled while a run goes, Stop once it ended, and the live input line goes away: the
+// keyboard's focus moves to what can be used next instead of falling onto the page's body.
+test("by keyboard: Enter on Run, then on Stop, then a live input line, and the focus follows", async (t) => {
+  if (missing(t, "python")) return;
+  const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName);
+  await pick("python");
+  await replaceCode('print("started", flush=True)\nwhile True:\n    pass\n', { insert: true });
+  await page.getByTestId("run-button").focus();
+  await page.keyboard.press("Enter");
+  await page.getByTestId("output").getByText("started").waitFor({ timeout: 30_000 });
+  assert.equal(await focused(), "stop", "the focus moves from Run to Stop");
+  await page.keyboard.press("Enter");
+  await page.locator('[data-testid="status"][data-status="stopped"]').waitFor();
+  assert.equal(await focused(), "run", "the focus moves from Stop back to Run");
+
+  await replaceCode('print("hi " + input("name? "))\n', { insert: true });
+  await page.getByTestId("stdin").fill("");
+  await page.getByLabel("Live input").check();
+  try {
+    await page.getByTestId("run-button").focus();
+    await page.keyboard.press("Enter");
+    await page.getByTestId("output").getByText("name?").waitFor({ timeout: 30_000 });
+    assert.equal(await focused(), "send-line", "the live input line has the focus");
+    await page.keyboard.type("Ada");
+    await page.keyboard.press("Enter");
+    const r = await runAndWait({ click: false, press: false });
+    assertOkBadge(r);
+    assert.equal(r.stdout, "name? hi Ada\n");
+    assert.equal(await focused(), "run", "the focus moves from the input line, now gone, to Run");
+  } finally {
+    await page.getByLabel("Live input").uncheck();
+  }
+});
+
 test("a share link reproduces language, code and stdin", async (t) => {
   if (missing(t, "python")) return;
   await pick("python");

@@ -426,6 +426,11 @@ function stop() {
 }
 
 function setRunning(on) {
+  // Run and Stop are disabled in turn, and the live input line hidden: a keyboard user on one of
+  // them would be left on nothing (the page's body). The focus moves to the control that is
+  // usable now; anywhere else (the editor, the Input box) it stays.
+  const at = document.activeElement;
+  const onControls = !at || at === document.body || at === ui.run || at === ui.stop || ui.send.contains(at);
   if (!on) {
     running = null;
     ui.send.hidden = true;
@@ -433,6 +438,10 @@ function setRunning(on) {
   ui.run.disabled = on || !langs.get(current)?.available;
   ui.stop.disabled = !on;
   ui.select.disabled = on;
+  if (onControls) {
+    const next = on ? ui.stop : ui.run;
+    if (!next.disabled) next.focus({ preventScroll: true });
+  }
 }
 
 ui.run.addEventListener("click", run);
