@@ -632,6 +632,51 @@ test("a broken share link says what is wrong and the page still works", async ()
   await other.close();
 });
 
+// A page whose server has stopped: its own server and browser, so that the main server and the
+// other-origin check of the whole test are left alone.
+test("when the server has stopped, Run and Share say so in one sentence", async (t) => {
+  if (process.env.SANDRUN_URL) return t.skip("needs a server of its own to stop");
+  const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "pipe"] });
+  const closed = new Promise((r) => child.once("close", r));
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+  try {
+    let seen = "";
+    const url = await new Promise((ok, fail) => {
+      const killer = setTimeout(() => fail(new Error(`sandrun serve did not say where it listens within 60s: ${seen}`)), 60_000);
+      for (const stream of [child.stdout, child.stderr]) {
+        stream.on("data", (b) => {
+          seen += b;
+          const m = /msg=serving .*?\burl=(http:\/\/\S+)/.exec(seen);
+          if (m) {
+            clearTimeout(killer);
+            ok(new URL(m[1]).href);
+          }
+        });
+      }
+      child.on("exit", (code) => fail(new Error(`sandrun serve exited with code ${code}: ${seen}`)));
+    });
+    const gone = await browser.newPage();
+    await gone.goto(url);
+    await gone.locator('[data-testid="language-select"]:enabled').waitFor();
+    child.kill("SIGTERM");
+    await closed;
+    await gone.getByTestId("run-button").click();
+    await gone.locator('[data-testid="status"][data-status="error"]').waitFor();
+    const host = new URL(url).host;
+    const sentence = `the server at ${host} does not answer`;
+    const out = await gone.getByTestId("output").innerText();
+    assert.ok(out.startsWith(sentence) && /: sandrun serve may have stopped$/.test(out.trim()), `the output says:\n${out}`);
+    await gone.getByTestId("share-result").check();
+    await gone.locator("#share").click();
+    await gone.locator("#notice", { hasText: "Could not share" }).waitFor();
+    assert.match(await gone.locator("#notice").innerText(), new RegExp(`^Could not share the result: ${sentence} .*: sandrun serve may have stopped$`));
+  } finally {
+    await browser.close();
+    child.kill("SIGKILL");
+    await closed;
+  }
+});
+
 test("the theme toggles between dark and light", async () => {
   const html = page.locator("html");
   const before = await html.getAttribute("data-theme");
