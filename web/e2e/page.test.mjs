@@ -212,6 +212,17 @@ async function runAndWait({ click = true, press = !click } = {}) {
   };
 }
 
+// legend maps each entry of the output's legend to its swatch's colour; colourOf gives the text
+// colour of the first element of the output pane that matches selector.
+async function legend() {
+  return page.locator(".legend").evaluate((el) =>
+    Object.fromEntries(Array.from(el.querySelectorAll(".key"), (k) => [k.textContent.trim(), getComputedStyle(k.querySelector(".swatch")).backgroundColor])),
+  );
+}
+async function colourOf(selector) {
+  return page.getByTestId("output").locator(selector).first().evaluate((el) => getComputedStyle(el).color);
+}
+
 function assertOkBadge(r) {
   assert.equal(r.status, "ok", `status badge: ${r.badge}\noutput:\n${r.output}`);
   assert.match(r.badge, /^ok exit 0 CPU \d+(\.\d+)? m?s wall \d+(\.\d+)? m?s memory \d+(\.\d)? (KiB|MiB)( compile (\d+(\.\d+)? m?s|cached))?$/);
@@ -248,6 +259,10 @@ test("Python: typed code reads stdin, stdout and stderr show in the order writte
   // One descriptor for both (merge_output): the pane shows exactly the order of the writes.
   assert.equal(r.stdout, "Hello, sandrun!\nwarning: done\n");
   assert.equal(r.stderr, "");
+  // The legend names the colours the pane uses: no stderr colour, since stderr is not told apart.
+  const keys = await legend();
+  assert.deepEqual(Object.keys(keys), ["program", "compiler", "your input"]);
+  assert.equal(keys.program, await colourOf("span.stdout"), "the program's output has the legend's colour");
 });
 
 test("alternating stdout and stderr lines keep their order", async (t) => {
@@ -330,6 +345,7 @@ test("C: a compile error shows the compiler's message", async (t) => {
   assert.match(r.badge, /^compile error/);
   assert.match(r.output, /missing/);
   assert.match(r.output, /Compilation failed\./);
+  assert.equal((await legend()).compiler, await colourOf("span.compile.stderr"), "the compiler's message has the legend's colour");
 });
 
 test("C: the compile error's line carries a lint marker; its output link moves the cursor there", async (t) => {
@@ -450,6 +466,7 @@ test("Live input: the program reads lines typed while it runs", async (t) => {
   assertOkBadge(r);
   assert.equal(r.stdout, "name? hi Ada\n4\n");
   assert.match(r.output, /^name\? Ada\nhi Ada\nfour\n4\n/);
+  assert.equal((await legend())["your input"], await colourOf("span.stdin"), "the input typed has the legend's colour");
   assert.equal(await line.isVisible(), false, "the input line goes away when the run ends");
 });
 
