@@ -90,6 +90,8 @@ func checkName(field, name string) error {
 		return bad("it is not valid UTF-8")
 	case strings.HasPrefix(name, "/"):
 		return bad("it is absolute")
+	case name == ".":
+		return bad("it names the work dir itself, not a file in it")
 	case path.Clean(name) != name:
 		return bad("it is not in clean form")
 	}

@@ -22,7 +22,8 @@ const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // that leaves SourceFile or Hello empty takes the default's.
 //
 // Command templates (Compile, Run) are argv lists; these placeholders are replaced in each
-// element: {file} the main file's name relative to /work, {stem} that name without its extension.
+// element: {file} the main file's name relative to /work, {stem} that name without its extension;
+// a word {sources} becomes the main file and every other file of the request with its extension.
 // The program's args are appended to Run. Compile and Run both start in /work, which is writable.
 type Language struct {
 	ID   string `toml:"id"`   // the language's id, shared by its runtimes: "python"
@@ -141,13 +142,29 @@ func (l *Language) Programs() []string {
 	return out
 }
 
-// Expand returns argv with {file} and {stem} replaced for the main file main (relative to /work).
-func Expand(argv []string, main string) []string {
-	stem := strings.TrimSuffix(main, path.Ext(main))
+// Expand returns argv with {file} and {stem} replaced for the main file main (relative to /work),
+// and a word {sources} replaced by main alone (ExpandSources names the other sources too).
+func Expand(argv []string, main string) []string { return ExpandSources(argv, main, nil) }
+
+// ExpandSources is Expand for a program of several files (names, relative to /work, in the
+// request's order): a word {sources} becomes main followed by every other name with main's
+// extension ("main.c util.c": a compiler given them all links them together).
+func ExpandSources(argv []string, main string, names []string) []string {
+	ext := path.Ext(main)
+	stem := strings.TrimSuffix(main, ext)
 	r := strings.NewReplacer("{file}", main, "{stem}", stem)
-	out := make([]string, len(argv))
-	for i, a := range argv {
-		out[i] = r.Replace(a)
+	out := make([]string, 0, len(argv))
+	for _, a := range argv {
+		if a != "{sources}" {
+			out = append(out, r.Replace(a))
+			continue
+		}
+		out = append(out, main)
+		for _, n := range names {
+			if n != main && ext != "" && path.Ext(n) == ext {
+				out = append(out, n)
+			}
+		}
 	}
 	return out
 }

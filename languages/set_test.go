@@ -128,6 +128,15 @@ func TestExpand(t *testing.T) {
 	if diff := cmp.Diff([]string{"./Main"}, Expand([]string{"./{stem}"}, "Main")); diff != "" {
 		t.Errorf("Expand without extension (-want +got):\n%s", diff)
 	}
+	// {sources}: the main file, then the request's other files with its extension, in order.
+	cc := []string{"gcc", "-o", "{stem}", "{sources}", "-lm"}
+	got = ExpandSources(cc, "main.c", []string{"util.h", "b.c", "main.c", "lib/a.c", "notes.txt"})
+	if diff := cmp.Diff([]string{"gcc", "-o", "main", "main.c", "b.c", "lib/a.c", "-lm"}, got); diff != "" {
+		t.Errorf("ExpandSources (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"gcc", "-o", "main", "main.c", "-lm"}, Expand(cc, "main.c")); diff != "" {
+		t.Errorf("Expand of {sources} without other files (-want +got):\n%s", diff)
+	}
 }
 
 func TestSearchPathAndPrograms(t *testing.T) {
@@ -172,6 +181,7 @@ hello = "print hi"
 		want  string // a regexp the error must match
 	}{
 		{"unknown placeholder", map[string]string{"toy.toml": strings.Replace(good, `"{file}"`, `"{name}"`, 1)}, `unknown placeholder \{name\}`},
+		{"{sources} inside a word", map[string]string{"toy.toml": strings.Replace(good, `"{file}"`, `"-i{sources}"`, 1)}, `\{sources\} must be a word of its own`},
 		{"run never names the program", map[string]string{"toy.toml": strings.Replace(good, `"{file}"`, `"main.toy"`, 1)}, `never names the program`},
 		{"bad id", map[string]string{"Toy.toml": strings.Replace(good, `"toy"`, `"Toy"`, 1)}, `id "Toy" must be lowercase`},
 		{"file named after another id", map[string]string{"other.toml": good}, `must be named toy.toml`},

@@ -165,8 +165,8 @@ func compiled[T any](eager bool, what func() string, compile func() (T, error)) 
 	}), nil
 }
 
-// checkArgv checks a command template: only {file} and {stem}, and at least one of them, so that
-// the user's program is what runs.
+// checkArgv checks a command template: only {file}, {stem} and {sources} (a whole word), and at
+// least one of them, so that the user's program is what runs.
 func checkArgv(field string, argv []string) error {
 	if len(argv) == 0 {
 		return nil
@@ -177,11 +177,14 @@ func checkArgv(field string, argv []string) error {
 	mentions := false
 	for _, a := range argv {
 		for ph := range placeholders(a) {
-			if ph != "{file}" && ph != "{stem}" {
-				return fmt.Errorf("%s: unknown placeholder %s in %q (use {file} or {stem})", field, ph, a)
+			switch {
+			case ph == "{sources}" && a != ph:
+				return fmt.Errorf("%s: {sources} must be a word of its own, not part of %q", field, a)
+			case ph != "{file}" && ph != "{stem}" && ph != "{sources}":
+				return fmt.Errorf("%s: unknown placeholder %s in %q (use {file}, {stem} or {sources})", field, ph, a)
 			}
 		}
-		mentions = mentions || strings.Contains(a, "{file}") || strings.Contains(a, "{stem}")
+		mentions = mentions || strings.Contains(a, "{file}") || strings.Contains(a, "{stem}") || a == "{sources}"
 	}
 	if !mentions {
 		return fmt.Errorf("%s: %v never names the program ({file} or {stem})", field, argv)

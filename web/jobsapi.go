@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 )
@@ -46,10 +47,11 @@ func (s *Server) submitJob(r *http.Request, jr JobRequest) (jobRecord, error) {
 }
 
 // handleJobBatch answers POST /api/v1/jobs/batch: {"jobs": [JobRequest…]} in, 202 {"jobs":
-// [JobView or {"error"}…]} out, one entry per job in order (a bad one does not stop the others).
+// [JobView or {"error", "field"}…]} out, one entry per job in order: a bad job, malformed ones
+// (a wrong type, an unknown field) included, does not stop the others.
 func (s *Server) handleJobBatch(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		Jobs []JobRequest `json:"jobs"`
+		Jobs []json.RawMessage `json:"jobs"`
 	}
 	if err := decodeJSON(w, r, &body, true); err != nil {
 		writeDecodeError(w, r, err)
@@ -68,10 +70,17 @@ func (s *Server) handleJobBatch(w http.ResponseWriter, r *http.Request) {
 		Field string `json:"field,omitempty"`
 	}
 	out := make([]entry, len(body.Jobs))
-	for i, jr := range body.Jobs {
-		rec, err := s.submitJob(r, jr)
+	for i, raw := range body.Jobs {
+		var jr JobRequest
+		err := unmarshalValue("the job", raw, &jr, true)
+		var rec jobRecord
+		if err == nil {
+			rec, err = s.submitJob(r, jr)
+		}
 		if err != nil {
-			out[i].Error = v1FieldError(err).Error()
+			err = v1FieldError(err)
+			out[i].Error = err.Error()
+			out[i].Field, _, _ = fieldError(err)
 			continue
 		}
 		v := rec.view()

@@ -2,10 +2,14 @@ package web
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -64,28 +68,78 @@ type judge0Status struct {
 
 func statusByID(id int) judge0Status { return judge0Statuses[id-1] }
 
-// judge0Submission is POST /judge0/submissions's body (Judge0's names and units).
+// judge0Submission is POST /judge0/submissions's body (Judge0's names and units). Its numbers
+// may come as JSON numbers or, as Judge0 (Rails) casts them, as strings holding one ("71").
 type judge0Submission struct {
-	SourceCode             *string  `json:"source_code"`
-	LanguageID             *int     `json:"language_id"`
-	Stdin                  *string  `json:"stdin"`
-	ExpectedOutput         *string  `json:"expected_output"`
-	CommandLineArguments   *string  `json:"command_line_arguments"`
-	CPUTimeLimit           *float64 `json:"cpu_time_limit"`  // seconds
-	CPUExtraTime           *float64 `json:"cpu_extra_time"`  // seconds, accepted and ignored
-	WallTimeLimit          *float64 `json:"wall_time_limit"` // seconds
-	MemoryLimit            *float64 `json:"memory_limit"`    // KB
-	StackLimit             *float64 `json:"stack_limit"`     // KB, accepted and ignored
-	MaxFileSize            *float64 `json:"max_file_size"`   // KB
-	MaxProcessesAndThreads *int     `json:"max_processes_and_or_threads"`
-	RedirectStderrToStdout *bool    `json:"redirect_stderr_to_stdout"`
-	EnableNetwork          *bool    `json:"enable_network"`
-	NumberOfRuns           *int     `json:"number_of_runs"` // accepted; one run
-	CallbackURL            *string  `json:"callback_url"`
-	CompilerOptions        *string  `json:"compiler_options"`
+	SourceCode             *string        `json:"source_code"`
+	LanguageID             *judge0Integer `json:"language_id"`
+	Stdin                  *string        `json:"stdin"`
+	ExpectedOutput         *string        `json:"expected_output"`
+	CommandLineArguments   *string        `json:"command_line_arguments"`
+	CPUTimeLimit           *judge0Float   `json:"cpu_time_limit"`  // seconds
+	CPUExtraTime           *judge0Float   `json:"cpu_extra_time"`  // seconds, accepted and ignored
+	WallTimeLimit          *judge0Float   `json:"wall_time_limit"` // seconds
+	MemoryLimit            *judge0Float   `json:"memory_limit"`    // KB
+	StackLimit             *judge0Float   `json:"stack_limit"`     // KB, accepted and ignored
+	MaxFileSize            *judge0Float   `json:"max_file_size"`   // KB
+	MaxProcessesAndThreads *judge0Integer `json:"max_processes_and_or_threads"`
+	RedirectStderrToStdout *bool          `json:"redirect_stderr_to_stdout"`
+	EnableNetwork          *bool          `json:"enable_network"`
+	NumberOfRuns           *judge0Integer `json:"number_of_runs"` // accepted; one run
+	CallbackURL            *string        `json:"callback_url"`
+	CompilerOptions        *string        `json:"compiler_options"`
 	// Accepted and ignored, as Judge0 ignores them when not configured.
 	EnablePerProcessAndThreadTimeLimit   *bool `json:"enable_per_process_and_thread_time_limit"`
 	EnablePerProcessAndThreadMemoryLimit *bool `json:"enable_per_process_and_thread_memory_limit"`
+}
+
+// judge0Float is a number of a submission: a JSON number, or a string holding one.
+type judge0Float float64
+
+func (f *judge0Float) UnmarshalJSON(b []byte) error {
+	v, err := judge0Number(b, false)
+	*f = judge0Float(v)
+	return err
+}
+
+// judge0Integer is an integer of a submission: a JSON integer, or a string holding one.
+type judge0Integer int
+
+func (n *judge0Integer) UnmarshalJSON(b []byte) error {
+	v, err := judge0Number(b, true)
+	*n = judge0Integer(v)
+	return err
+}
+
+// judge0Number reads a JSON number, or a string holding one, as Judge0's Rails models cast
+// their numeric columns. Anything else is a *json.UnmarshalTypeError, which the decoder names
+// with its field.
+func judge0Number(b []byte, integer bool) (float64, error) {
+	text, kind := string(b), "number"
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &text); err != nil {
+			return 0, err
+		}
+		text, kind = strings.TrimSpace(text), "string"
+		if text == "" {
+			return 0, nil // as Rails casts "" (a form's empty field): no value, the default
+		}
+	}
+	want := reflect.TypeFor[float64]()
+	if integer {
+		want = reflect.TypeFor[int]()
+	}
+	v, err := strconv.ParseFloat(text, 64)
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) || (integer && (v != math.Trunc(v) || math.Abs(v) > 1<<31)) {
+		if kind == "number" {
+			kind = "number " + text
+		}
+		if len(b) > 0 && (b[0] == '{' || b[0] == '[' || b[0] == 't' || b[0] == 'f') {
+			kind = map[byte]string{'{': "object", '[': "array", 't': "bool", 'f': "bool"}[b[0]]
+		}
+		return 0, &json.UnmarshalTypeError{Value: kind, Type: want}
+	}
+	return v, nil
 }
 
 // judge0Error answers as Judge0 does: 422 with {"field": ["sentence"]} for a field, else {"error"}.
@@ -131,6 +185,8 @@ func judge0Field(f string) string {
 		return "max_processes_and_or_threads"
 	case f == "args":
 		return "command_line_arguments"
+	case f == "limits.file_bytes":
+		return "max_file_size"
 	}
 	return f
 }
@@ -159,9 +215,12 @@ func (s *Server) judge0Request(r *http.Request, sub judge0Submission) (executor.
 	if sub.LanguageID == nil {
 		return req, nil, executor.Invalid("language_id", "can't be blank")
 	}
-	jl, ok := s.judge0Language(r, *sub.LanguageID)
+	jl, ok := s.judge0Language(r, int(*sub.LanguageID))
 	if !ok {
 		return req, nil, executor.Invalid("language_id", "language with id %d doesn't exist", *sub.LanguageID)
+	}
+	if err := s.judge0Limits(sub); err != nil {
+		return req, nil, err
 	}
 	src, err := judge0Decode(r, "source_code", sub.SourceCode)
 	if err != nil {
@@ -198,13 +257,13 @@ func (s *Server) judge0Request(r *http.Request, sub judge0Submission) (executor.
 	merge := sub.RedirectStderrToStdout != nil && *sub.RedirectStderrToStdout
 	rr := RunRequest{Language: jl.Lang, Runtime: jl.Runtime, MergeOutput: merge, Source: &src, Stdin: stdin, Args: args, Limits: &RunLimits{}}
 	if v := sub.CPUTimeLimit; v != nil {
-		rr.Limits.CPUTimeMs = int64(*v * 1000)
+		rr.Limits.CPUTimeMs = int64(math.Ceil(float64(*v) * 1000))
 	}
 	if v := sub.WallTimeLimit; v != nil {
-		rr.Limits.WallTimeMs = int64(*v * 1000)
+		rr.Limits.WallTimeMs = int64(math.Ceil(float64(*v) * 1000))
 	}
 	if v := sub.MemoryLimit; v != nil {
-		rr.Limits.MemoryMiB = (int64(*v) + 1023) / 1024
+		rr.Limits.MemoryMiB = (int64(math.Ceil(float64(*v))) + 1023) / 1024
 	}
 	if v := sub.MaxProcessesAndThreads; v != nil {
 		rr.Limits.Processes = int64(*v)
@@ -212,14 +271,47 @@ func (s *Server) judge0Request(r *http.Request, sub judge0Submission) (executor.
 	if req, err = s.prepare(r.Context(), rr); err != nil {
 		return req, nil, err
 	}
-	if v := sub.MaxFileSize; v != nil {
-		fb := int64(*v) * 1024
-		if max := s.opts.MaxLimits.FileBytes; max > 0 && fb > max {
-			return req, nil, executor.Invalid("max_file_size", "max_file_size must be at most %d KB here", max/1024)
-		}
-		req.Limits.FileBytes = fb
+	if v := sub.MaxFileSize; v != nil && *v > 0 {
+		req.Limits.FileBytes = int64(math.Ceil(float64(*v))) * 1024
 	}
 	return req, expected, nil
+}
+
+// judge0Limits checks a submission's limits in its own units against the server's range, with
+// Rails' sentences as Judge0 answers them ({"cpu_time_limit": ["must be less than or equal to
+// 30"]}). 0 means the default, as an absent limit.
+func (s *Server) judge0Limits(sub judge0Submission) error {
+	max := s.opts.MaxLimits
+	fileMax := max.FileBytes
+	if fileMax == 0 {
+		fileMax = executor.MaxLimits().FileBytes
+	}
+	var procs *judge0Float
+	if v := sub.MaxProcessesAndThreads; v != nil {
+		f := judge0Float(*v)
+		procs = &f
+	}
+	checks := []struct {
+		field    string
+		v        *judge0Float
+		min, max float64
+	}{
+		{"cpu_time_limit", sub.CPUTimeLimit, 0, float64(max.CPUTimeMs) / 1000},
+		{"wall_time_limit", sub.WallTimeLimit, 0, float64(max.WallTimeMs) / 1000},
+		{"memory_limit", sub.MemoryLimit, float64(executor.MinLimits().MemoryBytes >> 10), float64(max.MemoryBytes >> 10)},
+		{"max_file_size", sub.MaxFileSize, 0, float64(fileMax >> 10)},
+		{"max_processes_and_or_threads", procs, 0, float64(max.Processes)},
+	}
+	for _, c := range checks {
+		switch {
+		case c.v == nil || *c.v == 0:
+		case float64(*c.v) < c.min || *c.v < 0:
+			return executor.Invalid(c.field, "must be greater than or equal to %s", strconv.FormatFloat(c.min, 'f', -1, 64))
+		case float64(*c.v) > c.max:
+			return executor.Invalid(c.field, "must be less than or equal to %s", strconv.FormatFloat(c.max, 'f', -1, 64))
+		}
+	}
+	return nil
 }
 
 // judge0Language finds id among the languages installed here.
@@ -327,7 +419,8 @@ func (s *Server) judge0View(base64Encoded bool, rec jobRecord, fields string) ju
 			all["compile_output"] = enc(res.Compile.Stdout + res.Compile.Stderr)
 		}
 		if st != 3 {
-			all["message"] = enc(res.Message)
+			// The executor's sentence names the Result's field; Judge0's is compile_output.
+			all["message"] = enc(strings.ReplaceAll(res.Message, "compile.stderr", "compile_output"))
 		}
 		if st != 6 {
 			all["exit_code"] = res.ExitCode

@@ -70,7 +70,7 @@ func (e *judgeExec) Run(ctx context.Context, req executor.Request, _ func(execut
 	case "internal":
 		r.Status, r.Message = executor.StatusInternalError, "the sandbox failed"
 	case "compile":
-		r.Status, r.Message = executor.StatusCompileError, "compilation failed"
+		r.Status, r.Message = executor.StatusCompileError, "compilation failed; the compiler's messages are in compile.stderr" // executor/local's sentence
 		r.Compile = &executor.Result{Status: executor.StatusRuntimeError, Stderr: "main.c:1:1: error: nope\n"}
 	case "sleep":
 		select {

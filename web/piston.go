@@ -210,17 +210,19 @@ func (s *Server) pistonFiles(req *executor.Request, files []any) error {
 // documented "-1 = no limit" becomes "the server's default": there is always a limit here).
 func (s *Server) pistonLimits(req *executor.Request, body map[string]any) error {
 	max := s.opts.MaxLimits
+	minMem := executor.MinLimits().MemoryBytes // the least a sandbox runs in
 	fields := []struct {
 		name string
+		min  int64
 		max  int64
 		set  func(int64)
 	}{
-		{"compile_memory_limit", max.MemoryBytes, func(v int64) { req.CompileLimits.MemoryBytes = v }},
-		{"run_memory_limit", max.MemoryBytes, func(v int64) { req.Limits.MemoryBytes = v }},
-		{"compile_timeout", max.WallTimeMs, func(v int64) { req.CompileLimits.WallTimeMs = v }},
-		{"run_timeout", max.WallTimeMs, func(v int64) { req.Limits.WallTimeMs = v }},
-		{"compile_cpu_time", max.CPUTimeMs, func(v int64) { req.CompileLimits.CPUTimeMs = v }},
-		{"run_cpu_time", max.CPUTimeMs, func(v int64) { req.Limits.CPUTimeMs = v }},
+		{"compile_memory_limit", minMem, max.MemoryBytes, func(v int64) { req.CompileLimits.MemoryBytes = v }},
+		{"run_memory_limit", minMem, max.MemoryBytes, func(v int64) { req.Limits.MemoryBytes = v }},
+		{"compile_timeout", 0, max.WallTimeMs, func(v int64) { req.CompileLimits.WallTimeMs = v }},
+		{"run_timeout", 0, max.WallTimeMs, func(v int64) { req.Limits.WallTimeMs = v }},
+		{"compile_cpu_time", 0, max.CPUTimeMs, func(v int64) { req.CompileLimits.CPUTimeMs = v }},
+		{"run_cpu_time", 0, max.CPUTimeMs, func(v int64) { req.Limits.CPUTimeMs = v }},
 	}
 	for _, f := range fields {
 		raw, present := body[f.name]
@@ -237,6 +239,8 @@ func (s *Server) pistonLimits(req *executor.Request, body map[string]any) error 
 			return executor.Invalid(f.name, "%s cannot exceed the configured limit of %d", f.name, f.max)
 		case v < 0:
 			return executor.Invalid(f.name, "%s must be non-negative", f.name)
+		case v < float64(f.min):
+			return executor.Invalid(f.name, "%s must be at least %d (%s)", f.name, f.min, executor.FormatBytes(f.min))
 		}
 		f.set(int64(math.Ceil(v)))
 	}

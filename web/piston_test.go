@@ -177,12 +177,30 @@ func TestPistonExecutorErrors(t *testing.T) {
 				return executor.Result{}, tc.err
 			})
 			w := do(t, newTestServer(t, exec, Options{}), "POST", "/api/v2/execute",
-				`{"language":"python","version":"*","files":[{"content":"x"}],"run_memory_limit":1000}`)
+				`{"language":"python","version":"*","files":[{"content":"x"}],"run_memory_limit":4194304}`)
 			var got pistonError
 			json.Unmarshal(w.Body.Bytes(), &got)
 			if w.Code != tc.status || got.Message != tc.want {
 				t.Errorf("status %d, message %q; want %d, %q", w.Code, got.Message, tc.status, tc.want)
 			}
 		})
+	}
+}
+
+// TestPistonPublicBasePath: a client set up for the public Piston instance
+// (https://emkc.org/api/v2/piston/) works with only the host changed.
+func TestPistonPublicBasePath(t *testing.T) {
+	s := newTestServer(t, nil, Options{})
+	body := `{"language":"py","version":"*","files":[{"content":"print(42)"}]}`
+	a, b := do(t, s, "POST", "/api/v2/execute", body), do(t, s, "POST", "/api/v2/piston/execute", body)
+	if a.Code != http.StatusOK || b.Code != a.Code || b.Body.String() != a.Body.String() {
+		t.Errorf("POST /api/v2/piston/execute: %d %s; want what /api/v2/execute answers: %d %s", b.Code, b.Body, a.Code, a.Body)
+	}
+	a, b = do(t, s, "GET", "/api/v2/runtimes", ""), do(t, s, "GET", "/api/v2/piston/runtimes", "")
+	if a.Code != http.StatusOK || b.Code != a.Code || b.Body.String() != a.Body.String() {
+		t.Errorf("GET /api/v2/piston/runtimes: %d %s; want what /api/v2/runtimes answers", b.Code, b.Body)
+	}
+	if w := do(t, s, "POST", "/api/v2/piston/execute", `{"language":"py"}`); w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `"message":"version is required as a string"`) {
+		t.Errorf("a bad request there: %d %s; want Piston's 400 {message}", w.Code, w.Body)
 	}
 }

@@ -140,22 +140,25 @@ func (s *Server) limits(field string, l *RunLimits) (executor.Limits, error) {
 		return executor.Limits{}, nil
 	}
 	max := s.opts.MaxLimits
+	// The least memory a sandbox can run in is the executor's; it is said here with the
+	// server's maximum, so one sentence gives the whole range (0 is the default).
 	checks := []struct {
 		name string
 		v    int64
+		min  int64
 		max  int64
 		unit string
 	}{
-		{"cpu_time_ms", l.CPUTimeMs, max.CPUTimeMs, "ms"},
-		{"wall_time_ms", l.WallTimeMs, max.WallTimeMs, "ms"},
-		{"memory_mib", l.MemoryMiB, max.MemoryBytes >> 20, "MiB"},
-		{"processes", l.Processes, int64(max.Processes), ""},
-		{"output_kib", l.OutputKiB, max.OutputBytes >> 10, "KiB"},
+		{"cpu_time_ms", l.CPUTimeMs, 1, max.CPUTimeMs, "ms"},
+		{"wall_time_ms", l.WallTimeMs, 1, max.WallTimeMs, "ms"},
+		{"memory_mib", l.MemoryMiB, executor.MinLimits().MemoryBytes >> 20, max.MemoryBytes >> 20, "MiB"},
+		{"processes", l.Processes, 1, int64(max.Processes), ""},
+		{"output_kib", l.OutputKiB, 1, max.OutputBytes >> 10, "KiB"},
 	}
 	for _, c := range checks {
-		if c.v < 0 || c.v > c.max {
+		if c.v < 0 || c.v > c.max || (c.v != 0 && c.v < c.min) {
 			return executor.Limits{}, executor.Invalid(field+"."+c.name,
-				"%d is out of range: give 1 to %d%s, or leave it out for the default", c.v, c.max, unitSuffix(c.unit))
+				"%d is out of range: give %d to %d%s, or leave it out for the default", c.v, c.min, c.max, unitSuffix(c.unit))
 		}
 	}
 	return executor.Limits{

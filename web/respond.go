@@ -98,6 +98,11 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, strict bool) erro
 // unmarshalRequest decodes one JSON value from body into v, turning decoder errors into
 // *executor.RequestError sentences a person can act on.
 func unmarshalRequest(body []byte, v any, strict bool) error {
+	return unmarshalValue("the request", body, v, strict)
+}
+
+// unmarshalValue is unmarshalRequest for what body is ("the request", or "the job" of a batch).
+func unmarshalValue(what string, body []byte, v any, strict bool) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return executor.Invalid("", "request body is empty; send a JSON object")
 	}
@@ -106,7 +111,7 @@ func unmarshalRequest(body []byte, v any, strict bool) error {
 		dec.DisallowUnknownFields()
 	}
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+		return jsonError(what, jsonerr.ExplainIn(what, err, body, v, strict))
 	}
 	if dec.More() {
 		return executor.Invalid("", "request body holds more than one JSON value; send exactly one object")
@@ -114,11 +119,12 @@ func unmarshalRequest(body []byte, v any, strict bool) error {
 	return nil
 }
 
-// jsonError explains a decoding error in one sentence, never in Go's words.
-func jsonError(err error) error {
-	e := jsonerr.Explain("the request", err)
-	if strings.HasPrefix(e.Msg, "the request has an unknown field ") {
-		return executor.Invalid(e.Field, "unknown field %q; see /api/openapi.json for the fields accepted", e.Field)
+// jsonError says a decoding error of what, explained by jsonerr, as a *executor.RequestError
+// naming the field by its JSON path ("limits.bogus", "jobs[1].source"), never in Go's words.
+func jsonError(what string, e *jsonerr.Error) error {
+	if strings.HasPrefix(e.Msg, what+" has an unknown field ") {
+		key := e.Field[strings.LastIndexByte(e.Field, '.')+1:]
+		return executor.Invalid(e.Field, "unknown field %q; see /api/openapi.json for the fields accepted", key)
 	}
 	if e.Field != "" {
 		return executor.Invalid(e.Field, "%s", strings.TrimPrefix(e.Msg, e.Field+" "))

@@ -32,10 +32,17 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("DELETE /judge0/submissions/{token}", s.auth(s.handleJudge0Delete))
 	mux.HandleFunc("GET /judge0/languages", s.auth(s.handleJudge0Languages))
 	mux.HandleFunc("GET /judge0/languages/{id}", s.auth(s.handleJudge0Language))
+	mux.HandleFunc("GET /judge0/languages/all", s.auth(s.handleJudge0AllLanguages))
 	mux.HandleFunc("GET /judge0/statuses", s.auth(s.handleJudge0Statuses))
+	mux.HandleFunc("GET /judge0/about", s.auth(s.handleJudge0About))
+	mux.HandleFunc("GET /judge0/config_info", s.auth(s.handleJudge0ConfigInfo))
 
 	mux.HandleFunc("GET /api/v2/runtimes", s.auth(s.handleRuntimes))
 	mux.HandleFunc("POST /api/v2/execute", runs(s.handleExecute))
+	// The public Piston instance's base URL is /api/v2/piston/: a client pointed at it with only
+	// the host changed works too.
+	mux.HandleFunc("GET /api/v2/piston/runtimes", s.auth(s.handleRuntimes))
+	mux.HandleFunc("POST /api/v2/piston/execute", runs(s.handleExecute))
 
 	return s.logRequests(s.guard(s.cors(fallback(mux))))
 }

@@ -125,10 +125,11 @@ func TestRunErrors(t *testing.T) {
 		{"file without name", `{"language":"python","files":[{"content":"x"}]}`, nil, 400, "files[0].name", "is required"},
 		{"bad encoding", `{"language":"python","files":[{"name":"a.py","content":"x","encoding":"rot13"}]}`, nil, 400, "files[0].encoding", `"rot13" is not an encoding`},
 		{"bad base64", `{"language":"python","files":[{"name":"a.py","content":"!!","encoding":"base64"}]}`, nil, 400, "files[0].content", "not valid base64"},
-		{"limit too high", `{"language":"python","source":"x","limits":{"memory_mib":999999}}`, nil, 400, "limits.memory_mib", "give 1 to 2048 MiB"},
+		{"limit too high", `{"language":"python","source":"x","limits":{"memory_mib":999999}}`, nil, 400, "limits.memory_mib", "give 4 to 2048 MiB"},
 		{"limit negative", `{"language":"python","source":"x","compile_limits":{"cpu_time_ms":-5}}`, nil, 400, "compile_limits.cpu_time_ms", "-5 is out of range"},
 		{"executor refuses", `{"language":"python","source":"x"}`, refused, 400, "files[0].name", "not accepted"},
-		{"executor refuses a limit", `{"language":"python","source":"x","limits":{"memory_mib":1}}`, tooSmall, 400, "limits.memory_mib", "between 4 MiB"},
+		{"executor refuses a limit", `{"language":"python","source":"x","limits":{"memory_mib":4}}`, tooSmall, 400, "limits.memory_mib", "between 4 MiB"},
+		{"memory below a sandbox's least", `{"language":"python","source":"x","limits":{"memory_mib":1}}`, nil, 400, "limits.memory_mib", "1 is out of range: give 4 to 2048 MiB"},
 		{"busy", `{"language":"python","source":"x"}`, busy, 503, "", "executor busy"},
 		{"machinery", `{"language":"python","source":"x"}`, broken, 500, "", "connection refused"},
 	} {

@@ -80,6 +80,9 @@ type Rate struct {
 }
 
 func (r Rate) String() string {
+	if r.N < 0 {
+		return "off" // as --rate off is written (ParseRate)
+	}
 	switch r.Per {
 	case time.Second:
 		return fmt.Sprintf("%d/s", r.N)
@@ -176,6 +179,12 @@ func New(opts Options) (*Server, error) {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	opts.MaxLimits = opts.MaxLimits.Fill(defaultMaxLimits)
+	if opts.JobTTL <= 0 {
+		opts.JobTTL = DefaultJobTTL
+	}
+	if opts.MaxJobs <= 0 {
+		opts.MaxJobs = DefaultMaxJobs
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -194,12 +203,6 @@ func New(opts Options) (*Server, error) {
 	s.metrics = newMetrics(s.registry, opts.Executor)
 	s.chain = hooks.New(opts.Executor, nil, []hooks.Post{s.observe})
 	s.exec = s.chain
-	if opts.JobTTL <= 0 {
-		opts.JobTTL = DefaultJobTTL
-	}
-	if opts.MaxJobs <= 0 {
-		opts.MaxJobs = DefaultMaxJobs
-	}
 	var back jobBackend = newMemJobs(opts.JobTTL, opts.MaxJobs)
 	if b, ok := opts.Fleet.(bucketOpener); ok {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -120,9 +120,9 @@ func TestOpenAPI(t *testing.T) {
 	slices.Sort(got)
 	want := []string{"DELETE /api/v1/jobs/{id}", "DELETE /judge0/submissions/{token}",
 		"GET /", "GET /api/openapi.json", "GET /api/v1/fleet", "GET /api/v1/jobs/{id}", "GET /api/v1/languages", "GET /api/v1/run/stream",
-		"GET /api/v2/runtimes", "GET /healthz", "GET /judge0/languages", "GET /judge0/languages/{id}", "GET /judge0/statuses",
+		"GET /api/v2/piston/runtimes", "GET /api/v2/runtimes", "GET /healthz", "GET /judge0/about", "GET /judge0/config_info", "GET /judge0/languages", "GET /judge0/languages/all", "GET /judge0/languages/{id}", "GET /judge0/statuses",
 		"GET /judge0/submissions/batch", "GET /judge0/submissions/{token}", "GET /metrics",
-		"POST /api/v1/jobs", "POST /api/v1/jobs/batch", "POST /api/v1/run", "POST /api/v2/execute",
+		"POST /api/v1/jobs", "POST /api/v1/jobs/batch", "POST /api/v1/run", "POST /api/v2/execute", "POST /api/v2/piston/execute",
 		"POST /judge0/submissions", "POST /judge0/submissions/batch"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("documented routes (-want +got):\n%s", diff)

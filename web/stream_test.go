@@ -110,6 +110,8 @@ func TestStreamErrors(t *testing.T) {
 		{"wrong type", `{"type":"stdin","data":"x"}`, "type", "first message must be the run request"},
 		{"limits", `{"language":"python","source":"x","limits":{"cpu_time_ms":999999999}}`, "limits.cpu_time_ms", "out of range"},
 		{"job not a boolean", `{"language":"python","source":"x","job":"yes"}`, "job", "must be true or false, not a string"},
+		{"wrong type, named by its path", `{"language":"python","source":5}`, "source", "source: must be a string, not a number"},
+		{"nested unknown field", `{"language":"python","source":"x","limits":{"cpu":1}}`, "limits.cpu", `unknown field "cpu"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(newTestServer(t, nil, Options{}))

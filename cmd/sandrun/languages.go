@@ -52,7 +52,11 @@ func languagesCmd(ctx context.Context, args []string) error {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tVERSION\tEXTENSIONS\tALIASES")
 	n, total := 0, 0
+	var missing []string // "dart: apt-get install dart, …", for each toolchain not installed
 	for _, l := range langs {
+		if !l.Available {
+			missing = append(missing, l.ID+": "+installHint(l.Missing))
+		}
 		v := l.Version
 		if !l.Available {
 			v = "not installed"
@@ -79,6 +83,9 @@ func languagesCmd(ctx context.Context, args []string) error {
 			v := rt.Version
 			if !rt.Available {
 				v = "not installed"
+				if l.Available {
+					missing = append(missing, l.ID+" --runtime "+rt.Runtime+": "+installHint(rt.Missing))
+				}
 			}
 			mark, aliases := "", strings.Join(rt.Aliases, " ")
 			if rt.Default {
@@ -91,5 +98,21 @@ func languagesCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "%d of %d languages and runtimes installed on this executor\n", n, total)
+	if len(missing) > 0 {
+		fmt.Fprintf(os.Stderr, "to install the others:\n  %s\n", strings.Join(missing, "\n  "))
+	}
 	return nil
+}
+
+// installHint is what to install for a toolchain that is missing: the "install with:" part of
+// its sentence ("dart was not found (searched …); install with: apt-get install dart"), else
+// the whole sentence.
+func installHint(missing string) string {
+	if _, how, ok := strings.Cut(missing, "install with: "); ok {
+		return how
+	}
+	if missing == "" {
+		return "not installed"
+	}
+	return missing
 }

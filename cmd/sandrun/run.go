@@ -21,6 +21,7 @@ import (
 // runFlags are the flags of `sandrun run` (and `sandrun watch`, which shares them).
 type runFlags struct {
 	lang, stdinFile          string
+	with                     pathsFlag // more files beside FILE (--with)
 	runtime                  string
 	timeLimit, wallLimit     durationFlag
 	memoryLimit, outputLimit sizeFlag
@@ -35,6 +36,7 @@ type runFlags struct {
 func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.lang, "lang", "", "language id or alias (default: from the extension or #! line; required when FILE is -)")
 	fs.StringVar(&f.runtime, "runtime", "", "the language's runtime, e.g. clang, pypy, bun, deno (default: the language's default; \"sandrun languages\" lists them)")
+	fs.Var(&f.with, "with", "a `PATH` to put in the sandbox beside FILE (a module it imports, a header, a data file), named as it is relative to FILE's directory; repeatable")
 	fs.StringVar(&f.stdinFile, "stdin", "", "file to give the program as stdin (default: sandrun's stdin when it is not a terminal and FILE is not -)")
 	fs.Var(&f.timeLimit, "time-limit", "most CPU `TIME` the program may use, e.g. 2s or 1500ms (default 2s, or the language's)")
 	fs.Var(&f.wallLimit, "wall-limit", "most wall-clock `TIME`, e.g. 5s (default 2×CPU+1s)")
@@ -221,6 +223,10 @@ func (f *runFlags) request(set *languages.Set, file string, progArgs []string) (
 	if err != nil {
 		return executor.Request{}, err
 	}
+	extra, err := readWith(file, src.Name, f.with)
+	if err != nil {
+		return executor.Request{}, err
+	}
 	lim, err := f.limits()
 	if err != nil {
 		return executor.Request{}, err
@@ -238,7 +244,7 @@ func (f *runFlags) request(set *languages.Set, file string, progArgs []string) (
 			return executor.Request{}, usageError("%s has no runtime %q; its runtimes: %s", lang.ID, rt, runtimeNames(set, lang.ID))
 		}
 	}
-	return executor.Request{Language: lang.ID, Runtime: rt, Files: []executor.File{src}, Stdin: stdin, Args: progArgs, Limits: lim}, nil
+	return executor.Request{Language: lang.ID, Runtime: rt, Files: append([]executor.File{src}, extra...), Stdin: stdin, Args: progArgs, Limits: lim}, nil
 }
 
 // runtimeNames lists the runtimes of language id, "gcc, clang, tcc".

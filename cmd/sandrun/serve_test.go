@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -80,5 +85,68 @@ func TestServeFrontDoor(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := waitExit(t, cmd, 30*time.Second, "serve after SIGTERM"); err != nil {
 		t.Errorf("after SIGTERM: %v, want exit 0", err)
+	}
+}
+
+// TestServeSentences: serve's first log line says the rate as --rate was written: "off", not
+// the "-1/min" it is kept as; and requests to it get the local executor's sentences: a file
+// named "." is refused as the work dir itself (not as climbing out of it), and a compile past
+// its limit says the compiler, not the program, ran too long.
+func TestServeSentences(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--log-format", "json", "--rate", "off")
+	cmd.Env = append(os.Environ(), "SANDRUN_CLI_TEST=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := bufio.NewScanner(stderr)
+	base := ""
+	for base == "" && lines.Scan() {
+		var line struct{ Msg, Rate, URL string }
+		if json.Unmarshal(lines.Bytes(), &line) == nil && line.Msg == "serving" {
+			if line.Rate != "off" {
+				t.Errorf("serving line %s: rate %q, want \"off\"", lines.Text(), line.Rate)
+			}
+			base = line.URL
+		}
+	}
+	if base == "" {
+		t.Fatal("serve never logged that it was serving")
+	}
+	go io.Copy(io.Discard, stderr)
+
+	resp, err := http.Post(base+"/api/v1/run", "application/json", strings.NewReader(`{"language":"python","files":[{"name":".","content":"print(1)"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct{ Error, Field string }
+	json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || body.Field != "files[0].name" || !strings.Contains(body.Error, "names the work dir itself") {
+		t.Errorf("a file named \".\": %d %+v; want 400 naming files[0].name as the work dir itself", resp.StatusCode, body)
+	}
+
+	// A source no earlier run compiled (the compile cache would skip the compile), and a wall
+	// clock of 1 ms no compiler meets.
+	src := fmt.Sprintf("/* %s %d */\nint main(void) { return 0; }\n", t.Name(), time.Now().UnixNano())
+	req, _ := json.Marshal(map[string]any{"language": "c", "source": src, "compile_limits": map[string]int{"wall_time_ms": 1}})
+	resp, err = http.Post(base+"/api/v1/run", "application/json", bytes.NewReader(req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Status, Message string
+		Compile         *struct{ Status, Message string }
+	}
+	json.NewDecoder(resp.Body).Decode(&res)
+	resp.Body.Close()
+	if res.Status != "compile_error" || res.Compile == nil || res.Compile.Status != "time_limit" ||
+		!strings.HasPrefix(res.Compile.Message, "the compiler ran longer than its wall-clock limit") ||
+		!strings.Contains(res.Message, "the compiler ran longer") {
+		t.Errorf("a compile past its 1 ms wall clock: %d %+v (compile %+v); want compile_error, the compile stage's time_limit saying the compiler ran longer", resp.StatusCode, res, res.Compile)
 	}
 }

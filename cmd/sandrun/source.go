@@ -113,3 +113,66 @@ func firstOr(s []string, def string) string {
 	}
 	return def
 }
+
+// pathsFlag is a repeatable flag of paths, each taken as written (no splitting on commas).
+type pathsFlag []string
+
+func (p *pathsFlag) String() string { return strings.Join(*p, " ") }
+
+func (p *pathsFlag) Set(v string) error {
+	if v == "" {
+		return errors.New("is empty; give a file's path")
+	}
+	*p = append(*p, v)
+	return nil
+}
+
+// readWith reads the --with files that go into the sandbox beside FILE, each named by its path
+// relative to FILE's directory ("util.py", "data/in.txt"), as the program finds them when it
+// runs from there; srcName is the name FILE itself gets. Errors are usage errors (exit 2).
+func readWith(file, srcName string, paths []string) ([]executor.File, error) {
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	dir := "."
+	if file != "-" {
+		dir = filepath.Dir(file)
+	}
+	absDir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, usageError("%s: %v", dir, err)
+	}
+	files := make([]executor.File, 0, len(paths))
+	seen := map[string]bool{srcName: true}
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return nil, usageError("--with %s: %v", p, err)
+		}
+		rel, err := filepath.Rel(absDir, abs)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return nil, usageError("--with %s is not under %s, the directory of %s: only files under it can go into the sandbox beside it", p, dir, file)
+		}
+		name := filepath.ToSlash(rel)
+		st, err := os.Stat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, usageError("--with %s: no such file", p)
+		case err != nil:
+			return nil, usageError("--with %s: %v", p, unwrapPath(err))
+		case st.IsDir():
+			return nil, usageError("--with %s is a directory; name its files (e.g. --with %s)", p, filepath.Join(p, "util.py"))
+		case !st.Mode().IsRegular():
+			return nil, usageError("--with %s is not a regular file", p)
+		case seen[name]:
+			return nil, usageError("--with %s is already in the sandbox as %s", p, name)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, usageError("--with %s: %v", p, unwrapPath(err))
+		}
+		seen[name] = true
+		files = append(files, executor.File{Name: name, Content: data})
+	}
+	return files, nil
+}

@@ -36,7 +36,7 @@ func watchCmd(ctx context.Context, args []string) error {
 	if !inv.flags.json && sameFile(os.Stdout, os.Stderr) {
 		inv.req.MergeOutput = true // as for run: "2>&1" or a terminal keeps the written order
 	}
-	w := watcher{ex: ex, set: inv.set, file: inv.file, lang: inv.flags.lang, base: inv.req, json: inv.flags.json, clear: *clear,
+	w := watcher{ex: ex, set: inv.set, file: inv.file, lang: inv.flags.lang, with: inv.flags.with, base: inv.req, json: inv.flags.json, clear: *clear,
 		stdout: os.Stdout, stderr: os.Stderr}
 	if err := w.watch(ctx, 0); err != nil {
 		return err
@@ -55,6 +55,7 @@ type watcher struct {
 	set    *languages.Set
 	file   string
 	lang   string           // --lang
+	with   []string         // --with: more files, read (and watched) as FILE is
 	base   executor.Request // stdin, args and limits of every run (stdin is read once)
 	json   bool
 	clear  bool
@@ -80,8 +81,10 @@ func (w *watcher) watch(ctx context.Context, delay time.Duration) error {
 		return err
 	}
 	defer fw.Close()
-	if err := fw.Add(w.file); err != nil {
-		return err
+	for _, f := range append([]string{w.file}, w.with...) {
+		if err := fw.Add(f); err != nil {
+			return err
+		}
 	}
 	return w.loop(ctx, changes)
 }
@@ -115,8 +118,13 @@ func (w *watcher) runOnce(ctx context.Context, n int, changes <-chan struct{}) (
 		fmt.Fprintf(w.stderr, "sandrun: %v; waiting for the next change\n", err)
 		return false
 	}
+	extra, err := readWith(w.file, src.Name, w.with)
+	if err != nil {
+		fmt.Fprintf(w.stderr, "sandrun: %v; waiting for the next change\n", err)
+		return false
+	}
 	req := w.base
-	req.Language, req.Files = lang.ID, []executor.File{src}
+	req.Language, req.Files = lang.ID, append([]executor.File{src}, extra...)
 	if w.clear && !w.json {
 		fmt.Fprint(w.stdout, "\x1b[H\x1b[2J")
 	}

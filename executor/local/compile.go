@@ -25,7 +25,11 @@ const (
 // into /work instead and returns a Result with Cached set. The compiler's messages are replayed
 // as Events either way. Only successful compiles are cached.
 func (l *Executor) compile(ctx context.Context, sb Sandbox, out *output, p plan, files []File, env []string) (Result, error) {
-	argv := languages.Expand(p.lang.Compile, p.main)
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Name
+	}
+	argv := languages.ExpandSources(p.lang.Compile, p.main, names)
 	var key compilecache.Key
 	if l.cache != nil {
 		key = compileKey(p, argv, env, files)

@@ -169,6 +169,11 @@ func stage(ctx context.Context, sb Sandbox, out *output, st Stage, argv, env []s
 			r.Message = fmt.Sprintf("the program could not allocate memory within its limit of %s (this host bounds memory with RLIMIT_DATA, not a cgroup, so the program saw its allocation fail: %s)", FormatBytes(lim.MemoryBytes), r.Message)
 		}
 	}
+	if st == StageCompile {
+		// The command of the compile stage is the compiler: "the compiler ran longer than its
+		// wall-clock limit", not the user's program.
+		r.Message = strings.Replace(r.Message, "the program", "the compiler", 1)
+	}
 	return r, nil
 }
 
