@@ -321,6 +321,37 @@ test("at 390 px wide the language picker stays inside the page", async () => {
   await narrow.close();
 });
 
+test("on a 390 × 844 px phone, Run is on the screen as the page opens, and so are the output and badge once it ran", async (t) => {
+  if (missing(t, "python")) return;
+  const phone = await context.newPage();
+  phone.on("pageerror", (e) => problems.push(`page error (phone): ${e.message}`));
+  try {
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.goto(base);
+    await phone.locator('[data-testid="language-select"]:enabled').waitFor();
+    await phone.getByTestId("language-select").selectOption("python");
+    const onScreen = async (testid) => {
+      const box = await phone.getByTestId(testid).boundingBox();
+      return box !== null && box.y >= 0 && box.y + box.height <= 844;
+    };
+    assert.ok(await onScreen("run-button"), `Run is at ${JSON.stringify(await phone.getByTestId("run-button").boundingBox())}, off the 844 px screen`);
+    await phone.getByTestId("editor").click();
+    await phone.keyboard.press("ControlOrMeta+A");
+    await phone.keyboard.insertText('print("from the phone")\n');
+    await phone.getByTestId("stdin").fill("");
+    await phone.locator("#args").fill("");
+    await phone.getByTestId("run-button").click();
+    await phone.locator('[data-testid="status"][data-status="ok"]').waitFor({ timeout: 60_000 });
+    assert.ok(await onScreen("status"), `the badge is at ${JSON.stringify(await phone.getByTestId("status").boundingBox())}, off the screen`);
+    await phone.getByTestId("output").getByText("from the phone").waitFor();
+    const out = await phone.getByTestId("output").boundingBox();
+    assert.ok(out.y >= 0 && out.y < 844, `the output starts at ${out.y} px, off the screen`);
+    await phone.screenshot({ path: join(artifacts, "web-e2e-phone.png") });
+  } finally {
+    await phone.close();
+  }
+});
+
 test("C: compiled, reads stdin, runs with Ctrl+Enter", async (t) => {
   if (missing(t, "c")) return;
   await pick("c");

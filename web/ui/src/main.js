@@ -26,6 +26,7 @@ const ui = {
   send: $("send"),
   sendLine: $("send-line"),
   sendEOF: $("send-eof"),
+  console: document.querySelector(".console"),
 };
 const output = new Output($("output"));
 const status = new Status($("status"));
@@ -359,6 +360,7 @@ function run() {
   shown++;
   status.running();
   setRunning(true);
+  showConsole();
   const req = runRequest(args);
   const interactive = ui.interactive.checked;
   // With "with result" ticked the server keeps the run as a job, so that Share can name it.
@@ -423,6 +425,13 @@ function stop() {
   setRunning(false);
   output.note("Stopped.");
   status.stopped();
+}
+
+// showConsole scrolls the output pane and its badge into view when they are not (on a phone
+// they sit below the editor), so that what Run started can be seen.
+function showConsole() {
+  const box = ui.console.getBoundingClientRect();
+  if (box.top < 0 || box.bottom > window.innerHeight) ui.console.scrollIntoView({ block: "end" });
 }
 
 function setRunning(on) {
