@@ -124,6 +124,7 @@ before(async () => {
   write('watched.py', 'print("version", 1)\n');
   write('broken.c', '#include <stdio.h>\n\nint main(void) {\n    printf("%d\\n", missing);\n}\n');
   write('spin.py', 'print("spinning", flush=True)\nwhile True:\n    pass\n');
+  write('notes.txt', 'not a program\n');
   write('ask.py', 'name = input("What is your name? ")\nprint(f"Hello, {name}!")\n' +
     'colour = input("Favourite colour? ")\nprint(f"{name} likes {colour}.")\n');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
@@ -325,6 +326,14 @@ test('Ctrl+Alt+R runs only the selected line', async () => {
   await page.keyboard.press('Control+Alt+R');
   const text = await waitForOutput([/second line/, footer, /lines\.py \(line 2\)/], 'selection');
   assert.doesNotMatch(text, /first line|third line/);
+});
+
+test('a file in no language sandrun knows: the panel says how to choose one, in VS Code\'s words', async () => {
+  await open('notes.txt');
+  await page.keyboard.press('Control+Alt+R');
+  // (The panel wraps the long line, so the patterns allow a line break at any space.)
+  const text = await waitForOutput([/\[error\] cannot\s+tell\s+which\s+language\s+notes\.txt\s+is\s+in/, /Change\s+Language\s+Mode/], 'no-language');
+  assert.doesNotMatch(text, /languageId/, 'the LSP field a VS Code user cannot pass');
 });
 
 test('Sandrun: Run with Input… sends what was typed as stdin', async () => {

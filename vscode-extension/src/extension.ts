@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { findLanguage, header, stopReason, type HeaderInfo } from './format';
 import { RunLog, type RunView } from './output';
 import { buildRunArgs } from './runArgs';
-import { errorText, StartError } from './errors';
+import { errorText, runFailure, StartError } from './errors';
 import { OutputLinks } from './links';
 import { Server } from './server';
 import { readSettings, workspaceOverrides } from './settings';
@@ -144,7 +144,7 @@ export function activate(context: vscode.ExtensionContext): void {
       } else if ((err as { code?: number }).code === -32800) {
         log.fail(view, 'stopped', stopReason(errorText(err)));
       } else {
-        log.fail(view, 'error', errorText(err));
+        log.fail(view, 'error', runFailure(err, doc));
         if (err instanceof StartError) {
           void offerSettings(err);
         }
@@ -203,7 +203,7 @@ export function activate(context: vscode.ExtensionContext): void {
     } catch (err) {
       const stopped = cts.token.isCancellationRequested || (err as { code?: number }).code === -32800;
       outcome = stopped ? 'stopped' : 'error';
-      run.fail(outcome, stopped ? stopReason(errorText(err)) : errorText(err));
+      run.fail(outcome, stopped ? stopReason(errorText(err)) : runFailure(err, editor.document));
       if (err instanceof StartError) {
         void offerSettings(err);
       }
@@ -361,7 +361,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (err instanceof StartError) {
         void offerSettings(err);
       } else {
-        void vscode.window.showErrorMessage(`Sandrun: ${errorText(err)}`);
+        void vscode.window.showErrorMessage(`Sandrun: ${runFailure(err, doc)}`);
       }
     }
   });
