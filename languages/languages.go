@@ -155,16 +155,31 @@ func ExpandSources(argv []string, main string, names []string) []string {
 	r := strings.NewReplacer("{file}", main, "{stem}", stem)
 	out := make([]string, 0, len(argv))
 	for _, a := range argv {
-		if a != "{sources}" {
-			out = append(out, r.Replace(a))
-			continue
-		}
-		out = append(out, main)
-		for _, n := range names {
-			if n != main && ext != "" && path.Ext(n) == ext {
-				out = append(out, n)
+		switch a {
+		case "{file}":
+			out = append(out, notAnOption(main))
+		case "{stem}":
+			out = append(out, notAnOption(stem))
+		case "{sources}":
+			out = append(out, notAnOption(main))
+			for _, n := range names {
+				if n != main && ext != "" && path.Ext(n) == ext {
+					out = append(out, notAnOption(n))
+				}
 			}
+		default:
+			out = append(out, r.Replace(a))
 		}
 	}
 	return out
+}
+
+// notAnOption is a file name as a command's word of its own ({file}, {stem}, {sources}): a name
+// starting with "-" (a request may name a file "-o.c") becomes "./-o.c", so the compiler,
+// linker or interpreter reads it as a file, not as one of its options.
+func notAnOption(name string) string {
+	if strings.HasPrefix(name, "-") {
+		return "./" + name
+	}
+	return name
 }

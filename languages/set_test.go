@@ -137,6 +137,15 @@ func TestExpand(t *testing.T) {
 	if diff := cmp.Diff([]string{"gcc", "-o", "main", "main.c", "-lm"}, Expand(cc, "main.c")); diff != "" {
 		t.Errorf("Expand of {sources} without other files (-want +got):\n%s", diff)
 	}
+	// A file whose name starts with "-" is given as ./name, never as one of the tool's options
+	// (ld reads "-o -main" as two options); {stem} inside a longer word stays as it is.
+	got = ExpandSources(cc, "-main.c", []string{"-main.c", "-fplugin=x.c"})
+	if diff := cmp.Diff([]string{"gcc", "-o", "./-main", "./-main.c", "./-fplugin=x.c", "-lm"}, got); diff != "" {
+		t.Errorf("ExpandSources of names starting with - (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"python3", "./-c.py", "./-c", "-out:-c.exe"}, Expand([]string{"python3", "{file}", "./{stem}", "-out:{stem}.exe"}, "-c.py")); diff != "" {
+		t.Errorf("Expand of {file} starting with - (-want +got):\n%s", diff)
+	}
 }
 
 func TestSearchPathAndPrograms(t *testing.T) {
