@@ -203,7 +203,9 @@ export function activate(context: vscode.ExtensionContext): void {
     } catch (err) {
       const stopped = cts.token.isCancellationRequested || (err as { code?: number }).code === -32800;
       outcome = stopped ? 'stopped' : 'error';
-      run.fail(outcome, stopped ? stopReason(errorText(err)) : runFailure(err, editor.document));
+      // Stopped here (Ctrl-C, Stop, closing the terminal): "[stopped]" alone; by the server: its reason.
+      const why = !stopped ? runFailure(err, editor.document) : cts.token.isCancellationRequested ? undefined : stopReason(errorText(err));
+      run.fail(outcome, why);
       if (err instanceof StartError) {
         void offerSettings(err);
       }
