@@ -124,6 +124,7 @@ before(async () => {
   write('watched.py', 'print("version", 1)\n');
   write('broken.c', '#include <stdio.h>\n\nint main(void) {\n    printf("%d\\n", missing);\n}\n');
   write('spin.py', 'print("spinning", flush=True)\nwhile True:\n    pass\n');
+  write('notes.txt', 'not a program\n');
   write('ask.py', 'name = input("What is your name? ")\nprint(f"Hello, {name}!")\n' +
     'colour = input("Favourite colour? ")\nprint(f"{name} likes {colour}.")\n');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
@@ -260,6 +261,26 @@ async function waitForTerminal(patterns, step, ms = 60_000) {
 
 const footer = /\[ok\] exit 0 · cpu \d+ ms · wall \d+(\.\d+)? m?s · mem [\d.]+ [KMG]iB/;
 
+// First: the server starts for it, and the terminal's header must still name the language and
+// its version (the server's list of languages).
+test('Sandrun: Run in Terminal: the program asks with input(), the answer typed in the terminal reaches it', async () => {
+  await open('ask.py');
+  await palette('Sandrun: Run in Terminal');
+  await waitForTerminal([/▶ Python [\d.]+ · local · ask\.py · stdin: this terminal/, /What is your name\?/], 'terminal-prompt', 90_000);
+  // The terminal has the keyboard. Typing is echoed, Backspace edits the line, Enter sends it.
+  await page.keyboard.type('Adx');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.type('a');
+  await waitForTerminal([/What is your name\? ?Ada\s*$/m], 'terminal-echo', 10_000);
+  await page.keyboard.press('Enter');
+  await waitForTerminal([/Hello, Ada!/, /Favourite colour\?/], 'terminal-greeting', 30_000);
+  await page.keyboard.type('blue');
+  await page.keyboard.press('Enter');
+  const text = await waitForTerminal([/Ada likes blue\./, footer], 'terminal-end', 30_000);
+  assert.doesNotMatch(text, /Adx/, 'the erased character reached the screen for good');
+  await page.screenshot({ path: path.join(artifacts, 'vscode-e2e-terminal.png') });
+});
+
 test('Sandrun: Run Snippet runs the whole file and shows output and status in the Sandrun panel', async () => {
   await open('hello.py');
   await palette('Sandrun: Run Snippet');
@@ -307,6 +328,14 @@ test('Ctrl+Alt+R runs only the selected line', async () => {
   assert.doesNotMatch(text, /first line|third line/);
 });
 
+test('a file in no language sandrun knows: the panel says how to choose one, in VS Code\'s words', async () => {
+  await open('notes.txt');
+  await page.keyboard.press('Control+Alt+R');
+  // (The panel wraps the long line, so the patterns allow a line break at any space.)
+  const text = await waitForOutput([/\[error\] cannot\s+tell\s+which\s+language\s+notes\.txt\s+is\s+in/, /Change\s+Language\s+Mode/], 'no-language');
+  assert.doesNotMatch(text, /languageId/, 'the LSP field a VS Code user cannot pass');
+});
+
 test('Sandrun: Run with Input… sends what was typed as stdin', async () => {
   await open('greet.py');
   await palette('Sandrun: Run with Input…');
@@ -324,6 +353,8 @@ test('Sandrun: Stop ends a long run at once', async () => {
   await palette('Sandrun: Stop');
   const text = await waitForOutput([/\[stopped\]/], 'stop', 15_000);
   assert.doesNotMatch(text, /woke up/);
+  // The user stopped it: the line does not say so in the protocol's words ($/cancelRequest, sandrun.stop).
+  assert.doesNotMatch(/^\[stopped\].*$/m.exec(text)[0], /cancelRequest|sandrun\.stop|by the client/);
 });
 
 test('the progress notification of a long run has a Cancel button that stops it', async () => {
@@ -332,7 +363,8 @@ test('the progress notification of a long run has a Cancel button that stops it'
   const note = page.locator('.notification-toast', { hasText: 'Sandrun: running slow.py' });
   await note.waitFor({ timeout: 15_000 });
   await note.getByRole('button', { name: 'Cancel' }).click();
-  await waitForOutput([/sleeping/, /\[stopped\]/], 'progress-cancel', 15_000);
+  const text = await waitForOutput([/sleeping/, /\[stopped\]/], 'progress-cancel', 15_000);
+  assert.doesNotMatch(/^\[stopped\].*$/m.exec(text)[0], /cancelRequest|sandrun\.stop|by the client|workDoneProgress/);
   await note.waitFor({ state: 'detached', timeout: 10_000 });
 });
 
@@ -387,20 +419,42 @@ test('a setting changed in the Settings editor reaches the server: sandrun.timeL
   if (/CPU time limit of 1s/.test(text)) assert.match(text, /\[time_limit\] SIGKILL · cpu (9\d\d ms|1\.\d\d s)/);
 });
 
-test('Sandrun: Run in Terminal: the program asks with input(), the answer typed in the terminal reaches it', async () => {
-  await open('ask.py');
+test('Sandrun: Run in Terminal: Ctrl-C stops the program, and the terminal says [stopped]', async () => {
+  await open('slow.py');
   await palette('Sandrun: Run in Terminal');
-  await waitForTerminal([/▶ Python [\d.]+ · local · ask\.py · stdin: this terminal/, /What is your name\?/], 'terminal-prompt', 90_000);
-  // The terminal has the keyboard. Typing is echoed, Backspace edits the line, Enter sends it.
-  await page.keyboard.type('Adx');
-  await page.keyboard.press('Backspace');
-  await page.keyboard.type('a');
-  await waitForTerminal([/What is your name\? ?Ada\s*$/m], 'terminal-echo', 10_000);
-  await page.keyboard.press('Enter');
-  await waitForTerminal([/Hello, Ada!/, /Favourite colour\?/], 'terminal-greeting', 30_000);
-  await page.keyboard.type('blue');
-  await page.keyboard.press('Enter');
-  const text = await waitForTerminal([/Ada likes blue\./, footer], 'terminal-end', 30_000);
-  assert.doesNotMatch(text, /Adx/, 'the erased character reached the screen for good');
-  await page.screenshot({ path: path.join(artifacts, 'vscode-e2e-terminal.png') });
+  await waitForTerminal([/▶ .*slow\.py · stdin: this terminal/, /sleeping/], 'terminal-ctrl-c-start', 90_000);
+  await page.keyboard.press('Control+C');
+  const text = await waitForTerminal([/\[stopped\]/], 'terminal-ctrl-c', 30_000);
+  assert.doesNotMatch(text, /woke up/);
+  assert.doesNotMatch(/^\[stopped\].*$/m.exec(text)[0], /cancelRequest|sandrun\.stop|by the client/);
+});
+
+// Last: it points sandrun.path at nothing (and puts it back at the end).
+test('without the sandrun binary, a run says why in one sentence, with a button that opens sandrun.path', async () => {
+  const missingBin = path.join(tmp, 'no-such-dir', 'sandrun');
+  writeSettings({ 'sandrun.path': missingBin });
+  // A reloaded window reads the settings as they are now (a running one notices the file later).
+  await palette('Developer: Reload Window');
+  await page.locator('.monaco-workbench').waitFor();
+  await page.getByRole('treeitem', { name: 'lines.py', exact: true }).waitFor({ timeout: 60_000 });
+  await page.locator('.statusbar-item', { hasText: 'Sandrun' }).first().waitFor({ timeout: 60_000 });
+  try {
+    await open('lines.py');
+    await palette('Sandrun: Run Snippet');
+    // (The panel wraps the long line, so the patterns allow a line break at any space.)
+    await waitForOutput([/▶ .*lines\.py/, /\[error\] could not start "/, /does\s+not\s+exist;\s+install\s+sandrun/], 'no-binary');
+    const toast = page.locator('.notification-toast', { hasText: 'does not exist' }).first();
+    await toast.waitFor();
+    assert.match((await toast.innerText()).replace(/\s+/g, ' '), /Sandrun: could not start "\S+no-such-dir\/sandrun lsp": \S+ does not exist/);
+    // The language client's own "couldn't create connection to server" is not shown besides it.
+    await palette('Notifications: Show Notifications');
+    const item = page.locator('.notifications-center .notification-list-item', { hasText: 'does not exist' }).first();
+    await item.waitFor();
+    const all = (await page.locator('.notifications-center .notification-list-item').allInnerTexts()).join('\n');
+    assert.doesNotMatch(all, /couldn't create connection/, `the notifications:\n${all}`);
+    await item.getByRole('button', { name: 'Open Settings' }).click();
+    await page.locator('.settings-editor .setting-item-contents', { hasText: 'binary that the extension starts' }).first().waitFor();
+  } finally {
+    writeSettings({});
+  }
 });

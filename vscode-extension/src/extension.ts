@@ -3,10 +3,10 @@
 // "Run in Terminal" for programs that ask for input as they go, in the "Sandrun" terminal.
 // Every run happens in `sandrun lsp`, which this extension starts; nothing runs on the host here.
 import * as vscode from 'vscode';
-import { findLanguage, header, type HeaderInfo } from './format';
+import { findLanguage, header, stopReason, type HeaderInfo } from './format';
 import { RunLog, type RunView } from './output';
 import { buildRunArgs } from './runArgs';
-import { errorText } from './errors';
+import { errorText, runFailure, StartError } from './errors';
 import { OutputLinks } from './links';
 import { Server } from './server';
 import { readSettings, workspaceOverrides } from './settings';
@@ -141,8 +141,13 @@ export function activate(context: vscode.ExtensionContext): void {
     } catch (err) {
       if (cts.token.isCancellationRequested) {
         log.fail(view, 'stopped');
+      } else if ((err as { code?: number }).code === -32800) {
+        log.fail(view, 'stopped', stopReason(errorText(err)));
       } else {
-        log.fail(view, 'error', errorText(err));
+        log.fail(view, 'error', runFailure(err, doc));
+        if (err instanceof StartError) {
+          void offerSettings(err);
+        }
       }
     } finally {
       clearTimeout(timer);
@@ -167,6 +172,9 @@ export function activate(context: vscode.ExtensionContext): void {
       prevs.forEach((p) => p.cts.cancel());
       await Promise.race([Promise.all(prevs.map((p) => p.finished)), new Promise((resolve) => setTimeout(resolve, 3000))]);
     }
+    // The header, written at once, names the language and its version from the server's list:
+    // start the server first (a failure to start is reported by the run below).
+    await server.get().catch(() => undefined);
     const cts = new vscode.CancellationTokenSource();
     let done!: () => void;
     const finished = new Promise<void>((resolve) => (done = resolve));
@@ -195,7 +203,12 @@ export function activate(context: vscode.ExtensionContext): void {
     } catch (err) {
       const stopped = cts.token.isCancellationRequested || (err as { code?: number }).code === -32800;
       outcome = stopped ? 'stopped' : 'error';
-      run.fail(outcome, stopped && cts.token.isCancellationRequested ? undefined : errorText(err));
+      // Stopped here (Ctrl-C, Stop, closing the terminal): "[stopped]" alone; by the server: its reason.
+      const why = !stopped ? runFailure(err, editor.document) : cts.token.isCancellationRequested ? undefined : stopReason(errorText(err));
+      run.fail(outcome, why);
+      if (err instanceof StartError) {
+        void offerSettings(err);
+      }
     } finally {
       term.ended(run);
       done();
@@ -263,8 +276,19 @@ export function activate(context: vscode.ExtensionContext): void {
     try {
       await server.get();
     } catch (err) {
-      const pick = await vscode.window.showErrorMessage(`Sandrun: ${errorText(err)}`, 'Open Settings');
-      if (pick) {
+      await offerSettings(err);
+    }
+  }
+
+  /** Says why the server did not start, in one sentence, with a button that opens sandrun.path. */
+  async function offerSettings(err: unknown): Promise<void> {
+    const pick = await vscode.window.showErrorMessage(`Sandrun: ${errorText(err)}`, 'Open Settings');
+    if (pick) {
+      // A machine setting shows under the Remote tab in a remote window (code-server, SSH), where
+      // the User tab says "No Settings Found".
+      if (vscode.env.remoteName) {
+        await vscode.commands.executeCommand('workbench.action.openRemoteSettings', { query: 'sandrun.path' });
+      } else {
         await vscode.commands.executeCommand('workbench.action.openSettings', 'sandrun.path');
       }
     }
@@ -336,7 +360,11 @@ export function activate(context: vscode.ExtensionContext): void {
         4000,
       );
     } catch (err) {
-      void vscode.window.showErrorMessage(`Sandrun: ${errorText(err)}`);
+      if (err instanceof StartError) {
+        void offerSettings(err);
+      } else {
+        void vscode.window.showErrorMessage(`Sandrun: ${runFailure(err, doc)}`);
+      }
     }
   });
 

@@ -53,6 +53,19 @@ export function notes(r: Result): string[] {
   return out;
 }
 
+/**
+ * Why a run was stopped, as the line after "[stopped]" says it: nothing when the user stopped it
+ * (Sandrun: Stop, Cancel, Ctrl-C, closing the terminal reach the server as $/cancelRequest,
+ * sandrun.stop or window/workDoneProgress/cancel, whose names mean nothing to the user), else the
+ * server's reason ("a newer run of the same document started").
+ */
+export function stopReason(error?: string): string | undefined {
+  if (!error || /\$\/cancelRequest|\bsandrun\.stop\b|workDoneProgress\/cancel/.test(error)) {
+    return undefined;
+  }
+  return error.replace(/^stopped: /, '');
+}
+
 /** What the header says about one run. */
 export interface HeaderInfo {
   /** The language's name or id, e.g. "Python" or "python". */

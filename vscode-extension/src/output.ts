@@ -1,7 +1,7 @@
 // The "Sandrun" output panel: a header per run, the program's output as it streams in, a footer
 // with status and timings. Runs are told apart by the server's runId; a run the extension started
 // learns its runId from its first notification for that document (or from the reply).
-import { footer, header, notes, type HeaderInfo } from './format';
+import { footer, header, notes, stopReason, type HeaderInfo } from './format';
 import type { OutputParams, Result, ResultParams, RunReply, StartParams } from './protocol';
 
 /** The parts of a vscode.OutputChannel the log writes to. */
@@ -144,7 +144,7 @@ export class RunLog {
     if (p.result) {
       this.finish(view, p.result);
     } else {
-      this.fail(view, p.cancelled ? 'stopped' : 'error', p.error || (p.cancelled ? undefined : 'the run produced no result'));
+      this.fail(view, p.cancelled ? 'stopped' : 'error', p.cancelled ? stopReason(p.error) : p.error || 'the run produced no result');
     }
   }
 

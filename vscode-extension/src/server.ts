@@ -27,8 +27,20 @@ import {
   type StopArgs,
   type WatchArgs,
 } from './protocol';
-import { errorText, startFailure } from './errors';
+import { errorText, StartError, startFailure } from './errors';
 import { readSettings, resolveBinary, serverSettings } from './settings';
+
+/**
+ * The language client, minus its own notification when the server cannot be started ("Sandrun
+ * Server client: couldn't create connection to server.", shown whatever the options say): the
+ * extension says why in one sentence, with a button that opens sandrun.path (StartError).
+ */
+class Client extends LanguageClient {
+  override error(message: string, data?: unknown, showNotification?: boolean | 'force'): void {
+    const quiet = /couldn't create connection to server/.test(message);
+    super.error(message, data, quiet ? false : showNotification);
+  }
+}
 
 /** Receives what the server says on its own. */
 export interface ServerEvents {
@@ -134,7 +146,7 @@ export class Server implements vscode.Disposable {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const command = resolveBinary(s.path);
     if (command === undefined) {
-      throw new Error(`sandrun.path "${s.path}" is a relative path; give a name on PATH (sandrun) or an absolute path (~/ works) in your user settings`);
+      throw new StartError(`sandrun.path "${s.path}" is a relative path; give a name on PATH (sandrun) or an absolute path (~/ works) in your user settings`);
     }
     const exe = { command, args: ['lsp'], transport: TransportKind.stdio, options: { cwd: folder?.scheme === 'file' ? folder.fsPath : undefined } };
     const serverOptions: ServerOptions = { run: exe, debug: exe };
@@ -152,7 +164,7 @@ export class Server implements vscode.Disposable {
         },
       },
     };
-    const client = new LanguageClient('sandrun', 'Sandrun Server', serverOptions, clientOptions);
+    const client = new Client('sandrun', 'Sandrun Server', serverOptions, clientOptions);
     client.onNotification(Notification.start, (p: StartParams) => this.events.start(p));
     client.onNotification(Notification.output, (p: OutputParams) => this.events.output(p));
     client.onNotification(Notification.result, (p: ResultParams) => this.events.result(p));
@@ -160,7 +172,7 @@ export class Server implements vscode.Disposable {
       await client.start();
     } catch (err) {
       await client.dispose(2000).catch(() => undefined);
-      throw new Error(startFailure(command, errorText(err)));
+      throw new StartError(startFailure(command, errorText(err)));
     }
     this.client = client;
     client.onDidChangeState((e) => {

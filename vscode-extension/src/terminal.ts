@@ -2,6 +2,7 @@
 // Terminal). One terminal is reused for every such run; at most one runs in it at a time. It
 // claims the server's notifications of its run by runId, so they do not reach the output panel.
 import * as vscode from 'vscode';
+import { stopReason } from './format';
 import type { OutputParams, ResultParams, StartParams } from './protocol';
 import { TerminalRun, type TerminalHost } from './terminalRun';
 
@@ -121,7 +122,7 @@ export class SandrunTerminal implements vscode.Disposable {
       if (p.result) {
         run.finish(p.result);
       } else {
-        run.fail(p.cancelled ? 'stopped' : 'error', p.error);
+        run.fail(p.cancelled ? 'stopped' : 'error', p.cancelled ? stopReason(p.error) : p.error);
       }
       this.ended(run);
     }

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { describeRange, findLanguage, footer, formatKiB, formatMs, header, notes, statusText } from '../src/format';
+import { describeRange, findLanguage, footer, formatKiB, formatMs, header, notes, statusText, stopReason } from '../src/format';
 import type { LanguageInfo, Result } from '../src/protocol';
 
 function result(over: Partial<Result>): Result {
@@ -21,6 +21,14 @@ function result(over: Partial<Result>): Result {
 }
 
 describe('format', () => {
+  it('stopReason says nothing for a stop the user asked for, else the server\'s reason', () => {
+    assert.equal(stopReason('cancelled by the client ($/cancelRequest)'), undefined);
+    assert.equal(stopReason('stopped by sandrun.stop'), undefined);
+    assert.equal(stopReason('cancelled by the user (window/workDoneProgress/cancel)'), undefined);
+    assert.equal(stopReason(undefined), undefined);
+    assert.equal(stopReason('stopped: a newer run of the same document started'), 'a newer run of the same document started');
+  });
+
   it('footer', () => {
     const cases: Array<[string, Partial<Result>, string]> = [
       ['ok', {}, '[ok] exit 0 · cpu 12 ms · wall 30 ms · mem 8.1 MiB'],

@@ -152,7 +152,7 @@ describe('RunLog', () => {
       ch.text,
       [
         '▶ Python 3.11.2 · local · a.py · run on save',
-        '[stopped] stopped: a newer run of the document started',
+        '[stopped] a newer run of the document started',
         '',
         '▶ Python 3.11.2 · local · a.py',
         'hi',

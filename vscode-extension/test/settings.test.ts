@@ -1,10 +1,18 @@
 import * as assert from 'node:assert/strict';
-import { startFailure } from '../src/errors';
+import { runFailure, startFailure } from '../src/errors';
 import { expandHome, readSettings, resolveBinary, serverSettings, workspaceOverrides } from '../src/settings';
 import { setConfig } from './vscode-stub';
 
 describe('settings', () => {
   afterEach(() => setConfig({}));
+
+  it('runFailure says how to choose a language in VS Code, and passes other errors on', () => {
+    const server = new Error('cannot tell which language file:///w/notes.txt is in (languageId "plaintext", extension ".txt", no known shebang line): pass "languageId" (…)');
+    const text = runFailure(server, { languageId: 'plaintext', fileName: '/w/notes.txt' });
+    assert.match(text, /^cannot tell which language notes\.txt is in \(its language mode is "plaintext"\): choose one with Change Language Mode/);
+    assert.doesNotMatch(text, /languageId/);
+    assert.equal(runFailure(new Error('range 5:0-3:0 ends before it starts'), { languageId: 'python', fileName: '/w/a.py' }), 'range 5:0-3:0 ends before it starts');
+  });
 
   it('defaults', () => {
     setConfig({});

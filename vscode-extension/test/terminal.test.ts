@@ -81,7 +81,8 @@ describe('SandrunTerminal', () => {
     const { t, out } = open();
     term.started({ runId: 'r7', uri: A, interactive: true });
     term.result({ runId: 'r7', uri: A, result: null, error: 'cancelled by the client ($/cancelRequest)', cancelled: true });
-    assert.match(out.text, /\[stopped\] cancelled by the client/);
+    // The user stopped it: the protocol's words ($/cancelRequest) are not shown.
+    assert.match(out.text, /\[stopped\]\x1b\[0m\r\n$/);
     assert.equal(run.finished, true);
     out.text = '';
     const next = term.begin(A, 'h2', true, hooks);

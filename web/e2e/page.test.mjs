@@ -212,6 +212,17 @@ async function runAndWait({ click = true, press = !click } = {}) {
   };
 }
 
+// legend maps each entry of the output's legend to its swatch's colour; colourOf gives the text
+// colour of the first element of the output pane that matches selector.
+async function legend() {
+  return page.locator(".legend").evaluate((el) =>
+    Object.fromEntries(Array.from(el.querySelectorAll(".key"), (k) => [k.textContent.trim(), getComputedStyle(k.querySelector(".swatch")).backgroundColor])),
+  );
+}
+async function colourOf(selector) {
+  return page.getByTestId("output").locator(selector).first().evaluate((el) => getComputedStyle(el).color);
+}
+
 function assertOkBadge(r) {
   assert.equal(r.status, "ok", `status badge: ${r.badge}\noutput:\n${r.output}`);
   assert.match(r.badge, /^ok exit 0 CPU \d+(\.\d+)? m?s wall \d+(\.\d+)? m?s memory \d+(\.\d)? (KiB|MiB)( compile (\d+(\.\d+)? m?s|cached))?$/);
@@ -248,6 +259,10 @@ test("Python: typed code reads stdin, stdout and stderr show in the order writte
   // One descriptor for both (merge_output): the pane shows exactly the order of the writes.
   assert.equal(r.stdout, "Hello, sandrun!\nwarning: done\n");
   assert.equal(r.stderr, "");
+  // The legend names the colours the pane uses: no stderr colour, since stderr is not told apart.
+  const keys = await legend();
+  assert.deepEqual(Object.keys(keys), ["program", "compiler", "your input"]);
+  assert.equal(keys.program, await colourOf("span.stdout"), "the program's output has the legend's colour");
 });
 
 test("alternating stdout and stderr lines keep their order", async (t) => {
@@ -259,6 +274,28 @@ test("alternating stdout and stderr lines keep their order", async (t) => {
   assertOkBadge(r);
   const want = Array.from({ length: 20 }, (_, i) => `out ${i}\nerr ${i}\n`).join("");
   assert.equal(r.stdout, want);
+});
+
+// Output in one text node made the browser lay the whole pane out again for every chunk that
+// arrived (over a second each, two minutes for the server's 1 MiB limit, the tab frozen):
+// the pane keeps blocks of whole lines, so that only the newest block is laid out.
+test("100 KB of output shows whole and in order, in blocks of whole lines", async (t) => {
+  if (missing(t, "python")) return;
+  await pick("python");
+  await replaceCode("for i in range(20000):\n    print(i)\n", { insert: true });
+  await page.getByTestId("stdin").fill("");
+  const r = await runAndWait();
+  assertOkBadge(r);
+  const pane = await page.getByTestId("output").evaluate((el) => ({
+    text: Array.from(el.querySelectorAll("span.stdout"), (s) => s.textContent).join(""),
+    blocks: Array.from(el.children, (c) => c.textContent),
+  }));
+  const want = Array.from({ length: 20000 }, (_, i) => `${i}\n`).join("");
+  assert.ok(pane.text === want, `the pane holds ${pane.text.length} characters, not the ${want.length} printed, or not in order`);
+  const longest = Math.max(...pane.blocks.map((b) => b.length));
+  assert.ok(longest <= 65536, `one block of the pane holds ${longest} characters: the browser lays it all out for every chunk`);
+  const cut = pane.blocks.slice(0, -1).findIndex((b) => !b.endsWith("\n"));
+  assert.equal(cut, -1, `block ${cut} of ${pane.blocks.length} ends inside a line`);
 });
 
 test("a limit's badge says killed, not exit -1", async (t) => {
@@ -282,6 +319,37 @@ test("at 390 px wide the language picker stays inside the page", async () => {
   assert.ok(box.x >= 0 && box.x + box.width <= 390, `the picker spans ${box.x}..${box.x + box.width} px`);
   assert.ok(width <= 390, `the page is ${width} px wide: it scrolls sideways`);
   await narrow.close();
+});
+
+test("on a 390 × 844 px phone, Run is on the screen as the page opens, and so are the output and badge once it ran", async (t) => {
+  if (missing(t, "python")) return;
+  const phone = await context.newPage();
+  phone.on("pageerror", (e) => problems.push(`page error (phone): ${e.message}`));
+  try {
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.goto(base);
+    await phone.locator('[data-testid="language-select"]:enabled').waitFor();
+    await phone.getByTestId("language-select").selectOption("python");
+    const onScreen = async (testid) => {
+      const box = await phone.getByTestId(testid).boundingBox();
+      return box !== null && box.y >= 0 && box.y + box.height <= 844;
+    };
+    assert.ok(await onScreen("run-button"), `Run is at ${JSON.stringify(await phone.getByTestId("run-button").boundingBox())}, off the 844 px screen`);
+    await phone.getByTestId("editor").click();
+    await phone.keyboard.press("ControlOrMeta+A");
+    await phone.keyboard.insertText('print("from the phone")\n');
+    await phone.getByTestId("stdin").fill("");
+    await phone.locator("#args").fill("");
+    await phone.getByTestId("run-button").click();
+    await phone.locator('[data-testid="status"][data-status="ok"]').waitFor({ timeout: 60_000 });
+    assert.ok(await onScreen("status"), `the badge is at ${JSON.stringify(await phone.getByTestId("status").boundingBox())}, off the screen`);
+    await phone.getByTestId("output").getByText("from the phone").waitFor();
+    const out = await phone.getByTestId("output").boundingBox();
+    assert.ok(out.y >= 0 && out.y < 844, `the output starts at ${out.y} px, off the screen`);
+    await phone.screenshot({ path: join(artifacts, "web-e2e-phone.png") });
+  } finally {
+    await phone.close();
+  }
 });
 
 test("C: compiled, reads stdin, runs with Ctrl+Enter", async (t) => {
@@ -308,6 +376,7 @@ test("C: a compile error shows the compiler's message", async (t) => {
   assert.match(r.badge, /^compile error/);
   assert.match(r.output, /missing/);
   assert.match(r.output, /Compilation failed\./);
+  assert.equal((await legend()).compiler, await colourOf("span.compile.stderr"), "the compiler's message has the legend's colour");
 });
 
 test("C: the compile error's line carries a lint marker; its output link moves the cursor there", async (t) => {
@@ -428,7 +497,42 @@ test("Live input: the program reads lines typed while it runs", async (t) => {
   assertOkBadge(r);
   assert.equal(r.stdout, "name? hi Ada\n4\n");
   assert.match(r.output, /^name\? Ada\nhi Ada\nfour\n4\n/);
+  assert.equal((await legend())["your input"], await colourOf("span.stdin"), "the input typed has the legend's colour");
   assert.equal(await line.isVisible(), false, "the input line goes away when the run ends");
+});
+
+// Run is disabled while a run goes, Stop once it ended, and the live input line goes away: the
+// keyboard's focus moves to what can be used next instead of falling onto the page's body.
+test("by keyboard: Enter on Run, then on Stop, then a live input line, and the focus follows", async (t) => {
+  if (missing(t, "python")) return;
+  const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName);
+  await pick("python");
+  await replaceCode('print("started", flush=True)\nwhile True:\n    pass\n', { insert: true });
+  await page.getByTestId("run-button").focus();
+  await page.keyboard.press("Enter");
+  await page.getByTestId("output").getByText("started").waitFor({ timeout: 30_000 });
+  assert.equal(await focused(), "stop", "the focus moves from Run to Stop");
+  await page.keyboard.press("Enter");
+  await page.locator('[data-testid="status"][data-status="stopped"]').waitFor();
+  assert.equal(await focused(), "run", "the focus moves from Stop back to Run");
+
+  await replaceCode('print("hi " + input("name? "))\n', { insert: true });
+  await page.getByTestId("stdin").fill("");
+  await page.getByLabel("Live input").check();
+  try {
+    await page.getByTestId("run-button").focus();
+    await page.keyboard.press("Enter");
+    await page.getByTestId("output").getByText("name?").waitFor({ timeout: 30_000 });
+    assert.equal(await focused(), "send-line", "the live input line has the focus");
+    await page.keyboard.type("Ada");
+    await page.keyboard.press("Enter");
+    const r = await runAndWait({ click: false, press: false });
+    assertOkBadge(r);
+    assert.equal(r.stdout, "name? hi Ada\n");
+    assert.equal(await focused(), "run", "the focus moves from the input line, now gone, to Run");
+  } finally {
+    await page.getByLabel("Live input").uncheck();
+  }
 });
 
 test("a share link reproduces language, code and stdin", async (t) => {
@@ -574,6 +678,51 @@ test("a broken share link says what is wrong and the page still works", async ()
   assert.match(await other.locator("#notice").innerText(), /language "klingon", which this server does not know/);
   assert.equal(await other.getByTestId("run-button").isEnabled(), true);
   await other.close();
+});
+
+// A page whose server has stopped: its own server and browser, so that the main server and the
+// other-origin check of the whole test are left alone.
+test("when the server has stopped, Run and Share say so in one sentence", async (t) => {
+  if (process.env.SANDRUN_URL) return t.skip("needs a server of its own to stop");
+  const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "pipe"] });
+  const closed = new Promise((r) => child.once("close", r));
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+  try {
+    let seen = "";
+    const url = await new Promise((ok, fail) => {
+      const killer = setTimeout(() => fail(new Error(`sandrun serve did not say where it listens within 60s: ${seen}`)), 60_000);
+      for (const stream of [child.stdout, child.stderr]) {
+        stream.on("data", (b) => {
+          seen += b;
+          const m = /msg=serving .*?\burl=(http:\/\/\S+)/.exec(seen);
+          if (m) {
+            clearTimeout(killer);
+            ok(new URL(m[1]).href);
+          }
+        });
+      }
+      child.on("exit", (code) => fail(new Error(`sandrun serve exited with code ${code}: ${seen}`)));
+    });
+    const gone = await browser.newPage();
+    await gone.goto(url);
+    await gone.locator('[data-testid="language-select"]:enabled').waitFor();
+    child.kill("SIGTERM");
+    await closed;
+    await gone.getByTestId("run-button").click();
+    await gone.locator('[data-testid="status"][data-status="error"]').waitFor();
+    const host = new URL(url).host;
+    const sentence = `the server at ${host} does not answer`;
+    const out = await gone.getByTestId("output").innerText();
+    assert.ok(out.startsWith(sentence) && /: sandrun serve may have stopped$/.test(out.trim()), `the output says:\n${out}`);
+    await gone.getByTestId("share-result").check();
+    await gone.locator("#share").click();
+    await gone.locator("#notice", { hasText: "Could not share" }).waitFor();
+    assert.match(await gone.locator("#notice").innerText(), new RegExp(`^Could not share the result: ${sentence} .*: sandrun serve may have stopped$`));
+  } finally {
+    await browser.close();
+    child.kill("SIGKILL");
+    await closed;
+  }
 });
 
 test("the theme toggles between dark and light", async () => {

@@ -1,9 +1,22 @@
 // Talks to sandrun's /api/v1: the language list, and runs — streamed over a WebSocket, or with
 // one POST when the WebSocket cannot connect (a proxy that does not pass upgrades, say).
 
+// reach is fetch, except that a request that got no answer at all (the server stopped, the network
+// is down) rejects with a sentence that says so, instead of the browser's "Failed to fetch".
+async function reach(url, init) {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    if (e.name === "AbortError") throw e;
+    const err = new Error(`the server at ${location.host} does not answer (${e.message}): sandrun serve may have stopped`);
+    err.unreachable = true;
+    throw err;
+  }
+}
+
 // fetchLanguages resolves to the array of /api/v1/languages or rejects with a readable Error.
 export async function fetchLanguages() {
-  const res = await fetch("api/v1/languages", { headers: { Accept: "application/json" } });
+  const res = await reach("api/v1/languages", { headers: { Accept: "application/json" } });
   if (!res.ok) throw new Error(await errorText(res));
   return res.json();
 }
@@ -11,7 +24,7 @@ export async function fetchLanguages() {
 // submitJob starts req as a job of /api/v1/jobs and resolves to its id, or rejects with a
 // readable Error.
 export async function submitJob(req) {
-  const res = await fetch("api/v1/jobs", {
+  const res = await reach("api/v1/jobs", {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     body: JSON.stringify(req),
@@ -23,7 +36,7 @@ export async function submitJob(req) {
 // jobKept resolves to whether the server still holds job id (GET /api/v1/jobs/{id}), or rejects
 // with a readable Error.
 export async function jobKept(id) {
-  const res = await fetch(`api/v1/jobs/${encodeURIComponent(id)}`, { headers: { Accept: "application/json" } });
+  const res = await reach(`api/v1/jobs/${encodeURIComponent(id)}`, { headers: { Accept: "application/json" } });
   if (res.status === 404) return false;
   if (!res.ok) throw new Error(await errorText(res));
   return true;
@@ -33,7 +46,7 @@ export async function jobKept(id) {
 // the server does not hold it (any more); it rejects with a readable Error.
 export async function waitJob(id) {
   for (;;) {
-    const res = await fetch(`api/v1/jobs/${encodeURIComponent(id)}?wait=true`, { headers: { Accept: "application/json" } });
+    const res = await reach(`api/v1/jobs/${encodeURIComponent(id)}?wait=true`, { headers: { Accept: "application/json" } });
     if (res.status === 404) return null;
     if (!res.ok) throw new Error(await errorText(res));
     const job = await res.json();
@@ -78,7 +91,7 @@ export function startRun(req, { interactive = false, keep = false, onEvent, onNo
   const post = async () => {
     abort = new AbortController();
     try {
-      const res = await fetch("api/v1/run", {
+      const res = await reach("api/v1/run", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
         body: JSON.stringify(req),
@@ -87,7 +100,7 @@ export function startRun(req, { interactive = false, keep = false, onEvent, onNo
       if (!res.ok) return finish(onError, await errorText(res));
       finish(onResult, await res.json());
     } catch (e) {
-      if (!done && e.name !== "AbortError") finish(onError, `the run request failed: ${e.message}`);
+      if (!done && e.name !== "AbortError") finish(onError, e.unreachable ? e.message : `the run request failed: ${e.message}`);
     }
   };
 

@@ -26,6 +26,7 @@ const ui = {
   send: $("send"),
   sendLine: $("send-line"),
   sendEOF: $("send-eof"),
+  console: document.querySelector(".console"),
 };
 const output = new Output($("output"));
 const status = new Status($("status"));
@@ -359,6 +360,7 @@ function run() {
   shown++;
   status.running();
   setRunning(true);
+  showConsole();
   const req = runRequest(args);
   const interactive = ui.interactive.checked;
   // With "with result" ticked the server keeps the run as a job, so that Share can name it.
@@ -425,7 +427,19 @@ function stop() {
   status.stopped();
 }
 
+// showConsole scrolls the output pane and its badge into view when they are not (on a phone
+// they sit below the editor), so that what Run started can be seen.
+function showConsole() {
+  const box = ui.console.getBoundingClientRect();
+  if (box.top < 0 || box.bottom > window.innerHeight) ui.console.scrollIntoView({ block: "end" });
+}
+
 function setRunning(on) {
+  // Run and Stop are disabled in turn, and the live input line hidden: a keyboard user on one of
+  // them would be left on nothing (the page's body). The focus moves to the control that is
+  // usable now; anywhere else (the editor, the Input box) it stays.
+  const at = document.activeElement;
+  const onControls = !at || at === document.body || at === ui.run || at === ui.stop || ui.send.contains(at);
   if (!on) {
     running = null;
     ui.send.hidden = true;
@@ -433,6 +447,10 @@ function setRunning(on) {
   ui.run.disabled = on || !langs.get(current)?.available;
   ui.stop.disabled = !on;
   ui.select.disabled = on;
+  if (onControls) {
+    const next = on ? ui.stop : ui.run;
+    if (!next.disabled) next.focus({ preventScroll: true });
+  }
 }
 
 ui.run.addEventListener("click", run);

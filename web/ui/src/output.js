@@ -4,7 +4,14 @@
 // browser tab should stay responsive whatever the cap is.
 const maxChars = 2_000_000;
 
-// Output appends streamed text to a <pre>, one <span> per run of the same stage and stream.
+// The output is laid out in blocks of about this many characters, each starting at a line start:
+// the browser then lays out only the newest block when a chunk arrives. In one text node, each
+// chunk of a megabyte of output made it lay out everything again (a second or more per chunk,
+// two minutes for the server's 1 MiB limit, the tab frozen meanwhile).
+export const blockChars = 16_384;
+
+// Output appends streamed text to a <pre>: blocks (span.chunk, display: block) of whole lines,
+// and in each, one <span> per run of the same stage and stream.
 export class Output {
   constructor(pre) {
     this.pre = pre;
@@ -21,6 +28,9 @@ export class Output {
   clear() {
     this.pre.textContent = "";
     this.last = null;
+    this.block = null; // the block being written, or null: the next text starts one
+    this.blockLen = 0; // characters in it
+    this.lineStart = true; // whether the last text written ended a line
     this.chars = 0;
     this.full = false;
     this.seen = { compile: false, run: false };
@@ -39,13 +49,31 @@ export class Output {
     this.chars += text.length;
     const cls = (stage === "compile" ? "compile " : "") + stream;
     const stick = this.pre.scrollTop + this.pre.clientHeight >= this.pre.scrollHeight - 4;
-    if (this.last && this.last.className === cls) {
-      this.last.firstChild.appendData(text);
-    } else {
-      this.last = document.createElement("span");
-      this.last.className = cls;
-      this.last.appendChild(document.createTextNode(text));
-      this.pre.appendChild(this.last);
+    while (text) {
+      // A full block ends at a line's end (or, for a line longer than a few blocks, anywhere).
+      if (!this.block || (this.blockLen >= blockChars && (this.lineStart || this.blockLen >= 4 * blockChars))) {
+        this.block = document.createElement("span");
+        this.block.className = "chunk";
+        this.pre.appendChild(this.block);
+        this.blockLen = 0;
+        this.last = null;
+      }
+      let piece = text;
+      if (this.blockLen + text.length > blockChars) {
+        const nl = text.indexOf("\n", Math.max(blockChars - this.blockLen - 1, 0));
+        if (nl >= 0) piece = text.slice(0, nl + 1);
+      }
+      text = text.slice(piece.length);
+      if (this.last && this.last.className === cls) {
+        this.last.firstChild.appendData(piece);
+      } else {
+        this.last = document.createElement("span");
+        this.last.className = cls;
+        this.last.appendChild(document.createTextNode(piece));
+        this.block.appendChild(this.last);
+      }
+      this.blockLen += piece.length;
+      this.lineStart = piece.endsWith("\n");
     }
     if (this.full) this.note("The page shows the first 2 million characters only.");
     if (stick) this.pre.scrollTop = this.pre.scrollHeight;
@@ -98,6 +126,7 @@ export class Output {
     el.textContent = text;
     this.pre.appendChild(el);
     this.last = null;
+    this.block = null;
     this.pre.scrollTop = this.pre.scrollHeight;
   }
 
