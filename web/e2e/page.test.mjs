@@ -472,6 +472,11 @@ test("Stop kills a run that would never end", async (t) => {
   await replaceCode('print("started", flush=True)\nwhile True:\n    pass\n', { insert: true });
   await page.getByTestId("run-button").click();
   await page.getByTestId("output").getByText("started").waitFor({ timeout: 30_000 });
+  // The badge counts the seconds, but its live region does not announce each one.
+  await page.getByTestId("status").getByText(/^running \d+ s$/).waitFor({ timeout: 30_000 });
+  const spoken = await page.getByTestId("status").ariaSnapshot();
+  assert.match(spoken, /running/);
+  assert.doesNotMatch(spoken, /\d+ s/, `the status region reads:\n${spoken}`);
   await page.getByRole("button", { name: "Stop" }).click();
   assert.equal(await page.getByTestId("status").getAttribute("data-status"), "stopped");
   assert.equal(await page.getByTestId("run-button").isEnabled(), true, "Run is enabled again");

@@ -208,9 +208,15 @@ export class Status {
   running() {
     const start = performance.now();
     this.set("running", "running");
+    // The seconds are hidden from screen readers: the badge is a live region, which would
+    // otherwise announce "running 1 s", "running 2 s", … every second until the run ends.
+    const elapsed = document.createElement("span");
+    elapsed.className = "elapsed";
+    elapsed.setAttribute("aria-hidden", "true");
+    this.el.querySelector(".badge").appendChild(elapsed);
     const tick = () => {
       const s = (performance.now() - start) / 1000;
-      this.el.querySelector(".badge").textContent = s < 1 ? "running" : `running ${s.toFixed(0)} s`;
+      elapsed.textContent = s < 1 ? "" : ` ${s.toFixed(0)} s`;
     };
     this.timer = setInterval(tick, 1000);
   }
