@@ -296,10 +296,12 @@ func checkTheChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { stray.Process.Kill(); stray.Wait() }()
-	// Until its execve the stray is still this test binary by name; on a slow (emulated) host
-	// that can take a while, so wait for it to be sleep.
-	for deadline := time.Now().Add(slow(10 * time.Second)); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", stray.Process.Pid)); err == nil && strings.TrimSpace(string(b)) == "sleep" {
+	// Until its execve the stray is still this test binary; on a slow (emulated) host that can
+	// take a while, so wait for it to be sleep 30 as the check reads it: by its command line.
+	// Its comm is no sign: the kernel names the process during the execve, before it has set
+	// up the new program's arguments, and a command line read in between is empty.
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", stray.Process.Pid)); err == nil && string(b) == "sleep\x0030\x00" {
 			break
 		}
 	}
