@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -124,6 +125,10 @@ type suite struct {
 	// subtree has the cgroup limits and must pass the same checks as root.
 	rlimitsOnly bool
 	results     []result
+
+	int80    sync.Once // int80Signal's probe of the host
+	int80Sig string
+	int80Err error
 }
 
 // result is one case's line in the report.
