@@ -105,7 +105,7 @@ func cases() []hcase {
 		{name: "thread bomb", src: "thread_bomb.c", check: threads(limits.Processes),
 			rootless: threads(2 * limits.Processes),
 			note:     "no pids cgroup: RLIMIT_NPROC, counted per user namespace, bounds the threads near (not exactly at) the limit"},
-		{name: "memory bomb", src: "memory_bomb.c", check: status("memory_limit"),
+		{name: "memory bomb", src: "memory_bomb.c", wall: time.Minute, check: status("memory_limit"),
 			rootless: func(t *testing.T, s *suite, r ran) {
 				if r.status() == "memory_limit" {
 					return
