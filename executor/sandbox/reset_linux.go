@@ -30,6 +30,11 @@ import (
 //     replaced.
 //   - overlays (Config.Overlays): their targets are under /tmp, so its unmount takes them and
 //     their upper tmpfs along; each is mounted again over a fresh upper tmpfs.
+//   - the init's own resource limits: every command starts from a process the init made, so it
+//     inherits those the stage-2 does not set (RLIMIT_MSGQUEUE, RLIMIT_SIGPENDING, RLIMIT_AS…)
+//     and cannot raise one whose hard limit was lowered. Rootless, commands share the init's uid,
+//     and prlimit(1, …) lowers them (test/hostile, init_sched.c). When they differ from what
+//     they were right after set-up, the sandbox is not reused but replaced.
 //   - the command cgroup is a new one for each command already.
 
 // reset asks the init to wipe the sandbox for a new run (see above). It fails, and the sandbox
@@ -75,6 +80,16 @@ func (in *initProc) doReset(running *initRun) error {
 	}
 	if !bytes.Equal(net, in.netBase) {
 		return errors.New("the last run used the network namespace (its counters moved); it is not reused")
+	}
+	lim, err := limitState()
+	if err != nil {
+		return err
+	}
+	for r := range lim {
+		if lim[r] != in.limitBase[r] {
+			return fmt.Errorf("the last run changed the init's resource limit %d (%d/%d, was %d/%d); it is not reused",
+				r, lim[r].Cur, lim[r].Max, in.limitBase[r].Cur, in.limitBase[r].Max)
+		}
 	}
 	return in.wipeScratch()
 }
@@ -165,4 +180,17 @@ func netState() ([]byte, error) {
 		all = append(append(all, f...), b...)
 	}
 	return all, nil
+}
+
+// limitState is the init's own resource limits, every one the kernel has (prlimit of another
+// process of the same uid changes them: rootless, a command's).
+func limitState() ([]unix.Rlimit, error) {
+	const nlimits = 16 // RLIM_NLIMITS: RLIMIT_CPU … RLIMIT_RTTIME
+	out := make([]unix.Rlimit, nlimits)
+	for r := range out {
+		if err := unix.Getrlimit(r, &out[r]); err != nil {
+			return nil, fmt.Errorf("getrlimit %d: %w", r, err)
+		}
+	}
+	return out, nil
 }

@@ -20,6 +20,7 @@ func (s *suite) defence(t *testing.T) {
 	t.Run("cases of one request", s.caseIsolation)
 	t.Run("signals to the pooled init", s.initSignals)
 	t.Run("calls outside the seccomp allow-list", s.allowList)
+	t.Run("scheduling and limits of the pooled init", s.initSched)
 }
 
 var defenceLimits = executor.Limits{CPUTimeMs: 1000, WallTimeMs: 10000, MemoryBytes: 128 << 20, Processes: 32,
@@ -139,4 +140,79 @@ func (s *suite) allowList(t *testing.T) {
 		}
 	}
 	s.record(t, "keyctl, add_key, bpf, userfaultfd, mount, move_pages, kcmp, personality(ADDR_NO_RANDOMIZE)…", eperm)
+}
+
+// waitIdle waits until the executor's pool of one holds its sandbox again.
+func waitIdle(t *testing.T, ex *local.Executor) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ex.PoolStats().Idle != 1; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the sandbox never came back to the pool: %+v", ex.PoolStats())
+		}
+	}
+}
+
+// initSched: a program renices its init's threads, changes their scheduling policy, CPU
+// affinity and I/O priority, lowers its resource limits and raises its OOM score; the next run
+// in the same pooled sandbox must inherit none of it: it probes what a run in a fresh sandbox
+// probes.
+func (s *suite) initSched(t *testing.T) {
+	ex, ctx := s.newExecutor(t)
+	run := func(arg string) executor.Result {
+		t.Helper()
+		r, err := ex.Run(ctx, executor.Request{Language: "c", Files: []executor.File{{Name: "main.c", Content: s.source(t, "init_sched.c")}},
+			Args: []string{arg}, Limits: defenceLimits}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Status != executor.StatusOK {
+			t.Fatalf("%s: %s: %s\n%s%s", arg, r.Status, r.Message, r.Stdout, r.Stderr)
+		}
+		return r
+	}
+	fresh := run("probe")
+	waitIdle(t, ex)
+	before := ex.PoolStats()
+	attack := run("attack")
+	t.Logf("attack:\n%s", attack.Stdout)
+	// The pool either takes the sandbox back (nothing of the attack stuck) or drops it.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if st := ex.PoolStats(); st.Idle == 1 || st.Discarded > before.Discarded {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the sandbox neither came back to the pool nor was dropped: %+v", ex.PoolStats())
+		}
+	}
+	after := ex.PoolStats()
+	next := run("probe")
+	if got, want := inherited(next.Stdout), inherited(fresh.Stdout); got != want {
+		t.Errorf("the run after the attack inherited it:\n%s\nwant, as in a fresh sandbox:\n%s", got, want)
+	}
+	fate := "reused"
+	if after.Discarded > before.Discarded {
+		fate = "not reused (its init's limits changed)"
+	} else if st := ex.PoolStats(); st.Hits <= after.Hits {
+		t.Fatalf("pool %+v: the probe after the attack neither reused the sandbox nor followed its drop, so the case proves nothing", st)
+	}
+	took := 0
+	for _, line := range strings.Split(attack.Stdout, "\n") {
+		if strings.HasSuffix(line, "=ok") {
+			took++
+		}
+	}
+	s.record(t, "a program renices its pooled init, changes its policy, affinity, I/O priority, rlimits, OOM score",
+		fmt.Sprintf("%d of 7 calls succeeded; the sandbox is %s; the next run inherits none", took, fate))
+}
+
+// inherited is a probe's output without RLIMIT_NPROC, which rootless is the limit plus the
+// init's own threads (their number varies from one init to another).
+func inherited(probe string) string {
+	var keep []string
+	for _, line := range strings.Split(probe, "\n") {
+		if !strings.HasPrefix(line, "rlimit_nproc=") {
+			keep = append(keep, line)
+		}
+	}
+	return strings.Join(keep, "\n")
 }
