@@ -49,6 +49,15 @@ func checkFiles(req Request) (string, error) {
 		seen[f.Name] = true
 		total += len(f.Content)
 	}
+	// A name that is also another's directory ("a" and "a/b") cannot be written: refused here,
+	// not found out in the sandbox as an internal error.
+	for i, f := range req.Files {
+		for dir := path.Dir(f.Name); dir != "."; dir = path.Dir(dir) {
+			if seen[dir] {
+				return "", Invalid("files["+itoa(i)+"].name", "%q is in the directory %q, which is also sent as a file; rename one of them", f.Name, dir)
+			}
+		}
+	}
 	if total > MaxSourceSize {
 		return "", Invalid("files", "sources are %s together; at most %s are accepted", FormatBytes(int64(total)), FormatBytes(MaxSourceSize))
 	}

@@ -166,6 +166,8 @@ func readWith(file, srcName string, paths []string) ([]executor.File, error) {
 			return nil, usageError("--with %s is not a regular file", p)
 		case seen[name]:
 			return nil, usageError("--with %s is already in the sandbox as %s", p, name)
+		case st.Size() > maxSourceFile:
+			return nil, usageError("--with %s is %s; the files sent together may be at most %s", p, executor.FormatBytes(st.Size()), executor.FormatBytes(maxSourceFile))
 		}
 		data, err := os.ReadFile(p)
 		if err != nil {

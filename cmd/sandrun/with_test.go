@@ -41,6 +41,10 @@ func TestRunWith(t *testing.T) {
 	}
 	outside := filepath.Join(t.TempDir(), "other.py")
 	os.WriteFile(outside, []byte("x = 1\n"), 0o644)
+	big := write("big.bin", "")
+	if err := os.Truncate(big, executor.MaxSourceSize+1); err != nil { // sparse: never read
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		with, want string
 	}{
@@ -48,6 +52,7 @@ func TestRunWith(t *testing.T) {
 		{filepath.Join(dir, "nosuch.py"), "no such file"},
 		{filepath.Join(dir, "data"), "is a directory"},
 		{main, "is already in the sandbox as main.py"},
+		{big, "; the files sent together may be at most 16 MiB"},
 	} {
 		_, stderr, code := sandrunCLI(t, "", "run", "--with", tc.with, main)
 		if code != 2 || !strings.HasPrefix(stderr, "sandrun run: --with "+tc.with) || !strings.Contains(stderr, tc.want) {

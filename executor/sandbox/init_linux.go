@@ -78,6 +78,8 @@ type initProc struct {
 	noInto  atomic.Bool // CLONE_INTO_CGROUP failed here once: commands join through cgroup.procs
 	// netBase is the network namespace's state right after set-up (see doReset).
 	netBase []byte
+	// limitBase is the init's own resource limits right after set-up (see doReset).
+	limitBase []unix.Rlimit
 	// checkpoint is the /work that Checkpoint took away (an open dir of its detached tmpfs,
 	// which no path reaches) and every "restore" copies back; nil when there is none.
 	checkpoint *os.File
@@ -244,6 +246,9 @@ func (in *initProc) early() error {
 	// The network namespace's state once it is set up (see doReset); nothing uses it before
 	// a command runs. /proc/net is this namespace's, read through the host's /proc still here.
 	if in.netBase, err = netState(); err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	if in.limitBase, err = limitState(); err != nil {
 		return fmt.Errorf("setup: %w", err)
 	}
 	if err := buildBase(in.rootless); err != nil {

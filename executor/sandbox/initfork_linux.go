@@ -32,6 +32,7 @@ func (in *initProc) preforkRaw(cgroups []*os.File, into bool) (*warmStage2, erro
 	for _, f := range procs {
 		p.Procs = append(p.Procs, int(f.Fd()))
 	}
+	peer := sockInode(pair[1])
 	var pid int
 	if into && !in.noInto.Load() {
 		// Cloned straight into the v2 cgroup. The kernel checks the destination against the
@@ -54,7 +55,7 @@ func (in *initProc) preforkRaw(cgroups []*os.File, into bool) (*warmStage2, erro
 		syscall.Close(pair[0])
 		return nil, fmt.Errorf("start the command's process: %w", err)
 	}
-	return &warmStage2{pid: pid, sock: pair[0], cgroups: cgroups, into: into}, nil
+	return &warmStage2{pid: pid, sock: pair[0], cgroups: cgroups, into: into, peer: peer}, nil
 }
 
 // handRaw writes the command of spec where the waiting child w reads it and hands it its stdio

@@ -35,6 +35,16 @@ type warmStage2 struct {
 	sock    int        // SOCK_SEQPACKET: the request (with stdio fds) goes in, an exec error comes out
 	cgroups []*os.File // kept to start a replacement if this one died
 	into    bool       // cgroups[0] is a v2 dir to clone the command into
+	peer    string     // the inode of its end of sock, the one socket it holds that the init does not
+}
+
+// sockInode is the inode number of the socket fd, as /proc/net/unix and /proc/PID/fd name it.
+func sockInode(fd int) string {
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil {
+		return ""
+	}
+	return strconv.FormatUint(st.Ino, 10)
 }
 
 // prepare starts the next command's process in the background; startRun takes it.
@@ -80,6 +90,7 @@ func (in *initProc) prefork(cgroups []*os.File) (*warmStage2, error) {
 		fds = append(fds, f.Fd())
 	}
 	env := []string{envRole + "=stage2", envCgroups + "=" + strconv.Itoa(len(cgroups))}
+	peer := sockInode(pair[1])
 	pid, err := syscall.ForkExec(fmt.Sprintf("/proc/self/fd/%d", in.exe.Fd()), []string{stage2Arg0},
 		&syscall.ProcAttr{Env: env, Files: fds, Sys: &syscall.SysProcAttr{Setsid: true,
 			// Each command has System V IPC and POSIX message queues of its own: nothing of
@@ -90,7 +101,7 @@ func (in *initProc) prefork(cgroups []*os.File) (*warmStage2, error) {
 		syscall.Close(pair[0])
 		return nil, fmt.Errorf("start stage-2: %w", err)
 	}
-	return &warmStage2{pid: pid, sock: pair[0], cgroups: cgroups}, nil
+	return &warmStage2{pid: pid, sock: pair[0], cgroups: cgroups, peer: peer}, nil
 }
 
 // startRun hands the command and its stdio (files) to the waiting stage-2, then waits and

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -30,6 +31,17 @@ import (
 //     replaced.
 //   - overlays (Config.Overlays): their targets are under /tmp, so its unmount takes them and
 //     their upper tmpfs along; each is mounted again over a fresh upper tmpfs.
+//   - sockets and files in flight: a unix socket sent over another (SCM_RIGHTS), each in the
+//     other's queue, then closed, outlives every process until the kernel's garbage collector
+//     finds the cycle, and with it whatever else is in flight (a listening abstract or TCP
+//     socket the next run could connect to, a memfd). Every unix socket of the network
+//     namespace must be one the init or the next command's process holds; otherwise the
+//     sandbox is not reused but replaced (test/hostile, ipc_plant.c).
+//   - the init's own resource limits: every command starts from a process the init made, so it
+//     inherits those the stage-2 does not set (RLIMIT_MSGQUEUE, RLIMIT_SIGPENDING, RLIMIT_AS…)
+//     and cannot raise one whose hard limit was lowered. Rootless, commands share the init's uid,
+//     and prlimit(1, …) lowers them (test/hostile, init_sched.c). When they differ from what
+//     they were right after set-up, the sandbox is not reused but replaced.
 //   - the command cgroup is a new one for each command already.
 
 // reset asks the init to wipe the sandbox for a new run (see above). It fails, and the sandbox
@@ -75,6 +87,21 @@ func (in *initProc) doReset(running *initRun) error {
 	}
 	if !bytes.Equal(net, in.netBase) {
 		return errors.New("the last run used the network namespace (its counters moved); it is not reused")
+	}
+	w := <-in.warm // idle made sure there is one
+	in.warm <- w
+	if err := strayUnixSockets(w.peer); err != nil {
+		return err
+	}
+	lim, err := limitState()
+	if err != nil {
+		return err
+	}
+	for r := range lim {
+		if lim[r] != in.limitBase[r] {
+			return fmt.Errorf("the last run changed the init's resource limit %d (%d/%d, was %d/%d); it is not reused",
+				r, lim[r].Cur, lim[r].Max, in.limitBase[r].Cur, in.limitBase[r].Max)
+		}
 	}
 	return in.wipeScratch()
 }
@@ -165,4 +192,51 @@ func netState() ([]byte, error) {
 		all = append(append(all, f...), b...)
 	}
 	return all, nil
+}
+
+// limitState is the init's own resource limits, every one the kernel has (prlimit of another
+// process of the same uid changes them: rootless, a command's).
+func limitState() ([]unix.Rlimit, error) {
+	const nlimits = 16 // RLIM_NLIMITS: RLIMIT_CPU … RLIMIT_RTTIME
+	out := make([]unix.Rlimit, nlimits)
+	for r := range out {
+		if err := unix.Getrlimit(r, &out[r]); err != nil {
+			return nil, fmt.Errorf("getrlimit %d: %w", r, err)
+		}
+	}
+	return out, nil
+}
+
+// strayUnixSockets fails when the network namespace holds a unix socket that neither the init
+// has open nor is peer, the next command's process's end of its socket pair: one left in flight
+// by the last run. (The next command's process holds nothing else the init does not: it
+// started with only that socket, or, where commands are forked, with copies of the init's fds.)
+func strayUnixSockets(peer string) error {
+	held := map[string]bool{peer: true}
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return fmt.Errorf("list open files: %w", err)
+	}
+	for _, e := range entries {
+		if l, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && strings.HasPrefix(l, "socket:[") {
+			held[strings.TrimSuffix(strings.TrimPrefix(l, "socket:["), "]")] = true
+		}
+	}
+	b, err := os.ReadFile("/proc/net/unix")
+	if err != nil {
+		return fmt.Errorf("read /proc/net/unix: %w", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	for _, line := range lines[1:] { // Num RefCount Protocol Flags Type St Inode Path
+		f := strings.Fields(line)
+		if len(f) < 7 || held[f[6]] {
+			continue
+		}
+		name := ""
+		if len(f) > 7 {
+			name = " " + f[7]
+		}
+		return fmt.Errorf("the last run left a unix socket%s that no process holds (sent in flight); it is not reused", name)
+	}
+	return nil
 }

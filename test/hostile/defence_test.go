@@ -9,6 +9,7 @@ import (
 
 	"github.com/sandrun/sandrun/executor"
 	"github.com/sandrun/sandrun/executor/local"
+	"github.com/sandrun/sandrun/executor/sandbox"
 )
 
 // The defence-in-depth cases that go through the local executor: cases of one request are
@@ -20,6 +21,8 @@ func (s *suite) defence(t *testing.T) {
 	t.Run("cases of one request", s.caseIsolation)
 	t.Run("signals to the pooled init", s.initSignals)
 	t.Run("calls outside the seccomp allow-list", s.allowList)
+	t.Run("scheduling and limits of the pooled init", s.initSched)
+	t.Run("kernel objects left for the next pooled run", s.ipcPlant)
 }
 
 var defenceLimits = executor.Limits{CPUTimeMs: 1000, WallTimeMs: 10000, MemoryBytes: 128 << 20, Processes: 32,
@@ -139,4 +142,127 @@ func (s *suite) allowList(t *testing.T) {
 		}
 	}
 	s.record(t, "keyctl, add_key, bpf, userfaultfd, mount, move_pages, kcmp, personality(ADDR_NO_RANDOMIZE)…", eperm)
+}
+
+// waitIdle waits until the executor's pool of one holds its sandbox again.
+func waitIdle(t *testing.T, ex *local.Executor) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ex.PoolStats().Idle != 1; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the sandbox never came back to the pool: %+v", ex.PoolStats())
+		}
+	}
+}
+
+// settle waits until the pool of one either took its sandbox back after a run (it is then
+// reused by the next) or dropped it (the next run gets a fresh one), and says which.
+func settle(t *testing.T, ex *local.Executor, before sandbox.PoolStats) (sandbox.PoolStats, bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if st := ex.PoolStats(); st.Idle == 1 || st.Discarded > before.Discarded {
+			return st, st.Discarded > before.Discarded
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the sandbox neither came back to the pool nor was dropped: %+v", ex.PoolStats())
+		}
+	}
+}
+
+// initSched: a program renices its init's threads, changes their scheduling policy, CPU
+// affinity and I/O priority, lowers its resource limits and raises its OOM score; the next run
+// in the same pooled sandbox must inherit none of it: it probes what a run in a fresh sandbox
+// probes.
+func (s *suite) initSched(t *testing.T) {
+	ex, ctx := s.newExecutor(t)
+	run := func(arg string) executor.Result {
+		t.Helper()
+		r, err := ex.Run(ctx, executor.Request{Language: "c", Files: []executor.File{{Name: "main.c", Content: s.source(t, "init_sched.c")}},
+			Args: []string{arg}, Limits: defenceLimits}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Status != executor.StatusOK {
+			t.Fatalf("%s: %s: %s\n%s%s", arg, r.Status, r.Message, r.Stdout, r.Stderr)
+		}
+		return r
+	}
+	fresh := run("probe")
+	waitIdle(t, ex)
+	before := ex.PoolStats()
+	attack := run("attack")
+	t.Logf("attack:\n%s", attack.Stdout)
+	after, dropped := settle(t, ex, before)
+	next := run("probe")
+	if got, want := inherited(next.Stdout), inherited(fresh.Stdout); got != want {
+		t.Errorf("the run after the attack inherited it:\n%s\nwant, as in a fresh sandbox:\n%s", got, want)
+	}
+	fate := "reused"
+	if dropped {
+		fate = "not reused (its init's limits changed)"
+	} else if st := ex.PoolStats(); st.Hits <= after.Hits {
+		t.Fatalf("pool %+v: the probe after the attack neither reused the sandbox nor followed its drop, so the case proves nothing", st)
+	}
+	took := 0
+	for _, line := range strings.Split(attack.Stdout, "\n") {
+		if strings.HasSuffix(line, "=ok") {
+			took++
+		}
+	}
+	s.record(t, "a program renices its pooled init, changes its policy, affinity, I/O priority, rlimits, OOM score",
+		fmt.Sprintf("%d of 7 calls succeeded; the sandbox is %s; the next run inherits none", took, fate))
+}
+
+// inherited is a probe's output without RLIMIT_NPROC, which rootless is the limit plus the
+// init's own threads (their number varies from one init to another).
+func inherited(probe string) string {
+	var keep []string
+	for _, line := range strings.Split(probe, "\n") {
+		if !strings.HasPrefix(line, "rlimit_nproc=") {
+			keep = append(keep, line)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+// ipcPlant: a run leaves System V IPC objects, a POSIX message queue, and an abstract unix
+// socket and a TCP listener kept alive by a cycle of sockets in flight; the next run in the
+// same pooled sandbox finds none (the in-flight ones did outlive the run until the reset
+// learned to look for them).
+func (s *suite) ipcPlant(t *testing.T) {
+	ex, ctx := s.newExecutor(t)
+	run := func(arg string) executor.Result {
+		t.Helper()
+		r, err := ex.Run(ctx, executor.Request{Language: "c", Files: []executor.File{{Name: "main.c", Content: s.source(t, "ipc_plant.c")}},
+			Args: []string{arg}, Limits: defenceLimits}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Status != executor.StatusOK {
+			t.Fatalf("%s: %s: %s\n%s%s", arg, r.Status, r.Message, r.Stdout, r.Stderr)
+		}
+		return r
+	}
+	objects := []string{"shm", "sem", "msg", "mqueue", "abstract_socket", "tcp_listener"}
+	before := ex.PoolStats()
+	plant := run("plant")
+	for _, o := range append(objects, "cycle") {
+		if !strings.Contains(plant.Stdout, o+"=planted\n") {
+			t.Errorf("planting %s failed, so the case proves nothing for it:\n%s", o, plant.Stdout)
+		}
+	}
+	after, dropped := settle(t, ex, before)
+	check := run("check")
+	fate := "reused"
+	if dropped {
+		fate = "not reused (a socket left in flight)"
+	} else if ex.PoolStats().Hits <= after.Hits {
+		t.Fatalf("pool %+v: the check neither reused the sandbox nor followed its drop, so the case proves nothing", ex.PoolStats())
+	}
+	for _, o := range objects {
+		if !strings.Contains(check.Stdout, o+"=absent\n") {
+			t.Errorf("the next run finds %s:\n%s", o, check.Stdout)
+		}
+	}
+	s.record(t, "System V shm, sem, msg, a POSIX mqueue, an abstract socket and a TCP listener held by in-flight fds, left for the next pooled run",
+		"all absent; the sandbox is "+fate)
 }
