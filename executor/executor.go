@@ -141,7 +141,8 @@ type Result struct {
 	// Diagnostics are the problems found in the compiler's messages and the runtime's errors
 	// (a traceback's innermost frame in the request's files), in the request's files, in the
 	// order printed; empty when there were none. A multi-case run's top-level Result holds the
-	// compile's and every case's; each of its Cases holds its own run's.
+	// compile's and every case's; each of its Cases holds its own run's, and Compile the
+	// compile's own.
 	Diagnostics []Diagnostic `json:"diagnostics"`
 	// Runtime names the runtime that ran the program ("gcc", "clang", "cpython", "pypy",
 	// "node", "bun", "deno"); Version is that runtime's version.

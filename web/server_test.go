@@ -100,6 +100,45 @@ func TestFallback(t *testing.T) {
 	}
 }
 
+// TestOpenAPIResultStatuses: the served document's Result names every status a Result can
+// carry (wrong_answer was missing) and gives diagnostics as a list, never null.
+func TestOpenAPIResultStatuses(t *testing.T) {
+	s := newTestServer(t, nil, Options{})
+	w := do(t, s, "GET", "/api/openapi.json", "")
+	var doc struct {
+		Components struct {
+			Schemas struct {
+				Result struct {
+					Properties struct {
+						Status struct {
+							Enum []string `json:"enum"`
+						} `json:"status"`
+						Diagnostics struct {
+							Type any `json:"type"`
+						} `json:"diagnostics"`
+					} `json:"properties"`
+				} `json:"Result"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil || w.Code != 200 {
+		t.Fatalf("status %d, err %v: want an OpenAPI document", w.Code, err)
+	}
+	props := doc.Components.Schemas.Result.Properties
+	got := props.Status.Enum
+	slices.Sort(got)
+	want := []string{string(executor.StatusOK), string(executor.StatusRuntimeError), string(executor.StatusSignaled),
+		string(executor.StatusTimeLimit), string(executor.StatusMemoryLimit), string(executor.StatusOutputLimit),
+		string(executor.StatusCompileError), string(executor.StatusWrongAnswer), string(executor.StatusInternalError)}
+	slices.Sort(want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Result.status enum (-want +got):\n%s", diff)
+	}
+	if props.Diagnostics.Type != "array" {
+		t.Errorf("Result.diagnostics type %v, want \"array\"", props.Diagnostics.Type)
+	}
+}
+
 // TestOpenAPI: the document parses and lists exactly the routes served, each of which answers.
 func TestOpenAPI(t *testing.T) {
 	s := newTestServer(t, nil, Options{})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -238,5 +239,76 @@ func TestRunInteractiveTerminal(t *testing.T) {
 	}
 	if want := "name? hi Ada\nrest 'more\\n'\n"; seen.String() != want {
 		t.Fatalf("stdout %q, want %q", seen.String(), want)
+	}
+}
+
+// TestRunJSONFieldTypes: `run --json` prints the Result with every field of the contract
+// (docs/architecture.md, "Result") and its JSON type, the compile stage's Result too: a client
+// that reads compile.diagnostics as a list found null there.
+func TestRunJSONFieldTypes(t *testing.T) {
+	requireSandbox(t)
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("no gcc here")
+	}
+	want := map[string]string{
+		"language": "string", "version": "string", "status": "string", "exit_code": "number",
+		"signal": "string", "stdout": "string", "stderr": "string", "stdout_truncated": "bool",
+		"stderr_truncated": "bool", "cpu_time_ms": "number", "wall_time_ms": "number",
+		"memory_kib": "number", "message": "string", "runtime": "string", "diagnostics": "array",
+	}
+	kind := func(v any) string {
+		switch v.(type) {
+		case string:
+			return "string"
+		case float64:
+			return "number"
+		case bool:
+			return "bool"
+		case []any:
+			return "array"
+		case map[string]any:
+			return "object"
+		case nil:
+			return "null"
+		}
+		return fmt.Sprintf("%T", v)
+	}
+	check := func(what string, r map[string]any) {
+		t.Helper()
+		for field, k := range want {
+			v, ok := r[field]
+			if !ok {
+				t.Errorf("%s: no field %q in %v", what, field, r)
+			} else if kind(v) != k {
+				t.Errorf("%s: %q is %s (%v), want %s", what, field, kind(v), v, k)
+			}
+		}
+	}
+	for _, tt := range []struct {
+		file     string
+		compiled bool
+	}{{"hello.py", false}, {"hello.c", true}, {"broken.c", true}} {
+		stdout, stderr, code := sandrunCLI(t, "Ada\n", "run", "--json", hello(tt.file))
+		if code != 0 {
+			t.Fatalf("%s: --json exit %d (stderr %q), want 0", tt.file, code, stderr)
+		}
+		var r map[string]any
+		if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+			t.Fatalf("%s: stdout is not one JSON object: %v\n%s", tt.file, err, stdout)
+		}
+		check(tt.file, r)
+		c, ok := r["compile"]
+		switch {
+		case !ok:
+			t.Errorf("%s: no field \"compile\"", tt.file)
+		case !tt.compiled && c != nil:
+			t.Errorf("%s: compile is %v, want null for an interpreted language", tt.file, c)
+		case tt.compiled:
+			cm, ok := c.(map[string]any)
+			if !ok {
+				t.Fatalf("%s: compile is %s, want an object", tt.file, kind(c))
+			}
+			check(tt.file+" compile", cm)
+		}
 	}
 }

@@ -337,8 +337,9 @@ func (l *Executor) Run(ctx context.Context, req Request, onEvent func(Event)) (R
 }
 
 // diagnostics finds the problems in res's compile and run output (every case's, for a
-// multi-case run): the one place a Result gets its Diagnostics. Each case of a multi-case run
-// gets its own run's problems too (the compile's are the whole run's, on the top-level Result).
+// multi-case run): the one place a Result gets its Diagnostics. The compile's Result gets the
+// compile's own problems (a list, never null: it has the Result's shape), and each case of a
+// multi-case run its own run's; the top-level Result holds them all.
 func diagnostics(lang *languages.Language, req Request, res *Result) []diagnose.Diagnostic {
 	files := make([]diagnose.File, len(req.Files))
 	for i, f := range req.Files {
@@ -346,7 +347,9 @@ func diagnostics(lang *languages.Language, req Request, res *Result) []diagnose.
 	}
 	var outs []diagnose.Output
 	if c := res.Compile; c != nil {
-		outs = append(outs, diagnose.Output{Stage: string(StageCompile), Stdout: c.Stdout, Stderr: c.Stderr})
+		compile := diagnose.Output{Stage: string(StageCompile), Stdout: c.Stdout, Stderr: c.Stderr}
+		outs = append(outs, compile)
+		c.Diagnostics = diagnose.Find(lang, files, compile)
 	}
 	if res.Status != StatusCompileError {
 		outs = append(outs, diagnose.Output{Stage: string(StageRun), Stdout: res.Stdout, Stderr: res.Stderr})
@@ -407,6 +410,9 @@ func internalError(res Result, ctx context.Context, format string, args ...any) 
 	}
 	res.Status = StatusInternalError
 	res.ExitCode = -1
+	if res.Diagnostics == nil {
+		res.Diagnostics = []diagnose.Diagnostic{} // a list in JSON, as on every Result
+	}
 	res.Message = fmt.Sprintf(format, args...)
 	return res, nil
 }
