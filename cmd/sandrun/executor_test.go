@@ -123,3 +123,20 @@ func TestOneLoopbackRule(t *testing.T) {
 		}
 	}
 }
+
+// TestListenAddressForm: an address that is not HOST:PORT exits 2 with the command's own default
+// as the form to use (serve's is not the executor's).
+func TestListenAddressForm(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"executor", "--listen", "nonsense"}, "want HOST:PORT such as 127.0.0.1:7070"},
+		{[]string{"serve", "--addr", "nonsense"}, "want HOST:PORT such as 127.0.0.1:8080"},
+	} {
+		_, stderr, code := sandrunCLI(t, "", tt.args...)
+		if code != 2 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("sandrun %s: exit %d, stderr %q; want exit 2 and %q", strings.Join(tt.args, " "), code, stderr, tt.want)
+		}
+	}
+}

@@ -19,12 +19,13 @@ import (
 type listenFlags struct {
 	name  string // the command, for messages
 	flag  string // the address flag's name
+	def   string // its default, the example of the form an address takes
 	addr  string
 	grace time.Duration
 }
 
 func (l *listenFlags) register(fs *flag.FlagSet, name, addrFlag, def, usage string) {
-	l.name, l.flag = name, addrFlag
+	l.name, l.flag, l.def = name, addrFlag, def
 	fs.StringVar(&l.addr, addrFlag, def, usage)
 	fs.DurationVar(&l.grace, "grace", 30*time.Second, "on SIGTERM or Ctrl-C, how long requests and runs in flight may go on before they are stopped (signal again to stop them at once)")
 }
@@ -35,7 +36,7 @@ func (l *listenFlags) check(haveToken bool, tokenFlag string) error {
 	if l.grace < 0 {
 		return usageError("--grace must not be negative, e.g. 30s")
 	}
-	return specUsage(spec.CheckListen(l.addr, haveToken, tokenFlag))
+	return specUsage(spec.CheckListen(l.addr, l.def, haveToken, tokenFlag))
 }
 
 func (l *listenFlags) listen() (net.Listener, error) {

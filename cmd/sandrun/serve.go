@@ -164,7 +164,7 @@ func startFleet(ctx context.Context, listen, store string, localWorker bool, que
 	}
 	// Anyone who reaches the NATS server can submit jobs (run code) or pose as a worker: the
 	// same loopback rule as every server that runs code on request.
-	if err := spec.CheckListen(listen, nf.tokenFile != "", "--nats-token-file"); err != nil {
+	if err := spec.CheckListen(listen, "127.0.0.1:4222", nf.tokenFile != "", "--nats-token-file"); err != nil {
 		return nil, "", nil, specUsage(err)
 	}
 	if nf.tlsCA != "" {

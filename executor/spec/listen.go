@@ -8,12 +8,13 @@ import (
 )
 
 // CheckListen is the one rule for a server that runs code on request (serve's HTTP API, the TCP
-// executor): without a token it listens on loopback only. addr is HOST:PORT; tokenFlag names the
-// flag that gives the token, for the sentence. It returns nil or an *Error.
-func CheckListen(addr string, haveToken bool, tokenFlag string) error {
+// executor): without a token it listens on loopback only. addr is HOST:PORT; example is the
+// caller's own default address, shown as the form to use; tokenFlag names the flag that gives
+// the token, for the sentence. It returns nil or an *Error.
+func CheckListen(addr, example string, haveToken bool, tokenFlag string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return &Error{fmt.Sprintf("listen address %q: %v; want HOST:PORT such as 127.0.0.1:7070", addr, err)}
+		return &Error{fmt.Sprintf("listen address %q: %v; want HOST:PORT such as %s", addr, err, example)}
 	}
 	if haveToken || IsLoopback(host) {
 		return nil

@@ -17,7 +17,7 @@ func TestCheckListen(t *testing.T) {
 		{"0.0.0.0:7070", true, true},
 		{"nonsense", false, false},
 	} {
-		err := CheckListen(tt.addr, tt.token, "--token-file")
+		err := CheckListen(tt.addr, "127.0.0.1:7070", tt.token, "--token-file")
 		if (err == nil) != tt.ok {
 			t.Errorf("CheckListen(%q, token=%v) = %v, want ok=%v", tt.addr, tt.token, err, tt.ok)
 		}
