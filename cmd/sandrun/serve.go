@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
+	neturl "net/url"
 	"os"
 	"strings"
 
@@ -223,8 +225,28 @@ func startFleet(ctx context.Context, listen, store string, localWorker bool, que
 		stop()
 		return nil, "", nil, err
 	}
-	log.Info("fleet", "nats", emb.URL(), "local_worker", localWorker, "join_with", "sandrun executor --nats "+emb.URL())
+	log.Info("fleet", "nats", emb.URL(), "local_worker", localWorker, "join_with", joinHint(emb.URL(), nf))
 	return c, emb.URL(), stop, nil
+}
+
+// joinHint is the command that joins a worker to the embedded NATS server at url: with the
+// flags its token and TLS ask for, and a host another machine can dial where the server listens
+// on every address.
+func joinHint(url string, nf natsFlags) string {
+	if u, err := neturl.Parse(url); err == nil {
+		if host := u.Hostname(); host == "" || net.ParseIP(host) != nil && net.ParseIP(host).IsUnspecified() {
+			u.Host = net.JoinHostPort("THIS-HOST", u.Port())
+			url = u.String()
+		}
+	}
+	hint := "sandrun executor --nats " + url
+	if nf.tokenFile != "" {
+		hint += " --nats-token-file TOKEN-FILE"
+	}
+	if nf.tlsCert != "" {
+		hint += " --nats-tls-ca CA.pem"
+	}
+	return hint
 }
 
 // multiFlag is a repeatable string flag; each value may also hold a comma-separated list.
