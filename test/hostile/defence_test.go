@@ -168,24 +168,27 @@ func settle(t *testing.T, ex *local.Executor, before sandbox.PoolStats) (sandbox
 	}
 }
 
+// runArg runs the C program src with one argument through ex, and wants it to end ok.
+func (s *suite) runArg(t *testing.T, ex *local.Executor, ctx context.Context, src, arg string) executor.Result {
+	t.Helper()
+	r, err := ex.Run(ctx, executor.Request{Language: "c", Files: []executor.File{{Name: "main.c", Content: s.source(t, src)}},
+		Args: []string{arg}, Limits: defenceLimits}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != executor.StatusOK {
+		t.Fatalf("%s: %s: %s\n%s%s", arg, r.Status, r.Message, r.Stdout, r.Stderr)
+	}
+	return r
+}
+
 // initSched: a program renices its init's threads, changes their scheduling policy, CPU
 // affinity and I/O priority, lowers its resource limits and raises its OOM score; the next run
 // in the same pooled sandbox must inherit none of it: it probes what a run in a fresh sandbox
 // probes.
 func (s *suite) initSched(t *testing.T) {
 	ex, ctx := s.newExecutor(t)
-	run := func(arg string) executor.Result {
-		t.Helper()
-		r, err := ex.Run(ctx, executor.Request{Language: "c", Files: []executor.File{{Name: "main.c", Content: s.source(t, "init_sched.c")}},
-			Args: []string{arg}, Limits: defenceLimits}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.Status != executor.StatusOK {
-			t.Fatalf("%s: %s: %s\n%s%s", arg, r.Status, r.Message, r.Stdout, r.Stderr)
-		}
-		return r
-	}
+	run := func(arg string) executor.Result { t.Helper(); return s.runArg(t, ex, ctx, "init_sched.c", arg) }
 	fresh := run("probe")
 	waitIdle(t, ex)
 	before := ex.PoolStats()
@@ -230,18 +233,7 @@ func inherited(probe string) string {
 // learned to look for them).
 func (s *suite) ipcPlant(t *testing.T) {
 	ex, ctx := s.newExecutor(t)
-	run := func(arg string) executor.Result {
-		t.Helper()
-		r, err := ex.Run(ctx, executor.Request{Language: "c", Files: []executor.File{{Name: "main.c", Content: s.source(t, "ipc_plant.c")}},
-			Args: []string{arg}, Limits: defenceLimits}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.Status != executor.StatusOK {
-			t.Fatalf("%s: %s: %s\n%s%s", arg, r.Status, r.Message, r.Stdout, r.Stderr)
-		}
-		return r
-	}
+	run := func(arg string) executor.Result { t.Helper(); return s.runArg(t, ex, ctx, "ipc_plant.c", arg) }
 	objects := []string{"shm", "sem", "msg", "mqueue", "abstract_socket", "tcp_listener"}
 	before := ex.PoolStats()
 	plant := run("plant")
