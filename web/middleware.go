@@ -174,10 +174,14 @@ func (s *Server) chargeBatch(w http.ResponseWriter, r *http.Request, n int) bool
 
 // clientIP is the request's peer address without the port. Proxies' X-Forwarded-For is not
 // trusted: a client could set it to dodge the rate limit.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+// The connection caps (conns.go) count by the same address.
+func clientIP(r *http.Request) string { return peerIP(r.RemoteAddr) }
+
+// peerIP is a HOST:PORT peer address without the port: the one notion of who a client is.
+func peerIP(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return r.RemoteAddr
+		return addr
 	}
 	return host
 }

@@ -37,6 +37,12 @@ type Options struct {
 	// Rate is how many runs one client IP may start per period (a token bucket: bursts of up to
 	// N, refilled evenly). The zero value means DefaultRate; a negative N means unlimited.
 	Rate Rate
+	// MaxConnsPerIP bounds the connections one client address (the TCP peer, as for Rate) may
+	// hold open at once, HTTP keep-alive and WebSocket alike; MaxConns bounds all of them
+	// together. Past either, a new connection is answered 503 and closed. 0 means
+	// DefaultMaxConnsPerIP / DefaultMaxConns; a negative value means no cap.
+	MaxConnsPerIP int
+	MaxConns      int
 	// MaxBodyBytes bounds a request body and a WebSocket message. 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// OutputBudget bounds the output of one request: stdout and stderr of every stage and case
@@ -132,6 +138,7 @@ type Server struct {
 	log      *slog.Logger
 	handler  http.Handler
 	limiter  *rateLimiter
+	conns    *connLimiter
 	metrics  *metrics
 	registry *prometheus.Registry
 
@@ -175,6 +182,12 @@ func New(opts Options) (*Server, error) {
 	case opts.OutputBudget < 0:
 		opts.OutputBudget = 0
 	}
+	if opts.MaxConnsPerIP == 0 {
+		opts.MaxConnsPerIP = DefaultMaxConnsPerIP
+	}
+	if opts.MaxConns == 0 {
+		opts.MaxConns = DefaultMaxConns
+	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -200,7 +213,9 @@ func New(opts Options) (*Server, error) {
 	if opts.Rate.N > 0 {
 		s.limiter = newRateLimiter(opts.Rate.N, opts.Rate.Per)
 	}
+	s.conns = newConnLimiter(opts.MaxConnsPerIP, opts.MaxConns, opts.Logger)
 	s.metrics = newMetrics(s.registry, opts.Executor)
+	s.conns.register(s.registry)
 	s.chain = hooks.New(opts.Executor, nil, []hooks.Post{s.observe})
 	s.exec = s.chain
 	var back jobBackend = newMemJobs(opts.JobTTL, opts.MaxJobs)
@@ -239,7 +254,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // lifecycle of net/http's Server, and of remote.Server.
 func (s *Server) Serve(ln net.Listener) error {
 	s.listening(ln.Addr())
-	return s.httpServer().Serve(ln)
+	return s.httpServer().Serve(limitListener{Listener: ln, l: s.conns})
 }
 
 // Shutdown stops accepting, lets requests and WebSocket runs in flight finish until ctx ends,

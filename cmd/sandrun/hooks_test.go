@@ -60,7 +60,8 @@ func decodeJSON(resp *http.Response) (int, map[string]any) {
 func TestServeHooks(t *testing.T) {
 	requireSandbox(t)
 	refuse, lower, record, ids := hookScripts(t)
-	base, _ := startServe(t, "--rate", "off", "--hook", "pre="+refuse, "--hook", "pre="+lower, "--hook", "post="+record)
+	// The burst below is 100 connections from one address: past the default connection cap.
+	base, _ := startServe(t, "--rate", "off", "--max-conns-per-ip", "off", "--hook", "pre="+refuse, "--hook", "pre="+lower, "--hook", "post="+record)
 	const sentence = "this runner does not run sources that say forbidden"
 
 	code, m := postJSON(t, base+"/api/v1/run", `{"language":"python","source":"print('forbidden')"}`)

@@ -30,6 +30,8 @@ func serveCmd(ctx context.Context, args []string) error {
 	fs.Var(&publicHosts, "public-host", "host name (with or without :PORT) this server is reached by through a proxy; requests with another Host get 421 (repeatable; default: only its address, localhost, 127.0.0.1, [::1])")
 	fs.Var(&origins, "cors-origin", "origin allowed to call the API from its pages, e.g. https://example.com, or * (repeatable; default: none)")
 	rate := fs.String("rate", web.DefaultRate.String(), "runs one client IP may start, as N/s, N/min or N/h, or off")
+	maxConnsPerIP := fs.String("max-conns-per-ip", web.ConnCapString(web.DefaultMaxConnsPerIP), "connections (keep-alive or WebSocket) one client IP may hold open at once; more get 503; off for no cap")
+	maxConns := fs.String("max-conns", web.ConnCapString(web.DefaultMaxConns), "connections the server holds open at once, from every client together; more get 503; off for no cap")
 	maxBody := fs.String("max-body", "4MiB", "largest request body or WebSocket message")
 	outputBudget := fs.String("output-budget", "32MiB", "total output of one request (every stage, case and stream together); past it the run stops with output_limit; off for none")
 	logFormat := fs.String("log-format", "text", "request log format on stderr: text or json")
@@ -54,6 +56,12 @@ func serveCmd(ctx context.Context, args []string) error {
 	var err error
 	if opts.Rate, err = web.ParseRate(*rate); err != nil {
 		return usageError("--rate: %v", err)
+	}
+	if opts.MaxConnsPerIP, err = web.ParseConnCap(*maxConnsPerIP); err != nil {
+		return usageError("--max-conns-per-ip %v", err)
+	}
+	if opts.MaxConns, err = web.ParseConnCap(*maxConns); err != nil {
+		return usageError("--max-conns %v", err)
 	}
 	if opts.MaxBodyBytes, err = parseBytes(*maxBody); err != nil || opts.MaxBodyBytes < 1<<10 {
 		return usageError("--max-body %q: want a size of at least 1KiB, e.g. 4MiB", *maxBody)
@@ -154,6 +162,7 @@ func serveCmd(ctx context.Context, args []string) error {
 	go exec.Languages(ctx)
 	// web/e2e reads the port of `--addr HOST:0` from this line (msg=serving url=http://…).
 	opts.Logger.Info("serving", "url", "http://"+ln.Addr().String(), "executor", execName, "rate", opts.Rate.String(),
+		"max_conns_per_ip", web.ConnCapString(opts.MaxConnsPerIP), "max_conns", web.ConnCapString(opts.MaxConns),
 		"api_token", opts.APIToken != "", "cors", strings.Join(origins, ","))
 	return lf.serveUntilDone(ctx, srv, ln)
 }

@@ -25,6 +25,8 @@ func TestServeBadFlags(t *testing.T) {
 	}{
 		{"rate", []string{"serve", "--rate", "fast"}, "--rate"},
 		{"max body", []string{"serve", "--max-body", "huge"}, "--max-body"},
+		{"max conns per ip", []string{"serve", "--max-conns-per-ip", "many"}, "--max-conns-per-ip \"many\": want a count of connections, e.g. 64, or off"},
+		{"max conns", []string{"serve", "--max-conns", "-5"}, "--max-conns \"-5\""},
 		{"cors origin", []string{"serve", "--cors-origin", "example.com"}, "https://example.com"},
 		{"log format", []string{"serve", "--log-format", "xml"}, "text or json"},
 		{"argument", []string{"serve", "extra"}, `unexpected argument "extra"`},
