@@ -40,7 +40,7 @@ func rawHTTP(t *testing.T, addr, method, path string, headers []string, body str
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(30 * time.Second))
+	nc.SetDeadline(time.Now().Add(2 * time.Minute)) // a hang only
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\n", method, path)
 	for _, h := range headers {

@@ -20,7 +20,7 @@ import (
 // client that sees the worker. stop ends them all (the test's cleanup does too).
 func testFleet(t *testing.T, store string, ex *executortest.Fake) (*fleet.Client, func()) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang only
 	defer cancel()
 	// A small max_payload, so that a Result of a few hundred KiB goes to the blob store.
 	emb, err := fleet.StartEmbedded(fleet.EmbeddedOptions{Listen: "127.0.0.1:0", StoreDir: store, MaxPayload: 256 << 10})

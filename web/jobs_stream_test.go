@@ -48,7 +48,7 @@ func TestStreamJob(t *testing.T) {
 	}})
 	srv := httptest.NewServer(newTestServer(t, chain, Options{}))
 	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang only
 	defer cancel()
 	conn := dialStream(t, ctx, srv, nil)
 	if err := wsjson.Write(ctx, conn, map[string]any{"language": "python", "source": "print(42)", "job": true}); err != nil {
@@ -98,7 +98,7 @@ func TestStreamJobDelete(t *testing.T) {
 	})
 	srv := httptest.NewServer(newTestServer(t, exec, Options{}))
 	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang only
 	defer cancel()
 	conn := dialStream(t, ctx, srv, nil)
 	wsjson.Write(ctx, conn, map[string]any{"language": "python", "source": "while True: pass", "job": true})
@@ -135,7 +135,7 @@ func TestStreamJobInFleet(t *testing.T) {
 	srv := httptest.NewServer(newTestServer(t, c, Options{Fleet: c}))
 	defer srv.Close()
 	b := newTestServer(t, c, Options{Fleet: c})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang only
 	defer cancel()
 
 	conn := dialStream(t, ctx, srv, nil)

@@ -194,7 +194,7 @@ func TestLocalCasesWrongAnswer(t *testing.T) {
 // that output arrives while the program runs.
 func TestLocalStream(t *testing.T) {
 	needLocal(t, "python")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang only
 	defer cancel()
 	srv, _ := localServer()
 	conn := dialStream(t, ctx, srv, nil)
@@ -223,7 +223,7 @@ func TestLocalStream(t *testing.T) {
 // runs: it answers the first line before the second is sent, and "eof" ends its stdin.
 func TestLocalStreamInteractive(t *testing.T) {
 	needLocal(t, "python")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang only
 	defer cancel()
 	srv, _ := localServer()
 	conn := dialStream(t, ctx, srv, nil)

@@ -65,7 +65,7 @@ func TestStreamLive(t *testing.T) {
 	})
 	srv := httptest.NewServer(newTestServer(t, exec, Options{}))
 	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang only
 	defer cancel()
 	conn := dialStream(t, ctx, srv, nil)
 	if err := wsjson.Write(ctx, conn, map[string]any{"type": "run", "language": "py", "source": "x", "stdin": "in"}); err != nil {
@@ -116,7 +116,7 @@ func TestStreamErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(newTestServer(t, nil, Options{}))
 			defer srv.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang only
 			defer cancel()
 			conn := dialStream(t, ctx, srv, nil)
 			conn.Write(ctx, websocket.MessageText, []byte(tc.first))
@@ -140,7 +140,7 @@ func TestStreamStop(t *testing.T) {
 	})
 	srv := httptest.NewServer(newTestServer(t, exec, Options{}))
 	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang only
 	defer cancel()
 	conn := dialStream(t, ctx, srv, nil)
 	wsjson.Write(ctx, conn, map[string]any{"language": "python", "source": "while True: pass"})
@@ -176,7 +176,7 @@ func TestStreamClientGone(t *testing.T) {
 	})
 	srv := httptest.NewServer(newTestServer(t, exec, Options{}))
 	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang only
 	defer cancel()
 	conn := dialStream(t, ctx, srv, nil)
 	wsjson.Write(ctx, conn, map[string]any{"language": "python", "source": "x"})
@@ -194,7 +194,7 @@ func TestStreamClientGone(t *testing.T) {
 func TestStreamAuthAndOrigin(t *testing.T) {
 	srv := httptest.NewServer(newTestServer(t, nil, Options{APIToken: "tok"}))
 	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang only
 	defer cancel()
 	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/api/v1/run/stream"
 	for _, tc := range []struct {
@@ -239,7 +239,7 @@ func TestStreamBatched(t *testing.T) {
 	})
 	srv := httptest.NewServer(newTestServer(t, exec, Options{}))
 	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang only
 	defer cancel()
 	conn := dialStream(t, ctx, srv, nil)
 	if err := wsjson.Write(ctx, conn, map[string]any{"type": "run", "language": "py", "source": "x"}); err != nil {
