@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"os/exec"
 	"regexp"
@@ -256,38 +254,21 @@ func TestServeNATSTLS(t *testing.T) {
 	dir := t.TempDir()
 	ca, cert, key := testcert.Write(t, dir)
 	tok := writeFile(t, dir, "nats.tok", "n4ts-s3cret-0123456789abcdef\n")
-	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--log-format", "json",
-		"--nats-listen", "127.0.0.1:0", "--nats-store", t.TempDir(), "--nats-token-file", tok,
+	srv := startServeLog(t, "--nats-listen", "127.0.0.1:0", "--nats-store", t.TempDir(), "--nats-token-file", tok,
 		"--nats-tls-cert", cert, "--nats-tls-key", key)
-	cmd.Env = append(os.Environ(), "SANDRUN_CLI_TEST=1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	lines := bufio.NewScanner(stderr)
-	url, serving := "", ""
-	var log []string
-	for serving == "" && lines.Scan() {
-		log = append(log, lines.Text())
-		if m := regexp.MustCompile(`"nats":"(tls://127\.0\.0\.1:\d+)"`).FindStringSubmatch(lines.Text()); m != nil {
+	url := ""
+	for _, l := range srv.log() {
+		if m := regexp.MustCompile(`"nats":"(tls://127\.0\.0\.1:\d+)"`).FindStringSubmatch(l); m != nil {
 			url = m[1]
-		}
-		if strings.Contains(lines.Text(), `"msg":"serving"`) {
-			serving = lines.Text()
 		}
 	}
 	if url == "" {
-		t.Fatalf("serve never logged a tls:// NATS URL:\n%s", strings.Join(log, "\n"))
+		t.Fatalf("serve never logged a tls:// NATS URL:\n%s", strings.Join(srv.log(), "\n"))
 	}
 	// The serving line names what runs the jobs: the fleet, not the default "local".
-	if want := `"executor":"fleet at ` + url + `"`; !strings.Contains(serving, want) {
-		t.Errorf("serving line %s: want %s", serving, want)
+	if want := `"executor":"fleet at ` + url + `"`; !strings.Contains(srv.serving, want) {
+		t.Errorf("serving line %s: want %s", srv.serving, want)
 	}
-	go func() { _, _ = io.Copy(io.Discard, stderr) }()
 
 	out := ""
 	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); { // until serve's own worker has joined

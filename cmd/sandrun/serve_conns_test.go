@@ -7,9 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -50,47 +47,12 @@ func (c *connTo) get(t *testing.T, path string) (*http.Response, string) {
 // 127.0.0.1; the fourth is answered 503 with Retry-After and a one-sentence JSON error, and the
 // log says so once; 127.0.0.2 is still served; closing one of the three frees a place.
 func TestServeConnCap(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--log-format", "json", "--max-conns-per-ip", "3")
-	cmd.Env = append(os.Environ(), "SANDRUN_CLI_TEST=1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := make(chan string, 100)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	// next returns the first log line that contains want (hangs only: 2 minutes).
-	next := func(want string) string {
-		t.Helper()
-		timeout := time.After(2 * time.Minute)
-		for {
-			select {
-			case l, ok := <-lines:
-				if !ok {
-					t.Fatalf("serve's log ended before a line with %q", want)
-				}
-				if strings.Contains(l, want) {
-					return l
-				}
-			case <-timeout:
-				t.Fatalf("no log line with %q", want)
-			}
-		}
-	}
-	serving := next(`"msg":"serving"`)
+	srv := startServeLog(t, "--max-conns-per-ip", "3")
+	serving := srv.serving
 	if !strings.Contains(serving, `"max_conns_per_ip":"3"`) || !strings.Contains(serving, `"max_conns":"4096"`) {
 		t.Errorf("serving line %s: want max_conns_per_ip 3 and max_conns 4096", serving)
 	}
-	addr := strings.TrimPrefix(regexp.MustCompile(`"url":"(http://[^"]+)"`).FindStringSubmatch(serving)[1], "http://")
+	addr := strings.TrimPrefix(srv.base, "http://")
 
 	var held []*connTo
 	for i := range 3 {
@@ -107,7 +69,7 @@ func TestServeConnCap(t *testing.T) {
 		resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
 		t.Errorf("fourth connection: %d Retry-After %q %q; want 503, Retry-After and {\"error\": the cap's sentence}", resp.StatusCode, resp.Header.Get("Retry-After"), body)
 	}
-	if l := next("connections refused"); !strings.Contains(l, `"remote":"127.0.0.1"`) || !strings.Contains(l, "--max-conns-per-ip") {
+	if l := srv.next(t, "connections refused"); !strings.Contains(l, `"remote":"127.0.0.1"`) || !strings.Contains(l, "--max-conns-per-ip") {
 		t.Errorf("refusal log line %s: want the address and the flag", l)
 	}
 

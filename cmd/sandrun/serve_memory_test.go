@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,34 +12,6 @@ import (
 	"strings"
 	"testing"
 )
-
-// startServe runs `sandrun serve` on a free loopback port with args and returns its base URL
-// and process; it is killed when the test ends.
-func startServe(t *testing.T, args ...string) (string, *exec.Cmd) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
-	cmd.Env = append(os.Environ(), "SANDRUN_CLI_TEST=1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := bufio.NewScanner(stderr)
-	base := ""
-	for base == "" && lines.Scan() {
-		if m := regexp.MustCompile(`"url":"(http://[^"]+)"`).FindStringSubmatch(lines.Text()); m != nil {
-			base = m[1]
-		}
-	}
-	if base == "" {
-		t.Fatal("serve never logged its URL")
-	}
-	go io.Copy(io.Discard, stderr)
-	return base, cmd
-}
 
 // peakRSS reads a process's peak resident memory (VmHWM) in bytes.
 func peakRSS(t *testing.T, pid int) int64 {

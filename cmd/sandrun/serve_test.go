@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -95,31 +92,12 @@ func TestServeFrontDoor(t *testing.T) {
 // named "." is refused as the work dir itself (not as climbing out of it), and a compile past
 // its limit says the compiler, not the program, ran too long.
 func TestServeSentences(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--log-format", "json", "--rate", "off")
-	cmd.Env = append(os.Environ(), "SANDRUN_CLI_TEST=1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
+	srv := startServeLog(t, "--rate", "off")
+	var line struct{ Rate string }
+	if json.Unmarshal([]byte(srv.serving), &line) != nil || line.Rate != "off" {
+		t.Errorf("serving line %s: rate %q, want \"off\"", srv.serving, line.Rate)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := bufio.NewScanner(stderr)
-	base := ""
-	for base == "" && lines.Scan() {
-		var line struct{ Msg, Rate, URL string }
-		if json.Unmarshal(lines.Bytes(), &line) == nil && line.Msg == "serving" {
-			if line.Rate != "off" {
-				t.Errorf("serving line %s: rate %q, want \"off\"", lines.Text(), line.Rate)
-			}
-			base = line.URL
-		}
-	}
-	if base == "" {
-		t.Fatal("serve never logged that it was serving")
-	}
-	go io.Copy(io.Discard, stderr)
+	base := srv.base
 
 	resp, err := http.Post(base+"/api/v1/run", "application/json", strings.NewReader(`{"language":"python","files":[{"name":".","content":"print(1)"}]}`))
 	if err != nil {
