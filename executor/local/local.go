@@ -345,21 +345,21 @@ func diagnostics(lang *languages.Language, req Request, res *Result) []diagnose.
 	for i, f := range req.Files {
 		files[i] = diagnose.File{Name: f.Name, Content: f.Content}
 	}
-	var outs []diagnose.Output
+	// Each output is read once; the top-level list is the parts merged as one Find over them
+	// all would answer.
+	var parts [][]diagnose.Diagnostic
 	if c := res.Compile; c != nil {
-		compile := diagnose.Output{Stage: string(StageCompile), Stdout: c.Stdout, Stderr: c.Stderr}
-		outs = append(outs, compile)
-		c.Diagnostics = diagnose.Find(lang, files, compile)
+		c.Diagnostics = diagnose.Find(lang, files, diagnose.Output{Stage: string(StageCompile), Stdout: c.Stdout, Stderr: c.Stderr})
+		parts = append(parts, c.Diagnostics)
 	}
 	if res.Status != StatusCompileError {
-		outs = append(outs, diagnose.Output{Stage: string(StageRun), Stdout: res.Stdout, Stderr: res.Stderr})
+		parts = append(parts, diagnose.Find(lang, files, diagnose.Output{Stage: string(StageRun), Stdout: res.Stdout, Stderr: res.Stderr}))
 		for i, c := range res.Cases {
-			run := diagnose.Output{Stage: string(StageRun), Stdout: c.Stdout, Stderr: c.Stderr}
-			outs = append(outs, run)
-			res.Cases[i].Diagnostics = diagnose.Find(lang, files, run)
+			res.Cases[i].Diagnostics = diagnose.Find(lang, files, diagnose.Output{Stage: string(StageRun), Stdout: c.Stdout, Stderr: c.Stderr})
+			parts = append(parts, res.Cases[i].Diagnostics)
 		}
 	}
-	return diagnose.Find(lang, files, outs...)
+	return diagnose.Merge(parts...)
 }
 
 // pick finds the runtime a request names: the language by id or alias (an alias may name a

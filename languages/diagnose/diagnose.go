@@ -3,7 +3,8 @@
 // (languages.Matcher).
 //
 // It is not for running anything or for showing the diagnostics: the executor calls Find once per
-// run and puts the answer in the Result; the LSP, the page and the CLI show it.
+// output of a run (compile, run, each case), Merge for the whole run, and puts the answers in the
+// Result; the LSP, the page and the CLI show them.
 package diagnose
 
 import (
@@ -88,16 +89,35 @@ func Find(lang *languages.Language, files []File, outs ...Output) []Diagnostic {
 			}
 			sort.SliceStable(found, func(i, j int) bool { return found[i].at < found[j].at })
 			for _, f := range found {
-				key := f.File + "\x00" + strconv.Itoa(f.Line) + "\x00" + f.Message
-				if seen[key] || len(out) >= maxDiagnostics {
-					continue
-				}
-				seen[key] = true
-				out = append(out, f.Diagnostic)
+				out = add(out, seen, f.Diagnostic)
 			}
 		}
 	}
 	return out
+}
+
+// Merge joins the answers of Find for several outputs of one run, in order, as one Find over
+// all of them would answer: a second problem on the same line with the same message left out,
+// at most maxDiagnostics in all. It never returns nil.
+func Merge(lists ...[]Diagnostic) []Diagnostic {
+	out := []Diagnostic{}
+	seen := map[string]bool{}
+	for _, l := range lists {
+		for _, d := range l {
+			out = add(out, seen, d)
+		}
+	}
+	return out
+}
+
+// add appends d to out unless out has the same problem (file, line, message) or is full.
+func add(out []Diagnostic, seen map[string]bool, d Diagnostic) []Diagnostic {
+	key := d.File + "\x00" + strconv.Itoa(d.Line) + "\x00" + d.Message
+	if seen[key] || len(out) >= maxDiagnostics {
+		return out
+	}
+	seen[key] = true
+	return append(out, d)
 }
 
 // window is the part of a stream worth reading: all of it up to 2×edge bytes, else its first

@@ -81,6 +81,14 @@ func TestCaptured(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("Find (-want +got):\n%s", diff)
 			}
+			// The executor finds each output's problems on its own and merges them.
+			var parts [][]diagnose.Diagnostic
+			for _, o := range outs {
+				parts = append(parts, diagnose.Find(lang, []diagnose.File{{Name: lang.SourceFile, Content: src}}, o))
+			}
+			if diff := cmp.Diff(got, diagnose.Merge(parts...)); diff != "" {
+				t.Errorf("Merge of each output's Find differs from one Find (-find +merge):\n%s", diff)
+			}
 		})
 	}
 	if n < 30 {
@@ -178,5 +186,31 @@ func TestMatcherValidation(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s\n: error %v, want one saying %s", tt.toml, err, tt.want)
 		}
+	}
+}
+
+// TestMerge: a problem found in two outputs (same file, line and message) is kept once, in the
+// place it first came, and the whole answer holds at most 200, as Find's does.
+func TestMerge(t *testing.T) {
+	d := func(line int, msg string) diagnose.Diagnostic {
+		return diagnose.Diagnostic{File: "main.c", Line: line, Message: msg, Severity: diagnose.Error}
+	}
+	got := diagnose.Merge([]diagnose.Diagnostic{d(1, "a"), d(2, "b")}, nil, []diagnose.Diagnostic{d(2, "b"), d(2, "c")})
+	if diff := cmp.Diff([]diagnose.Diagnostic{d(1, "a"), d(2, "b"), d(2, "c")}, got); diff != "" {
+		t.Errorf("Merge (-want +got):\n%s", diff)
+	}
+	if got := diagnose.Merge(); got == nil || len(got) != 0 {
+		t.Errorf("Merge() = %#v, want an empty list", got)
+	}
+	var many [][]diagnose.Diagnostic
+	for i := range 3 {
+		var l []diagnose.Diagnostic
+		for j := range 100 {
+			l = append(l, d(i*100+j+1, "x"))
+		}
+		many = append(many, l)
+	}
+	if got := diagnose.Merge(many...); len(got) != 200 || got[199].Line != 200 {
+		t.Errorf("Merge of 300 problems: %d, the last on line %d; want the first 200", len(got), got[len(got)-1].Line)
 	}
 }
